@@ -1,0 +1,145 @@
+import Foundation
+import GRDB
+import XanhCore
+import XanhStore
+
+/// The embedded store: SQLite through GRDB, WAL (`DatabasePool`), `synchronous = NORMAL`.
+///
+/// A committed transaction survives the death of the process (WAL keeps it in the OS page cache); `NORMAL` only
+/// risks the last transactions on power loss, which the operator guide states.
+public final class SQLiteStore: Sendable {
+    public let writer: any DatabaseWriter
+    public let reference: ReferenceData
+    let directoryCache = DirectoryCache()
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public convenience init(path: String, reference: ReferenceData) throws {
+        let pool = try DatabasePool(path: path, configuration: Self.makeConfiguration())
+        try self.init(writer: pool, reference: reference)
+    }
+
+    public init(writer: any DatabaseWriter, reference: ReferenceData) throws {
+        self.writer = writer
+        self.reference = reference
+        try Self.migrator(reference: reference).migrate(writer)
+    }
+
+    public static func makeConfiguration() -> Configuration {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        config.busyMode = .timeout(10)
+        return config
+    }
+
+    static func migrator(reference: ReferenceData) -> DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-schema") { db in
+            try db.execute(sql: Schema.v1)
+        }
+        // Reference data is loaded by a migration named after the versions of the resource files, so a new
+        // regulation ships as a data change that the next start applies.
+        m.registerMigration("reference:\(reference.versionLabel)") { db in
+            try ReferenceLoader.load(reference, into: db)
+        }
+        return m
+    }
+
+    /// Counts rows of a table (tests, metrics).
+    public func count(_ table: String) throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0 }
+    }
+}
+
+/// Caches the series directory the validator needs; registry writes invalidate it.
+final class DirectoryCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: SeriesDirectory?
+    func get() -> SeriesDirectory? { lock.withLock { value } }
+    func set(_ d: SeriesDirectory?) { lock.withLock { value = d } }
+}
+
+enum Schema {
+    static let v1 = """
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE parameters(
+            code TEXT PRIMARY KEY, name_vi TEXT NOT NULL, name_en TEXT NOT NULL, unit TEXT NOT NULL, medium TEXT NOT NULL,
+            plausible_min REAL, plausible_max REAL, aqi INTEGER NOT NULL, circular10 TEXT NOT NULL, aliases TEXT NOT NULL);
+        CREATE TABLE provinces(
+            code TEXT PRIMARY KEY, name_vi TEXT NOT NULL, name_en TEXT NOT NULL, kind TEXT NOT NULL, communes INTEGER NOT NULL,
+            merged_from TEXT NOT NULL, valid_from TEXT NOT NULL);
+        CREATE TABLE ambient_limits(
+            standard TEXT NOT NULL, parameter TEXT NOT NULL, period TEXT NOT NULL, value REAL NOT NULL,
+            valid_from TEXT NOT NULL, valid_to TEXT);
+        CREATE TABLE facilities(
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL, tax_code TEXT, sector TEXT, province TEXT NOT NULL REFERENCES provinces(code),
+            address TEXT, active INTEGER NOT NULL DEFAULT 1, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+        CREATE TABLE stations(
+            id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, kind TEXT NOT NULL,
+            province TEXT NOT NULL REFERENCES provinces(code), facility_id INTEGER REFERENCES facilities(id),
+            latitude REAL, longitude REAL, active INTEGER NOT NULL DEFAULT 1, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+        CREATE TABLE series(
+            id INTEGER PRIMARY KEY, station_id INTEGER NOT NULL REFERENCES stations(id), parameter TEXT NOT NULL REFERENCES parameters(code),
+            interval INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 1, UNIQUE(station_id, parameter));
+        CREATE TABLE observations(
+            series_id INTEGER NOT NULL, t INTEGER NOT NULL, value REAL NOT NULL, status INTEGER NOT NULL, qc INTEGER NOT NULL,
+            PRIMARY KEY(series_id, t)) WITHOUT ROWID;
+        CREATE TABLE dirty(seq INTEGER PRIMARY KEY AUTOINCREMENT, series_id INTEGER NOT NULL, hour_end INTEGER NOT NULL);
+        CREATE TABLE hourly(
+            series_id INTEGER NOT NULL, t INTEGER NOT NULL, mean REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+            count INTEGER NOT NULL, coverage REAL NOT NULL, PRIMARY KEY(series_id, t)) WITHOUT ROWID;
+        CREATE TABLE daily(
+            series_id INTEGER NOT NULL, day INTEGER NOT NULL, mean REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+            count INTEGER NOT NULL, hours INTEGER NOT NULL, coverage REAL NOT NULL, max_hourly REAL NOT NULL,
+            PRIMARY KEY(series_id, day)) WITHOUT ROWID;
+        CREATE TABLE aqi(
+            station_id INTEGER NOT NULL, scale TEXT NOT NULL, resolution TEXT NOT NULL, t INTEGER NOT NULL, aqi INTEGER NOT NULL,
+            dominant TEXT NOT NULL, subindices TEXT NOT NULL, PRIMARY KEY(station_id, scale, resolution, t)) WITHOUT ROWID;
+        CREATE TABLE aqi_latest(
+            station_id INTEGER PRIMARY KEY, t INTEGER NOT NULL, aqi INTEGER NOT NULL, dominant TEXT NOT NULL, subindices TEXT NOT NULL);
+        CREATE TABLE exceedances(
+            id INTEGER PRIMARY KEY, series_id INTEGER NOT NULL, parameter TEXT NOT NULL, period TEXT NOT NULL, start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL, peak REAL NOT NULL, peak_time INTEGER NOT NULL, limit_value REAL NOT NULL, standard TEXT NOT NULL);
+        CREATE INDEX exceedances_series ON exceedances(series_id, period, "end");
+        CREATE INDEX exceedances_start ON exceedances(start);
+        CREATE TABLE api_keys(
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+        """
+}
+
+enum ReferenceLoader {
+    static func load(_ r: ReferenceData, into db: Database) throws {
+        for p in r.parameters.parameters {
+            try db.execute(
+                sql: """
+                    INSERT INTO parameters(code, name_vi, name_en, unit, medium, plausible_min, plausible_max, aqi, circular10, aliases)
+                    VALUES (?,?,?,?,?,?,?,?,?,?)
+                    ON CONFLICT(code) DO UPDATE SET name_vi=excluded.name_vi, name_en=excluded.name_en, unit=excluded.unit,
+                      medium=excluded.medium, plausible_min=excluded.plausible_min, plausible_max=excluded.plausible_max,
+                      aqi=excluded.aqi, circular10=excluded.circular10, aliases=excluded.aliases
+                    """,
+                arguments: [
+                    p.code, p.nameVi, p.nameEn, p.unit, p.medium, p.plausibleMin, p.plausibleMax, p.aqi,
+                    p.circular10.joined(separator: "|"), p.aliases.joined(separator: "|"),
+                ])
+        }
+        for p in r.provinces {
+            try db.execute(
+                sql: """
+                    INSERT INTO provinces(code, name_vi, name_en, kind, communes, merged_from, valid_from) VALUES (?,?,?,?,?,?,?)
+                    ON CONFLICT(code) DO UPDATE SET name_vi=excluded.name_vi, name_en=excluded.name_en, kind=excluded.kind,
+                      communes=excluded.communes, merged_from=excluded.merged_from, valid_from=excluded.valid_from
+                    """,
+                arguments: [p.code, p.nameVi, p.nameEn, p.kind, p.communes, p.mergedFrom.joined(separator: ";"), p.validFrom])
+        }
+        try db.execute(sql: "DELETE FROM ambient_limits")
+        for l in r.limits.limits {
+            try db.execute(
+                sql: "INSERT INTO ambient_limits(standard, parameter, period, value, valid_from, valid_to) VALUES (?,?,?,?,?,?)",
+                arguments: [l.standard, l.parameter, l.period.rawValue, l.value, l.validFrom, l.validTo])
+        }
+        try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('reference', ?)", arguments: [r.versionLabel])
+    }
+}

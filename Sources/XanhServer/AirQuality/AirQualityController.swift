@@ -1,0 +1,217 @@
+import Foundation
+import Hummingbird
+import XanhCore
+import XanhStore
+
+/// Read routes over observations and derived data.
+struct AirQualityController {
+    let services: AppServices
+
+    struct LatestItem: Encodable {
+        var station: String
+        var time: String
+        var aqi: Int
+        var category: String
+        var categoryName: String
+        var color: String
+        var dominant: String
+    }
+
+    struct AQIItem: Encodable {
+        var time: String
+        var aqi: Int
+        var category: String
+        var categoryName: String
+        var color: String
+        var dominant: String
+        var subindices: [String: Int]
+    }
+
+    struct RawItem: Encodable {
+        var time: String
+        var value: Double
+        var status: String
+        var qc: String
+        var qcReason: String?
+    }
+
+    struct HourItem: Encodable {
+        var time: String
+        var mean: Double
+        var min: Double
+        var max: Double
+        var count: Int
+        var coverage: Double
+    }
+
+    struct DayItem: Encodable {
+        var time: String
+        var date: String
+        var mean: Double
+        var min: Double
+        var max: Double
+        var count: Int
+        var hours: Int
+        var coverage: Double
+    }
+
+    struct ExceedanceItem: Encodable {
+        var id: Int64
+        var station: String
+        var parameter: String
+        var period: String
+        var start: String
+        var end: String
+        var peak: Double
+        var peakTime: String
+        var limit: Double
+        var unit: String
+        var standard: String
+    }
+
+    enum Resolution: String, CaseIterable { case raw, hour, day }
+    enum Format: String, CaseIterable { case json, csv }
+
+    static func round(_ x: Double, _ places: Int = 2) -> Double {
+        var p = 1.0
+        for _ in 0..<places { p *= 10 }
+        return (x * p).rounded() / p
+    }
+
+    func category(_ scale: AQIScale, _ aqi: Int) -> AQICategory {
+        scale == .vn ? services.reference.vnAQI.category(for: aqi) : services.reference.usAQI.category(for: aqi)
+    }
+
+    func register(on api: RouterGroup<AppRequestContext>) {
+        api.get("aqi/latest") { request, _ in
+            let lang = Language(rawValue: request.query("lang") ?? "vi") ?? .vi
+            let items = try await services.store.latestAQI().map { a -> LatestItem in
+                let c = category(.vn, a.result.aqi)
+                return LatestItem(
+                    station: a.station, time: Timestamps.format(a.t), aqi: a.result.aqi, category: c.key, categoryName: c.name(lang), color: c.color,
+                    dominant: a.result.dominant)
+            }
+            return try JSON.response(Page(items: items, next: nil))
+        }
+
+        api.get("stations/{code}/aqi") { request, context in
+            let code = try context.parameters.require("code")
+            try await requireStation(code)
+            let resolution = try request.enumQuery("resolution", default: AQIResolution.hour)
+            let scale = try request.enumQuery("scale", default: AQIScale.vn)
+            if scale == .us && resolution == .day {
+                throw Problem(status: .badRequest, detail: "the US EPA AQI is computed hourly only (scale=us needs resolution=hour)", pointer: "/query/scale")
+            }
+            let (from, to) = try bounds(request, defaultSpan: resolution == .hour ? 2 * Timestamps.day : 30 * Timestamps.day)
+            let lang = Language(rawValue: request.query("lang") ?? "vi") ?? .vi
+            let rows = try await services.store.aqiSeries(station: code, scale: scale, resolution: resolution, from: from, to: to)
+            let items = rows.map { a -> AQIItem in
+                let c = category(scale, a.result.aqi)
+                return AQIItem(
+                    time: Timestamps.format(a.t), aqi: a.result.aqi, category: c.key, categoryName: c.name(lang), color: c.color,
+                    dominant: a.result.dominant, subindices: a.result.subindices)
+            }
+            if try request.enumQuery("format", default: Format.json) == .csv {
+                let keys = AQIResult.pollutantOrder
+                return csvResponse(
+                    ["time", "aqi", "category", "color", "dominant"] + keys.map { "aqi_\($0)" },
+                    items.map { i in [i.time, "\(i.aqi)", i.category, i.color, i.dominant] + keys.map { i.subindices[$0].map(String.init) ?? "" } },
+                    filename: "\(code)-aqi-\(scale.rawValue)-\(resolution.rawValue).csv")
+            }
+            return try JSON.response(Page(items: items, next: nil))
+        }
+
+        api.get("stations/{code}/series") { request, context in
+            let code = try context.parameters.require("code")
+            let station = try await requireStation(code)
+            guard let pcode = request.query("parameter") else {
+                throw Problem(status: .badRequest, detail: "query parameter 'parameter' is required", pointer: "/query/parameter")
+            }
+            guard let parameter = services.reference.parameters.lookup(pcode), station.parameters.contains(where: { $0.parameter == parameter.code }) else {
+                throw Problem(
+                    status: .notFound, detail: "station '\(code)' does not measure '\(pcode)' (it measures: \(station.parameters.map(\.parameter).joined(separator: ", ")))",
+                    pointer: "/query/parameter")
+            }
+            let resolution = try request.enumQuery("resolution", default: Resolution.hour)
+            let csv = try request.enumQuery("format", default: Format.json) == .csv
+            let file = "\(code)-\(parameter.code)-\(resolution.rawValue).csv"
+            switch resolution {
+            case .raw:
+                var (from, to) = try bounds(request, defaultSpan: 2 * Timestamps.day)
+                if let cursor = request.query("cursor") {
+                    guard let c = Int64(cursor) else { throw Problem(status: .badRequest, detail: "cursor is not valid", pointer: "/query/cursor") }
+                    from = max(from, c)
+                }
+                let limit = try request.intQuery("limit", default: 10_000, range: 1...100_000)
+                let rows = try await services.store.rawSeries(station: code, parameter: parameter.code, from: from, to: to, limit: limit)
+                let items = rows.map {
+                    RawItem(time: Timestamps.format($0.t), value: $0.value, status: $0.status.code, qc: $0.qc.key, qcReason: $0.qc.reason(for: parameter))
+                }
+                if csv {
+                    return csvResponse(["time", "value", "status", "qc"], items.map { [$0.time, "\($0.value)", $0.status, $0.qc] }, filename: file)
+                }
+                return try JSON.response(Page(items: items, next: rows.count == limit ? rows.last.map { String($0.t + 1) } : nil))
+            case .hour:
+                let (from, to) = try bounds(request, defaultSpan: 2 * Timestamps.day)
+                let rows = try await services.store.hourlySeries(station: code, parameter: parameter.code, from: from, to: to)
+                let items = rows.map {
+                    HourItem(time: Timestamps.format($0.hourEnd), mean: Self.round($0.mean), min: $0.min, max: $0.max, count: $0.count, coverage: Self.round($0.coverage, 1))
+                }
+                if csv {
+                    return csvResponse(
+                        ["time", "mean", "min", "max", "count", "coverage"],
+                        items.map { [$0.time, "\($0.mean)", "\($0.min)", "\($0.max)", "\($0.count)", "\($0.coverage)"] }, filename: file)
+                }
+                return try JSON.response(Page(items: items, next: nil))
+            case .day:
+                let (from, to) = try bounds(request, defaultSpan: 30 * Timestamps.day)
+                let rows = try await services.store.dailySeries(
+                    station: code, parameter: parameter.code, from: Timestamps.localMidnight(from), to: to)
+                let items = rows.map {
+                    DayItem(
+                        time: Timestamps.format($0.dayStart), date: Timestamps.localDate($0.dayStart), mean: Self.round($0.mean), min: $0.min, max: $0.max,
+                        count: $0.count, hours: $0.hours, coverage: Self.round($0.coverage, 1))
+                }
+                if csv {
+                    return csvResponse(
+                        ["date", "mean", "min", "max", "count", "hours", "coverage"],
+                        items.map { [$0.date, "\($0.mean)", "\($0.min)", "\($0.max)", "\($0.count)", "\($0.hours)", "\($0.coverage)"] }, filename: file)
+                }
+                return try JSON.response(Page(items: items, next: nil))
+            }
+        }
+
+        api.get("exceedances") { request, _ in
+            let station = request.query("station")
+            if let station { try await requireStation(station) }
+            let (from, to) = try bounds(request, defaultSpan: 30 * Timestamps.day)
+            let limit = try request.intQuery("limit", default: 1000, range: 1...10_000)
+            let after = try request.query("cursor").map { c -> Int64 in
+                guard let v = Int64(c) else { throw Problem(status: .badRequest, detail: "cursor is not valid", pointer: "/query/cursor") }
+                return v
+            }
+            let rows = try await services.store.exceedances(station: station, from: from, to: to, afterID: after, limit: limit)
+            let items = rows.map {
+                ExceedanceItem(
+                    id: $0.id, station: $0.station, parameter: $0.event.parameter, period: $0.event.period.rawValue, start: Timestamps.format($0.event.start),
+                    end: Timestamps.format($0.event.end), peak: Self.round($0.event.peak), peakTime: Timestamps.format($0.event.peakTime),
+                    limit: $0.event.limit, unit: services.reference.parameters.lookup($0.event.parameter)?.unit ?? "", standard: $0.event.standard)
+            }
+            return try JSON.response(Page(items: items, next: rows.count == limit ? rows.last.map { String($0.id) } : nil))
+        }
+    }
+
+    @discardableResult
+    func requireStation(_ code: String) async throws -> Station {
+        guard let s = try await services.store.station(code: code) else { throw StoreError.notFound("station '\(code)' does not exist") }
+        return s
+    }
+
+    /// `from`/`to` query bounds (inclusive); `to` defaults to now, `from` to `to − defaultSpan`.
+    func bounds(_ request: Request, defaultSpan: Int64) throws -> (Int64, Int64) {
+        let to = try request.timeQuery("to") ?? services.clock()
+        let from = try request.timeQuery("from") ?? (to - defaultSpan)
+        guard from <= to else { throw Problem(status: .badRequest, detail: "'from' is after 'to'", pointer: "/query/from") }
+        return (from, to)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Hummingbird
+import Logging
+import Mustache
+import Prometheus
+import XanhCore
+import XanhStore
+
+/// Everything the HTTP layer needs, handed in by the composition root (the `xanh` executable or a test).
+public struct AppServices: Sendable {
+    public var store: any Store
+    public var reference: ReferenceData
+    public var deriver: Deriver
+    public var metrics: PrometheusCollectorRegistry
+    /// Current time in UTC seconds; tests pin it.
+    public var clock: @Sendable () -> Int64
+
+    public init(
+        store: any Store, reference: ReferenceData, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) {
+        self.store = store
+        self.reference = reference
+        self.deriver = Deriver(store: store, reference: reference, clock: clock)
+        self.metrics = metrics
+        self.clock = clock
+    }
+}
+
+public struct ServerConfig: Sendable {
+    public var host: String
+    public var port: Int
+    /// Seconds between derivation passes when idle.
+    public var deriveInterval: Double
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, deriveInterval: Double = 0.5) {
+        self.host = host
+        self.port = port
+        self.deriveInterval = deriveInterval
+    }
+}
+
+public typealias AppRequestContext = BasicRequestContext
+
+/// The router with every route of the API and the public pages.
+public func buildRouter(_ services: AppServices) async throws -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: APIKeyMiddleware(store: services.store))
+
+    SystemController(services: services).register(on: router)
+    let api = router.group("api/v1")
+    ReferenceController(services: services).register(on: api)
+    StationController(services: services).register(on: api)
+    FacilityController(services: services).register(on: api)
+    ObservationController(services: services).register(on: api)
+    AirQualityController(services: services).register(on: api)
+    try await WebController(services: services).register(on: router)
+    return router
+}
+
+public func buildApplication(_ services: AppServices, config: ServerConfig, logger: Logger = Logger(label: "xanh")) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(services)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "xanh"),
+        services: [DerivationService(deriver: services.deriver, interval: config.deriveInterval, metrics: services.metrics, logger: logger)],
+        logger: logger)
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Hummingbird
+import XanhCore
+import XanhStore
+
+/// An RFC 9457 problem, thrown by handlers and rendered as `application/problem+json`.
+struct Problem: Error, HTTPResponseError {
+    var status: HTTPResponse.Status
+    var detail: String
+    /// JSON pointer to the offending field or row, when there is one.
+    var pointer: String?
+    var errors: [[String: String]]?
+
+    init(status: HTTPResponse.Status, detail: String, pointer: String? = nil, errors: [[String: String]]? = nil) {
+        self.status = status
+        self.detail = detail
+        self.pointer = pointer
+        self.errors = errors
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var body: [String: Any] = ["type": "about:blank", "title": status.reasonPhrase, "status": status.code, "detail": detail]
+        if let pointer { body["pointer"] = pointer }
+        if let errors { body["errors"] = errors }
+        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
+        return Response(
+            status: status, headers: [.contentType: "application/problem+json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func from(_ error: StoreError) -> Problem {
+        switch error {
+        case .notFound(let s): return Problem(status: .notFound, detail: s)
+        case .conflict(let s): return Problem(status: .conflict, detail: s)
+        case .invalid(let problems):
+            return Problem(
+                status: .unprocessableContent, detail: problems.map(\.description).joined(separator: "; "),
+                pointer: problems.first.map { "/" + $0.field }, errors: problems.map { ["pointer": "/" + $0.field, "detail": $0.message] })
+        }
+    }
+}
+
+/// Turns store errors into problems and any other error into a 500 problem, so every error is problem+json.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let e as StoreError {
+            throw Problem.from(e)
+        } catch let e as Problem {
+            throw e
+        } catch let e as HTTPError {
+            throw Problem(status: e.status, detail: e.body ?? e.status.reasonPhrase)
+        } catch {
+            context.logger.error("unhandled error: \(error)")
+            throw Problem(status: .internalServerError, detail: "internal error")
+        }
+    }
+}
+
+enum JSON {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var h = headers
+        h[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = 1 << 20) async throws -> T {
+        let buffer = try await request.body.collect(upTo: limit)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+        } catch let e as DecodingError {
+            throw Problem(status: .badRequest, detail: describe(e), pointer: pointer(e))
+        }
+    }
+
+    static func path(_ codingPath: [any CodingKey]) -> String {
+        "/" + codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: "/")
+    }
+
+    static func pointer(_ e: DecodingError) -> String? {
+        switch e {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): return path(c.codingPath)
+        case .keyNotFound(let k, let c): return path(c.codingPath + [k])
+        @unknown default: return nil
+        }
+    }
+
+    static func describe(_ e: DecodingError) -> String {
+        switch e {
+        case .typeMismatch(let t, let c): return "\(path(c.codingPath)): expected \(t)"
+        case .valueNotFound(let t, let c): return "\(path(c.codingPath)): expected \(t), found null"
+        case .keyNotFound(let k, let c): return "\(path(c.codingPath + [k])): is required"
+        case .dataCorrupted(let c): return "body is not valid JSON: \(c.debugDescription)" + (c.codingPath.isEmpty ? "" : " at \(path(c.codingPath))")
+        @unknown default: return "body could not be decoded"
+        }
+    }
+}
+
+/// `{"items":[…],"next":CURSOR_OR_NULL}`
+struct Page<T: Encodable>: Encodable {
+    var items: [T]
+    var next: String?
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(items, forKey: .items)
+        try c.encode(next, forKey: .next)  // null, not absent
+    }
+
+    enum CodingKeys: String, CodingKey { case items, next }
+}
+
+extension Request {
+    func query(_ name: String) -> String? { uri.queryParameters.get(name) }
+
+    func timeQuery(_ name: String) throws -> Int64? {
+        guard let s = query(name), !s.isEmpty else { return nil }
+        do {
+            return try Timestamps.parseBound(s)
+        } catch {
+            throw Problem(status: .badRequest, detail: "query parameter '\(name)': \(error.description)", pointer: "/query/\(name)")
+        }
+    }
+
+    func intQuery(_ name: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let s = query(name) else { return d }
+        guard let v = Int(s), range.contains(v) else {
+            throw Problem(status: .badRequest, detail: "query parameter '\(name)' must be an integer in \(range.lowerBound)…\(range.upperBound)", pointer: "/query/\(name)")
+        }
+        return v
+    }
+
+    func enumQuery<E: RawRepresentable & CaseIterable>(_ name: String, default d: E) throws -> E where E.RawValue == String {
+        guard let s = query(name) else { return d }
+        guard let v = E(rawValue: s) else {
+            throw Problem(
+                status: .badRequest, detail: "query parameter '\(name)' must be one of: \(E.allCases.map(\.rawValue).joined(separator: ", "))",
+                pointer: "/query/\(name)")
+        }
+        return v
+    }
+}
+
+func csvResponse(_ header: [String], _ rows: [[String]], filename: String) -> Response {
+    var text = header.joined(separator: ",") + "\n"
+    for r in rows {
+        text += r.map { $0.contains(",") || $0.contains("\"") ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }.joined(separator: ",")
+        text += "\n"
+    }
+    return Response(
+        status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],
+        body: .init(byteBuffer: ByteBuffer(string: text)))
+}

@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import XanhCore
+import XanhSQLite
+import XanhServer
+import XanhStore
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `xanh bench`: ingest through HTTP against raw GRDB inserts of the same rows, derivation, and the year-long
+/// hourly series query. Run it in release mode: `swift run -c release xanh bench`.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Measure ingest and query performance against a raw-insert baseline.")
+
+    @Option(help: "Rows to ingest.") var rows = 400_000
+    @Option(help: "Rows per HTTP request.") var batch = 100_000
+    @Option(help: "Repetitions of the series query.") var queries = 50
+    @Option(help: "Port for the benchmark server on 127.0.0.1.") var port = 18_181
+
+    func run() async throws {
+        let reference = try ReferenceData.bundled()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let now = Int64(Date().timeIntervalSince1970)
+        let parameters = ["PM2.5", "PM10", "NO2", "SO2", "CO", "O3"]
+        let stationCount = 10
+        let station = { (i: Int) in
+            Station(code: "B-\(i)", name: "Bench \(i)", kind: .ambientAir, province: "01", parameters: parameters.map { StationParameter(parameter: $0) })
+        }
+        // Rows: stations × parameters × 5-minute steps back from now.
+        let perSeries = rows / (stationCount * parameters.count) + 1
+        let start = now - Int64(perSeries) * 300 - 300
+        func inputs() -> [ObservationInput] {
+            var out: [ObservationInput] = []
+            out.reserveCapacity(rows)
+            var k = 0
+            outer: for step in 0..<perSeries {
+                let time = Timestamps.format(start + Int64(step) * 300)
+                for s in 0..<stationCount {
+                    for p in parameters {
+                        out.append(ObservationInput(station: "B-\(s)", parameter: p, time: time, value: Double(10 + (k % 70)), status: "00"))
+                        k += 1
+                        if k == rows { break outer }
+                    }
+                }
+            }
+            return out
+        }
+        let rowsIn = inputs()
+        print("machine: \(Machine.describe())")
+        print("rows: \(rowsIn.count), batch: \(batch)")
+
+        // 1. Baseline: raw inserts of the same rows, already validated, through GRDB.
+        let raw = try SQLiteStore(path: dir.appendingPathComponent("raw.sqlite").path, reference: reference)
+        for i in 0..<stationCount { _ = try await raw.createStation(station(i)) }
+        let validator = ObservationValidator(catalogue: reference.parameters, directory: try await raw.seriesDirectory(), now: now)
+        let valid = rowsIn.map { try! validator.validate($0).get() }
+        let rawSeconds = try Clocked.seconds { try raw.rawInsertBaseline(valid) }
+        let rawRate = Double(valid.count) / rawSeconds
+
+        // 2. HTTP: JSON bodies encoded beforehand, posted one after another to a live server.
+        let http = try SQLiteStore(path: dir.appendingPathComponent("http.sqlite").path, reference: reference)
+        for i in 0..<stationCount { _ = try await http.createStation(station(i)) }
+        let key = APIKeys.generate()
+        try await http.createAPIKey(name: "bench", hash: APIKeys.hash(key))
+        // A year of 5-minute PM2.5 for the query benchmark.
+        _ = try await http.createStation(
+            Station(code: "B-YEAR", name: "Year", kind: .ambientAir, province: "01", parameters: [StationParameter(parameter: "PM2.5")]))
+        let yearDirectory = try await http.seriesDirectory()
+        let yearSeries = yearDirectory.stations["B-YEAR"]!.series["PM2.5"]!
+        let yearStart = Timestamps.localMidnight(now) - 365 * Timestamps.day
+        let year = (1...(365 * 288)).map { i in
+            ValidObservation(seriesID: yearSeries, t: yearStart + Int64(i) * 300, value: 20 + Double(i % 50), status: .measuring, qc: .ok)
+        }
+        _ = try await http.ingest(year)
+        let services = AppServices(store: http, reference: reference)
+        let deriveYearSeconds = try await Clocked.seconds { try await services.deriver.drain() }
+
+        let bodies: [Data] = stride(from: 0, to: rowsIn.count, by: batch).map { i in
+            let slice = rowsIn[i..<min(i + batch, rowsIn.count)]
+            var text = "{\"observations\":["
+            text += slice.map { r in
+                "{\"station\":\"\(r.station!)\",\"parameter\":\"\(r.parameter!)\",\"time\":\"\(r.time!)\",\"value\":\(r.value!),\"status\":\"00\"}"
+            }.joined(separator: ",")
+            text += "]}"
+            return Data(text.utf8)
+        }
+        let app = try await buildApplication(services, config: ServerConfig(host: "127.0.0.1", port: port, deriveInterval: 3600))
+        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+        defer { server.cancel() }
+        let base = "http://127.0.0.1:\(port)"
+        try await waitForServer(base)
+        let session = URLSession(configuration: .ephemeral)
+        var accepted = 0
+        let httpSeconds = try await Clocked.seconds {
+            for body in bodies {
+                var request = URLRequest(url: URL(string: "\(base)/api/v1/observations")!)
+                request.httpMethod = "POST"
+                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+                request.timeoutInterval = 600
+                let (data, response) = try await session.upload(for: request, from: body)
+                guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+                    throw ValidationError("ingest failed: \(String(decoding: data.prefix(300), as: UTF8.self))")
+                }
+                let answer = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+                accepted += answer["accepted"] as! Int
+            }
+        }
+        guard accepted == rowsIn.count else { throw ValidationError("accepted \(accepted) of \(rowsIn.count)") }
+        let httpRate = Double(accepted) / httpSeconds
+        let deriveSeconds = try await Clocked.seconds { try await services.deriver.drain() }
+
+        // 3. The year of hourly means for one series, through HTTP.
+        let url = URL(
+            string: "\(base)/api/v1/stations/B-YEAR/series?parameter=PM2.5&resolution=hour&from=\(Timestamps.localDate(yearStart))&to=\(Timestamps.localDate(now + Timestamps.day))"
+        )!
+        var latencies: [Double] = []
+        var items = 0
+        for _ in 0..<queries {
+            var data = Data()
+            let s = try await Clocked.seconds { (data, _) = try await session.data(from: url) }
+            latencies.append(s * 1000)
+            items = ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["items"] as? [Any])?.count ?? 0
+        }
+        latencies.sort()
+        let median = latencies[latencies.count / 2]
+        let p95 = latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.95))]
+
+        print("")
+        print("| measure | value |")
+        print("|---|---|")
+        print("| raw GRDB inserts (baseline) | \(Int(rawRate)) rows/s (\(String(format: "%.3f", rawSeconds)) s) |")
+        print("| POST /api/v1/observations | \(Int(httpRate)) rows/s (\(String(format: "%.3f", httpSeconds)) s) |")
+        print("| HTTP ingest / raw inserts | \(String(format: "%.2f", httpRate / rawRate)) |")
+        print("| derivation of the ingested rows | \(Int(Double(accepted) / deriveSeconds)) rows/s (\(String(format: "%.3f", deriveSeconds)) s) |")
+        print("| derivation of a year of 5-min data (1 series) | \(String(format: "%.3f", deriveYearSeconds)) s |")
+        print("| series query, 1 year at hour resolution (\(items) items) | median \(String(format: "%.1f", median)) ms, p95 \(String(format: "%.1f", p95)) ms over \(queries) |")
+    }
+
+    func waitForServer(_ base: String) async throws {
+        for _ in 0..<100 {
+            if let (_, r) = try? await URLSession.shared.data(from: URL(string: "\(base)/health")!), (r as? HTTPURLResponse)?.statusCode == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ValidationError("benchmark server did not start on \(base)")
+    }
+}
+
+enum Clocked {
+    static func seconds(_ body: () throws -> Void) rethrows -> Double {
+        let c = ContinuousClock()
+        let d = try c.measure { try body() }
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    static func seconds(_ body: () async throws -> Void) async rethrows -> Double {
+        let c = ContinuousClock()
+        let start = c.now
+        try await body()
+        let d = c.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}
+
+enum Machine {
+    static func describe() -> String {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+        let mem = ProcessInfo.processInfo.physicalMemory / (1 << 30)
+        return "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(mem) GiB"
+    }
+}

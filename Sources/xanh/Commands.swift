@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import XanhCore
+import XanhSQLite
+import XanhServer
+import XanhStore
+
+struct StationCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "station", abstract: "Register and list stations.", subcommands: [Add.self, List.self, Import.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a station.")
+        @OptionGroup var store: StoreOptions
+        @Option var code: String
+        @Option var name: String
+        @Option(help: "ambient_air, emission_stack, wastewater, surface_water, groundwater, seawater") var kind: String = "ambient_air"
+        @Option(help: "Official provincial code, e.g. 01 (Hà Nội), 79 (TP Hồ Chí Minh).") var province: String
+        @Option var latitude: Double?
+        @Option var longitude: Double?
+        @Option var facility: Int64?
+        @Option(help: "Parameters with their reporting interval in seconds, e.g. 'PM2.5:300,PM10:300,NO2'.") var parameters: String = ""
+
+        func run() async throws {
+            let (sqlite, _) = try store.open()
+            guard let k = StationKind(rawValue: kind) else { throw ValidationError("--kind must be one of \(StationKind.allCases.map(\.rawValue).joined(separator: ", "))") }
+            let s = Station(
+                code: code, name: name, kind: k, province: province, facility: facility, latitude: latitude, longitude: longitude,
+                parameters: try StationCSV.parameters(parameters))
+            let created = try await sqlite.createStation(s)
+            print("added station \(created.code) (\(created.parameters.map(\.parameter).joined(separator: ", ")))")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List stations.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let (sqlite, _) = try store.open()
+            var cursor: String?
+            print(["code", "name", "kind", "province", "active", "parameters"].joined(separator: "\t"))
+            repeat {
+                let page = try await sqlite.stations(after: cursor, limit: 1000, kind: nil, province: nil)
+                for s in page {
+                    print([s.code, s.name, s.kind.rawValue, s.province, s.active ? "yes" : "no", s.parameters.map { "\($0.parameter):\($0.interval)" }.joined(separator: ",")].joined(separator: "\t"))
+                }
+                cursor = page.count == 1000 ? page.last?.code : nil
+            } while cursor != nil
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register or update stations from CSV: code,name,kind,province,latitude,longitude,parameters[,facility].")
+        @OptionGroup var store: StoreOptions
+        @Argument var file: String
+
+        func run() async throws {
+            let (sqlite, reference) = try store.open()
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            let stations = try StationCSV.parse(text, file: file)
+            var failures = 0
+            for (line, s) in stations {
+                do {
+                    if try await sqlite.station(code: s.code) != nil { _ = try await sqlite.updateStation(s) } else { _ = try await sqlite.createStation(s) }
+                } catch {
+                    failures += 1
+                    FileHandle.standardError.write(Data("\(file):\(line): \(error)\n".utf8))
+                }
+            }
+            _ = reference
+            print("imported \(stations.count - failures) stations, \(failures) rejected")
+            if failures > 0 { throw ExitCode(1) }
+        }
+    }
+}
+
+struct KeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "key", abstract: "Manage API keys.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an API key and print it once; only its SHA-256 is stored.")
+        @OptionGroup var store: StoreOptions
+        @Option var name: String
+
+        func run() async throws {
+            let (sqlite, _) = try store.open()
+            let key = APIKeys.generate()
+            try await sqlite.createAPIKey(name: name, hash: APIKeys.hash(key))
+            print(key)
+        }
+    }
+}
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import data files.", subcommands: [Observations.self])
+
+    struct Observations: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Load observations from CSV: station,parameter,time,value,status.")
+        @OptionGroup var store: StoreOptions
+        @Argument var file: String
+
+        func run() async throws {
+            let (sqlite, reference) = try store.open()
+            let services = AppServices(store: sqlite, reference: reference)
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            let (inputs, lines, fieldErrors) = try ObservationCSV.parse(text, file: file)
+            let (counts, rejected) = try await ObservationIngestor(services: services).ingest(inputs, fieldErrors: fieldErrors)
+            for r in rejected { FileHandle.standardError.write(Data("\(file):\(lines[r.index]): \(r.error)\n".utf8)) }
+            try await services.deriver.drain()
+            print("accepted \(counts.accepted) (replaced \(counts.replaced)), rejected \(rejected.count)")
+            if !rejected.isEmpty { throw ExitCode(1) }
+        }
+    }
+}
+
