@@ -120,7 +120,7 @@ public enum Timestamps {
         }
         guard i == n else { throw .malformed(original()) }
         let days = daysFromCivil(year: year, month: month, day: day)
-        return days * day + hh * 3600 + mm * 60 + ss - offset
+        return days * Timestamps.day + hh * 3600 + mm * 60 + ss - offset
     }
 
     /// Parses a query bound: an ISO 8601 time with offset, or a bare date `YYYY-MM-DD` meaning local midnight (+07:00).

@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+import XanhCore
+import XanhSQLite
+import XanhStore
+
+/// The contract every store passes. It runs on SQLite here; the PostgreSQL store will run the same suite.
+enum StoreFactory {
+    static let reference = try! ReferenceData.bundled()
+
+    static func sqlite() throws -> any Store {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-test-\(UUID().uuidString).sqlite").path
+        return try SQLiteStore(path: path, reference: reference)
+    }
+}
+
+let ambient = Station(
+    code: "HN-NKT", name: "Nguyễn Khánh Toàn", kind: .ambientAir, province: "01", latitude: 21.0375, longitude: 105.8005,
+    parameters: ["PM2.5", "PM10", "O3", "NO2"].map { StationParameter(parameter: $0, interval: 300) })
+
+/// Rows every 5 minutes for a series from `start` (exclusive) for `hours` hours.
+func rows(_ series: Int64, from start: Int64, hours: Int, value: (Int64) -> Double) -> [ValidObservation] {
+    (1...(hours * 12)).map { i in
+        let t = start + Int64(i) * 300
+        return ValidObservation(seriesID: series, t: t, value: value(t), status: .measuring, qc: .ok)
+    }
+}
+
+@Suite struct StoreContractTests {
+    @Test func registryRoundTripAndValidation() async throws {
+        // Given an empty store
+        let store = try StoreFactory.sqlite()
+        // When a station is created with a Circular 10 parameter code
+        var s = ambient
+        s.parameters[0].parameter = "PM2,5"
+        let created = try await store.createStation(s)
+        // Then it is stored under canonical codes, and a duplicate is a conflict
+        #expect(created.parameters.first?.parameter == "PM2.5")
+        #expect(try await store.station(code: "HN-NKT")?.parameters.count == 4)
+        await #expect(throws: StoreError.conflict("station 'HN-NKT' already exists")) { try await store.createStation(ambient) }
+        // Bad fields are named
+        var bad = ambient
+        bad.code = "X1"
+        bad.province = "99"
+        bad.parameters = [StationParameter(parameter: "FOO")]
+        do {
+            _ = try await store.createStation(bad)
+            Issue.record("expected a validation error")
+        } catch StoreError.invalid(let problems) {
+            #expect(problems.map(\.field) == ["province", "parameters/0/parameter"])
+        }
+        // Update replaces the parameter list; deactivation keeps the station
+        var upd = ambient
+        upd.parameters = [StationParameter(parameter: "PM2.5", interval: 60)]
+        _ = try await store.updateStation(upd)
+        #expect(try await store.station(code: "HN-NKT")?.parameters == [StationParameter(parameter: "PM2.5", interval: 60)])
+        try await store.setStationActive(code: "HN-NKT", active: false)
+        #expect(try await store.station(code: "HN-NKT")?.active == false)
+        #expect(try await store.seriesDirectory().stations["HN-NKT"]?.active == false)
+        // Facilities
+        let f = try await store.createFacility(Facility(name: "KCN Đình Vũ", taxCode: "0200589145", province: "31"))
+        #expect(f.id != nil)
+        #expect(try await store.facility(id: f.id!)?.name == "KCN Đình Vũ")
+    }
+
+    @Test func ingestIsIdempotentAndCountsReplacements() async throws {
+        let store = try StoreFactory.sqlite()
+        _ = try await store.createStation(ambient)
+        let series = try await store.seriesDirectory().stations["HN-NKT"]!.series["PM2.5"]!
+        let batch = rows(series, from: Timestamps.parseDate("2026-11-20")!, hours: 2) { _ in 30 }
+        let first = try await store.ingest(batch)
+        #expect(first == IngestCounts(accepted: 24, replaced: 0))
+        let second = try await store.ingest(batch)
+        #expect(second == IngestCounts(accepted: 24, replaced: 24))
+        #expect(try await store.observationCount() == 24)
+    }
+
+    @Test func derivationComputesMeansAQIAndReplacesOnLateData() async throws {
+        // Given a station with PM2.5 and NO2 every 5 minutes for a day
+        let store = try StoreFactory.sqlite()
+        _ = try await store.createStation(ambient)
+        let dir = try await store.seriesDirectory().stations["HN-NKT"]!
+        let day = Timestamps.parseDate("2026-11-20")!
+        let deriver = Deriver(store: store, reference: StoreFactory.reference, clock: { day + 2 * Timestamps.day })
+        _ = try await store.ingest(rows(dir.series["PM2.5"]!, from: day, hours: 24) { _ in 20 })
+        _ = try await store.ingest(rows(dir.series["NO2"]!, from: day, hours: 24) { _ in 150 })
+        // When derived
+        try await deriver.drain()
+        // Then hourly means are labelled by the end of the hour, with full coverage
+        let hours = try await store.hourlySeries(station: "HN-NKT", parameter: "PM2.5", from: day, to: day + Timestamps.day)
+        #expect(hours.count == 24)
+        #expect(hours.first?.hourEnd == day + 3600)
+        #expect(hours.first?.mean == 20)
+        #expect(hours.first?.coverage == 100)
+        let days = try await store.dailySeries(station: "HN-NKT", parameter: "PM2.5", from: day, to: day)
+        #expect(days.count == 1)
+        #expect(days.first?.hours == 24)
+        // VN_AQI hourly: PM2.5 NowCast 20 → 40; NO2 150 → 75 dominates
+        let aqi = try await store.aqiSeries(station: "HN-NKT", scale: .vn, resolution: .hour, from: day, to: day + Timestamps.day)
+        // The first hour has no NowCast: it needs 2 of the last 3 hours.
+        #expect(aqi.count == 23)
+        #expect(aqi.first?.t == day + 2 * 3600)
+        #expect(aqi.last?.result.aqi == 75)
+        #expect(aqi.last?.result.dominant == "NO2")
+        #expect(aqi.last?.result.subindices["PM2.5"] == 40)
+        let daily = try await store.aqiSeries(station: "HN-NKT", scale: .vn, resolution: .day, from: day, to: day)
+        #expect(daily.first?.result.aqi == 75)
+        // The hour after the last data still has a NowCast (c2 and c3 are present), so it is the latest.
+        let latest = try await store.latestAQI()
+        #expect(latest.first?.t == day + Timestamps.day + 3600)
+        #expect(latest.first?.result.aqi == 40)
+        let us = try await store.aqiSeries(station: "HN-NKT", scale: .us, resolution: .hour, from: day, to: day + Timestamps.day)
+        #expect(us.count == 24)  // NO2 alone gives a US AQI in the first hour
+
+        // When a late value replaces one hour's data with a spike
+        _ = try await store.ingest(
+            (1...12).map { i in
+                ValidObservation(seriesID: dir.series["PM2.5"]!, t: day + 10 * 3600 + Int64(i) * 300, value: 200, status: .measuring, qc: .ok)
+            })
+        try await deriver.drain()
+        // Then that hour and the NowCast of the following hours change, and earlier hours do not
+        let after = try await store.hourlySeries(station: "HN-NKT", parameter: "PM2.5", from: day, to: day + Timestamps.day)
+        #expect(after.first { $0.hourEnd == day + 11 * 3600 }?.mean == 200)
+        let aqi2 = try await store.aqiSeries(station: "HN-NKT", scale: .vn, resolution: .hour, from: day, to: day + Timestamps.day)
+        #expect(aqi2.first { $0.t == day + 11 * 3600 }!.result.subindices["PM2.5"]! > 40)
+        #expect(aqi2.first { $0.t == day + 10 * 3600 }!.result.subindices["PM2.5"] == 40)
+        // And the 1-hour NO2 limit (200) was never passed, while the 24-hour NO2 limit (100) was
+        let events = try await store.exceedances(station: "HN-NKT", from: day - Timestamps.day, to: day + 2 * Timestamps.day, afterID: nil, limit: 100)
+        #expect(events.map(\.event.period) == [.hour24])
+        #expect(events.first?.event.parameter == "NO2")
+        #expect(events.first?.event.limit == 100)
+        #expect(events.first?.event.start == day)
+        #expect(events.first?.event.end == day + Timestamps.day)
+    }
+
+    @Test func flaggedValuesAreStoredButExcluded() async throws {
+        let store = try StoreFactory.sqlite()
+        _ = try await store.createStation(ambient)
+        let series = try await store.seriesDirectory().stations["HN-NKT"]!.series["PM2.5"]!
+        let day = Timestamps.parseDate("2026-11-20")!
+        let deriver = Deriver(store: store, reference: StoreFactory.reference, clock: { day + Timestamps.day })
+        var batch = rows(series, from: day, hours: 1) { _ in 20 }
+        batch[0].value = 900
+        batch[0].status = .calibrating
+        batch[0].qc = .calibrating
+        _ = try await store.ingest(batch)
+        try await deriver.drain()
+        let raw = try await store.rawSeries(station: "HN-NKT", parameter: "PM2.5", from: day, to: day + 3600, limit: 100)
+        #expect(raw.count == 12)
+        #expect(raw.first?.qc == .calibrating)
+        let hour = try await store.hourlySeries(station: "HN-NKT", parameter: "PM2.5", from: day, to: day + 3600)
+        #expect(hour.first?.mean == 20)
+        #expect(hour.first?.count == 11)
+    }
+
+    @Test func pm25DailyExceedanceUsesTheLimitOfTheDay() async throws {
+        // 48 µg/m³ all day: below the 50 in force on 31 Dec 2025, above the 45 in force from 1 Jan 2026.
+        let store = try StoreFactory.sqlite()
+        _ = try await store.createStation(ambient)
+        let series = try await store.seriesDirectory().stations["HN-NKT"]!.series["PM2.5"]!
+        let d1 = Timestamps.parseDate("2025-12-31")!
+        let deriver = Deriver(store: store, reference: StoreFactory.reference, clock: { d1 + 3 * Timestamps.day })
+        _ = try await store.ingest(rows(series, from: d1, hours: 48) { _ in 48 })
+        try await deriver.drain()
+        let events = try await store.exceedances(station: "HN-NKT", from: d1 - Timestamps.day, to: d1 + 3 * Timestamps.day, afterID: nil, limit: 10)
+        #expect(events.count == 1)
+        #expect(events.first?.event.start == d1 + Timestamps.day)
+        #expect(events.first?.event.limit == 45)
+        #expect(events.first?.event.standard == "QCVN 05:2023/BTNMT")
+    }
+}
