@@ -57,7 +57,7 @@ struct StationCommand: AsyncParsableCommand {
         @Argument var file: String
 
         func run() async throws {
-            let (sqlite, reference) = try store.open()
+            let (sqlite, _) = try store.open()
             let text = try String(contentsOfFile: file, encoding: .utf8)
             let stations = try StationCSV.parse(text, file: file)
             var failures = 0
@@ -69,7 +69,6 @@ struct StationCommand: AsyncParsableCommand {
                     FileHandle.standardError.write(Data("\(file):\(line): \(error)\n".utf8))
                 }
             }
-            _ = reference
             print("imported \(stations.count - failures) stations, \(failures) rejected")
             if failures > 0 { throw ExitCode(1) }
         }

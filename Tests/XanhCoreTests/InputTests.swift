@@ -102,6 +102,8 @@ import Testing
         #expect(inputs[0].value == 35.2)
         #expect(lines == [2, 3])
         #expect(errors[1] == "value 'abc' is not a number")
+        let (_, _, e2) = try ObservationCSV.parse("station,parameter,time,value\nHN-NKT,PM2,5,2026-11-20T10:00:00+07:00,35.2\n", file: "y.csv")
+        #expect(e2[0]?.hasPrefix("row has 5 fields but the header has 4") == true)
     }
 
     @Test func stationCSVNamesTheLine() {

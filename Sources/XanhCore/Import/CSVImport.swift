@@ -72,8 +72,11 @@ public enum ObservationCSV {
                 let v = row.fields[i].trimmingCharacters(in: .whitespaces)
                 return v.isEmpty ? nil : v
             }
+            if row.fields.count > header.count {
+                errors[inputs.count] = "row has \(row.fields.count) fields but the header has \(header.count) (quote values that contain a comma, e.g. \"PM2,5\")"
+            }
             var value: Double?
-            if let v = f("value") {
+            if let v = f("value"), errors[inputs.count] == nil {
                 value = Double(v)
                 if value == nil { errors[inputs.count] = "value '\(v)' is not a number" }
             }

@@ -7,24 +7,23 @@ import XanhStore
 struct AirQualityController {
     let services: AppServices
 
-    struct LatestItem: Encodable {
-        var station: String
+    /// One AQI value; `station` is set in the live-map feed, `subindices` in a station's series.
+    struct AQIItem: Encodable {
+        var station: String?
         var time: String
         var aqi: Int
         var category: String
         var categoryName: String
         var color: String
         var dominant: String
+        var subindices: [String: Int]?
     }
 
-    struct AQIItem: Encodable {
-        var time: String
-        var aqi: Int
-        var category: String
-        var categoryName: String
-        var color: String
-        var dominant: String
-        var subindices: [String: Int]
+    func item(_ a: StoredAQI, scale: AQIScale, lang: Language, feed: Bool) -> AQIItem {
+        let c = category(scale, a.result.aqi)
+        return AQIItem(
+            station: feed ? a.station : nil, time: Timestamps.format(a.t), aqi: a.result.aqi, category: c.key, categoryName: c.name(lang),
+            color: c.color, dominant: a.result.dominant, subindices: feed ? nil : a.result.subindices)
     }
 
     struct RawItem: Encodable {
@@ -85,12 +84,7 @@ struct AirQualityController {
     func register(on api: RouterGroup<AppRequestContext>) {
         api.get("aqi/latest") { request, _ in
             let lang = Language(rawValue: request.query("lang") ?? "vi") ?? .vi
-            let items = try await services.store.latestAQI().map { a -> LatestItem in
-                let c = category(.vn, a.result.aqi)
-                return LatestItem(
-                    station: a.station, time: Timestamps.format(a.t), aqi: a.result.aqi, category: c.key, categoryName: c.name(lang), color: c.color,
-                    dominant: a.result.dominant)
-            }
+            let items = try await services.store.latestAQI().map { item($0, scale: .vn, lang: lang, feed: true) }
             return try JSON.response(Page(items: items, next: nil))
         }
 
@@ -105,17 +99,12 @@ struct AirQualityController {
             let (from, to) = try bounds(request, defaultSpan: resolution == .hour ? 2 * Timestamps.day : 30 * Timestamps.day)
             let lang = Language(rawValue: request.query("lang") ?? "vi") ?? .vi
             let rows = try await services.store.aqiSeries(station: code, scale: scale, resolution: resolution, from: from, to: to)
-            let items = rows.map { a -> AQIItem in
-                let c = category(scale, a.result.aqi)
-                return AQIItem(
-                    time: Timestamps.format(a.t), aqi: a.result.aqi, category: c.key, categoryName: c.name(lang), color: c.color,
-                    dominant: a.result.dominant, subindices: a.result.subindices)
-            }
+            let items = rows.map { item($0, scale: scale, lang: lang, feed: false) }
             if try request.enumQuery("format", default: Format.json) == .csv {
                 let keys = AQIResult.pollutantOrder
                 return csvResponse(
                     ["time", "aqi", "category", "color", "dominant"] + keys.map { "aqi_\($0)" },
-                    items.map { i in [i.time, "\(i.aqi)", i.category, i.color, i.dominant] + keys.map { i.subindices[$0].map(String.init) ?? "" } },
+                    items.map { i in [i.time, "\(i.aqi)", i.category, i.color, i.dominant] + keys.map { i.subindices?[$0].map(String.init) ?? "" } },
                     filename: "\(code)-aqi-\(scale.rawValue)-\(resolution.rawValue).csv")
             }
             return try JSON.response(Page(items: items, next: nil))
