@@ -34,6 +34,7 @@ public struct ParameterCatalogue: Sendable {
     public let version: String
     public let parameters: [Parameter]
     private let byKey: [String: Parameter]
+    private let exact: [String: Parameter]
 
     private struct File: Decodable {
         var version: String
@@ -49,6 +50,10 @@ public struct ParameterCatalogue: Sendable {
         }
         for p in parameters { map[Self.normalise(p.code)] = p }  // canonical codes win over aliases
         byKey = map
+        var e: [String: Parameter] = [:]
+        for p in parameters { for key in p.circular10 + p.aliases { e[key] = p } }
+        for p in parameters { e[p.code] = p }
+        exact = e
     }
 
     /// The catalogue bundled as `parameters.json`.
@@ -60,7 +65,7 @@ public struct ParameterCatalogue: Sendable {
     static func normalise(_ s: String) -> String { s.trimmingWhitespace().lowercased() }
 
     /// The parameter for a code as stations send it (`PM2,5`, `pm2.5`, `PM25` → `PM2.5`).
-    public func lookup(_ code: String) -> Parameter? { byKey[Self.normalise(code)] }
+    public func lookup(_ code: String) -> Parameter? { exact[code] ?? byKey[Self.normalise(code)] }
 }
 
 extension String {

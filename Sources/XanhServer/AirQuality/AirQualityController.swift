@@ -26,34 +26,6 @@ struct AirQualityController {
             color: c.color, dominant: a.result.dominant, subindices: feed ? nil : a.result.subindices)
     }
 
-    struct RawItem: Encodable {
-        var time: String
-        var value: Double
-        var status: String
-        var qc: String
-        var qcReason: String?
-    }
-
-    struct HourItem: Encodable {
-        var time: String
-        var mean: Double
-        var min: Double
-        var max: Double
-        var count: Int
-        var coverage: Double
-    }
-
-    struct DayItem: Encodable {
-        var time: String
-        var date: String
-        var mean: Double
-        var min: Double
-        var max: Double
-        var count: Int
-        var hours: Int
-        var coverage: Double
-    }
-
     struct ExceedanceItem: Encodable {
         var id: Int64
         var station: String
@@ -75,6 +47,19 @@ struct AirQualityController {
         var p = 1.0
         for _ in 0..<places { p *= 10 }
         return (x * p).rounded() / p
+    }
+
+    static func writeStats(_ w: inout JSONWriter, mean: Double, min: Double, max: Double, count: Int, coverage: Double) {
+        w.key("mean")
+        w.number(round(mean))
+        w.key("min")
+        w.number(min)
+        w.key("max")
+        w.number(max)
+        w.key("count")
+        w.number(count)
+        w.key("coverage")
+        w.number(round(coverage, 1))
     }
 
     func category(_ scale: AQIScale, _ aqi: Int) -> AQICategory {
@@ -133,40 +118,66 @@ struct AirQualityController {
                 }
                 let limit = try request.intQuery("limit", default: 10_000, range: 1...100_000)
                 let rows = try await services.store.rawSeries(station: code, parameter: parameter.code, from: from, to: to, limit: limit)
-                let items = rows.map {
-                    RawItem(time: Timestamps.format($0.t), value: $0.value, status: $0.status.code, qc: $0.qc.key, qcReason: $0.qc.reason(for: parameter))
-                }
                 if csv {
-                    return csvResponse(["time", "value", "status", "qc"], items.map { [$0.time, "\($0.value)", $0.status, $0.qc] }, filename: file)
+                    return csvResponse(
+                        ["time", "value", "status", "qc"], rows.map { [Timestamps.format($0.t), "\($0.value)", $0.status.code, $0.qc.key] }, filename: file)
                 }
-                return try JSON.response(Page(items: items, next: rows.count == limit ? rows.last.map { String($0.t + 1) } : nil))
+                return JSONWriter.page(rows, next: rows.count == limit ? rows.last.map { String($0.t + 1) } : nil) { w, r in
+                    w.beginObject()
+                    w.key("time")
+                    w.time(r.t)
+                    w.key("value")
+                    w.number(r.value)
+                    w.key("status")
+                    w.string(r.status.code)
+                    w.key("qc")
+                    w.string(r.qc.key)
+                    if let reason = r.qc.reason(for: parameter) {
+                        w.key("qcReason")
+                        w.string(reason)
+                    }
+                    w.endObject()
+                }
             case .hour:
                 let (from, to) = try bounds(request, defaultSpan: 2 * Timestamps.day)
                 let rows = try await services.store.hourlySeries(station: code, parameter: parameter.code, from: from, to: to)
-                let items = rows.map {
-                    HourItem(time: Timestamps.format($0.hourEnd), mean: Self.round($0.mean), min: $0.min, max: $0.max, count: $0.count, coverage: Self.round($0.coverage, 1))
-                }
                 if csv {
                     return csvResponse(
                         ["time", "mean", "min", "max", "count", "coverage"],
-                        items.map { [$0.time, "\($0.mean)", "\($0.min)", "\($0.max)", "\($0.count)", "\($0.coverage)"] }, filename: file)
+                        rows.map {
+                            [Timestamps.format($0.hourEnd), "\(Self.round($0.mean))", "\($0.min)", "\($0.max)", "\($0.count)", "\(Self.round($0.coverage, 1))"]
+                        }, filename: file)
                 }
-                return try JSON.response(Page(items: items, next: nil))
+                return JSONWriter.page(rows, next: nil) { w, r in
+                    w.beginObject()
+                    w.key("time")
+                    w.time(r.hourEnd)
+                    Self.writeStats(&w, mean: r.mean, min: r.min, max: r.max, count: r.count, coverage: r.coverage)
+                    w.endObject()
+                }
             case .day:
                 let (from, to) = try bounds(request, defaultSpan: 30 * Timestamps.day)
                 let rows = try await services.store.dailySeries(
                     station: code, parameter: parameter.code, from: Timestamps.localMidnight(from), to: to)
-                let items = rows.map {
-                    DayItem(
-                        time: Timestamps.format($0.dayStart), date: Timestamps.localDate($0.dayStart), mean: Self.round($0.mean), min: $0.min, max: $0.max,
-                        count: $0.count, hours: $0.hours, coverage: Self.round($0.coverage, 1))
-                }
                 if csv {
                     return csvResponse(
                         ["date", "mean", "min", "max", "count", "hours", "coverage"],
-                        items.map { [$0.date, "\($0.mean)", "\($0.min)", "\($0.max)", "\($0.count)", "\($0.hours)", "\($0.coverage)"] }, filename: file)
+                        rows.map {
+                            [Timestamps.localDate($0.dayStart), "\(Self.round($0.mean))", "\($0.min)", "\($0.max)", "\($0.count)", "\($0.hours)",
+                             "\(Self.round($0.coverage, 1))"]
+                        }, filename: file)
                 }
-                return try JSON.response(Page(items: items, next: nil))
+                return JSONWriter.page(rows, next: nil) { w, r in
+                    w.beginObject()
+                    w.key("time")
+                    w.time(r.dayStart)
+                    w.key("date")
+                    w.string(Timestamps.localDate(r.dayStart))
+                    Self.writeStats(&w, mean: r.mean, min: r.min, max: r.max, count: r.count, coverage: r.coverage)
+                    w.key("hours")
+                    w.number(r.hours)
+                    w.endObject()
+                }
             }
         }
 

@@ -4,50 +4,6 @@ import Prometheus
 import XanhCore
 import XanhStore
 
-/// One row of `POST /api/v1/observations`, decoded leniently: a field of the wrong type is a row error, not a 400.
-struct ObservationRowBody: Decodable {
-    var input: ObservationInput
-    var fieldError: String?
-
-    enum Keys: String, CodingKey { case station, parameter, time, value, status }
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: Keys.self)
-        var error: String?
-        func string(_ k: Keys) -> String? {
-            guard c.contains(k) else { return nil }
-            if (try? c.decodeNil(forKey: k)) == true { return nil }
-            if let s = try? c.decode(String.self, forKey: k) { return s }
-            if error == nil { error = "\(k.rawValue) must be a string" }
-            return nil
-        }
-        let station = string(.station)
-        let parameter = string(.parameter)
-        let time = string(.time)
-        var value: Double?
-        if c.contains(.value), (try? c.decodeNil(forKey: .value)) != true {
-            value = try? c.decode(Double.self, forKey: .value)
-            if value == nil, error == nil { error = "value must be a number" }
-        }
-        var status: String?
-        if c.contains(.status), (try? c.decodeNil(forKey: .status)) != true {
-            if let s = try? c.decode(String.self, forKey: .status) {
-                status = s
-            } else if let i = try? c.decode(Int.self, forKey: .status), (0...99).contains(i) {
-                status = i < 10 ? "0\(i)" : "\(i)"
-            } else if error == nil {
-                error = "status must be a string such as \"00\""
-            }
-        }
-        input = ObservationInput(station: station, parameter: parameter, time: time, value: value, status: status)
-        fieldError = error
-    }
-}
-
-struct ObservationBatchBody: Decodable {
-    var observations: [ObservationRowBody]
-}
-
 struct IngestAnswer: Encodable {
     var accepted: Int
     var replaced: Int
@@ -93,10 +49,14 @@ struct ObservationController {
     func register(on api: RouterGroup<AppRequestContext>) {
         let ingestor = ObservationIngestor(services: services)
         api.post("observations") { request, _ in
-            let body = try await JSON.decode(ObservationBatchBody.self, from: request, limit: Self.maxBody)
-            var errors: [Int: String] = [:]
-            for (i, r) in body.observations.enumerated() where r.fieldError != nil { errors[i] = r.fieldError }
-            let (counts, rejected) = try await ingestor.ingest(body.observations.map(\.input), fieldErrors: errors)
+            let buffer = try await request.body.collect(upTo: Self.maxBody)
+            let parsed: ObservationJSON.Parsed
+            do throws(ObservationJSON.SyntaxError) {
+                parsed = try ObservationJSON.parse(Array(buffer.readableBytesView))
+            } catch {
+                throw Problem(status: .badRequest, detail: error.message, pointer: error.pointer)
+            }
+            let (counts, rejected) = try await ingestor.ingest(parsed.rows, fieldErrors: parsed.rowErrors)
             return try JSON.response(IngestAnswer(accepted: counts.accepted, replaced: counts.replaced, rejected: rejected))
         }
     }
