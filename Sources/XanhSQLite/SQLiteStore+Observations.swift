@@ -11,13 +11,18 @@ extension SQLiteStore: ObservationStore {
             let update = try db.cachedStatement(sql: "UPDATE observations SET value = ?, status = ?, qc = ? WHERE series_id = ? AND t = ?")
             var replaced = 0
             var hours = Set<DirtyMark>()
+            var last = DirtyMark(series: -1, hourEnd: 0)
             for r in rows {
                 try insert.execute(arguments: [r.seriesID, r.t, r.value, r.status.rawValue, r.qc.rawValue])
                 if db.changesCount == 0 {
                     try update.execute(arguments: [r.value, r.status.rawValue, r.qc.rawValue, r.seriesID, r.t])
                     replaced += 1
                 }
-                hours.insert(DirtyMark(series: r.seriesID, hourEnd: Timestamps.hourEnd(r.t)))
+                let mark = DirtyMark(series: r.seriesID, hourEnd: Timestamps.hourEnd(r.t))
+                if mark != last {
+                    hours.insert(mark)
+                    last = mark
+                }
             }
             let mark = try db.cachedStatement(sql: "INSERT INTO dirty(series_id, hour_end) VALUES (?,?)")
             for h in hours { try mark.execute(arguments: [h.series, h.hourEnd]) }
@@ -63,10 +68,14 @@ extension SQLiteStore: ObservationStore {
     }
 
     static func hourly(_ db: Database, series: Int64, from: Int64, to: Int64) throws -> [HourlyStat] {
-        try Row.fetchAll(
+        var out: [HourlyStat] = []
+        let rows = try Row.fetchCursor(
             db, sql: "SELECT t, mean, min, max, count, coverage FROM hourly WHERE series_id = ? AND t >= ? AND t <= ? ORDER BY t",
-            arguments: [series, from, to]
-        ).map { HourlyStat(hourEnd: $0[0], mean: $0[1], min: $0[2], max: $0[3], count: $0[4], coverage: $0[5]) }
+            arguments: [series, from, to])
+        while let r = try rows.next() {
+            out.append(HourlyStat(hourEnd: r[0], mean: r[1], min: r[2], max: r[3], count: r[4], coverage: r[5]))
+        }
+        return out
     }
 
     static func daily(_ db: Database, series: Int64, from: Int64, to: Int64) throws -> [DailyStat] {
@@ -179,10 +188,12 @@ extension SQLiteStore: DerivationStore {
 
     public func rawPoints(series: Int64, from: Int64, to: Int64) async throws -> [RawPoint] {
         try await writer.read { db in
-            try Row.fetchAll(
+            var out: [RawPoint] = []
+            let rows = try Row.fetchCursor(
                 db, sql: "SELECT t, value FROM observations WHERE series_id = ? AND t > ? AND t <= ? AND qc = 0 ORDER BY t",
-                arguments: [series, from, to]
-            ).map { RawPoint(t: $0[0], value: $0[1]) }
+                arguments: [series, from, to])
+            while let r = try rows.next() { out.append(RawPoint(t: r[0], value: r[1])) }
+            return out
         }
     }
 
