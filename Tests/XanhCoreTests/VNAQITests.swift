@@ -54,8 +54,9 @@ import Testing
             15.7, 14.2, 17.7, 18.9, 19.3, 15.7, 19.7, 22.6, 27.1, 29.0, 31.9, 25.3, 34.7, 35.2, 41.6, 45.7, 49.2, 55.8, 69.6, 78.3,
             91.5, 97.7, 81.2, 71.8, 43.5, 34.3, 21.5, 20.5, 19.4, 20.4, 21.3,
         ]
-        let means = RollingMean.eightHour(hourly, minimumCount: 8)
-        let day = Array(means[7...])  // 01:00 … 00:00
+        // Hour i of the list ends at 18:00 + i h; the day's 8-hour means end at 01:00 … 00:00 (i = 7 … 30).
+        let byHour = Dictionary(uniqueKeysWithValues: hourly.enumerated().map { (Int64($0.offset) * 3600, $0.element!) })
+        let day = (7...30).map { RollingMean.eightHour(byHour, endingAt: Int64($0) * 3600, minimumCount: 8) }
         #expect(day.count == 24)
         let printed = [
             18.0, 19.4, 21.2, 23.0, 23.8, 25.8, 28.2, 30.9, 33.8, 36.6, 39.9, 44.7, 51.3, 58.4, 66.2, 71.1, 74.4, 73.7, 71.0, 65.0, 57.8, 48.7,

@@ -15,9 +15,7 @@ public struct StationAQI: Sendable {
     }
 
     private static func rolling8(_ m: [Int64: Double]?, _ h: Int64) -> Double? {
-        guard let m else { return nil }
-        let window = (0..<8).compactMap { m[h - Int64($0) * Timestamps.hour] }
-        return window.count >= 6 ? window.reduce(0, +) / Double(window.count) : nil
+        m.flatMap { RollingMean.eightHour($0, endingAt: h) }
     }
 
     /// VN_AQI hourly at hour end h.

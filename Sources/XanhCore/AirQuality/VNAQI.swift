@@ -101,14 +101,18 @@ public struct VNAQI: Sendable {
 
 /// Rolling means over hourly means, as Decision 1459 §2.2.2a and QCVN 05:2023 define them.
 public enum RollingMean {
-    /// 8-hour means labelled by their last hour: `out[i]` = mean of `hourly[i-7...i]`, from the present values,
-    /// when at least `minimumCount` of the 8 are present. The worked example of 1459 has all 8.
-    public static func eightHour(_ hourly: [Double?], minimumCount: Int = 6) -> [Double?] {
-        var out = [Double?](repeating: nil, count: hourly.count)
-        for i in hourly.indices where i >= 7 {
-            let window = hourly[(i - 7)...i].compactMap { $0 }
-            if window.count >= minimumCount { out[i] = window.reduce(0, +) / Double(window.count) }
+    /// The 8-hour mean labelled by its last hour `h`: the mean of the hourly means present among h − 7 h … h, when at
+    /// least `minimumCount` of the 8 are present (6 by project convention, docs/decisions/0001-vn-aqi.md; the worked
+    /// example of 1459 has all 8).
+    public static func eightHour(_ hourly: [Int64: Double], endingAt h: Int64, minimumCount: Int = 6) -> Double? {
+        var sum = 0.0
+        var n = 0
+        for k in 0..<8 {
+            if let v = hourly[h - Int64(k) * Timestamps.hour] {
+                sum += v
+                n += 1
+            }
         }
-        return out
+        return n >= minimumCount ? sum / Double(n) : nil
     }
 }

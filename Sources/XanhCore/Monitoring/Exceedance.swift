@@ -82,21 +82,9 @@ public enum ExceedanceDetector {
             guard let first = hourly.first, let last = hourly.last else { return [] }
             var map: [Int64: Double] = [:]
             for h in hourly { map[h.hourEnd] = h.mean }
-            var out: [PeriodValue] = []
-            var e = first.hourEnd
-            while e <= last.hourEnd + 7 * Timestamps.hour {
-                var sum = 0.0
-                var n = 0
-                for k in 0..<8 {
-                    if let v = map[e - Int64(k) * Timestamps.hour] {
-                        sum += v
-                        n += 1
-                    }
-                }
-                if n >= 6 { out.append(PeriodValue(start: e - 8 * Timestamps.hour, end: e, value: sum / Double(n))) }
-                e += Timestamps.hour
+            return stride(from: first.hourEnd, through: last.hourEnd + 7 * Timestamps.hour, by: Int(Timestamps.hour)).compactMap { e in
+                RollingMean.eightHour(map, endingAt: e).map { PeriodValue(start: e - 8 * Timestamps.hour, end: e, value: $0) }
             }
-            return out
         case .hour24:
             return daily.filter { $0.hours >= 18 }.map { PeriodValue(start: $0.dayStart, end: $0.dayStart + Timestamps.day, value: $0.mean) }
         case .year:
