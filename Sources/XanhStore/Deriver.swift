@@ -12,7 +12,7 @@ public actor Deriver {
     let aqi: StationAQI
     let clock: @Sendable () -> Int64
 
-    /// `clock` gives the current UTC time: hourly AQI is published up to the current hour, never for hours to come.
+    /// `clock` gives the current UTC time: hourly AQI is published for hours that have ended, never for hours to come.
     public init(store: any DerivationStore, reference: ReferenceData, clock: @escaping @Sendable () -> Int64) {
         self.store = store
         self.reference = reference
@@ -87,7 +87,9 @@ public actor Deriver {
         }
         // A mean at hour h feeds the NowCast up to h + 11 h and the rolling 8-h means up to h + 7 h.
         let hFrom = range.from + Timestamps.hour
-        let hTo = min(range.to + 11 * Timestamps.hour, Timestamps.hourEnd(clock()))
+        // Only hours that have ended: at 16:01 the latest hourly AQI is the one labelled 16:00.
+        let now = clock()
+        let hTo = min(range.to + 11 * Timestamps.hour, now - ((now % Timestamps.hour) + Timestamps.hour) % Timestamps.hour)
         var vnRows: [(t: Int64, result: AQIResult)] = []
         var usRows: [(t: Int64, result: AQIResult)] = []
         for h in stride(from: hFrom, through: hTo, by: Int(Timestamps.hour)) {

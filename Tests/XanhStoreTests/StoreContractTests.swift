@@ -133,6 +133,20 @@ func rows(_ series: Int64, from start: Int64, hours: Int, value: (Int64) -> Doub
         #expect(events.first?.event.end == day + Timestamps.day)
     }
 
+    @Test func hourlyAQIOnlyForHoursThatHaveEnded() async throws {
+        // Given data up to 02:30 and a clock at 02:30
+        let store = try StoreFactory.sqlite()
+        _ = try await store.createStation(ambient)
+        let series = try await store.seriesDirectory().stations["HN-NKT"]!.series["PM2.5"]!
+        let day = Timestamps.parseDate("2026-11-20")!
+        let deriver = Deriver(store: store, reference: StoreFactory.reference, clock: { day + 2 * 3600 + 1800 })
+        _ = try await store.ingest(Array(rows(series, from: day, hours: 3) { _ in 30 }.prefix(30)))
+        try await deriver.drain()
+        // Then the latest hourly AQI is the hour labelled 02:00; 03:00 has not ended
+        let latest = try await store.latestAQI()
+        #expect(latest.first?.t == day + 2 * 3600)
+    }
+
     @Test func flaggedValuesAreStoredButExcluded() async throws {
         let store = try StoreFactory.sqlite()
         _ = try await store.createStation(ambient)
