@@ -40,6 +40,21 @@ public enum ObservationJSON {
             while i < end, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
         }
 
+        /// After a member or an element: true when ',' announces another, false after the closing byte.
+        mutating func more(closing: UInt8) throws(SyntaxError) -> Bool {
+            ws()
+            guard i < end else { throw fail("unexpected end") }
+            if b[i] == 0x2C {
+                i += 1
+                return true
+            }
+            if b[i] == closing {
+                i += 1
+                return false
+            }
+            throw fail(closing == 0x7D ? "expected ',' or '}'" : "expected ',' or ']'")
+        }
+
         mutating func expect(_ c: UInt8, _ name: String) throws(SyntaxError) {
             ws()
             guard i < end, b[i] == c else { throw fail("expected \(name)") }
@@ -63,11 +78,8 @@ public enum ObservationJSON {
                     } else {
                         try skipValue()
                     }
-                    ws()
-                    guard i < end else { throw fail("unexpected end") }
-                    if b[i] == 0x2C { i += 1; continue }
-                    if b[i] == 0x7D { i += 1; break }
-                    throw fail("expected ',' or '}'")
+                    if try more(closing: 0x7D) { continue }
+                    break
                 }
             }
             ws()
@@ -96,11 +108,8 @@ public enum ObservationJSON {
                     out.rowErrors[out.rows.count] = "row must be an object"
                     out.rows.append(ObservationInput(station: nil, parameter: nil, time: nil, value: nil, status: nil))
                 }
-                ws()
-                guard i < end else { throw fail("unexpected end") }
-                if b[i] == 0x2C { i += 1; continue }
-                if b[i] == 0x5D { i += 1; return out }
-                throw fail("expected ',' or ']'")
+                if try more(closing: 0x5D) { continue }
+                return out
             }
         }
 
@@ -152,11 +161,8 @@ public enum ObservationJSON {
                     }
                 default: break
                 }
-                ws()
-                guard i < end else { throw fail("unexpected end") }
-                if b[i] == 0x2C { i += 1; continue }
-                if b[i] == 0x7D { i += 1; return (input, error) }
-                throw fail("expected ',' or '}'")
+                if try more(closing: 0x7D) { continue }
+                return (input, error)
             }
         }
 
@@ -285,11 +291,8 @@ public enum ObservationJSON {
                     _ = try string()
                     try expect(0x3A, "':'")
                     try skipValue()
-                    ws()
-                    guard i < end else { throw fail("unexpected end") }
-                    if b[i] == 0x2C { i += 1; continue }
-                    if b[i] == 0x7D { i += 1; return }
-                    throw fail("expected ',' or '}'")
+                    if try more(closing: 0x7D) { continue }
+                    return
                 }
             case 0x5B:
                 i += 1
@@ -297,11 +300,8 @@ public enum ObservationJSON {
                 if i < end, b[i] == 0x5D { i += 1; return }
                 while true {
                     try skipValue()
-                    ws()
-                    guard i < end else { throw fail("unexpected end") }
-                    if b[i] == 0x2C { i += 1; continue }
-                    if b[i] == 0x5D { i += 1; return }
-                    throw fail("expected ',' or ']'")
+                    if try more(closing: 0x5D) { continue }
+                    return
                 }
             default: throw fail("unexpected character")
             }
