@@ -113,6 +113,11 @@ import XanhStore
                 #expect(text.hasPrefix("time,aqi,category,color,dominant"))
                 #expect(r.headers[.contentType]?.hasPrefix("text/csv") == true)
             }
+            try await client.execute(uri: "/api/v1/stations/HN-NKT/aqi?lang=en", method: .get) { r in
+                let items = try #require(Fixture.json(r)["items"] as? [[String: Any]])
+                #expect((items.last?["advice"] as? String)?.isEmpty == false)
+                #expect(items.last?["subindices"] as? [String: Int] != nil)
+            }
             try await client.execute(uri: "/api/v1/stations/HN-NKT/aqi?scale=us", method: .get) { r in
                 #expect(r.status == .ok)
                 let items = try #require(Fixture.json(r)["items"] as? [[String: Any]])

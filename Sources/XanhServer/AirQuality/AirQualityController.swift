@@ -17,13 +17,18 @@ struct AirQualityController {
         var color: String
         var dominant: String
         var subindices: [String: Int]?
+        /// Decision 1459 Bảng 4 and 5 in the requested language (VN_AQI series only).
+        var health: String?
+        var advice: String?
+        var sensitiveAdvice: String?
     }
 
     func item(_ a: StoredAQI, scale: AQIScale, lang: Language, feed: Bool) -> AQIItem {
         let c = category(scale, a.result.aqi)
         return AQIItem(
             station: feed ? a.station : nil, time: Timestamps.format(a.t), aqi: a.result.aqi, category: c.key, categoryName: c.name(lang),
-            color: c.color, dominant: a.result.dominant, subindices: feed ? nil : a.result.subindices)
+            color: c.color, dominant: a.result.dominant, subindices: feed ? nil : a.result.subindices,
+            health: feed ? nil : c.health(lang), advice: feed ? nil : c.advice(lang), sensitiveAdvice: feed ? nil : c.sensitiveAdvice(lang))
     }
 
     struct ExceedanceItem: Encodable {
