@@ -46,11 +46,6 @@ public final class SQLiteStore: Sendable {
         }
         return m
     }
-
-    /// Counts rows of a table (tests, metrics).
-    public func count(_ table: String) throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0 }
-    }
 }
 
 /// Caches the series directory the validator needs; registry writes invalidate it.

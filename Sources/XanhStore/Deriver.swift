@@ -88,8 +88,8 @@ public actor Deriver {
         // A mean at hour h feeds the NowCast up to h + 11 h and the rolling 8-h means up to h + 7 h.
         let hFrom = range.from + Timestamps.hour
         // Only hours that have ended: at 16:01 the latest hourly AQI is the one labelled 16:00.
-        let now = clock()
-        let hTo = min(range.to + 11 * Timestamps.hour, now - ((now % Timestamps.hour) + Timestamps.hour) % Timestamps.hour)
+        let lastEnded = Timestamps.floorDiv(clock(), Timestamps.hour) * Timestamps.hour
+        let hTo = min(range.to + 11 * Timestamps.hour, lastEnded)
         var vnRows: [(t: Int64, result: AQIResult)] = []
         var usRows: [(t: Int64, result: AQIResult)] = []
         for h in stride(from: hFrom, through: hTo, by: Int(Timestamps.hour)) {

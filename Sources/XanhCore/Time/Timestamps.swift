@@ -138,31 +138,50 @@ public enum Timestamps {
         return daysFromCivil(year: y, month: m, day: d) * day - vietnamOffset
     }
 
-    private static func pad(_ v: Int64, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-    }
-
     /// ISO 8601 with the given offset, `2026-11-20T10:05:00+07:00` by default.
     public static func format(_ t: Int64, offset: Int64 = vietnamOffset) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(25)
+        appendISO8601(t, offset: offset, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the ISO 8601 form of t to a byte buffer, without an intermediate String (JSON writers use this).
+    public static func appendISO8601(_ t: Int64, offset: Int64 = vietnamOffset, to bytes: inout [UInt8]) {
         let local = t + offset
         let days = floorDiv(local, day)
         let secs = local - days * day
         let (y, m, d) = civilFromDays(days)
-        let off: String
+        func two(_ v: Int64) {
+            bytes.append(0x30 + UInt8(v / 10))
+            bytes.append(0x30 + UInt8(v % 10))
+        }
+        two(y / 100)
+        two(y % 100)
+        bytes.append(0x2D)
+        two(m)
+        bytes.append(0x2D)
+        two(d)
+        bytes.append(0x54)
+        two(secs / 3600)
+        bytes.append(0x3A)
+        two((secs % 3600) / 60)
+        bytes.append(0x3A)
+        two(secs % 60)
         if offset == 0 {
-            off = "Z"
+            bytes.append(0x5A)
         } else {
             let a = abs(offset)
-            off = (offset < 0 ? "-" : "+") + pad(a / 3600, 2) + ":" + pad((a % 3600) / 60, 2)
+            bytes.append(offset < 0 ? 0x2D : 0x2B)
+            two(a / 3600)
+            bytes.append(0x3A)
+            two((a % 3600) / 60)
         }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secs / 3600, 2)):\(pad((secs % 3600) / 60, 2)):\(pad(secs % 60, 2))\(off)"
     }
 
     /// The local (UTC+7) calendar date `YYYY-MM-DD` of a UTC time.
     public static func localDate(_ t: Int64) -> String {
-        let (y, m, d) = civilFromDays(floorDiv(t + vietnamOffset, day))
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+        String(format(localMidnight(t)).prefix(10))
     }
 
     public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {

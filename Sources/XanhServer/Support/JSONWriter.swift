@@ -9,25 +9,19 @@ struct JSONWriter {
 
     init(capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
 
-    mutating func beginObject() {
+    mutating func beginObject() { open(0x7B) }
+    mutating func endObject() { close(0x7D) }
+    mutating func beginArray() { open(0x5B) }
+    mutating func endArray() { close(0x5D) }
+
+    private mutating func open(_ bracket: UInt8) {
         comma()
-        bytes.append(0x7B)
+        bytes.append(bracket)
         needsComma = false
     }
 
-    mutating func endObject() {
-        bytes.append(0x7D)
-        needsComma = true
-    }
-
-    mutating func beginArray() {
-        comma()
-        bytes.append(0x5B)
-        needsComma = false
-    }
-
-    mutating func endArray() {
-        bytes.append(0x5D)
+    private mutating func close(_ bracket: UInt8) {
+        bytes.append(bracket)
         needsComma = true
     }
 
@@ -84,31 +78,12 @@ struct JSONWriter {
         needsComma = true
     }
 
-    /// A time as an ISO 8601 string in +07:00, written without an intermediate String.
+    /// A time as an ISO 8601 string in +07:00.
     mutating func time(_ t: Int64) {
         comma()
-        let local = t + Timestamps.vietnamOffset
-        let days = Timestamps.floorDiv(local, Timestamps.day)
-        let secs = local - days * Timestamps.day
-        let (y, m, d) = Timestamps.civilFromDays(days)
-        func two(_ v: Int64) {
-            bytes.append(0x30 + UInt8(v / 10))
-            bytes.append(0x30 + UInt8(v % 10))
-        }
         bytes.append(0x22)
-        two(y / 100)
-        two(y % 100)
-        bytes.append(0x2D)
-        two(m)
-        bytes.append(0x2D)
-        two(d)
-        bytes.append(0x54)
-        two(secs / 3600)
-        bytes.append(0x3A)
-        two((secs % 3600) / 60)
-        bytes.append(0x3A)
-        two(secs % 60)
-        bytes.append(contentsOf: [0x2B, 0x30, 0x37, 0x3A, 0x30, 0x30, 0x22])  // +07:00"
+        Timestamps.appendISO8601(t, to: &bytes)
+        bytes.append(0x22)
         needsComma = true
     }
 
