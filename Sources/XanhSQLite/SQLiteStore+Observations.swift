@@ -5,19 +5,25 @@ import XanhStore
 extension SQLiteStore: ObservationStore {
     public func ingest(_ rows: [ValidObservation]) async throws -> IngestCounts {
         guard !rows.isEmpty else { return IngestCounts(accepted: 0, replaced: 0) }
-        return try await writer.write { db in
+        return try await writer.write { db in try Self.ingest(rows, db) }
+    }
+
+    /// Upserts rows, marks their hours dirty and advances each series' latest record time, inside the caller's transaction.
+    static func ingest(_ rows: [ValidObservation], _ db: Database) throws -> IngestCounts {
             let insert = try db.cachedStatement(
                 sql: "INSERT INTO observations(series_id, t, value, status, qc) VALUES (?,?,?,?,?) ON CONFLICT(series_id, t) DO NOTHING")
             let update = try db.cachedStatement(sql: "UPDATE observations SET value = ?, status = ?, qc = ? WHERE series_id = ? AND t = ?")
             var replaced = 0
             var hours = Set<DirtyMark>()
             var last = DirtyMark(series: -1, hourEnd: 0)
+            var latest: [Int64: Int64] = [:]
             for r in rows {
                 try insert.execute(arguments: [r.seriesID, r.t, r.value, r.status.rawValue, r.qc.rawValue])
                 if db.changesCount == 0 {
                     try update.execute(arguments: [r.value, r.status.rawValue, r.qc.rawValue, r.seriesID, r.t])
                     replaced += 1
                 }
+                if r.t > (latest[r.seriesID] ?? .min) { latest[r.seriesID] = r.t }
                 let mark = DirtyMark(series: r.seriesID, hourEnd: Timestamps.hourEnd(r.t))
                 if mark != last {
                     hours.insert(mark)
@@ -26,8 +32,9 @@ extension SQLiteStore: ObservationStore {
             }
             let mark = try db.cachedStatement(sql: "INSERT INTO dirty(series_id, hour_end) VALUES (?,?)")
             for h in hours { try mark.execute(arguments: [h.series, h.hourEnd]) }
+            let advance = try db.cachedStatement(sql: "UPDATE series SET last_t = ? WHERE id = ? AND (last_t IS NULL OR last_t < ?)")
+            for (series, t) in latest { try advance.execute(arguments: [t, series, t]) }
             return IngestCounts(accepted: rows.count, replaced: replaced)
-        }
     }
 
     public func observationCount() async throws -> Int {
@@ -48,7 +55,7 @@ extension SQLiteStore: ObservationStore {
                 arguments: [id, from, to, limit]
             ).map {
                 StoredObservation(
-                    t: $0[0], value: $0[1], status: DeviceStatus(rawValue: $0[2]) ?? .measuring, qc: QCFlag(rawValue: $0[3]) ?? .ok)
+                    t: $0[0], value: $0[1], status: DeviceStatus(rawValue: $0[2]) ?? .measuring, qc: StoredQC(raw: $0[3]))
             }
         }
     }
@@ -163,7 +170,9 @@ extension SQLiteStore: DerivationStore {
     }
 
     private static func decodeInfo(_ r: Row) -> SeriesInfo {
-        SeriesInfo(id: r["id"], stationID: r["station_id"], kind: StationKind(rawValue: r["kind"]) ?? .ambientAir, parameter: r["parameter"], interval: r["interval"])
+        SeriesInfo(
+            id: r["id"], stationID: r["station_id"], kind: StationKind(rawValue: r["kind"]) ?? .ambientAir, parameter: r["parameter"],
+            interval: r["interval"], limits: decodeLimits(r["limits"]))
     }
 
     public func seriesInfo(ids: [Int64]) async throws -> [SeriesInfo] {
@@ -171,7 +180,7 @@ extension SQLiteStore: DerivationStore {
         return try await writer.read { db in
             let ph = Array(repeating: "?", count: ids.count).joined(separator: ",")
             return try Row.fetchAll(
-                db, sql: "SELECT s.id, s.station_id, st.kind, s.parameter, s.interval FROM series s JOIN stations st ON st.id = s.station_id WHERE s.id IN (\(ph))",
+                db, sql: "SELECT s.id, s.station_id, st.kind, s.parameter, s.interval, st.limits FROM series s JOIN stations st ON st.id = s.station_id WHERE s.id IN (\(ph))",
                 arguments: StatementArguments(ids)
             ).map(Self.decodeInfo)
         }
@@ -180,21 +189,35 @@ extension SQLiteStore: DerivationStore {
     public func seriesOfStation(_ stationID: Int64) async throws -> [SeriesInfo] {
         try await writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT s.id, s.station_id, st.kind, s.parameter, s.interval FROM series s JOIN stations st ON st.id = s.station_id WHERE s.station_id = ?",
+                db, sql: "SELECT s.id, s.station_id, st.kind, s.parameter, s.interval, st.limits FROM series s JOIN stations st ON st.id = s.station_id WHERE s.station_id = ?",
                 arguments: [stationID]
             ).map(Self.decodeInfo)
         }
     }
 
-    public func rawPoints(series: Int64, from: Int64, to: Int64) async throws -> [RawPoint] {
+    public func qcPoints(series: Int64, from: Int64, to: Int64) async throws -> [(point: QCPoint, qc: StoredQC)] {
         try await writer.read { db in
-            var out: [RawPoint] = []
+            var out: [(point: QCPoint, qc: StoredQC)] = []
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT t, value FROM observations WHERE series_id = ? AND t > ? AND t <= ? AND qc = 0 ORDER BY t",
+                db, sql: "SELECT t, value, status, qc FROM observations WHERE series_id = ? AND t > ? AND t <= ? ORDER BY t",
                 arguments: [series, from, to])
-            while let r = try rows.next() { out.append(RawPoint(t: r[0], value: r[1])) }
+            while let r = try rows.next() {
+                out.append((QCPoint(t: r[0], value: r[1], status: DeviceStatus(rawValue: r[2]) ?? .measuring), StoredQC(raw: r[3])))
+            }
             return out
         }
+    }
+
+    public func overrides(series: Int64, from: Int64, to: Int64) async throws -> [QCOverride] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM qc_overrides WHERE series_id = ? AND t_to >= ? AND t_from <= ? ORDER BY id", arguments: [series, from, to]
+            ).map(Self.decodeOverride)
+        }
+    }
+
+    static func decodeOverride(_ r: Row) -> QCOverride {
+        QCOverride(id: r["id"], from: r["t_from"], to: r["t_to"], flag: QCFlag(rawValue: r["flag"]) ?? .rejected, reason: r["reason"], by: r["by"], at: r["at"])
     }
 
     public func hourly(series: Int64, from: Int64, to: Int64) async throws -> [HourlyStat] {
@@ -216,6 +239,26 @@ extension SQLiteStore: DerivationStore {
 
     public func apply(_ batch: DerivedBatch) async throws {
         try await writer.write { db in
+            let setFlag = try db.cachedStatement(sql: "UPDATE observations SET qc = ? WHERE series_id = ? AND t = ?")
+            for f in batch.flags {
+                for c in f.changes { try setFlag.execute(arguments: [c.qc.raw, f.series, c.t]) }
+            }
+            let insCount = try db.cachedStatement(sql: "INSERT INTO hour_counts(series_id, t, received, valid) VALUES (?,?,?,?)")
+            for c in batch.counts {
+                try db.execute(sql: "DELETE FROM hour_counts WHERE series_id = ? AND t >= ? AND t <= ?", arguments: [c.series, c.from, c.to])
+                for r in c.rows { try insCount.execute(arguments: [c.series, r.hourEnd, r.received, r.valid]) }
+            }
+            for d in batch.deviceErrors {
+                // Runs overlapping the recomputed range are replaced.
+                try db.execute(
+                    sql: #"DELETE FROM station_events WHERE series_id = ? AND kind = 'device_error' AND start <= ? AND ("end" IS NULL OR "end" >= ?)"#,
+                    arguments: [d.series, d.to, d.from])
+                for r in d.runs {
+                    try db.execute(
+                        sql: #"INSERT INTO station_events(station_id, series_id, kind, start, "end") SELECT station_id, id, 'device_error', ?, ? FROM series WHERE id = ?"#,
+                        arguments: [r.start, r.end, d.series])
+                }
+            }
             let insHour = try db.cachedStatement(sql: "INSERT INTO hourly(series_id, t, mean, min, max, count, coverage) VALUES (?,?,?,?,?,?,?)")
             for h in batch.hourly {
                 try db.execute(sql: "DELETE FROM hourly WHERE series_id = ? AND t >= ? AND t <= ?", arguments: [h.series, h.from, h.to])

@@ -7,13 +7,14 @@ extension SQLiteStore: RegistryStore {
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
 
     private func validate(_ s: Station, _ db: Database) throws -> Station {
-        var problems = RegistryValidation.check(s, catalogue: reference.parameters, provinces: reference.provinceCodes)
+        var problems = RegistryValidation.check(
+            s, catalogue: reference.parameters, provinces: reference.provinceCodes, facilityLimits: reference.facilityLimits)
         if let f = s.facility, try Int.fetchOne(db, sql: "SELECT 1 FROM facilities WHERE id = ?", arguments: [f]) == nil {
             problems.append(.init(field: "facility", message: "facility \(f) does not exist"))
         }
         guard problems.isEmpty else { throw StoreError.invalid(problems) }
         var out = s
-        out.parameters = s.parameters.map { StationParameter(parameter: reference.parameters.lookup($0.parameter)!.code, interval: $0.interval) }
+        out.parameters = s.parameters.map { StationParameter(parameter: reference.parameters.lookup($0.parameter, kind: s.kind)!.code, interval: $0.interval) }
         return out
     }
 
@@ -37,10 +38,14 @@ extension SQLiteStore: RegistryStore {
             let now = Self.now()
             try db.execute(
                 sql: """
-                    INSERT INTO stations(code, name, kind, province, facility_id, latitude, longitude, active, created_at, updated_at)
-                    VALUES (?,?,?,?,?,?,?,?,?,?)
+                    INSERT INTO stations(code, name, kind, province, facility_id, latitude, longitude, active, created_at, updated_at,
+                      silence_after, limits)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
                     """,
-                arguments: [s.code, s.name, s.kind.rawValue, s.province, s.facility, s.latitude, s.longitude, s.active, now, now])
+                arguments: [
+                    s.code, s.name, s.kind.rawValue, s.province, s.facility, s.latitude, s.longitude, s.active, now, now, s.silenceAfter,
+                    Self.encodeLimits(s.limits),
+                ])
             try self.writeSeries(s, stationID: db.lastInsertedRowID, db)
             return s
         }
@@ -56,10 +61,14 @@ extension SQLiteStore: RegistryStore {
             }
             try db.execute(
                 sql: """
-                    UPDATE stations SET name=?, kind=?, province=?, facility_id=?, latitude=?, longitude=?, active=?, updated_at=?
+                    UPDATE stations SET name=?, kind=?, province=?, facility_id=?, latitude=?, longitude=?, active=?, updated_at=?,
+                      silence_after=?, limits=?
                     WHERE id = ?
                     """,
-                arguments: [s.name, s.kind.rawValue, s.province, s.facility, s.latitude, s.longitude, s.active, Self.now(), id])
+                arguments: [
+                    s.name, s.kind.rawValue, s.province, s.facility, s.latitude, s.longitude, s.active, Self.now(), s.silenceAfter,
+                    Self.encodeLimits(s.limits), id,
+                ])
             try self.writeSeries(s, stationID: id, db)
             return s
         }
@@ -71,7 +80,17 @@ extension SQLiteStore: RegistryStore {
         Station(
             code: row["code"], name: row["name"], kind: StationKind(rawValue: row["kind"]) ?? .ambientAir, province: row["province"],
             facility: row["facility_id"], latitude: row["latitude"], longitude: row["longitude"], parameters: parameters,
-            active: row["active"])
+            active: row["active"], silenceAfter: row["silence_after"], limits: decodeLimits(row["limits"]))
+    }
+
+    static func encodeLimits(_ l: FacilityLimitConfig?) -> String? {
+        guard let l, let data = try? JSONEncoder().encode(l) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func decodeLimits(_ s: String?) -> FacilityLimitConfig? {
+        guard let s else { return nil }
+        return try? JSONDecoder().decode(FacilityLimitConfig.self, from: Data(s.utf8))
     }
 
     private func loadStations(_ db: Database, sql: String, arguments: StatementArguments) throws -> [Station] {

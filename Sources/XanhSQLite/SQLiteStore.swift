@@ -39,6 +39,9 @@ public final class SQLiteStore: Sendable {
         m.registerMigration("v1-schema") { db in
             try db.execute(sql: Schema.v1)
         }
+        m.registerMigration("v2-files-qc-alerts") { db in
+            try db.execute(sql: Schema.v2)
+        }
         // Reference data is loaded by a migration named after the versions of the resource files, so a new
         // regulation ships as a data change that the next start applies.
         m.registerMigration("reference:\(reference.versionLabel)") { db in
@@ -101,6 +104,48 @@ enum Schema {
         CREATE INDEX exceedances_start ON exceedances(start);
         CREATE TABLE api_keys(
             id INTEGER PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+        """
+}
+
+extension Schema {
+    /// Circular 10 files, QC overrides, completeness, station events, facility limits, alerts.
+    static let v2 = """
+        ALTER TABLE stations ADD COLUMN silence_after INTEGER;
+        ALTER TABLE stations ADD COLUMN limits TEXT;
+        ALTER TABLE series ADD COLUMN last_t INTEGER;
+        CREATE TABLE file_ledger(
+            name TEXT NOT NULL, fingerprint TEXT NOT NULL, rows INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(name, fingerprint)) WITHOUT ROWID;
+        CREATE TABLE file_names(name TEXT PRIMARY KEY, station_code TEXT NOT NULL);
+        CREATE TABLE qc_overrides(
+            id INTEGER PRIMARY KEY, series_id INTEGER NOT NULL REFERENCES series(id), t_from INTEGER NOT NULL, t_to INTEGER NOT NULL,
+            flag INTEGER NOT NULL, reason TEXT NOT NULL, by TEXT NOT NULL, at INTEGER NOT NULL);
+        CREATE INDEX qc_overrides_series ON qc_overrides(series_id, t_to);
+        CREATE TABLE hour_counts(
+            series_id INTEGER NOT NULL, t INTEGER NOT NULL, received INTEGER NOT NULL, valid INTEGER NOT NULL, PRIMARY KEY(series_id, t)) WITHOUT ROWID;
+        CREATE TABLE station_events(
+            id INTEGER PRIMARY KEY, station_id INTEGER NOT NULL REFERENCES stations(id), series_id INTEGER, kind TEXT NOT NULL,
+            start INTEGER NOT NULL, "end" INTEGER);
+        CREATE INDEX station_events_station ON station_events(station_id, kind, start);
+        CREATE INDEX station_events_series ON station_events(series_id, start);
+        CREATE INDEX station_events_end ON station_events("end");
+        CREATE INDEX exceedances_end ON exceedances("end");
+        CREATE TABLE alert_rules(
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, scope TEXT NOT NULL, aqi_at_least INTEGER, minutes INTEGER,
+            active INTEGER NOT NULL DEFAULT 1, created_at INTEGER NOT NULL);
+        CREATE TABLE subscriptions(
+            id INTEGER PRIMARY KEY, rule_id INTEGER, channel TEXT NOT NULL, target TEXT NOT NULL, secret TEXT,
+            active INTEGER NOT NULL DEFAULT 1, created_at INTEGER NOT NULL);
+        CREATE TABLE alerts(
+            id INTEGER PRIMARY KEY, rule_id INTEGER NOT NULL, subject TEXT NOT NULL, opened_at INTEGER NOT NULL, closed_at INTEGER,
+            payload TEXT NOT NULL);
+        CREATE INDEX alerts_subject ON alerts(subject, rule_id);
+        CREATE INDEX alerts_closed ON alerts(closed_at);
+        CREATE TABLE alert_log(seq INTEGER PRIMARY KEY AUTOINCREMENT, alert_id INTEGER NOT NULL, event TEXT NOT NULL, at INTEGER NOT NULL, payload TEXT NOT NULL);
+        CREATE TABLE outbox(
+            id INTEGER PRIMARY KEY, log_seq INTEGER NOT NULL, subscription_id INTEGER NOT NULL, due_ms INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, delivered_ms INTEGER, gave_up_ms INTEGER);
+        CREATE INDEX outbox_due ON outbox(due_ms) WHERE delivered_ms IS NULL AND gave_up_ms IS NULL;
+        CREATE TABLE delivery_attempts(id INTEGER PRIMARY KEY, outbox_id INTEGER NOT NULL, at_ms INTEGER NOT NULL, ok INTEGER NOT NULL, detail TEXT NOT NULL);
         """
 }
 

@@ -3,25 +3,28 @@ import Hummingbird
 import Logging
 import Mustache
 import Prometheus
+import ServiceLifecycle
 import XanhCore
 import XanhStore
 
 /// Everything the HTTP layer needs, handed in by the composition root (the `xanh` executable or a test).
 public struct AppServices: Sendable {
-    public var store: any Store
+    public var store: any MonitoringStore
     public var reference: ReferenceData
     public var deriver: Deriver
+    public var alertEngine: AlertEngine
     public var metrics: PrometheusCollectorRegistry
     /// Current time in UTC seconds; tests pin it.
     public var clock: @Sendable () -> Int64
 
     public init(
-        store: any Store, reference: ReferenceData, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        store: any MonitoringStore, reference: ReferenceData, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) {
         self.store = store
         self.reference = reference
         self.deriver = Deriver(store: store, reference: reference, clock: clock)
+        self.alertEngine = AlertEngine(store: store, clock: clock)
         self.metrics = metrics
         self.clock = clock
     }
@@ -32,11 +35,16 @@ public struct ServerConfig: Sendable {
     public var port: Int
     /// Seconds between derivation passes when idle.
     public var deriveInterval: Double
+    /// Circular 10 drop folder to watch, if any.
+    public var drop: DropFolderConfig?
+    public var alerts: AlertConfig
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, deriveInterval: Double = 0.5) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, deriveInterval: Double = 0.5, drop: DropFolderConfig? = nil, alerts: AlertConfig = AlertConfig()) {
         self.host = host
         self.port = port
         self.deriveInterval = deriveInterval
+        self.drop = drop
+        self.alerts = alerts
     }
 }
 
@@ -56,15 +64,26 @@ public func buildRouter(_ services: AppServices) async throws -> Router<AppReque
     FacilityController(services: services).register(on: api)
     ObservationController(services: services).register(on: api)
     AirQualityController(services: services).register(on: api)
+    QualityController(services: services).register(on: api)
+    AlertController(services: services, streamPoll: 0.25).register(on: api)
     try await WebController(services: services).register(on: router)
     return router
 }
 
 public func buildApplication(_ services: AppServices, config: ServerConfig, logger: Logger = Logger(label: "xanh")) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(services)
+    var background: [any Service] = [
+        DerivationService(deriver: services.deriver, interval: config.deriveInterval, metrics: services.metrics, logger: logger),
+        AlertService(
+            engine: services.alertEngine, dispatcher: AlertDispatcher(store: services.store, config: config.alerts, logger: logger),
+            interval: config.alerts.interval, logger: logger),
+    ]
+    if let drop = config.drop {
+        background.append(DropFolderService(folder: DropFolder(store: services.store, catalogue: services.reference.parameters, config: drop, logger: logger, clock: services.clock)))
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "xanh"),
-        services: [DerivationService(deriver: services.deriver, interval: config.deriveInterval, metrics: services.metrics, logger: logger)],
+        services: background,
         logger: logger)
 }

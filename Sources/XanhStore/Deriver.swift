@@ -1,6 +1,7 @@
 import XanhCore
 
-/// Keeps derived data current: hourly and daily means, VN_AQI and US AQI, QCVN 05 exceedances.
+/// Keeps derived data current: QC flags that need neighbours, hourly and daily means, completeness counts,
+/// device-error runs, VN_AQI and US AQI, QCVN 05 exceedances and facility-limit (QCVN 19/40) exceedances.
 ///
 /// Ingest marks the (series, hour) pairs it touches, durably and in the same transaction as the rows. `runOnce`
 /// takes the pending marks, recomputes only the local days they fall in (plus the hours and days whose AQI or
@@ -50,11 +51,7 @@ public actor Deriver {
             guard let r = ranges[info.id] else { continue }
             let from = Timestamps.dayStart(ofHourEnd: r.lo)
             let to = Timestamps.dayStart(ofHourEnd: r.hi) + Timestamps.day
-            let points = try await store.rawPoints(series: info.id, from: from, to: to)
-            let hours = Rollup.hourly(points, intervalSeconds: info.interval)
-            let days = Rollup.daily(hours, intervalSeconds: info.interval)
-            rollups.hourly.append(.init(series: info.id, from: from + Timestamps.hour, to: to, rows: hours))
-            rollups.daily.append(.init(series: info.id, from: from, to: to - Timestamps.day, rows: days))
+            try await deriveDays(info, from: from, to: to, into: &rollups)
             dayRanges[info.id] = (from, to)
             let s = stationRanges[info.stationID] ?? (from, to)
             stationRanges[info.stationID] = (min(s.from, from), max(s.to, to))
@@ -69,10 +66,21 @@ public actor Deriver {
             guard all.first?.kind == .ambientAir else { continue }
             try await deriveAQI(station: stationID, series: all, range: range, into: &derived)
         }
-        for info in infos where info.kind == .ambientAir && reference.limits.hasLimits(parameter: info.parameter) {
+        for info in infos {
             guard let r = dayRanges[info.id] else { continue }
-            for period in AveragingPeriod.allCases {
-                try await deriveEvents(info, period: period, range: r, into: &derived)
+            if info.kind == .ambientAir && reference.limits.hasLimits(parameter: info.parameter) {
+                for period in AveragingPeriod.allCases {
+                    let limits = reference.limits
+                    try await deriveEvents(info, period: period, range: r, into: &derived) { t in
+                        limits.limit(parameter: info.parameter, period: period, at: t).map { AppliedLimit(max: $0.value, standard: $0.standard) }
+                    }
+                }
+            } else if let config = info.limits, reference.facilityLimits.hasLimits(parameter: info.parameter, family: config.family) {
+                // Facility limits are compared with hourly means (docs/decisions/0006-facility-limits.md).
+                let limits = reference.facilityLimits
+                try await deriveEvents(info, period: .hour1, range: r, into: &derived) { t in
+                    limits.limit(parameter: info.parameter, config: config, at: t)
+                }
             }
         }
         try await store.apply(derived)
@@ -107,7 +115,40 @@ public actor Deriver {
         batch.aqi.append(.init(stationID: station, scale: .vn, resolution: .day, from: range.from, to: dTo, rows: dayRows))
     }
 
-    private func deriveEvents(_ info: SeriesInfo, period: AveragingPeriod, range: (from: Int64, to: Int64), into batch: inout DerivedBatch) async throws {
+    /// QC over the days (from, to] in their true sequence, then hourly and daily means, counts and device-error runs.
+    private func deriveDays(_ info: SeriesInfo, from: Int64, to: Int64, into batch: inout DerivedBatch) async throws {
+        let parameter = reference.parameters.parameter(code: info.parameter)
+        // Context before the range: the spike reference window, a flat run, and a day for device-error runs.
+        let context = max(Timestamps.day, Int64((parameter?.flatLine ?? 0) * info.interval))
+        let all = try await store.qcPoints(series: info.id, from: from - context, to: to)
+        let overrides = try await store.overrides(series: info.id, from: from - context, to: to)
+        let flags = parameter.map { QualityControl.evaluate(all.map(\.point), parameter: $0, overrides: overrides) } ?? all.map(\.qc)
+        var changes: [(t: Int64, qc: StoredQC)] = []
+        var ok: [RawPoint] = []
+        var times: [Int64] = []
+        var valid: [Bool] = []
+        ok.reserveCapacity(all.count)
+        for i in all.indices where all[i].point.t > from {
+            let p = all[i].point
+            if flags[i] != all[i].qc { changes.append((p.t, flags[i])) }
+            times.append(p.t)
+            valid.append(flags[i].flag == .ok)
+            if flags[i].flag == .ok { ok.append(RawPoint(t: p.t, value: p.value)) }
+        }
+        if !changes.isEmpty { batch.flags.append(.init(series: info.id, changes: changes)) }
+        let hours = Rollup.hourly(ok, intervalSeconds: info.interval)
+        let days = Rollup.daily(hours, intervalSeconds: info.interval)
+        batch.hourly.append(.init(series: info.id, from: from + Timestamps.hour, to: to, rows: hours))
+        batch.daily.append(.init(series: info.id, from: from, to: to - Timestamps.day, rows: days))
+        batch.counts.append(.init(series: info.id, from: from + Timestamps.hour, to: to, rows: Rollup.hourCounts(times: times, valid: valid)))
+        let runs = StationHealth.deviceErrorRuns(all.map(\.point))
+        batch.deviceErrors.append(.init(series: info.id, from: from - context, to: to, runs: runs))
+    }
+
+    private func deriveEvents(
+        _ info: SeriesInfo, period: AveragingPeriod, range: (from: Int64, to: Int64), into batch: inout DerivedBatch,
+        limitAt: (Int64) -> AppliedLimit?
+    ) async throws {
         // Windows whose value may have changed end in (from, to + 8 h]; look one step further each way so that
         // an event next to the range is merged, and widen to every stored event the window overlaps.
         var lo: Int64
@@ -134,7 +175,7 @@ public actor Deriver {
             daily = try await store.daily(series: info.id, from: lo2 - Timestamps.day, to: hi2)
         }
         let values = ExceedanceDetector.periodValues(period, hourly: hourly, daily: daily).filter { $0.end >= lo2 && $0.end <= hi2 }
-        let computed = ExceedanceDetector.events(parameter: info.parameter, period: period, values: values, step: period.step, limits: reference.limits)
+        let computed = ExceedanceDetector.events(parameter: info.parameter, period: period, values: values, step: period.step, limitAt: limitAt)
         // Events that end before `lo` lie wholly outside the changed windows and are already stored untouched.
         let fresh = computed.filter { $0.end >= lo }
         let unchanged = existing.count == fresh.count && zip(existing.map(\.event), fresh).allSatisfy { $0 == $1 }

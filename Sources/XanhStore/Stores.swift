@@ -31,8 +31,8 @@ public struct StoredObservation: Sendable, Equatable {
     public var t: Int64
     public var value: Double
     public var status: DeviceStatus
-    public var qc: QCFlag
-    public init(t: Int64, value: Double, status: DeviceStatus, qc: QCFlag) {
+    public var qc: StoredQC
+    public init(t: Int64, value: Double, status: DeviceStatus, qc: StoredQC) {
         self.t = t
         self.value = value
         self.status = status
@@ -111,8 +111,10 @@ public protocol DerivationStore: Sendable {
     func seriesInfo(ids: [Int64]) async throws -> [SeriesInfo]
     /// All series of a station.
     func seriesOfStation(_ stationID: Int64) async throws -> [SeriesInfo]
-    /// QC-passed raw points with from < t ≤ to, sorted.
-    func rawPoints(series: Int64, from: Int64, to: Int64) async throws -> [RawPoint]
+    /// Raw points with from < t ≤ to, sorted, with their stored flags.
+    func qcPoints(series: Int64, from: Int64, to: Int64) async throws -> [(point: QCPoint, qc: StoredQC)]
+    /// Overrides of a series overlapping [from, to], oldest first.
+    func overrides(series: Int64, from: Int64, to: Int64) async throws -> [QCOverride]
     /// Hourly rows with from ≤ hourEnd ≤ to, sorted.
     func hourly(series: Int64, from: Int64, to: Int64) async throws -> [HourlyStat]
     /// Daily rows with from ≤ dayStart ≤ to, sorted.
@@ -138,7 +140,9 @@ public struct SeriesInfo: Sendable, Hashable {
     public var kind: StationKind
     public var parameter: String
     public var interval: Int
-    public init(id: Int64, stationID: Int64, kind: StationKind, parameter: String, interval: Int) {
+    public var limits: FacilityLimitConfig?
+    public init(id: Int64, stationID: Int64, kind: StationKind, parameter: String, interval: Int, limits: FacilityLimitConfig? = nil) {
+        self.limits = limits
         self.id = id
         self.stationID = stationID
         self.kind = kind
@@ -176,6 +180,29 @@ public struct DerivedBatch: Sendable {
         public var rows: [ExceedanceEvent]
     }
 
+    /// Flags that changed (QC sequence rules and overrides).
+    public struct Flags: Sendable {
+        public var series: Int64
+        public var changes: [(t: Int64, qc: StoredQC)]
+    }
+    /// Received / valid counts per hour, replacing [from, to] (hour ends).
+    public struct Counts: Sendable {
+        public var series: Int64
+        public var from: Int64
+        public var to: Int64
+        public var rows: [HourCount]
+    }
+    /// Device-error runs of a series, replacing those that start in [from, to].
+    public struct DeviceErrors: Sendable {
+        public var series: Int64
+        public var from: Int64
+        public var to: Int64
+        public var runs: [(start: Int64, end: Int64?)]
+    }
+
+    public var flags: [Flags] = []
+    public var counts: [Counts] = []
+    public var deviceErrors: [DeviceErrors] = []
     public var hourly: [Hourly] = []
     public var daily: [Daily] = []
     public var aqi: [AQI] = []

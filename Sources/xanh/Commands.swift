@@ -7,7 +7,7 @@ import XanhStore
 
 struct StationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "station", abstract: "Register and list stations.", subcommands: [Add.self, List.self, Import.self])
+        commandName: "station", abstract: "Register and list stations.", subcommands: [Add.self, List.self, Import.self, MapFile.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a station.")
@@ -29,6 +29,23 @@ struct StationCommand: AsyncParsableCommand {
                 parameters: try StationCSV.parameters(parameters))
             let created = try await sqlite.createStation(s)
             print("added station \(created.code) (\(created.parameters.map(\.parameter).joined(separator: ", ")))")
+        }
+    }
+
+    struct MapFile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "map-file",
+            abstract: "Map a Circular 10 file name (Province_Facility_Station, or the Station part) to a station code.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The name before the time stamp, e.g. HaiPhong_DinhVu_NuocThai01.") var name: String
+        @Argument(help: "The station code; omit with --remove.") var code: String?
+        @Flag(help: "Remove the mapping.") var remove = false
+
+        func run() async throws {
+            let (sqlite, _) = try store.open()
+            guard remove || code != nil else { throw ValidationError("give a station code, or --remove") }
+            try await sqlite.mapFileName(name, toStation: remove ? nil : code)
+            print(remove ? "removed mapping of \(name)" : "files named \(name)_yyyyMMddhhmmss.txt go to station \(code!)")
         }
     }
 

@@ -16,6 +16,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (env XANH_HOST).") var host: String?
     @Option(help: "Port (env XANH_PORT; default 8080).") var port: Int?
     @Flag(help: "Fill an empty database with demo stations and 30 days of data up to now.") var demo = false
+    @OptionGroup var drop: DropOptions
+    @Option(help: "SMTP relay for e-mail alerts, HOST:PORT (env XANH_SMTP).") var smtp: String?
+    @Option(help: "Sender address of e-mail alerts (env XANH_SMTP_FROM).") var smtpFrom: String?
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
@@ -29,8 +32,17 @@ struct Serve: AsyncParsableCommand {
             let added = try await DemoLoader.load(into: sqlite, services: services)
             logger.info(added == 0 ? "demo: database already holds data; nothing added" : "demo: added \(added) observations")
         }
+        var alerts = AlertConfig()
+        if let s = smtp ?? env["XANH_SMTP"] {
+            let parts = s.split(separator: ":")
+            guard parts.count <= 2, let host = parts.first, let p = parts.count == 2 ? Int(parts[1]) : 25 else {
+                throw ValidationError("--smtp must be HOST or HOST:PORT")
+            }
+            alerts.smtp = SMTPConfig(host: String(host), port: p, from: smtpFrom ?? env["XANH_SMTP_FROM"] ?? "xanh@localhost")
+        }
         let config = ServerConfig(
-            host: host ?? env["XANH_HOST"] ?? "127.0.0.1", port: port ?? env["XANH_PORT"].flatMap(Int.init) ?? 8080)
+            host: host ?? env["XANH_HOST"] ?? "127.0.0.1", port: port ?? env["XANH_PORT"].flatMap(Int.init) ?? 8080,
+            drop: drop.config(), alerts: alerts)
         let app = try await buildApplication(services, config: config, logger: logger)
         try await app.runService()
     }
@@ -50,7 +62,7 @@ enum DemoLoader {
         DemoNetwork.generate(end: services.clock()) { rows in
             chunks.append(
                 rows.map { r in
-                    let p = catalogue.lookup(r.parameter)!
+                    let p = catalogue.resolve(r.parameter, among: directory.stations[r.station]!.series.keys)!
                     return ValidObservation(
                         seriesID: directory.stations[r.station]!.series[p.code]!, t: r.t, value: r.value, status: r.status,
                         qc: QualityControl.flag(value: r.value, status: r.status, parameter: p))
@@ -60,5 +72,46 @@ enum DemoLoader {
         for c in chunks { total += try await store.ingest(c).accepted }
         try await services.deriver.drain()
         return total
+    }
+}
+
+/// `--drop DIR` and where its files go.
+struct DropOptions: ParsableArguments {
+    @Option(help: "Watch this Circular 10/2021 drop folder (env XANH_DROP).") var drop: String?
+    @Option(help: "Archive of ingested files (default DROP-archive).") var archive: String?
+    @Option(help: "Quarantine of files that cannot be ingested (default DROP-quarantine).") var quarantine: String?
+    @Option(help: "Seconds a file must stay unmodified before it is read.") var settle: Double = 1
+
+    func config(root: String? = nil) -> DropFolderConfig? {
+        guard let dir = root ?? drop ?? ProcessInfo.processInfo.environment["XANH_DROP"] else { return nil }
+        return DropFolderConfig(root: dir, archive: archive, quarantine: quarantine, settle: settle)
+    }
+}
+
+struct Watch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ingest Circular 10/2021 files from a drop folder, without the HTTP server.",
+        discussion: "Files are moved to DIR-archive when stored, or to DIR-quarantine with a .error file naming the line and the reason.")
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The drop folder.") var dir: String
+    @Option(help: "Archive of ingested files (default DIR-archive).") var archive: String?
+    @Option(help: "Quarantine (default DIR-quarantine).") var quarantine: String?
+    @Option(help: "Seconds a file must stay unmodified before it is read.") var settle: Double = 1
+    @Flag(help: "Process what is ready once and exit.") var once = false
+
+    func run() async throws {
+        let (sqlite, reference) = try store.open()
+        var logger = Logger(label: "xanh.watch")
+        logger.logLevel = .info
+        let folder = DropFolder(
+            store: sqlite, catalogue: reference.parameters,
+            config: DropFolderConfig(root: dir, archive: archive, quarantine: quarantine, settle: settle), logger: logger)
+        if once {
+            let r = try await folder.scanOnce()
+            print("\(r.ingested) files ingested (\(r.rows) rows), \(r.duplicates) already ingested, \(r.quarantined) quarantined, \(r.pending) still being written")
+            return
+        }
+        await folder.run()
     }
 }

@@ -48,6 +48,9 @@ public enum DemoNetwork {
 
     public static let interval = 300
 
+    /// QCVN 40:2011 column B with Kq = 0.9 (a river) and Kf = 0.9 (discharge over 5,000 m³/day): COD ≤ 121.5 mg/L.
+    public static let wastewaterLimits = FacilityLimitConfig(family: "QCVN40", column: "B", k1: 0.9, k2: 0.9)
+
     /// The stations; `facilityID` is the id the demo facility got in the store.
     public static func stations(facilityID: Int64?) -> [Station] {
         var out = sites.map { s in
@@ -60,7 +63,8 @@ public enum DemoNetwork {
             Station(
                 code: "HP-DV-WW", name: "KCN Đình Vũ – nước thải sau xử lý", kind: .wastewater, province: "31", facility: facilityID,
                 latitude: 20.8390, longitude: 106.7700,
-                parameters: ["pH", "COD", "TSS", "NH4", "Flow", "Temp"].map { StationParameter(parameter: $0, interval: interval) }))
+                parameters: ["pH", "COD", "TSS", "NH4", "Flow", "Temp"].map { StationParameter(parameter: $0, interval: interval) },
+                limits: wastewaterLimits))
         return out
     }
 
@@ -132,7 +136,7 @@ public enum DemoNetwork {
                     emit("SO2", max(1, 12 + 8 * s.traffic * (1 + 0.2 * rng.normal()) * haze))
                     emit("CO", max(200, 700 + 1500 * traffic * haze * (1 + 0.1 * rng.normal())))
                     let sun = max(0, sinTurns((local - 7) / 24))  // peaks at 13:00
-                    emit("O3", max(2, 15 + 95 * sun * (1 - 0.3 * s.traffic * rush(local)) * (1 + 0.1 * rng.normal())))
+                    emit("O3", max(2, 15 * (1 + 0.1 * rng.normal()) + 95 * sun * (1 - 0.3 * s.traffic * rush(local)) * (1 + 0.1 * rng.normal())))
                 }
                 if buffer.count >= chunk - 8 {
                     try sink(buffer)
@@ -141,18 +145,24 @@ public enum DemoNetwork {
                 t += Int64(interval)
             }
         }
-        // The wastewater outfall: steady treated effluent with an evening COD bump.
+        // The wastewater outfall: steady treated effluent with an evening COD bump; a treatment upset 2 days ago
+        // (COD above the QCVN 40 limit for 3 hours), a TSS analyser stuck for 3 hours 3 days ago (a flat line),
+        // and the NH4 analyser in error (status 02) for 45 minutes a day ago.
         var rng = Random(state: 99)
         var t = start + Int64(interval)
         while t <= stop {
             let local = Double((t + Timestamps.vietnamOffset) % Timestamps.day) / 3600
-            func emit(_ p: String, _ v: Double) {
-                buffer.append(Row(station: "HP-DV-WW", parameter: p, t: t, value: (v * 100).rounded() / 100, status: .measuring))
+            let ago = Double(stop - t) / 3600
+            func emit(_ p: String, _ v: Double, _ status: DeviceStatus = .measuring) {
+                buffer.append(Row(station: "HP-DV-WW", parameter: p, t: t, value: (v * 100).rounded() / 100, status: status))
             }
             emit("pH", 7.1 + 0.2 * rng.normal())
-            emit("COD", max(5, 42 + 18 * rush(local) + 4 * rng.normal()))
-            emit("TSS", max(2, 28 + 5 * rng.normal()))
-            emit("NH4", max(0.1, 3.2 + 0.6 * rng.normal()))
+            let upset = ago > 46 && ago < 49 ? 140.0 : 0
+            emit("COD", max(5, 42 + upset + 18 * rush(local) + 4 * rng.normal()))
+            let tss = max(2, 28 + 5 * rng.normal())
+            emit("TSS", ago > 72 && ago < 75 ? 31.25 : tss)
+            let nh4 = max(0.1, 3.2 + 0.6 * rng.normal())
+            if ago > 24 && ago < 24.75 { emit("NH4", 0, .deviceError) } else { emit("NH4", nh4) }
             emit("Flow", max(0, 420 + 120 * sinTurns((local - 6) / 24) + 20 * rng.normal()))
             emit("Temp", 27 + 2 * sinTurns((local - 9) / 24) + 0.3 * rng.normal())
             if buffer.count >= chunk - 8 {

@@ -42,18 +42,40 @@ public enum ExceedanceDetector {
     public static func events(
         parameter: String, period: AveragingPeriod, values: [PeriodValue], step: Int64, limits: AmbientLimits
     ) -> [ExceedanceEvent] {
+        events(parameter: parameter, period: period, values: values, step: step) { t in
+            limits.limit(parameter: parameter, period: period, at: t).map { AppliedLimit(max: $0.value, standard: $0.standard) }
+        }
+    }
+
+    /// Events against any limit: a value exceeds when it is strictly above the maximum or strictly below the
+    /// minimum (pH) in force at the window's start. `limit` of an event is the bound crossed and `peak` the value
+    /// farthest beyond it; a change of limit or of direction starts a new event.
+    public static func events(
+        parameter: String, period: AveragingPeriod, values: [PeriodValue], step: Int64, limitAt: (Int64) -> AppliedLimit?
+    ) -> [ExceedanceEvent] {
         var out: [ExceedanceEvent] = []
         var current: ExceedanceEvent?
         var lastEnd: Int64 = .min
         for v in values {
-            guard let limit = limits.limit(parameter: parameter, period: period, at: v.start), v.value > limit.value else {
+            guard let applied = limitAt(v.start) else {
                 if let c = current { out.append(c) }
                 current = nil
                 continue
             }
-            if var c = current, v.end - lastEnd == step, c.limit == limit.value, c.standard == limit.standard {
+            let bound: Double
+            let below: Bool
+            if let mx = applied.max, v.value > mx {
+                (bound, below) = (mx, false)
+            } else if let mn = applied.min, v.value < mn {
+                (bound, below) = (mn, true)
+            } else {
+                if let c = current { out.append(c) }
+                current = nil
+                continue
+            }
+            if var c = current, v.end - lastEnd == step, c.limit == bound, c.standard == applied.standard {
                 c.end = v.end
-                if v.value > c.peak {
+                if below ? v.value < c.peak : v.value > c.peak {
                     c.peak = v.value
                     c.peakTime = v.end
                 }
@@ -62,7 +84,7 @@ public enum ExceedanceDetector {
                 if let c = current { out.append(c) }
                 current = ExceedanceEvent(
                     parameter: parameter, period: period, start: v.start, end: v.end, peak: v.value, peakTime: v.end,
-                    limit: limit.value, standard: limit.standard)
+                    limit: bound, standard: applied.standard)
             }
             lastEnd = v.end
         }

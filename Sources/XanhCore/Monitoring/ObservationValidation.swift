@@ -75,7 +75,9 @@ public struct ObservationValidator: Sendable {
         guard let station = directory.stations[code] else { return .failure(.init("station '\(code)' is not registered")) }
         guard station.active else { return .failure(.init("station '\(code)' is deactivated")) }
         guard let pcode = row.parameter, !pcode.isEmpty else { return .failure(.init("parameter is missing")) }
-        guard let parameter = catalogue.lookup(pcode) else { return .failure(.init("parameter '\(pcode)' is not in the catalogue")) }
+        guard let parameter = catalogue.resolve(pcode, among: station.series.keys) else {
+            return .failure(.init("parameter '\(pcode)' is not in the catalogue"))
+        }
         guard let series = station.series[parameter.code] else {
             let known = station.series.keys.sorted().joined(separator: ", ")
             return .failure(.init("station '\(code)' does not measure \(parameter.code) (it measures: \(known))"))

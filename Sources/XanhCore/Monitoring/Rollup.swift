@@ -117,3 +117,80 @@ public enum Rollup {
         return out
     }
 }
+
+/// Records received and records that passed QC in one hour, for completeness.
+public struct HourCount: Sendable, Equatable {
+    public var hourEnd: Int64
+    public var received: Int
+    public var valid: Int
+    public init(hourEnd: Int64, received: Int, valid: Int) {
+        self.hourEnd = hourEnd
+        self.received = received
+        self.valid = valid
+    }
+}
+
+extension Rollup {
+    /// Received and valid records per hour of points sorted by time (`valid[i]`: point i passed QC).
+    public static func hourCounts(times: [Int64], valid: [Bool]) -> [HourCount] {
+        var out: [HourCount] = []
+        for (i, t) in times.enumerated() {
+            let h = Timestamps.hourEnd(t)
+            if out.last?.hourEnd != h { out.append(HourCount(hourEnd: h, received: 0, valid: 0)) }
+            out[out.count - 1].received += 1
+            if valid[i] { out[out.count - 1].valid += 1 }
+        }
+        return out
+    }
+
+    /// Completeness in percent: received over expected, at most 100.
+    public static func percent(received: Int, expected: Double) -> Double {
+        expected > 0 ? Swift.min(100, Double(received) / expected * 100) : 0
+    }
+}
+
+/// Station events that are not limit exceedances: silence and device errors.
+public enum StationEventKind: String, Sendable, Codable, CaseIterable {
+    case silent
+    case deviceError = "device_error"
+}
+
+public struct StationEvent: Sendable, Equatable {
+    public var kind: StationEventKind
+    /// The series (device errors) or nil (silence concerns the whole station).
+    public var parameter: String?
+    public var start: Int64
+    /// nil while the event is open.
+    public var end: Int64?
+    public init(kind: StationEventKind, parameter: String? = nil, start: Int64, end: Int64?) {
+        self.kind = kind
+        self.parameter = parameter
+        self.start = start
+        self.end = end
+    }
+}
+
+public enum StationHealth {
+    /// Runs of device status 02 in points sorted by time: from the first 02 record to the first record after the
+    /// run with another status (nil end: the run is still the latest data).
+    public static func deviceErrorRuns(_ points: [QCPoint]) -> [(start: Int64, end: Int64?)] {
+        var out: [(start: Int64, end: Int64?)] = []
+        var start: Int64?
+        for p in points {
+            if p.status == .deviceError {
+                if start == nil { start = p.t }
+            } else if let s = start {
+                out.append((s, p.t))
+                start = nil
+            }
+        }
+        if let s = start { out.append((s, nil)) }
+        return out
+    }
+
+    /// A station is silent when its latest record (or, if it never sent one, its registration) is more than
+    /// `threshold` seconds before now.
+    public static func isSilent(lastRecord: Int64?, registered: Int64, threshold: Int, now: Int64) -> Bool {
+        now - (lastRecord ?? registered) > Int64(threshold)
+    }
+}

@@ -31,11 +31,21 @@ public struct Station: Codable, Sendable, Hashable {
     public var longitude: Double?
     public var parameters: [StationParameter]
     public var active: Bool
+    /// Seconds without data after which the station is "silent" (nil: the default, `Station.defaultSilenceAfter`).
+    public var silenceAfter: Int?
+    /// Facility limits (emission and wastewater stations).
+    public var limits: FacilityLimitConfig?
+
+    /// 30 minutes: six missed 5-minute transmissions.
+    public static let defaultSilenceAfter = 1800
 
     public init(
         code: String, name: String, kind: StationKind, province: String, facility: Int64? = nil, latitude: Double? = nil,
-        longitude: Double? = nil, parameters: [StationParameter], active: Bool = true
+        longitude: Double? = nil, parameters: [StationParameter], active: Bool = true, silenceAfter: Int? = nil,
+        limits: FacilityLimitConfig? = nil
     ) {
+        self.silenceAfter = silenceAfter
+        self.limits = limits
         self.code = code
         self.name = name
         self.kind = kind
@@ -80,7 +90,9 @@ public struct RegistryValidation {
         }
     }
 
-    public static func check(_ s: Station, catalogue: ParameterCatalogue, provinces: Set<String>) -> [Problem] {
+    public static func check(
+        _ s: Station, catalogue: ParameterCatalogue, provinces: Set<String>, facilityLimits: FacilityLimits? = nil
+    ) -> [Problem] {
         var out: [Problem] = []
         let codeOK = !s.code.isEmpty && s.code.count <= 64 && s.code.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }
         if !codeOK { out.append(.init(field: "code", message: "must be 1–64 letters, digits, '-', '_' or '.'")) }
@@ -90,12 +102,18 @@ public struct RegistryValidation {
         if let lon = s.longitude, !(lon >= -180 && lon <= 180) { out.append(.init(field: "longitude", message: "must be between -180 and 180")) }
         var seen = Set<String>()
         for (i, p) in s.parameters.enumerated() {
-            if catalogue.lookup(p.parameter) == nil {
+            if catalogue.lookup(p.parameter, kind: s.kind) == nil {
                 out.append(.init(field: "parameters/\(i)/parameter", message: "'\(p.parameter)' is not in the catalogue"))
-            } else if !seen.insert(catalogue.lookup(p.parameter)!.code).inserted {
+            } else if !seen.insert(catalogue.lookup(p.parameter, kind: s.kind)!.code).inserted {
                 out.append(.init(field: "parameters/\(i)/parameter", message: "'\(p.parameter)' is listed twice"))
             }
             if p.interval < 1 || p.interval > 86_400 { out.append(.init(field: "parameters/\(i)/interval", message: "must be 1–86400 seconds")) }
+        }
+        if let a = s.silenceAfter, a < 60 || a > 30 * 86_400 { out.append(.init(field: "silenceAfter", message: "must be 60 seconds to 30 days")) }
+        if let l = s.limits {
+            if let fl = facilityLimits {
+                for m in fl.problems(l, kind: s.kind) { out.append(.init(field: "limits", message: m)) }
+            }
         }
         return out
     }
@@ -118,17 +136,18 @@ public struct ReferenceData: Sendable {
     public let usAQI: USAQI
     public let limits: AmbientLimits
     public let provinces: [Province]
+    public let facilityLimits: FacilityLimits
 
     public static func bundled() throws -> ReferenceData {
         ReferenceData(
             parameters: try .bundled(), vnAQI: try .bundled(), usAQI: try .bundled(), limits: try .bundled(),
-            provinces: try ProvinceCatalogue.bundled())
+            provinces: try ProvinceCatalogue.bundled(), facilityLimits: try .bundled())
     }
 
     public var provinceCodes: Set<String> { Set(provinces.map(\.code)) }
 
     /// A label naming the versions of the reference files, used as the name of the migration that loads them.
     public var versionLabel: String {
-        "parameters-\(parameters.version)+aqi-\(vnAQI.table.version)+provinces-2025-07-01+limits-\(limits.limits.count)"
+        "parameters-\(parameters.version)+aqi-\(vnAQI.table.version)+provinces-2025-07-01+limits-\(limits.limits.count)+industrial-\(facilityLimits.version)"
     }
 }

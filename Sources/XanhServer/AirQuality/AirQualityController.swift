@@ -106,7 +106,9 @@ struct AirQualityController {
             guard let pcode = request.query("parameter") else {
                 throw Problem(status: .badRequest, detail: "query parameter 'parameter' is required", pointer: "/query/parameter")
             }
-            guard let parameter = services.reference.parameters.lookup(pcode), station.parameters.contains(where: { $0.parameter == parameter.code }) else {
+            guard let parameter = services.reference.parameters.resolve(pcode, among: station.parameters.map(\.parameter)),
+                station.parameters.contains(where: { $0.parameter == parameter.code })
+            else {
                 throw Problem(
                     status: .notFound, detail: "station '\(code)' does not measure '\(pcode)' (it measures: \(station.parameters.map(\.parameter).joined(separator: ", ")))",
                     pointer: "/query/parameter")
@@ -123,9 +125,16 @@ struct AirQualityController {
                 }
                 let limit = try request.intQuery("limit", default: 10_000, range: 1...100_000)
                 let rows = try await services.store.rawSeries(station: code, parameter: parameter.code, from: from, to: to, limit: limit)
+                let overrides = try await services.store.overrides(station: code, parameter: parameter.code, from: from, to: to).map(\.override)
+                func reason(_ r: StoredObservation) -> String? {
+                    guard r.qc.overridden else { return r.qc.flag.reason(for: parameter) }
+                    let o = overrides.last { $0.from <= r.t && r.t <= $0.to }
+                    return "set by \(o?.by ?? "staff") at \(o.map { Timestamps.format($0.at) } ?? "?"): \(o?.reason ?? "")"
+                }
                 if csv {
                     return csvResponse(
-                        ["time", "value", "status", "qc"], rows.map { [Timestamps.format($0.t), "\($0.value)", $0.status.code, $0.qc.key] }, filename: file)
+                        ["time", "value", "status", "qc", "qc_reason"],
+                        rows.map { [Timestamps.format($0.t), "\($0.value)", $0.status.code, $0.qc.flag.key, reason($0) ?? ""] }, filename: file)
                 }
                 return JSONWriter.page(rows, next: rows.count == limit ? rows.last.map { String($0.t + 1) } : nil) { w, r in
                     w.beginObject()
@@ -136,10 +145,14 @@ struct AirQualityController {
                     w.key("status")
                     w.string(r.status.code)
                     w.key("qc")
-                    w.string(r.qc.key)
-                    if let reason = r.qc.reason(for: parameter) {
+                    w.string(r.qc.flag.key)
+                    if let reason = reason(r) {
                         w.key("qcReason")
                         w.string(reason)
+                    }
+                    if r.qc.overridden {
+                        w.key("qcOverridden")
+                        w.bool(true)
                     }
                     w.endObject()
                 }
@@ -214,9 +227,6 @@ struct AirQualityController {
 
     /// `from`/`to` query bounds (inclusive); `to` defaults to now, `from` to `to − defaultSpan`.
     func bounds(_ request: Request, defaultSpan: Int64) throws -> (Int64, Int64) {
-        let to = try request.timeQuery("to") ?? services.clock()
-        let from = try request.timeQuery("from") ?? (to - defaultSpan)
-        guard from <= to else { throw Problem(status: .badRequest, detail: "'from' is after 'to'", pointer: "/query/from") }
-        return (from, to)
+        try request.timeRange(now: services.clock(), defaultSpan: defaultSpan)
     }
 }

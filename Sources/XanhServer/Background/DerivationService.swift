@@ -27,3 +27,35 @@ struct DerivationService: Service {
         }
     }
 }
+
+/// Runs the alert engine (silence, alert decisions) and then the dispatcher, every `interval` seconds.
+struct AlertService: Service {
+    let engine: AlertEngine
+    let dispatcher: AlertDispatcher
+    let interval: Double
+    let logger: Logger
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await engine.tick()
+                    try await dispatcher.deliverDue()
+                } catch {
+                    logger.error("alerting failed: \(error)")
+                }
+                try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+            }
+        }
+    }
+}
+
+/// Watches the Circular 10 drop folder.
+public struct DropFolderService: Service {
+    let folder: DropFolder
+    public init(folder: DropFolder) { self.folder = folder }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await folder.run() }
+    }
+}

@@ -28,6 +28,10 @@ struct StationBody: Codable {
     var longitude: Double?
     var parameters: [ParameterBody]?
     var active: Bool?
+    /// Seconds without data before the station counts as silent.
+    var silenceAfter: Int?
+    /// Facility limits: `{"family": "QCVN40", "column": "B", "k1": 0.9, "k2": 1.0}`.
+    var limits: FacilityLimitConfig?
 
     struct ParameterBody: Codable {
         var parameter: String
@@ -44,6 +48,8 @@ struct StationBody: Codable {
         longitude = s.longitude
         parameters = s.parameters.map { ParameterBody(parameter: $0.parameter, interval: $0.interval) }
         active = s.active
+        silenceAfter = s.silenceAfter
+        limits = s.limits
     }
 
     func station(defaultCode: String? = nil) throws -> Station {
@@ -66,7 +72,7 @@ struct StationBody: Codable {
         return Station(
             code: code, name: name, kind: kind, province: province, facility: facility, latitude: latitude, longitude: longitude,
             parameters: (parameters ?? []).map { StationParameter(parameter: $0.parameter, interval: $0.interval ?? 300) },
-            active: active ?? true)
+            active: active ?? true, silenceAfter: silenceAfter, limits: limits)
     }
 }
 

@@ -128,6 +128,17 @@ extension Request {
         }
     }
 
+    /// `from` and `to` query parameters; `to` defaults to now and `from` to `defaultSpan` before `to`.
+    func timeRange(now: Int64, defaultSpan: Int64, maxSpan: Int64? = nil) throws -> (Int64, Int64) {
+        let to = try timeQuery("to") ?? now
+        let from = try timeQuery("from") ?? (to - defaultSpan)
+        guard from <= to else { throw Problem(status: .badRequest, detail: "'from' is after 'to'", pointer: "/query/from") }
+        if let maxSpan, to - from > maxSpan {
+            throw Problem(status: .badRequest, detail: "the range may span at most \(maxSpan / 86_400) days", pointer: "/query/from")
+        }
+        return (from, to)
+    }
+
     func intQuery(_ name: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
         guard let s = query(name) else { return d }
         guard let v = Int(s), range.contains(v) else {

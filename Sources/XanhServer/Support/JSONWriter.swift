@@ -72,6 +72,12 @@ struct JSONWriter {
         needsComma = true
     }
 
+    mutating func bool(_ b: Bool) {
+        comma()
+        bytes.append(contentsOf: (b ? "true" : "false").utf8)
+        needsComma = true
+    }
+
     mutating func number(_ i: Int) {
         comma()
         bytes.append(contentsOf: String(i).utf8)

@@ -1,0 +1,116 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import XanhCore
+import XanhStore
+
+/// Alert rules, subscriptions, alerts, and the Server-Sent Events stream.
+struct AlertController {
+    let services: AppServices
+    /// Seconds between polls of the alert log by an open stream.
+    let streamPoll: Double
+
+    struct SubscriptionBody: Decodable {
+        var rule: Int64?
+        var channel: String?
+        var target: String?
+        var secret: String?
+    }
+
+    struct SubscriptionView: Encodable {
+        var id: Int64?
+        var rule: Int64?
+        var channel: String
+        var target: String
+        var signed: Bool
+        init(_ s: Subscription) {
+            id = s.id
+            rule = s.rule
+            channel = s.channel.rawValue
+            target = s.target
+            signed = s.secret != nil
+        }
+    }
+
+    func register(on api: RouterGroup<AppRequestContext>) {
+        api.get("alert-rules") { _, _ in try JSON.response(Page(items: try await services.store.rules(), next: nil)) }
+        api.post("alert-rules") { request, _ in
+            let rule = try await JSON.decode(AlertRule.self, from: request)
+            return try JSON.response(try await services.store.createRule(rule), status: .created)
+        }
+        api.delete("alert-rules/{id}") { _, context in
+            guard let id = Int64(try context.parameters.require("id")) else { throw Problem(status: .notFound, detail: "no such rule") }
+            try await services.store.deleteRule(id: id)
+            return Response(status: .noContent)
+        }
+        api.get("subscriptions") { _, _ in
+            try JSON.response(Page(items: try await services.store.subscriptions().map(SubscriptionView.init), next: nil))
+        }
+        api.post("subscriptions") { request, _ in
+            let b = try await JSON.decode(SubscriptionBody.self, from: request)
+            guard let c = b.channel.flatMap(Channel.init(rawValue:)) else {
+                throw Problem(status: .unprocessableContent, detail: "/channel: must be webhook or email", pointer: "/channel")
+            }
+            guard let target = b.target, !target.isEmpty else { throw Problem(status: .unprocessableContent, detail: "/target: is required", pointer: "/target") }
+            if c == .webhook, !(target.hasPrefix("http://") || target.hasPrefix("https://")) || URL(string: target) == nil {
+                throw Problem(status: .unprocessableContent, detail: "/target: a webhook needs an http or https URL", pointer: "/target")
+            }
+            if c == .email, !target.contains("@") {
+                throw Problem(status: .unprocessableContent, detail: "/target: '\(target)' is not an e-mail address", pointer: "/target")
+            }
+            let s = try await services.store.createSubscription(Subscription(rule: b.rule, channel: c, target: target, secret: b.secret))
+            return try JSON.response(SubscriptionView(s), status: .created)
+        }
+        api.get("alerts") { request, _ in
+            let openOnly = request.query("open") == "true"
+            let limit = try request.intQuery("limit", default: 100, range: 1...1000)
+            let items = try await services.store.alerts(openOnly: openOnly, limit: limit)
+            var body = Data("{\"items\":[".utf8)
+            for (i, a) in items.enumerated() {
+                if i > 0 { body.append(UInt8(ascii: ",")) }
+                body.append(contentsOf: "{\"id\":\(a.id),\"rule\":\(a.rule),\"open\":\(a.closedAt == nil),\"openedAt\":\"\(Timestamps.format(a.openedAt))\",".utf8)
+                if let c = a.closedAt { body.append(contentsOf: "\"closedAt\":\"\(Timestamps.format(c))\",".utf8) }
+                body.append(contentsOf: "\"alert\":".utf8)
+                body.append(contentsOf: a.payload.utf8)
+                body.append(UInt8(ascii: "}"))
+            }
+            body.append(contentsOf: "],\"next\":null}".utf8)
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        // Server-Sent Events: each alert opening or closing as `event: opened|closed`, `id: <log seq>`, `data: <JSON>`.
+        // A client that reconnects with `Last-Event-ID` (or `?after=SEQ`) gets what it missed.
+        api.get("alerts/stream") { request, _ in
+            let resume = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) } ?? request.query("after").flatMap { Int64($0) }
+            var from = resume ?? 0
+            if resume == nil { from = try await services.store.latestAlertSeq() }
+            let start = from
+            let store = services.store
+            let poll = streamPoll
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"],
+                body: ResponseBody { writer in
+                    var seq = start
+                    var idle = 0.0
+                    try await writer.write(ByteBuffer(string: ": xanh alerts\nretry: 2000\n\n"))
+                    while !Task.isCancelled {
+                        let entries = try await store.alertLog(afterSeq: seq, limit: 100)
+                        for e in entries {
+                            try await writer.write(ByteBuffer(string: "id: \(e.seq)\nevent: \(e.event)\ndata: \(e.payload)\n\n"))
+                            seq = e.seq
+                        }
+                        if entries.isEmpty {
+                            idle += poll
+                            if idle >= 15 {
+                                try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                                idle = 0
+                            }
+                            try await Task.sleep(for: .milliseconds(Int(poll * 1000)))
+                        }
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+    }
+}
+

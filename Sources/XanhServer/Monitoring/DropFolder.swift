@@ -1,0 +1,234 @@
+import Foundation
+import Logging
+import XanhCore
+import XanhStore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+public struct DropFolderConfig: Sendable {
+    /// The folder tree FTP writes into (station folders, `yyyy/MM/dd` sub-folders).
+    public var root: String
+    /// Ingested files are moved here, under the same relative path.
+    public var archive: String
+    /// Files that cannot be ingested whole are moved here, each with a sibling `.error` file.
+    public var quarantine: String
+    /// A file is read only once it has not been modified for this many seconds (an upload in progress keeps
+    /// changing it).
+    public var settle: Double
+    /// Seconds between scans.
+    public var interval: Double
+    /// Files stored per transaction.
+    public var batchFiles: Int
+
+    /// Archive and quarantine default to siblings of the drop folder (`DROP-archive`, `DROP-quarantine`), outside
+    /// what FTP users can see.
+    public init(root: String, archive: String? = nil, quarantine: String? = nil, settle: Double = 1, interval: Double = 0.25, batchFiles: Int = 2000) {
+        let r = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        self.root = r
+        self.archive = archive ?? r + "-archive"
+        self.quarantine = quarantine ?? r + "-quarantine"
+        self.settle = settle
+        self.interval = interval
+        self.batchFiles = batchFiles
+    }
+}
+
+public struct DropScanResult: Sendable, Equatable {
+    public var ingested = 0
+    /// Files whose name and content were already in the ledger (a resend, or a restart after the commit).
+    public var duplicates = 0
+    public var quarantined = 0
+    public var rows = 0
+    /// Files seen but still being written.
+    public var pending = 0
+    public init() {}
+}
+
+/// Ingests Circular 10/2021 files from a drop folder.
+///
+/// Order of work per batch, so that a crash at any point loses nothing and counts nothing twice: read and check
+/// the files; store the rows of the good ones together with a ledger entry (name, content fingerprint) in one
+/// transaction; then move them to the archive. A file still in the drop folder after a crash is read again, and
+/// the ledger recognises it. A bad file gets its `.error` written first, then is moved to quarantine.
+public actor DropFolder {
+    let store: any Store & FileLedgerStore
+    let catalogue: ParameterCatalogue
+    public let config: DropFolderConfig
+    let clock: @Sendable () -> Int64
+    let logger: Logger
+    private var madeDirectories = Set<String>()
+
+    public init(
+        store: any Store & FileLedgerStore, catalogue: ParameterCatalogue, config: DropFolderConfig, logger: Logger = Logger(label: "xanh.drop"),
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) {
+        self.store = store
+        self.catalogue = catalogue
+        self.config = config
+        self.clock = clock
+        self.logger = logger
+    }
+
+    struct Found {
+        var relativeDir: String
+        var name: String
+        var path: String { relativeDir.isEmpty ? name : relativeDir + "/" + name }
+    }
+
+    /// Scans the tree once and processes every file that is ready. Returns what it did.
+    public func scanOnce() async throws -> DropScanResult {
+        var result = DropScanResult()
+        let nowReal = Date().timeIntervalSince1970
+        var found: [Found] = []
+        walk(relative: "", settleBefore: nowReal - config.settle, into: &found, pending: &result.pending)
+        guard !found.isEmpty else { return result }
+        found.sort { $0.path < $1.path }
+        for start in stride(from: 0, to: found.count, by: config.batchFiles) {
+            try await process(Array(found[start..<min(found.count, start + config.batchFiles)]), into: &result)
+        }
+        return result
+    }
+
+    /// Scans until the task is cancelled.
+    public func run() async {
+        while !Task.isCancelled {
+            do {
+                let r = try await scanOnce()
+                if r.ingested + r.quarantined + r.duplicates > 0 {
+                    logger.info("drop folder: \(r.ingested) files ingested (\(r.rows) rows), \(r.duplicates) already ingested, \(r.quarantined) quarantined")
+                }
+            } catch {
+                logger.error("drop folder scan failed: \(error)")
+            }
+            try? await Task.sleep(for: .milliseconds(Int(config.interval * 1000)))
+        }
+    }
+
+    private func process(_ files: [Found], into result: inout DropScanResult) async throws {
+        let reader = Circular10Reader(
+            catalogue: catalogue, directory: try await store.seriesDirectory(), names: try await store.fileNameMap(), now: clock())
+        var good: [(Found, FileIngest)] = []
+        var bad: [(Found, Circular10.Problems)] = []
+        for f in files {
+            guard let bytes = Self.readAll(config.root + "/" + f.path) else { continue }  // vanished: nothing to do
+            switch reader.read(name: f.name, bytes: bytes) {
+            case .success(let batch):
+                let fp = Hex.encode(withUnsafeBytes(of: FNV1a.hash(bytes).bigEndian) { Array($0) }) + "-\(bytes.count)"
+                good.append((f, FileIngest(name: f.name, fingerprint: fp, rows: batch.rows)))
+            case .failure(let problems):
+                bad.append((f, problems))
+            }
+        }
+        let outcomes = try await store.ingestFiles(good.map(\.1))
+        for ((f, _), outcome) in zip(good, outcomes) {
+            switch outcome {
+            case .ingested(let n):
+                result.ingested += 1
+                result.rows += n
+            case .duplicate:
+                result.duplicates += 1
+            }
+            try move(f, to: config.archive)
+        }
+        for (f, problems) in bad {
+            let dir = try ensureDirectory(config.quarantine, f.relativeDir)
+            let first = problems.items.first?.kind.rawValue ?? "bad_line"
+            let text = """
+                file: \(f.path)
+                quarantined: \(Timestamps.format(clock()))
+                reason: \(first)
+                \(problems.description)
+
+                """
+            try Self.writeAtomically(text, to: dir + "/" + f.name + ".error")
+            try move(f, to: config.quarantine)
+            result.quarantined += 1
+            logger.warning("quarantined \(f.path): \(problems.items.first?.description ?? first)")
+        }
+    }
+
+    // MARK: Files
+
+    private func walk(relative: String, settleBefore: Double, into found: inout [Found], pending: inout Int) {
+        let dirPath = relative.isEmpty ? config.root : config.root + "/" + relative
+        guard let dir = opendir(dirPath) else { return }
+        defer { closedir(dir) }
+        var subdirs: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { ptr in
+                ptr.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name.hasPrefix(".") { continue }  // ".", "..", hidden and temporary upload names
+            let lower = name.lowercased()
+            if lower.hasSuffix(".part") || lower.hasSuffix(".tmp") || lower.hasSuffix(".filepart") { continue }
+            let full = dirPath + "/" + name
+            var st = stat()
+            guard lstat(full, &st) == 0 else { continue }
+            let type = st.st_mode & S_IFMT
+            if type == S_IFDIR {
+                subdirs.append(relative.isEmpty ? name : relative + "/" + name)
+            } else if type == S_IFREG {
+                let mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+                if mtime > settleBefore {
+                    pending += 1
+                } else {
+                    found.append(Found(relativeDir: relative, name: name))
+                }
+            }
+        }
+        for d in subdirs { walk(relative: d, settleBefore: settleBefore, into: &found, pending: &pending) }
+    }
+
+    static func readAll(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { return nil }
+            if n == 0 { return out }
+            out.append(contentsOf: buf[0..<n])
+        }
+    }
+
+    static func writeAtomically(_ text: String, to path: String) throws {
+        let tmp = path + ".tmp"
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(text.utf8)) else {
+            throw DropFolderError(message: "cannot write \(tmp)")
+        }
+        guard rename(tmp, path) == 0 else { throw DropFolderError(message: "cannot rename \(tmp): \(String(cString: strerror(errno)))") }
+    }
+
+    private func ensureDirectory(_ base: String, _ relative: String) throws -> String {
+        let dir = relative.isEmpty ? base : base + "/" + relative
+        if madeDirectories.contains(dir) { return dir }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        madeDirectories.insert(dir)
+        return dir
+    }
+
+    /// Moves a file under `base` at its relative path, never over an existing file (`name.2`, `name.3`, …).
+    private func move(_ f: Found, to base: String) throws {
+        let dir = try ensureDirectory(base, f.relativeDir)
+        var target = dir + "/" + f.name
+        var n = 1
+        while access(target, F_OK) == 0 {
+            n += 1
+            target = dir + "/" + f.name + ".\(n)"
+        }
+        guard rename(config.root + "/" + f.path, target) == 0 else {
+            throw DropFolderError(message: "cannot move \(f.path) to \(target): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+public struct DropFolderError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,179 @@
+import XanhCore
+
+/// One Circular 10 file ready to store: its name, a fingerprint of its content, and its rows.
+public struct FileIngest: Sendable {
+    public var name: String
+    public var fingerprint: String
+    public var rows: [ValidObservation]
+    public init(name: String, fingerprint: String, rows: [ValidObservation]) {
+        self.name = name
+        self.fingerprint = fingerprint
+        self.rows = rows
+    }
+}
+
+public enum FileIngestOutcome: Sendable, Equatable {
+    /// Stored now, with this many rows.
+    case ingested(Int)
+    /// The same name and content were stored before (a resend, or a restart after the commit): nothing counted again.
+    case duplicate
+}
+
+/// The ledger of ingested files, so a file is counted once whatever happens between commit and archive.
+public protocol FileLedgerStore: Sendable {
+    /// Stores the rows of every file not yet in the ledger and records the files, in one transaction.
+    func ingestFiles(_ files: [FileIngest]) async throws -> [FileIngestOutcome]
+    func ingestedFileCount() async throws -> Int
+    /// Explicit file-name → station code mapping.
+    func fileNameMap() async throws -> [String: String]
+    func mapFileName(_ name: String, toStation code: String?) async throws
+}
+
+/// QC overrides, completeness, station events.
+public protocol QualityStore: Sendable {
+    /// Records an override and marks the hours it covers for derivation. Returns it with its id.
+    func addOverride(station: String, parameter: String, _ o: QCOverride) async throws -> QCOverride
+    func overrides(station: String, parameter: String?, from: Int64, to: Int64) async throws -> [(parameter: String, override: QCOverride)]
+    /// Received and valid records per series and hour, hours with hourEnd in [from, to].
+    func hourCounts(station: String, from: Int64, to: Int64) async throws -> [(parameter: String, interval: Int, counts: [HourCount])]
+    /// Stations with their latest record and open silence event, for the silence check.
+    func stationActivity() async throws -> [StationActivity]
+    func openSilence(stationID: Int64, start: Int64) async throws
+    /// Closes the open silence event of a station at its first record after the event started.
+    func closeSilence(stationID: Int64) async throws
+    func stationEvents(station: String?, kind: StationEventKind?, from: Int64, to: Int64, limit: Int) async throws -> [StoredStationEvent]
+}
+
+public struct StationActivity: Sendable {
+    public var stationID: Int64
+    public var code: String
+    public var lastRecord: Int64?
+    public var registered: Int64
+    public var silenceAfter: Int
+    public var silentSince: Int64?
+    public init(stationID: Int64, code: String, lastRecord: Int64?, registered: Int64, silenceAfter: Int, silentSince: Int64?) {
+        self.stationID = stationID
+        self.code = code
+        self.lastRecord = lastRecord
+        self.registered = registered
+        self.silenceAfter = silenceAfter
+        self.silentSince = silentSince
+    }
+}
+
+public struct StoredStationEvent: Sendable, Equatable {
+    public var id: Int64
+    public var station: String
+    public var event: StationEvent
+    public init(id: Int64, station: String, event: StationEvent) {
+        self.id = id
+        self.station = station
+        self.event = event
+    }
+}
+
+/// Alert rules, subscriptions, alerts, and the durable outbox that delivers them.
+public protocol AlertStore: Sendable {
+    func createRule(_ r: AlertRule) async throws -> AlertRule
+    func rules() async throws -> [AlertRule]
+    func deleteRule(id: Int64) async throws
+    func createSubscription(_ s: Subscription) async throws -> Subscription
+    func subscriptions() async throws -> [Subscription]
+
+    /// Conditions recent enough to alert on (ended no earlier than `since`), and those of every open alert.
+    func alertConditions(since: Int64) async throws -> [AlertCondition]
+    func openAlerts() async throws -> [OpenAlert]
+    /// Rule|subject keys of every alert ever raised for these subjects.
+    func raisedKeys(subjects: [String]) async throws -> Set<String>
+    /// Opens and closes alerts, appends to the alert log and queues deliveries, in one transaction.
+    func applyAlerts(_ d: AlertDecisions, at now: Int64) async throws
+    func alertLog(afterSeq: Int64, limit: Int) async throws -> [AlertLogEntry]
+    func latestAlertSeq() async throws -> Int64
+    func alerts(openOnly: Bool, limit: Int) async throws -> [StoredAlert]
+
+    /// Deliveries due at `nowMs` (milliseconds; not delivered, not given up).
+    func dueDeliveries(nowMs: Int64, limit: Int) async throws -> [Delivery]
+    /// Records one attempt; `retryAtMs` nil with ok false gives up.
+    func recordAttempt(delivery: Int64, atMs: Int64, ok: Bool, detail: String, retryAtMs: Int64?) async throws
+    func attempts(delivery: Int64) async throws -> [DeliveryAttempt]
+}
+
+public enum Channel: String, Sendable, Codable { case webhook, email }
+
+public struct Subscription: Sendable, Codable, Equatable {
+    public var id: Int64?
+    /// nil: every rule.
+    public var rule: Int64?
+    public var channel: Channel
+    /// URL for webhooks, address for e-mail.
+    public var target: String
+    /// HMAC key for webhooks.
+    public var secret: String?
+    public init(id: Int64? = nil, rule: Int64? = nil, channel: Channel, target: String, secret: String? = nil) {
+        self.id = id
+        self.rule = rule
+        self.channel = channel
+        self.target = target
+        self.secret = secret
+    }
+}
+
+public struct AlertLogEntry: Sendable, Equatable {
+    public var seq: Int64
+    public var alertID: Int64
+    /// `opened` or `closed`.
+    public var event: String
+    public var at: Int64
+    /// The JSON document delivered to receivers.
+    public var payload: String
+    public init(seq: Int64, alertID: Int64, event: String, at: Int64, payload: String) {
+        self.seq = seq
+        self.alertID = alertID
+        self.event = event
+        self.at = at
+        self.payload = payload
+    }
+}
+
+public struct StoredAlert: Sendable, Equatable {
+    public var id: Int64
+    public var rule: Int64
+    public var subjectKey: String
+    public var openedAt: Int64
+    public var closedAt: Int64?
+    public var payload: String
+    public init(id: Int64, rule: Int64, subjectKey: String, openedAt: Int64, closedAt: Int64?, payload: String) {
+        self.id = id
+        self.rule = rule
+        self.subjectKey = subjectKey
+        self.openedAt = openedAt
+        self.closedAt = closedAt
+        self.payload = payload
+    }
+}
+
+public struct Delivery: Sendable, Equatable {
+    public var id: Int64
+    public var subscription: Subscription
+    public var entry: AlertLogEntry
+    public var attempts: Int
+    public init(id: Int64, subscription: Subscription, entry: AlertLogEntry, attempts: Int) {
+        self.id = id
+        self.subscription = subscription
+        self.entry = entry
+        self.attempts = attempts
+    }
+}
+
+public struct DeliveryAttempt: Sendable, Equatable {
+    public var atMs: Int64
+    public var ok: Bool
+    public var detail: String
+    public init(atMs: Int64, ok: Bool, detail: String) {
+        self.atMs = atMs
+        self.ok = ok
+        self.detail = detail
+    }
+}
+
+public typealias MonitoringStore = Store & FileLedgerStore & QualityStore & AlertStore
