@@ -103,16 +103,18 @@ public enum Circular10 {
         }
         var body = bytes[...]
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
-        guard let text = String(validating: body, as: UTF8.self) else {
+        guard String(validating: body, as: UTF8.self) != nil else {
             return .failure([Problem(.notText, "the file is not UTF-8 text")])
         }
         var lines: [Line] = []
         var problems: [Problem] = []
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split on bytes: in a Swift string "\r\n" is one character.
+        for raw in body.split(separator: 10, omittingEmptySubsequences: false) {
             number += 1
-            var l = Substring(raw)
-            if l.last == "\r" { l = l.dropLast() }
+            var b = raw
+            if b.last == 13 { b = b.dropLast() }
+            let l = Substring(String(decoding: b, as: UTF8.self))
             if l.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             switch parseLine(l, number: number) {
             case .success(let line): lines.append(line)
