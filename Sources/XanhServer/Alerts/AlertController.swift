@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ServiceLifecycle
 import XanhCore
 import XanhStore
 
@@ -93,7 +94,8 @@ struct AlertController {
                     var seq = start
                     var idle = 0.0
                     try await writer.write(ByteBuffer(string: ": xanh alerts\nretry: 2000\n\n"))
-                    while !Task.isCancelled {
+                    // Ends when the client goes (a write fails), or when the server shuts down.
+                    while !Task.isCancelled && !Task.isShuttingDownGracefully {
                         let entries = try await store.alertLog(afterSeq: seq, limit: 100)
                         for e in entries {
                             try await writer.write(ByteBuffer(string: "id: \(e.seq)\nevent: \(e.event)\ndata: \(e.payload)\n\n"))
