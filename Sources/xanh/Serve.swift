@@ -99,6 +99,7 @@ struct Watch: AsyncParsableCommand {
     @Option(help: "Quarantine (default DIR-quarantine).") var quarantine: String?
     @Option(help: "Seconds a file must stay unmodified before it is read.") var settle: Double = 1
     @Flag(help: "Process what is ready once and exit.") var once = false
+    @Option(help: "Files stored per transaction.") var batch: Int = 2000
 
     func run() async throws {
         let (sqlite, reference) = try store.open()
@@ -106,7 +107,7 @@ struct Watch: AsyncParsableCommand {
         logger.logLevel = .info
         let folder = DropFolder(
             store: sqlite, catalogue: reference.parameters,
-            config: DropFolderConfig(root: dir, archive: archive, quarantine: quarantine, settle: settle), logger: logger)
+            config: DropFolderConfig(root: dir, archive: archive, quarantine: quarantine, settle: settle, batchFiles: batch), logger: logger)
         if once {
             let r = try await folder.scanOnce()
             print("\(r.ingested) files ingested (\(r.rows) rows), \(r.duplicates) already ingested, \(r.quarantined) quarantined, \(r.pending) still being written")

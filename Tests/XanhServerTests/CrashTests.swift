@@ -94,4 +94,74 @@ import XanhServer
         let store = try SQLiteStore(path: db, reference: try ReferenceData.bundled())
         #expect(try await store.observationCount() == acknowledged)
     }
+
+    /// `kill -9` of `xanh watch` in the middle of a backlog, then a restart: every observation once, every file in
+    /// the archive, each counted once in the ledger.
+    @Test func killedWatcherResumesWithoutLossOrDoubleCounting() async throws {
+        let bin = try Self.binary()
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-watch-\(UUID().uuidString)").path
+        let db = tmp + "/xanh.sqlite"
+        let drop = tmp + "/drop"
+        try FileManager.default.createDirectory(atPath: drop, withIntermediateDirectories: true)
+        let env = ["XANH_DB": db]
+        let parameters = ["PM2.5", "PM10", "NO2", "SO2", "CO", "O3", "Temp", "RH"]
+        let stations = 20
+        let filesPerStation = 300
+        for s in 0..<stations {
+            _ = try Self.run(
+                bin, ["station", "add", "--code", "ST\(s)", "--name", "Station \(s)", "--province", "01", "--parameters", parameters.joined(separator: ",")],
+                env: env)
+        }
+        // The backlog: one file per station and 5 minutes, in station and date folders.
+        let first = Timestamps.parseDate("2026-11-01")!
+        let values = [35.2, 61.0, 40.5, 12.25, 900, 55.5, 27.5, 80]
+        for s in 0..<stations {
+            for k in 0..<filesPerStation {
+                let t = first + Int64(k) * 300
+                let stamp = Self.stamp(t)
+                let dir = "\(drop)/ST\(s)/\(stamp.prefix(4))/\(stamp.dropFirst(4).prefix(2))/\(stamp.dropFirst(6).prefix(2))"
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                let lines = zip(parameters, values).map { "\($0)\t\($1 + Double(k % 7))\t\t\(stamp)\t00" }.joined(separator: "\n")
+                try Data(lines.utf8).write(to: URL(fileURLWithPath: "\(dir)/HN_Demo_ST\(s)_\(stamp).txt"))
+            }
+        }
+        let total = stations * filesPerStation
+
+        // Start the watcher with small batches and kill it once part of the backlog is archived.
+        let watcher = Process()
+        watcher.executableURL = bin
+        watcher.arguments = ["watch", drop, "--settle", "0", "--batch", "100"]
+        watcher.environment = ProcessInfo.processInfo.environment.merging(env) { _, b in b }
+        watcher.standardOutput = FileHandle.nullDevice
+        watcher.standardError = FileHandle.nullDevice
+        try watcher.run()
+        var archived = 0
+        for _ in 0..<600 where archived < total / 5 {
+            archived = Self.countFiles(tmp + "/drop-archive")
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        kill(watcher.processIdentifier, SIGKILL)
+        watcher.waitUntilExit()
+        let left = Self.countFiles(drop)
+        #expect(archived > 0 && left > 0, "the kill should land mid-backlog (archived \(archived), left \(left))")
+
+        // Restart and let it finish.
+        let out = try Self.run(bin, ["watch", drop, "--settle", "0", "--once"], env: env)
+        #expect(out.contains("0 quarantined"))
+        #expect(Self.countFiles(drop) == 0)
+        #expect(Self.countFiles(tmp + "/drop-archive") == total)
+        #expect(Self.countFiles(tmp + "/drop-quarantine") == 0)
+        let store = try SQLiteStore(path: db, reference: try ReferenceData.bundled())
+        #expect(try await store.observationCount() == total * parameters.count)
+        #expect(try await store.ingestedFileCount() == total)
+    }
+
+    static func stamp(_ t: Int64) -> String {
+        let local = Timestamps.format(t)  // 2026-11-01T00:05:00+07:00
+        return local.prefix(19).filter { $0.isNumber }
+    }
+
+    static func countFiles(_ dir: String) -> Int {
+        (FileManager.default.enumerator(atPath: dir)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".txt") }.count
+    }
 }
