@@ -19,8 +19,15 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Rows per HTTP request.") var batch = 100_000
     @Option(help: "Repetitions of the series query.") var queries = 50
     @Option(help: "Port for the benchmark server on 127.0.0.1.") var port = 18_181
+    @Flag(help: "Benchmark the Circular 10 drop folder instead: a backlog of --stations × --files-per-station files.") var files = false
+    @Option(help: "Stations in the file backlog.") var stations = 2000
+    @Option(help: "Files per station in the file backlog.") var filesPerStation = 50
 
     func run() async throws {
+        if files {
+            try await FileBench(stations: stations, filesPerStation: filesPerStation).run()
+            return
+        }
         let reference = try ReferenceData.bundled()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -174,5 +181,87 @@ enum Machine {
             .split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
         let mem = ProcessInfo.processInfo.physicalMemory / (1 << 30)
         return "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(mem) GiB"
+    }
+}
+
+/// A backlog of Circular 10 files (8 parameters each) in a drop folder, ingested by one scan, against raw GRDB inserts
+/// of the same rows measured in the same run.
+struct FileBench {
+    let stations: Int
+    let filesPerStation: Int
+    static let parameters = ["PM2.5", "PM10", "NO2", "SO2", "CO", "O3", "Temp", "RH"]
+
+    func run() async throws {
+        let reference = try ReferenceData.bundled()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-filebench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let now = Int64(Date().timeIntervalSince1970)
+        let first = Timestamps.localMidnight(now) - Timestamps.day
+        print("machine: \(Machine.describe())")
+        print("backlog: \(stations) stations × \(filesPerStation) files × \(Self.parameters.count) parameters")
+
+        func register(_ store: SQLiteStore) async throws {
+            for s in 0..<stations {
+                _ = try await store.createStation(
+                    Station(code: "ST\(s)", name: "Station \(s)", kind: .ambientAir, province: "01", parameters: Self.parameters.map { StationParameter(parameter: $0) }))
+            }
+        }
+        let values = [35.2, 61.0, 40.5, 12.25, 900, 55.5, 27.5, 80]
+        // 1. The backlog, written as FTP would (station folder, date sub-folders).
+        let drop = dir.appendingPathComponent("drop").path
+        var written = 0
+        for s in 0..<stations {
+            for k in 0..<filesPerStation {
+                let t = first + Int64(k) * 300
+                let stamp = Timestamps.format(t).prefix(19).filter(\.isNumber)
+                let folder = "\(drop)/ST\(s)/\(stamp.prefix(4))/\(stamp.dropFirst(4).prefix(2))/\(stamp.dropFirst(6).prefix(2))"
+                if k == 0 || stamp.hasSuffix("000000") { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+                var text = ""
+                for (i, p) in Self.parameters.enumerated() { text += "\(p)\t\(values[i] + Double((k + s) % 9))\t\t\(stamp)\t00\n" }
+                guard FileManager.default.createFile(atPath: "\(folder)/HN_Bench_ST\(s)_\(stamp).txt", contents: Data(text.utf8)) else {
+                    throw ValidationError("cannot write the backlog under \(folder)")
+                }
+                written += 1
+            }
+        }
+        let rowsTotal = written * Self.parameters.count
+
+        // 2. Baseline: raw inserts of the same rows, already validated, through GRDB.
+        let raw = try SQLiteStore(path: dir.appendingPathComponent("raw.sqlite").path, reference: reference)
+        try await register(raw)
+        let directory = try await raw.seriesDirectory()
+        var rows: [ValidObservation] = []
+        rows.reserveCapacity(rowsTotal)
+        for s in 0..<stations {
+            let series = directory.stations["ST\(s)"]!.series
+            for k in 0..<filesPerStation {
+                for (i, p) in Self.parameters.enumerated() {
+                    rows.append(ValidObservation(seriesID: series[p]!, t: first + Int64(k) * 300, value: values[i] + Double((k + s) % 9), status: .measuring, qc: .ok))
+                }
+            }
+        }
+        let rawSeconds = try Clocked.seconds { try raw.rawInsertBaseline(rows) }
+        let rawRate = Double(rows.count) / rawSeconds
+
+        // 3. The drop folder: one scan reads, checks, stores and archives the whole backlog.
+        let store = try SQLiteStore(path: dir.appendingPathComponent("drop.sqlite").path, reference: reference)
+        try await register(store)
+        let folder = DropFolder(store: store, catalogue: reference.parameters, config: DropFolderConfig(root: drop, settle: 0))
+        var result = DropScanResult()
+        let scanSeconds = try await Clocked.seconds { result = try await folder.scanOnce() }
+        guard result.ingested == written, result.rows == rowsTotal, result.quarantined == 0 else {
+            throw ValidationError("drop folder ingested \(result.ingested) of \(written) files (\(result.quarantined) quarantined)")
+        }
+        let stored = try await store.observationCount()
+        let fileRate = Double(written) / scanSeconds
+        let rowRate = Double(rowsTotal) / scanSeconds
+        print("")
+        print("| measure | value |")
+        print("|---|---|")
+        print("| raw GRDB inserts of the same \(rows.count) rows (baseline) | \(Int(rawRate)) rows/s (\(String(format: "%.3f", rawSeconds)) s) |")
+        print("| drop folder, \(written) files (read, check, store, archive) | \(Int(fileRate)) files/s, \(Int(rowRate)) observations/s (\(String(format: "%.3f", scanSeconds)) s) |")
+        print("| drop folder / raw inserts (observations/s) | \(String(format: "%.2f", rowRate / rawRate)) |")
+        print("| observations stored | \(stored) of \(rowsTotal) |")
     }
 }
