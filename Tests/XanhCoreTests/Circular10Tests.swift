@@ -191,7 +191,7 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     @Test func qcvn40ColumnBWithCoefficients() {
         let c = FacilityLimitConfig(family: "QCVN40", column: "B", k1: 0.9, k2: 0.9)
         let cod = limits.limit(parameter: "COD", config: c, at: dec2025)
-        #expect(cod?.max == 150 * 0.81)
+        #expect(cod?.max == 121.5)
         #expect(cod?.standard.hasPrefix("QCVN 40:2011/BTNMT column B") == true)
         // pH is two-sided and not scaled by Kq·Kf.
         let ph = limits.limit(parameter: "pH", config: c, at: dec2025)

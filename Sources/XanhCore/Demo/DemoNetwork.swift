@@ -146,7 +146,7 @@ public enum DemoNetwork {
             }
         }
         // The wastewater outfall: steady treated effluent with an evening COD bump; a treatment upset 2 days ago
-        // (COD above the QCVN 40 limit for 3 hours), a TSS analyser stuck for 3 hours 3 days ago (a flat line),
+        // (COD above the QCVN 40 limit for 3 hours), a TSS analyser stuck for 4 hours 3 days ago (a flat line),
         // and the NH4 analyser in error (status 02) for 45 minutes a day ago.
         var rng = Random(state: 99)
         var t = start + Int64(interval)
@@ -160,7 +160,7 @@ public enum DemoNetwork {
             let upset = ago > 46 && ago < 49 ? 140.0 : 0
             emit("COD", max(5, 42 + upset + 18 * rush(local) + 4 * rng.normal()))
             let tss = max(2, 28 + 5 * rng.normal())
-            emit("TSS", ago > 72 && ago < 75 ? 31.25 : tss)
+            emit("TSS", ago > 71 && ago < 75 ? 31.25 : tss)
             let nh4 = max(0.1, 3.2 + 0.6 * rng.normal())
             if ago > 24 && ago < 24.75 { emit("NH4", 0, .deviceError) } else { emit("NH4", nh4) }
             emit("Flow", max(0, 420 + 120 * sinTurns((local - 6) / 24) + 20 * rng.normal()))

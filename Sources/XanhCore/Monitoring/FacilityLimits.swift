@@ -127,7 +127,8 @@ public struct FacilityLimits: Sendable {
         guard let s = edition(c, at: t), let l = s.limits.first(where: { $0.parameter == parameter }), let v = l.column(c.column) else { return nil }
         let scale = (l.scaled ?? true) ? c.k1 * c.k2 : 1
         let label = "\(s.edition) column \(c.column.uppercased())" + (scale == 1 ? "" : " × \(c.k1)·\(c.k2)")
-        return AppliedLimit(max: v.max * scale, min: v.min, standard: label)
+        // Rounded to 6 decimals so that 150 × 0.9 × 0.9 is 121.5, as the permit writes it.
+        return AppliedLimit(max: (v.max * scale * 1e6).rounded() / 1e6, min: v.min, standard: label)
     }
 
     public func hasLimits(parameter: String, family: String) -> Bool {
