@@ -96,7 +96,8 @@ import XanhStore
             let d = try await client.execute(uri: "/api/v1/stations/HN-NKT/completeness?resolution=day&from=\(from)&to=\(to)", method: .get)
             let days = try #require(Fixture.json(d)["items"] as? [[String: Any]])
             #expect(days.count == 1)
-            #expect(days.first?["expected"] as? Double == 864.0)
+            // Only the hours inside the range are expected: 09:00 to 12:00 is 4 hours × 36.
+            #expect(days.first?["expected"] as? Double == 144)
             #expect(days.first?["received"] as? Int == 6)
         }
     }

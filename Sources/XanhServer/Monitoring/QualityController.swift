@@ -164,21 +164,25 @@ struct QualityController {
             index[t] = rows.count
             rows.append(CompletenessRow(time: Timestamps.format(t), expected: 0, received: 0, valid: 0, percent: 0, validPercent: 0, parameters: [:]))
         }
-        var perParameter: [Int: [String: Int]] = [:]
+        // Expected records count only the hours inside [from, to]: a partial first or current day is not penalised.
+        var hoursIn: [Int: Double] = [:]
+        for h in stride(from: firstHour, through: to, by: Int(Timestamps.hour)) {
+            if let i = index[day ? Timestamps.dayStart(ofHourEnd: h) : h] { hoursIn[i, default: 0] += 1 }
+        }
         for s in series {
-            let expected = Rollup.expectedPerHour(intervalSeconds: s.interval) * (day ? 24 : 1)
-            for i in rows.indices {
-                rows[i].expected += expected
-                rows[i].parameters[s.parameter] = 0
-            }
+            let perHour = Rollup.expectedPerHour(intervalSeconds: s.interval)
+            var received: [Int: Int] = [:]
             for c in s.counts {
-                let key = day ? Timestamps.dayStart(ofHourEnd: c.hourEnd) : c.hourEnd
-                guard let i = index[key] else { continue }
+                guard let i = index[day ? Timestamps.dayStart(ofHourEnd: c.hourEnd) : c.hourEnd] else { continue }
                 rows[i].received += c.received
                 rows[i].valid += c.valid
-                perParameter[i, default: [:]][s.parameter, default: 0] += c.received
+                received[i, default: 0] += c.received
             }
-            for (i, m) in perParameter { rows[i].parameters[s.parameter] = Rollup.percent(received: m[s.parameter] ?? 0, expected: expected) }
+            for i in rows.indices {
+                let expected = perHour * (hoursIn[i] ?? 0)
+                rows[i].expected += expected
+                rows[i].parameters[s.parameter] = (Rollup.percent(received: received[i] ?? 0, expected: expected) * 10).rounded() / 10
+            }
         }
         for i in rows.indices {
             rows[i].percent = (Rollup.percent(received: rows[i].received, expected: rows[i].expected) * 10).rounded() / 10

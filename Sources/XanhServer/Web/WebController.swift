@@ -18,6 +18,10 @@ struct WebController {
                 "sensitiveAdvice": "Khuyến nghị cho nhóm người nhạy cảm", "chartTitle": "VN_AQI giờ, 48 giờ qua",
                 "noAQI": "Chưa có VN_AQI cho trạm này.", "method": "Phương pháp: VN_AQI theo Quyết định 1459/QĐ-TCMT",
                 "source": "Nguồn dữ liệu: trạm quan trắc tự động, liên tục", "other": "English",
+                "completeness": "Tỷ lệ dữ liệu nhận được (7 ngày qua, % so với số bản ghi dự kiến)", "day": "Ngày",
+                "events": "Sự kiện của trạm (7 ngày qua)", "silent": "Mất tín hiệu", "device_error": "Thiết bị báo lỗi",
+                "ongoing": "đang diễn ra", "exceedances": "Vượt quy chuẩn (7 ngày qua)", "peak": "Giá trị lớn nhất", "limit": "Giới hạn",
+                "none": "Không có.",
             ]
         case .en:
             return [
@@ -25,6 +29,9 @@ struct WebController {
                 "advice": "Advice for everyone", "sensitiveAdvice": "Advice for sensitive groups", "chartTitle": "Hourly VN_AQI, last 48 hours",
                 "noAQI": "No VN_AQI for this station yet.", "method": "Method: VN_AQI per Decision 1459/QĐ-TCMT",
                 "source": "Data: automatic continuous monitoring stations", "other": "Tiếng Việt",
+                "completeness": "Data received (last 7 days, % of the records expected)", "day": "Day",
+                "events": "Station events (last 7 days)", "silent": "Silent", "device_error": "Device error", "ongoing": "ongoing",
+                "exceedances": "Limit exceedances (last 7 days)", "peak": "Peak", "limit": "Limit", "none": "None.",
             ]
         }
     }
@@ -132,6 +139,32 @@ struct WebController {
             ] as [String: Any]
         }
         model["chart"] = AQIChart.svg(hours, end: Timestamps.hourEnd(now), categories: services.reference.vnAQI, lang: lang)
+        model["hasAQI"] = s.kind == .ambientAir
+        // Completeness per VN_AQI day and parameter, station events and exceedances of the last 7 days.
+        let rows = try await QualityController(services: services).completeness(s.code, from: now - 7 * Timestamps.day, to: now, day: true)
+        let params = s.parameters.map(\.parameter)
+        model["completenessParameters"] = params
+        model["completeness"] = rows.map { r -> [String: Any] in
+            ["day": String(r.time.prefix(10)), "total": String(format: "%.0f", r.percent),
+             "cells": params.map { p -> [String: Any] in
+                let v = r.parameters[p] ?? 0
+                return ["value": String(format: "%.0f", v), "low": v < 80]
+             }]
+        }
+        model["hasEvents"] = false
+        model["hasExceedances"] = false
+        let short = { (t: Int64) in String(Timestamps.format(t).replacingOccurrences(of: "T", with: " ").prefix(16)) }
+        let labels = Self.labels(lang)
+        model["events"] = try await services.store.stationEvents(station: s.code, kind: nil, from: now - 7 * Timestamps.day, to: now, limit: 50).map { e -> [String: Any] in
+            ["kind": labels[e.event.kind.rawValue] ?? e.event.kind.rawValue, "parameter": e.event.parameter ?? "", "start": short(e.event.start),
+             "end": e.event.end.map(short) ?? labels["ongoing"]!]
+        }
+        model["exceedances"] = try await services.store.exceedances(station: s.code, from: now - 7 * Timestamps.day, to: now, afterID: nil, limit: 100).map { e -> [String: Any] in
+            ["parameter": e.event.parameter, "period": e.event.period.rawValue, "start": short(e.event.start), "end": short(e.event.end),
+             "peak": e.event.peak.formatted(.number.precision(.fractionLength(0...2))), "limit": e.event.limit.formatted(.number.precision(.fractionLength(0...2))), "standard": e.event.standard]
+        }
+        model["hasEvents"] = !((model["events"] as? [Any])?.isEmpty ?? true)
+        model["hasExceedances"] = !((model["exceedances"] as? [Any])?.isEmpty ?? true)
         return model
     }
 }
