@@ -73,10 +73,10 @@ public func buildRouter(_ services: AppServices) async throws -> Router<AppReque
 public func buildApplication(_ services: AppServices, config: ServerConfig, logger: Logger = Logger(label: "xanh")) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(services)
     var background: [any Service] = [
-        DerivationService(deriver: services.deriver, interval: config.deriveInterval, metrics: services.metrics, logger: logger),
-        AlertService(
-            engine: services.alertEngine, dispatcher: AlertDispatcher(store: services.store, config: config.alerts, logger: logger),
-            interval: config.alerts.interval, logger: logger),
+        PollingService.derivation(services.deriver, interval: config.deriveInterval, metrics: services.metrics, logger: logger),
+        PollingService.alerting(
+            services.alertEngine, AlertDispatcher(store: services.store, config: config.alerts, logger: logger), interval: config.alerts.interval,
+            logger: logger),
     ]
     if let drop = config.drop {
         background.append(DropFolderService(folder: DropFolder(store: services.store, catalogue: services.reference.parameters, config: drop, logger: logger, clock: services.clock)))

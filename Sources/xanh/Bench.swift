@@ -138,15 +138,14 @@ struct Bench: AsyncParsableCommand {
         let median = latencies[latencies.count / 2]
         let p95 = latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.95))]
 
-        print("")
-        print("| measure | value |")
-        print("|---|---|")
-        print("| raw GRDB inserts (baseline) | \(Int(rawRate)) rows/s (\(String(format: "%.3f", rawSeconds)) s) |")
-        print("| POST /api/v1/observations | \(Int(httpRate)) rows/s (\(String(format: "%.3f", httpSeconds)) s) |")
-        print("| HTTP ingest / raw inserts | \(String(format: "%.2f", httpRate / rawRate)) |")
-        print("| derivation of the ingested rows | \(Int(Double(accepted) / deriveSeconds)) rows/s (\(String(format: "%.3f", deriveSeconds)) s) |")
-        print("| derivation of a year of 5-min data (1 series) | \(String(format: "%.3f", deriveYearSeconds)) s |")
-        print("| series query, 1 year at hour resolution (\(items) items) | median \(String(format: "%.1f", median)) ms, p95 \(String(format: "%.1f", p95)) ms over \(queries) |")
+        Table.print([
+            ("raw GRDB inserts (baseline)", "\(Int(rawRate)) rows/s (\(String(format: "%.3f", rawSeconds)) s)"),
+            ("POST /api/v1/observations", "\(Int(httpRate)) rows/s (\(String(format: "%.3f", httpSeconds)) s)"),
+            ("HTTP ingest / raw inserts", String(format: "%.2f", httpRate / rawRate)),
+            ("derivation of the ingested rows", "\(Int(Double(accepted) / deriveSeconds)) rows/s (\(String(format: "%.3f", deriveSeconds)) s)"),
+            ("derivation of a year of 5-min data (1 series)", "\(String(format: "%.3f", deriveYearSeconds)) s"),
+            ("series query, 1 year at hour resolution (\(items) items)", "median \(String(format: "%.1f", median)) ms, p95 \(String(format: "%.1f", p95)) ms over \(queries)"),
+        ])
     }
 
     func waitForServer(_ base: String) async throws {
@@ -155,6 +154,14 @@ struct Bench: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw ValidationError("benchmark server did not start on \(base)")
+    }
+}
+
+/// The Markdown table every benchmark prints.
+enum Table {
+    static func print(_ rows: [(String, String)]) {
+        Swift.print("\n| measure | value |\n|---|---|")
+        for (k, v) in rows { Swift.print("| \(k) | \(v) |") }
     }
 }
 
@@ -256,12 +263,12 @@ struct FileBench {
         let stored = try await store.observationCount()
         let fileRate = Double(written) / scanSeconds
         let rowRate = Double(rowsTotal) / scanSeconds
-        print("")
-        print("| measure | value |")
-        print("|---|---|")
-        print("| raw GRDB inserts of the same \(rows.count) rows (baseline) | \(Int(rawRate)) rows/s (\(String(format: "%.3f", rawSeconds)) s) |")
-        print("| drop folder, \(written) files (read, check, store, archive) | \(Int(fileRate)) files/s, \(Int(rowRate)) observations/s (\(String(format: "%.3f", scanSeconds)) s) |")
-        print("| drop folder / raw inserts (observations/s) | \(String(format: "%.2f", rowRate / rawRate)) |")
-        print("| observations stored | \(stored) of \(rowsTotal) |")
+        Table.print([
+            ("raw GRDB inserts of the same \(rows.count) rows (baseline)", "\(Int(rawRate)) rows/s (\(String(format: "%.3f", rawSeconds)) s)"),
+            ("drop folder, \(written) files (read, check, store, archive)",
+             "\(Int(fileRate)) files/s, \(Int(rowRate)) observations/s (\(String(format: "%.3f", scanSeconds)) s)"),
+            ("drop folder / raw inserts (observations/s)", String(format: "%.2f", rowRate / rawRate)),
+            ("observations stored", "\(stored) of \(rowsTotal)"),
+        ])
     }
 }

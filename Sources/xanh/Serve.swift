@@ -16,7 +16,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (env XANH_HOST).") var host: String?
     @Option(help: "Port (env XANH_PORT; default 8080).") var port: Int?
     @Flag(help: "Fill an empty database with demo stations and 30 days of data up to now.") var demo = false
-    @OptionGroup var drop: DropOptions
+    @Option(help: "Watch this Circular 10/2021 drop folder (env XANH_DROP).") var drop: String?
+    @OptionGroup var placement: DropPlacement
     @Option(help: "SMTP relay for e-mail alerts, HOST:PORT (env XANH_SMTP).") var smtp: String?
     @Option(help: "Sender address of e-mail alerts (env XANH_SMTP_FROM).") var smtpFrom: String?
 
@@ -42,7 +43,7 @@ struct Serve: AsyncParsableCommand {
         }
         let config = ServerConfig(
             host: host ?? env["XANH_HOST"] ?? "127.0.0.1", port: port ?? env["XANH_PORT"].flatMap(Int.init) ?? 8080,
-            drop: drop.config(), alerts: alerts)
+            drop: (drop ?? env["XANH_DROP"]).map(placement.config(root:)), alerts: alerts)
         let app = try await buildApplication(services, config: config, logger: logger)
         try await app.runService()
     }
@@ -75,16 +76,15 @@ enum DemoLoader {
     }
 }
 
-/// `--drop DIR` and where its files go.
-struct DropOptions: ParsableArguments {
-    @Option(help: "Watch this Circular 10/2021 drop folder (env XANH_DROP).") var drop: String?
+/// Where a drop folder's files go, and when a file counts as complete.
+struct DropPlacement: ParsableArguments {
     @Option(help: "Archive of ingested files (default DROP-archive).") var archive: String?
     @Option(help: "Quarantine of files that cannot be ingested (default DROP-quarantine).") var quarantine: String?
     @Option(help: "Seconds a file must stay unmodified before it is read.") var settle: Double = 1
+    @Option(help: "Files stored per transaction.") var batch: Int = 2000
 
-    func config(root: String? = nil) -> DropFolderConfig? {
-        guard let dir = root ?? drop ?? ProcessInfo.processInfo.environment["XANH_DROP"] else { return nil }
-        return DropFolderConfig(root: dir, archive: archive, quarantine: quarantine, settle: settle)
+    func config(root: String) -> DropFolderConfig {
+        DropFolderConfig(root: root, archive: archive, quarantine: quarantine, settle: settle, batchFiles: batch)
     }
 }
 
@@ -95,19 +95,14 @@ struct Watch: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Argument(help: "The drop folder.") var dir: String
-    @Option(help: "Archive of ingested files (default DIR-archive).") var archive: String?
-    @Option(help: "Quarantine (default DIR-quarantine).") var quarantine: String?
-    @Option(help: "Seconds a file must stay unmodified before it is read.") var settle: Double = 1
+    @OptionGroup var placement: DropPlacement
     @Flag(help: "Process what is ready once and exit.") var once = false
-    @Option(help: "Files stored per transaction.") var batch: Int = 2000
 
     func run() async throws {
         let (sqlite, reference) = try store.open()
         var logger = Logger(label: "xanh.watch")
         logger.logLevel = .info
-        let folder = DropFolder(
-            store: sqlite, catalogue: reference.parameters,
-            config: DropFolderConfig(root: dir, archive: archive, quarantine: quarantine, settle: settle, batchFiles: batch), logger: logger)
+        let folder = DropFolder(store: sqlite, catalogue: reference.parameters, config: placement.config(root: dir), logger: logger)
         if once {
             let r = try await folder.scanOnce()
             print("\(r.ingested) files ingested (\(r.rows) rows), \(r.duplicates) already ingested, \(r.quarantined) quarantined, \(r.pending) still being written")

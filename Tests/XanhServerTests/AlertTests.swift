@@ -4,7 +4,7 @@ import HummingbirdTesting
 import Testing
 import XanhCore
 import XanhSQLite
-import XanhServer
+@testable import XanhServer
 import XanhStore
 
 #if canImport(Glibc)
@@ -117,7 +117,7 @@ struct AlertFixture {
     @Test func smtpSinkReceivesTheEmail() async throws {
         let messages = Recorder<String>()
         let sink = try TinyServer { fd in
-            var lines = TinyServer.Lines(fd: fd)
+            var lines = LineReader(fd: fd)
             TinyServer.send(fd, "220 sink ESMTP\r\n")
             var data = false
             var message = ""
@@ -184,7 +184,7 @@ struct AlertFixture {
             var tv = timeval(tv_sec: 5, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
             TinyServer.send(fd, "GET /api/v1/alerts/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
-            var lines = TinyServer.Lines(fd: fd)
+            var lines = LineReader(fd: fd)
             while let l = lines.next(), !l.hasPrefix(": xanh alerts") {}
             // A rule, then NO2 above the QCVN 05:2023 1-hour limit (200 µg/m³) from 09:00 to 10:00.
             let rule = #"{"name":"QCVN 05","kind":"exceedance","scope":{"stations":["HN-NKT"],"facilities":[],"provinces":[]},"active":true}"#

@@ -1,5 +1,7 @@
 import Foundation
 
+@testable import XanhServer
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -74,26 +76,6 @@ final class TinyServer: @unchecked Sendable {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n <= 0 { return nil }
             buf.append(contentsOf: chunk[0..<n])
-        }
-    }
-
-    /// Reads CRLF lines from a socket.
-    struct Lines {
-        let fd: Int32
-        var buffer: [UInt8] = []
-        mutating func next() -> String? {
-            var chunk = [UInt8](repeating: 0, count: 4096)
-            while true {
-                if let i = buffer.firstIndex(of: 10) {
-                    var line = Array(buffer[..<i])
-                    buffer.removeFirst(i + 1)
-                    if line.last == 13 { line.removeLast() }
-                    return String(decoding: line, as: UTF8.self)
-                }
-                let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                if n <= 0 { return nil }
-                buffer.append(contentsOf: chunk[0..<n])
-            }
         }
     }
 }

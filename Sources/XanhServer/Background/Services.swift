@@ -1,0 +1,55 @@
+import Logging
+import Prometheus
+import ServiceLifecycle
+import XanhStore
+
+/// Runs `work` every `interval` seconds until the application shuts down; a failed pass is logged and counted.
+struct PollingService: Service {
+    let name: String
+    let interval: Double
+    let logger: Logger
+    let failures: Counter?
+    let work: @Sendable () async throws -> Void
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await work()
+                } catch {
+                    failures?.increment()
+                    logger.error("\(name) failed: \(error)")
+                }
+                try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+            }
+        }
+    }
+
+    /// The `Deriver` whenever there is pending work.
+    static func derivation(_ deriver: Deriver, interval: Double, metrics: PrometheusCollectorRegistry, logger: Logger) -> PollingService {
+        let processed = metrics.makeCounter(name: "xanh_derivation_marks_total", help: "Dirty (series, hour) marks derived")
+        let failures = metrics.makeCounter(name: "xanh_derivation_failures_total", help: "Derivation passes that failed")
+        return PollingService(name: "derivation", interval: interval, logger: logger, failures: failures) {
+            let n = try await deriver.drain()
+            if n > 0 { processed.increment(by: Int64(n)) }
+        }
+    }
+
+    /// The alert engine (silence, alert decisions), then the dispatcher.
+    static func alerting(_ engine: AlertEngine, _ dispatcher: AlertDispatcher, interval: Double, logger: Logger) -> PollingService {
+        PollingService(name: "alerting", interval: interval, logger: logger, failures: nil) {
+            try await engine.tick()
+            try await dispatcher.deliverDue()
+        }
+    }
+}
+
+/// Watches the Circular 10 drop folder.
+public struct DropFolderService: Service {
+    let folder: DropFolder
+    public init(folder: DropFolder) { self.folder = folder }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await folder.run() }
+    }
+}
