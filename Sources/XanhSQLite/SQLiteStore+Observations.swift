@@ -10,31 +10,31 @@ extension SQLiteStore: ObservationStore {
 
     /// Upserts rows, marks their hours dirty and advances each series' latest record time, inside the caller's transaction.
     static func ingest(_ rows: [ValidObservation], _ db: Database) throws -> IngestCounts {
-            let insert = try db.cachedStatement(
-                sql: "INSERT INTO observations(series_id, t, value, status, qc) VALUES (?,?,?,?,?) ON CONFLICT(series_id, t) DO NOTHING")
-            let update = try db.cachedStatement(sql: "UPDATE observations SET value = ?, status = ?, qc = ? WHERE series_id = ? AND t = ?")
-            var replaced = 0
-            var hours = Set<DirtyMark>()
-            var last = DirtyMark(series: -1, hourEnd: 0)
-            var latest: [Int64: Int64] = [:]
-            for r in rows {
-                try insert.execute(arguments: [r.seriesID, r.t, r.value, r.status.rawValue, r.qc.rawValue])
-                if db.changesCount == 0 {
-                    try update.execute(arguments: [r.value, r.status.rawValue, r.qc.rawValue, r.seriesID, r.t])
-                    replaced += 1
-                }
-                if r.t > (latest[r.seriesID] ?? .min) { latest[r.seriesID] = r.t }
-                let mark = DirtyMark(series: r.seriesID, hourEnd: Timestamps.hourEnd(r.t))
-                if mark != last {
-                    hours.insert(mark)
-                    last = mark
-                }
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO observations(series_id, t, value, status, qc) VALUES (?,?,?,?,?) ON CONFLICT(series_id, t) DO NOTHING")
+        let update = try db.cachedStatement(sql: "UPDATE observations SET value = ?, status = ?, qc = ? WHERE series_id = ? AND t = ?")
+        var replaced = 0
+        var hours = Set<DirtyMark>()
+        var last = DirtyMark(series: -1, hourEnd: 0)
+        var latest: [Int64: Int64] = [:]
+        for r in rows {
+            try insert.execute(arguments: [r.seriesID, r.t, r.value, r.status.rawValue, r.qc.rawValue])
+            if db.changesCount == 0 {
+                try update.execute(arguments: [r.value, r.status.rawValue, r.qc.rawValue, r.seriesID, r.t])
+                replaced += 1
             }
-            let mark = try db.cachedStatement(sql: "INSERT INTO dirty(series_id, hour_end) VALUES (?,?)")
-            for h in hours { try mark.execute(arguments: [h.series, h.hourEnd]) }
-            let advance = try db.cachedStatement(sql: "UPDATE series SET last_t = ? WHERE id = ? AND (last_t IS NULL OR last_t < ?)")
-            for (series, t) in latest { try advance.execute(arguments: [t, series, t]) }
-            return IngestCounts(accepted: rows.count, replaced: replaced)
+            if r.t > (latest[r.seriesID] ?? .min) { latest[r.seriesID] = r.t }
+            let mark = DirtyMark(series: r.seriesID, hourEnd: Timestamps.hourEnd(r.t))
+            if mark != last {
+                hours.insert(mark)
+                last = mark
+            }
+        }
+        let mark = try db.cachedStatement(sql: "INSERT INTO dirty(series_id, hour_end) VALUES (?,?)")
+        for h in hours { try mark.execute(arguments: [h.series, h.hourEnd]) }
+        let advance = try db.cachedStatement(sql: "UPDATE series SET last_t = ? WHERE id = ? AND (last_t IS NULL OR last_t < ?)")
+        for (series, t) in latest { try advance.execute(arguments: [t, series, t]) }
+        return IngestCounts(accepted: rows.count, replaced: replaced)
     }
 
     public func observationCount() async throws -> Int {
