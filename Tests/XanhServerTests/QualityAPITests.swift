@@ -176,3 +176,24 @@ import XanhStore
         #expect(dev.count == 1 && dev[0].event.parameter == "NH4")
     }
 }
+
+@Suite struct AlertPageTests {
+    @Test func alertsPageListsOpenAlertsInBothLanguages() async throws {
+        let f = try await Fixture()
+        _ = try await f.store.createRule(AlertRule(name: "QCVN 05", kind: .exceedance))
+        let series = try await f.store.seriesDirectory().stations["HN-NKT"]!.series["NO2"]!
+        let start = Fixture.now - 2 * 3600
+        _ = try await f.store.ingest((1...12).map { i in ValidObservation(seriesID: series, t: start + Int64(i) * 300, value: 300 + Double(i % 2), status: .measuring, qc: .ok) })
+        try await f.services.deriver.drain()
+        #expect(try await f.services.alertEngine.tick().opened == 1)
+        try await f.test { client in
+            let vi = try await client.execute(uri: "/alerts", method: .get)
+            let page = String(buffer: vi.body)
+            #expect(vi.status == .ok)
+            #expect(page.contains("Cảnh báo đang mở"))
+            #expect(page.contains("Trạm HN-NKT: NO2"))
+            let en = try await client.execute(uri: "/alerts?lang=en", method: .get)
+            #expect(String(buffer: en.body).contains("Station HN-NKT: NO2"))
+        }
+    }
+}

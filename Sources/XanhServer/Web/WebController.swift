@@ -21,7 +21,8 @@ struct WebController {
                 "completeness": "Tỷ lệ dữ liệu nhận được (7 ngày qua, % so với số bản ghi dự kiến)", "day": "Ngày",
                 "events": "Sự kiện của trạm (7 ngày qua)", "silent": "Mất tín hiệu", "device_error": "Thiết bị báo lỗi",
                 "ongoing": "đang diễn ra", "exceedances": "Vượt quy chuẩn (7 ngày qua)", "peak": "Giá trị lớn nhất", "limit": "Giới hạn",
-                "none": "Không có.",
+                "none": "Không có.", "alerts": "Cảnh báo", "openAlerts": "Cảnh báo đang mở", "recentAlerts": "Cảnh báo gần đây",
+                "opened": "Mở lúc", "closed": "Đóng lúc",
             ]
         case .en:
             return [
@@ -32,6 +33,7 @@ struct WebController {
                 "completeness": "Data received (last 7 days, % of the records expected)", "day": "Day",
                 "events": "Station events (last 7 days)", "silent": "Silent", "device_error": "Device error", "ongoing": "ongoing",
                 "exceedances": "Limit exceedances (last 7 days)", "peak": "Peak", "limit": "Limit", "none": "None.",
+                "alerts": "Alerts", "openAlerts": "Open alerts", "recentAlerts": "Recent alerts", "opened": "Opened", "closed": "Closed",
             ]
         }
     }
@@ -64,6 +66,30 @@ struct WebController {
             }
             return html(library.render(try await stationModel(station, lang), withTemplate: "station"))
         }
+        router.get("alerts") { request, _ in
+            let lang = Language(rawValue: request.query("lang") ?? "vi") ?? .vi
+            return html(library.render(try await alertsModel(lang), withTemplate: "alerts"))
+        }
+    }
+
+    /// Open alerts, then the latest 100, in the page's language.
+    func alertsModel(_ lang: Language) async throws -> [String: Any] {
+        var model = common(lang, title: Self.labels(lang)["alerts"]!, path: "/alerts")
+        let short = { (s: String?) in s.map { String($0.replacingOccurrences(of: "T", with: " ").prefix(16)) } ?? "" }
+        func rows(_ alerts: [StoredAlert]) -> [[String: Any]] {
+            alerts.compactMap { a in
+                guard let p = AlertPayload.decode(a.payload) else { return nil }
+                return [
+                    "station": p.station, "kind": p.kind, "message": lang == .vi ? p.messageVi : p.messageEn,
+                    "opened": short(Timestamps.format(a.openedAt)), "closed": short(a.closedAt.map { Timestamps.format($0) }),
+                ]
+            }
+        }
+        let open = rows(try await services.store.alerts(openOnly: true, limit: 500))
+        model["open"] = open
+        model["hasOpen"] = !open.isEmpty
+        model["recent"] = rows(try await services.store.alerts(openOnly: false, limit: 100))
+        return model
     }
 
     func html(_ text: String?) -> Response {
