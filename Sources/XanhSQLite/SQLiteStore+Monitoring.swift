@@ -335,7 +335,8 @@ extension SQLiteStore: AlertStore {
             for (rule, c) in d.open {
                 guard let ruleID = rule.id else { continue }
                 try db.execute(
-                    sql: "INSERT INTO alerts(rule_id, subject, opened_at, payload) VALUES (?,?,?,'')", arguments: [ruleID, c.subjectKey, now])
+                    sql: "INSERT OR IGNORE INTO alerts(rule_id, subject, opened_at, payload) VALUES (?,?,?,'')", arguments: [ruleID, c.subjectKey, now])
+                guard db.changesCount == 1 else { continue }  // already open
                 let id = db.lastInsertedRowID
                 let payload = AlertPayload.json(id: id, event: "opened", rule: rule, condition: c, at: now)
                 try db.execute(sql: "UPDATE alerts SET payload = ? WHERE id = ?", arguments: [payload, id])

@@ -140,6 +140,7 @@ extension Schema {
             payload TEXT NOT NULL);
         CREATE INDEX alerts_subject ON alerts(subject, rule_id);
         CREATE INDEX alerts_closed ON alerts(closed_at);
+        CREATE UNIQUE INDEX alerts_one_open ON alerts(rule_id, subject) WHERE closed_at IS NULL;
         CREATE TABLE alert_log(seq INTEGER PRIMARY KEY AUTOINCREMENT, alert_id INTEGER NOT NULL, event TEXT NOT NULL, at INTEGER NOT NULL, payload TEXT NOT NULL);
         CREATE TABLE outbox(
             id INTEGER PRIMARY KEY, log_seq INTEGER NOT NULL, subscription_id INTEGER NOT NULL, due_ms INTEGER NOT NULL,

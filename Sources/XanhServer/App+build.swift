@@ -13,6 +13,8 @@ public struct AppServices: Sendable {
     public var reference: ReferenceData
     public var deriver: Deriver
     public var alertEngine: AlertEngine
+    /// Rung when alerts open or close.
+    public var alertWakeup: Wakeup
     public var metrics: PrometheusCollectorRegistry
     /// Current time in UTC seconds; tests pin it.
     public var clock: @Sendable () -> Int64
@@ -24,7 +26,9 @@ public struct AppServices: Sendable {
         self.store = store
         self.reference = reference
         self.deriver = Deriver(store: store, reference: reference, clock: clock)
-        self.alertEngine = AlertEngine(store: store, clock: clock)
+        let wakeup = Wakeup()
+        self.alertWakeup = wakeup
+        self.alertEngine = AlertEngine(store: store, clock: clock, onChange: { Task { await wakeup.notifyAll() } })
         self.metrics = metrics
         self.clock = clock
     }
@@ -65,7 +69,7 @@ public func buildRouter(_ services: AppServices) async throws -> Router<AppReque
     ObservationController(services: services).register(on: api)
     AirQualityController(services: services).register(on: api)
     QualityController(services: services).register(on: api)
-    AlertController(services: services, streamPoll: 0.25).register(on: api)
+    AlertController(services: services, streamPoll: 1).register(on: api)
     try await WebController(services: services).register(on: router)
     return router
 }
@@ -73,7 +77,8 @@ public func buildRouter(_ services: AppServices) async throws -> Router<AppReque
 public func buildApplication(_ services: AppServices, config: ServerConfig, logger: Logger = Logger(label: "xanh")) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(services)
     var background: [any Service] = [
-        PollingService.derivation(services.deriver, interval: config.deriveInterval, metrics: services.metrics, logger: logger),
+        PollingService.derivation(
+            services.deriver, alerts: services.alertEngine, interval: config.deriveInterval, metrics: services.metrics, logger: logger),
         PollingService.alerting(
             services.alertEngine, AlertDispatcher(store: services.store, config: config.alerts, logger: logger), interval: config.alerts.interval,
             logger: logger),

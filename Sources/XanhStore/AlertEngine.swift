@@ -8,11 +8,19 @@ public actor AlertEngine {
     let clock: @Sendable () -> Int64
     /// Events that ended longer ago than this are not alerted on (a backfill of old data raises nothing).
     let horizon: Int64
+    /// Called after a pass that opened or closed alerts (wakes the SSE streams).
+    let onChange: @Sendable () -> Void
+    private var running = false
+    private var again = false
 
-    public init(store: any AlertStore & QualityStore, horizon: Int64 = 2 * 86_400, clock: @escaping @Sendable () -> Int64) {
+    public init(
+        store: any AlertStore & QualityStore, horizon: Int64 = 2 * 86_400, clock: @escaping @Sendable () -> Int64,
+        onChange: @escaping @Sendable () -> Void = {}
+    ) {
         self.store = store
         self.clock = clock
         self.horizon = horizon
+        self.onChange = onChange
     }
 
     /// Opens and closes silence events. Returns the number of changes.
@@ -34,8 +42,28 @@ public actor AlertEngine {
     }
 
     /// One pass: silence, then alert decisions. Returns (opened, closed).
+    ///
+    /// Passes never overlap (the actor would interleave them at each `await`, and two overlapping passes could both
+    /// open the same alert): a call during a pass makes that pass run once more and returns (0, 0).
     @discardableResult
     public func tick() async throws -> (opened: Int, closed: Int) {
+        if running {
+            again = true
+            return (0, 0)
+        }
+        running = true
+        defer { running = false }
+        var total = (opened: 0, closed: 0)
+        repeat {
+            again = false
+            let r = try await pass()
+            total = (total.opened + r.opened, total.closed + r.closed)
+        } while again
+        if total.opened + total.closed > 0 { onChange() }
+        return total
+    }
+
+    private func pass() async throws -> (opened: Int, closed: Int) {
         try await checkSilence()
         let now = clock()
         let rules = try await store.rules().filter(\.active)

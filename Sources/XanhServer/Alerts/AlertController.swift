@@ -8,7 +8,8 @@ import XanhStore
 /// Alert rules, subscriptions, alerts, and the Server-Sent Events stream.
 struct AlertController {
     let services: AppServices
-    /// Seconds between polls of the alert log by an open stream.
+    /// Longest wait between reads of the alert log by an open stream; alerts raised in this process wake it at once,
+    /// the poll catches those written by another process.
     let streamPoll: Double
 
     struct SubscriptionBody: Decodable {
@@ -87,6 +88,7 @@ struct AlertController {
             let start = from
             let store = services.store
             let poll = streamPoll
+            let wakeup = services.alertWakeup
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"],
@@ -107,7 +109,7 @@ struct AlertController {
                                 try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                                 idle = 0
                             }
-                            try await Task.sleep(for: .milliseconds(Int(poll * 1000)))
+                            await wakeup.wait(seconds: poll)
                         }
                     }
                     try await writer.finish(nil)

@@ -25,13 +25,18 @@ struct PollingService: Service {
         }
     }
 
-    /// The `Deriver` whenever there is pending work.
-    static func derivation(_ deriver: Deriver, interval: Double, metrics: PrometheusCollectorRegistry, logger: Logger) -> PollingService {
+    /// The `Deriver` whenever there is pending work; after a pass that derived something, the alert engine at once.
+    static func derivation(
+        _ deriver: Deriver, alerts: AlertEngine, interval: Double, metrics: PrometheusCollectorRegistry, logger: Logger
+    ) -> PollingService {
         let processed = metrics.makeCounter(name: "xanh_derivation_marks_total", help: "Dirty (series, hour) marks derived")
         let failures = metrics.makeCounter(name: "xanh_derivation_failures_total", help: "Derivation passes that failed")
         return PollingService(name: "derivation", interval: interval, logger: logger, failures: failures) {
             let n = try await deriver.drain()
-            if n > 0 { processed.increment(by: Int64(n)) }
+            if n > 0 {
+                processed.increment(by: Int64(n))
+                try await alerts.tick()
+            }
         }
     }
 
@@ -51,5 +56,33 @@ public struct DropFolderService: Service {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown { await folder.run() }
+    }
+}
+
+/// Wakes tasks waiting for news (the SSE streams when alerts change); a waiter also wakes after its timeout.
+public actor Wakeup {
+    private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var next = 0
+
+    public init() {}
+
+    public func wait(seconds: Double) async {
+        let id = next
+        next += 1
+        await withCheckedContinuation { c in
+            waiters[id] = c
+            Task {
+                try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                self.fire(id)
+            }
+        }
+    }
+
+    private func fire(_ id: Int) { waiters.removeValue(forKey: id)?.resume() }
+
+    public func notifyAll() {
+        let all = waiters
+        waiters = [:]
+        for c in all.values { c.resume() }
     }
 }
