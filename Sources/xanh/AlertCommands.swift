@@ -91,7 +91,7 @@ struct QCCommand: AsyncParsableCommand {
             guard let f = QCFlag(key: flag) else { throw ValidationError("--flag must be one of \(QCFlag.allCases.map(\.key).joined(separator: ", "))") }
             let a = try Timestamps.parseISO8601(from)
             let b = try Timestamps.parseISO8601(to)
-            guard a <= b, b - a <= 31 * Timestamps.day else { throw ValidationError("--from must be before --to, at most 31 days apart") }
+            guard a <= b, b - a <= QCOverride.maxSpan else { throw ValidationError("--from must be before --to, at most 31 days apart") }
             let o = try await sqlite.addOverride(
                 station: station, parameter: parameter, QCOverride(from: a, to: b, flag: f, reason: reason, by: by, at: Int64(Date().timeIntervalSince1970)))
             print("override \(o.id): \(station) \(parameter) \(from) – \(to) → \(f.key); derived again by the running server")

@@ -103,6 +103,9 @@ public struct QCPoint: Sendable, Equatable {
 
 /// A flag set by staff over [from, to] of one series, with the reason, who and when.
 public struct QCOverride: Sendable, Equatable {
+    /// The longest range one override may cover.
+    public static let maxSpan: Int64 = 31 * 86_400
+
     public var id: Int64
     public var from: Int64
     public var to: Int64

@@ -99,7 +99,7 @@ struct QualityController {
             if let fromText { do { from = try Timestamps.parseISO8601(fromText) } catch { errors.append(["pointer": "/from", "detail": "\(error)"]) } }
             if let toText { do { to = try Timestamps.parseISO8601(toText) } catch { errors.append(["pointer": "/to", "detail": "\(error)"]) } }
             if errors.isEmpty, from > to { errors.append(["pointer": "/from", "detail": "is after 'to'"]) }
-            if errors.isEmpty, to - from > 31 * Timestamps.day { errors.append(["pointer": "/to", "detail": "an override may span at most 31 days"]) }
+            if errors.isEmpty, to - from > QCOverride.maxSpan { errors.append(["pointer": "/to", "detail": "an override may span at most 31 days"]) }
             guard errors.isEmpty, let parameter, let reason else {
                 throw Problem(
                     status: .unprocessableContent, detail: errors.map { "\($0["pointer"]!): \($0["detail"]!)" }.joined(separator: "; "),
