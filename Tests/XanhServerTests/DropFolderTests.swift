@@ -139,8 +139,7 @@ let goodWW = "pH\t7.10\t\t20261120100000\t00\nCOD\t45.2\tmg/L\t20261120100000\t0
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let reader = Circular10Reader(catalogue: Fixture.reference.parameters, directory: try await f.fixture.store.seriesDirectory(), names: [:], now: Fixture.now)
         let batch = try reader.read(name: name, bytes: bytes).get()
-        let fp = Hex.encode(withUnsafeBytes(of: FNV1a.hash(bytes).bigEndian) { Array($0) }) + "-\(bytes.count)"
-        _ = try await f.fixture.store.ingestFiles([FileIngest(name: name, fingerprint: fp, rows: batch.rows)])
+        _ = try await f.fixture.store.ingestFiles([FileIngest(name: name, fingerprint: DropFolder.fingerprint(bytes), rows: batch.rows)])
         // When the watcher starts again
         let r = try await f.folder.scanOnce()
         // Then the file is archived and counted once

@@ -194,6 +194,10 @@ import XanhStore
             #expect(page.contains("Trạm HN-NKT: NO2"))
             let en = try await client.execute(uri: "/alerts?lang=en", method: .get)
             #expect(String(buffer: en.body).contains("Station HN-NKT: NO2"))
+            let api = try await client.execute(uri: "/api/v1/alerts?open=true", method: .get)
+            let items = try #require(Fixture.json(api)["items"] as? [[String: Any]])
+            #expect(items.count == 1 && items[0]["open"] as? Bool == true)
+            #expect((items[0]["alert"] as? [String: Any])?["station"] as? String == "HN-NKT")
         }
     }
 }

@@ -110,10 +110,8 @@ public struct RegistryValidation {
             if p.interval < 1 || p.interval > 86_400 { out.append(.init(field: "parameters/\(i)/interval", message: "must be 1–86400 seconds")) }
         }
         if let a = s.silenceAfter, a < 60 || a > 30 * 86_400 { out.append(.init(field: "silenceAfter", message: "must be 60 seconds to 30 days")) }
-        if let l = s.limits {
-            if let fl = facilityLimits {
-                for m in fl.problems(l, kind: s.kind) { out.append(.init(field: "limits", message: m)) }
-            }
+        if let l = s.limits, let fl = facilityLimits {
+            for m in fl.problems(l, kind: s.kind) { out.append(.init(field: "limits", message: m)) }
         }
         return out
     }

@@ -67,17 +67,24 @@ struct AlertController {
             let openOnly = request.query("open") == "true"
             let limit = try request.intQuery("limit", default: 100, range: 1...1000)
             let items = try await services.store.alerts(openOnly: openOnly, limit: limit)
-            var body = Data("{\"items\":[".utf8)
-            for (i, a) in items.enumerated() {
-                if i > 0 { body.append(UInt8(ascii: ",")) }
-                body.append(contentsOf: "{\"id\":\(a.id),\"rule\":\(a.rule),\"open\":\(a.closedAt == nil),\"openedAt\":\"\(Timestamps.format(a.openedAt))\",".utf8)
-                if let c = a.closedAt { body.append(contentsOf: "\"closedAt\":\"\(Timestamps.format(c))\",".utf8) }
-                body.append(contentsOf: "\"alert\":".utf8)
-                body.append(contentsOf: a.payload.utf8)
-                body.append(UInt8(ascii: "}"))
+            return JSONWriter.page(items, next: nil) { w, a in
+                w.beginObject()
+                w.key("id")
+                w.number(Int(a.id))
+                w.key("rule")
+                w.number(Int(a.rule))
+                w.key("open")
+                w.bool(a.closedAt == nil)
+                w.key("openedAt")
+                w.time(a.openedAt)
+                if let c = a.closedAt {
+                    w.key("closedAt")
+                    w.time(c)
+                }
+                w.key("alert")
+                w.raw(a.payload)
+                w.endObject()
             }
-            body.append(contentsOf: "],\"next\":null}".utf8)
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         // Server-Sent Events: each alert opening or closing as `event: opened|closed`, `id: <log seq>`, `data: <JSON>`.
         // A client that reconnects with `Last-Event-ID` (or `?after=SEQ`) gets what it missed.

@@ -117,8 +117,7 @@ public actor DropFolder {
             guard let bytes = Self.readAll(config.root + "/" + f.path) else { continue }  // vanished: nothing to do
             switch reader.read(name: f.name, bytes: bytes) {
             case .success(let batch):
-                let fp = Hex.encode(withUnsafeBytes(of: FNV1a.hash(bytes).bigEndian) { Array($0) }) + "-\(bytes.count)"
-                good.append((f, FileIngest(name: f.name, fingerprint: fp, rows: batch.rows)))
+                good.append((f, FileIngest(name: f.name, fingerprint: Self.fingerprint(bytes), rows: batch.rows)))
             case .failure(let problems):
                 bad.append((f, problems))
             }
@@ -149,6 +148,11 @@ public actor DropFolder {
             result.quarantined += 1
             logger.warning("quarantined \(f.path): \(problems.items.first?.description ?? first)")
         }
+    }
+
+    /// The ledger's fingerprint of a file's content: FNV-1a in hex, and the size.
+    public static func fingerprint(_ bytes: [UInt8]) -> String {
+        Hex.encode(withUnsafeBytes(of: FNV1a.hash(bytes).bigEndian) { Array($0) }) + "-\(bytes.count)"
     }
 
     // MARK: Files

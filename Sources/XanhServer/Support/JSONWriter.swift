@@ -93,6 +93,13 @@ struct JSONWriter {
         needsComma = true
     }
 
+    /// A value that is already JSON (a stored document).
+    mutating func raw(_ json: String) {
+        comma()
+        bytes.append(contentsOf: json.utf8)
+        needsComma = true
+    }
+
     mutating func null() {
         comma()
         bytes.append(contentsOf: "null".utf8)

@@ -44,6 +44,11 @@ struct WebController {
         .seawater: ("Nước biển", "Seawater"),
     ]
 
+    /// `2026-11-20 10:05`: local time to the minute, as the pages show it.
+    static func shortTime(_ t: Int64) -> String {
+        String(Timestamps.format(t).replacingOccurrences(of: "T", with: " ").prefix(16))
+    }
+
     static func textColor(_ background: String) -> String {
         ["#FFFF00", "#00E400"].contains(background) ? "#1d2b24" : "#ffffff"
     }
@@ -75,13 +80,12 @@ struct WebController {
     /// Open alerts, then the latest 100, in the page's language.
     func alertsModel(_ lang: Language) async throws -> [String: Any] {
         var model = common(lang, title: Self.labels(lang)["alerts"]!, path: "/alerts")
-        let short = { (s: String?) in s.map { String($0.replacingOccurrences(of: "T", with: " ").prefix(16)) } ?? "" }
         func rows(_ alerts: [StoredAlert]) -> [[String: Any]] {
             alerts.compactMap { a in
                 guard let p = AlertPayload.decode(a.payload) else { return nil }
                 return [
                     "station": p.station, "kind": p.kind, "message": lang == .vi ? p.messageVi : p.messageEn,
-                    "opened": short(Timestamps.format(a.openedAt)), "closed": short(a.closedAt.map { Timestamps.format($0) }),
+                    "opened": Self.shortTime(a.openedAt), "closed": a.closedAt.map(Self.shortTime) ?? "",
                 ]
             }
         }
@@ -136,7 +140,7 @@ struct WebController {
                 m["textColor"] = Self.textColor(c.color)
                 m["categoryName"] = c.name(lang)
                 m["dominant"] = a.result.dominant
-                m["time"] = Timestamps.format(a.t).replacingOccurrences(of: "T", with: " ").prefix(16) + " (+07)"
+                m["time"] = Self.shortTime(a.t) + " (+07)"
             }
             return m
         }
@@ -156,7 +160,7 @@ struct WebController {
             let c = services.reference.vnAQI.category(for: last.result.aqi)
             model["latest"] = [
                 "aqi": last.result.aqi, "color": c.color, "textColor": Self.textColor(c.color), "categoryName": c.name(lang),
-                "time": Timestamps.format(last.t).replacingOccurrences(of: "T", with: " ").prefix(16) + " (+07)",
+                "time": Self.shortTime(last.t) + " (+07)",
                 "dominant": last.result.dominant, "health": c.health(lang) ?? "", "advice": c.advice(lang) ?? "",
                 "sensitiveAdvice": c.sensitiveAdvice(lang) ?? "",
                 "subindices": AQIResult.pollutantOrder.compactMap { p in
@@ -179,14 +183,13 @@ struct WebController {
         }
         model["hasEvents"] = false
         model["hasExceedances"] = false
-        let short = { (t: Int64) in String(Timestamps.format(t).replacingOccurrences(of: "T", with: " ").prefix(16)) }
         let labels = Self.labels(lang)
         model["events"] = try await services.store.stationEvents(station: s.code, kind: nil, from: now - 7 * Timestamps.day, to: now, limit: 50).map { e -> [String: Any] in
-            ["kind": labels[e.event.kind.rawValue] ?? e.event.kind.rawValue, "parameter": e.event.parameter ?? "", "start": short(e.event.start),
-             "end": e.event.end.map(short) ?? labels["ongoing"]!]
+            ["kind": labels[e.event.kind.rawValue] ?? e.event.kind.rawValue, "parameter": e.event.parameter ?? "", "start": Self.shortTime(e.event.start),
+             "end": e.event.end.map(Self.shortTime) ?? labels["ongoing"]!]
         }
         model["exceedances"] = try await services.store.exceedances(station: s.code, from: now - 7 * Timestamps.day, to: now, afterID: nil, limit: 100).map { e -> [String: Any] in
-            ["parameter": e.event.parameter, "period": e.event.period.rawValue, "start": short(e.event.start), "end": short(e.event.end),
+            ["parameter": e.event.parameter, "period": e.event.period.rawValue, "start": Self.shortTime(e.event.start), "end": Self.shortTime(e.event.end),
              "peak": e.event.peak.formatted(.number.precision(.fractionLength(0...2))), "limit": e.event.limit.formatted(.number.precision(.fractionLength(0...2))), "standard": e.event.standard]
         }
         model["hasEvents"] = !((model["events"] as? [Any])?.isEmpty ?? true)
