@@ -78,7 +78,7 @@ extension SQLiteStore: RegistryStore {
 
     static func decodeStation(_ row: Row, parameters: [StationParameter]) -> Station {
         Station(
-            code: row["code"], name: row["name"], kind: StationKind(rawValue: row["kind"]) ?? .ambientAir, province: row["province"],
+            code: row["code"], name: row["name"], kind: StationKind(rawValue: row["kind"]) ?? .other, province: (row["province"] as String?) ?? "",
             facility: row["facility_id"], latitude: row["latitude"], longitude: row["longitude"], parameters: parameters,
             active: row["active"], silenceAfter: row["silence_after"], limits: decodeLimits(row["limits"]))
     }

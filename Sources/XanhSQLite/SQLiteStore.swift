@@ -29,6 +29,7 @@ public final class SQLiteStore: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            STASQLFunctions.register(db)
         }
         config.busyMode = .timeout(10)
         return config
@@ -41,6 +42,10 @@ public final class SQLiteStore: Sendable {
         }
         m.registerMigration("v2-files-qc-alerts") { db in
             try db.execute(sql: Schema.v2)
+        }
+        m.registerMigration("v3-sensorthings") { db in
+            try db.execute(sql: Schema.v3)
+            try db.execute(sql: Schema.v3Views)
         }
         // Reference data is loaded by a migration named after the versions of the resource files, so a new
         // regulation ships as a data change that the next start applies.
@@ -155,8 +160,8 @@ enum ReferenceLoader {
         for p in r.parameters.parameters {
             try db.execute(
                 sql: """
-                    INSERT INTO parameters(code, name_vi, name_en, unit, medium, plausible_min, plausible_max, aqi, circular10, aliases)
-                    VALUES (?,?,?,?,?,?,?,?,?,?)
+                    INSERT INTO parameters(code, name_vi, name_en, unit, medium, plausible_min, plausible_max, aqi, circular10, aliases, id)
+                    VALUES (?,?,?,?,?,?,?,?,?,?, (SELECT coalesce(max(id), 0) + 1 FROM parameters))
                     ON CONFLICT(code) DO UPDATE SET name_vi=excluded.name_vi, name_en=excluded.name_en, unit=excluded.unit,
                       medium=excluded.medium, plausible_min=excluded.plausible_min, plausible_max=excluded.plausible_max,
                       aqi=excluded.aqi, circular10=excluded.circular10, aliases=excluded.aliases

@@ -70,6 +70,7 @@ public func buildRouter(_ services: AppServices) async throws -> Router<AppReque
     AirQualityController(services: services).register(on: api)
     QualityController(services: services).register(on: api)
     AlertController(services: services, streamPoll: 1).register(on: api)
+    SensorThingsController(services: services).register(on: router)
     try await WebController(services: services).register(on: router)
     return router
 }

@@ -6,6 +6,8 @@ public enum StationKind: String, Codable, Sendable, CaseIterable {
     case surfaceWater = "surface_water"
     case groundwater = "groundwater"
     case seawater = "seawater"
+    /// A Thing registered through the SensorThings API without a station kind.
+    case other = "other"
 }
 
 /// A parameter a station measures and how often it reports it.

@@ -15,7 +15,8 @@ public enum APIKeys {
     public static func hash(_ key: String) -> String { Hex.encode(SHA256.digest(Array(key.utf8))) }
 }
 
-/// Rejects writes (any method but GET, HEAD, OPTIONS) without a valid `Authorization: Bearer <key>`.
+/// Rejects writes (any method but GET, HEAD, OPTIONS) without a valid key, sent as `Authorization: Bearer <key>` or as
+/// the password of HTTP Basic authentication (SensorThings clients such as frost-sta-client speak only Basic).
 struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
     let store: any RegistryStore
 
@@ -23,13 +24,26 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
         if request.method == .get || request.method == .head || request.method == .options {
             return try await next(request, context)
         }
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            throw Problem(status: .unauthorized, detail: "writes need an API key: send 'Authorization: Bearer <key>' (create one with 'xanh key create --name NAME')")
+        guard let header = request.headers[.authorization], let key = Self.key(from: header) else {
+            throw Problem(
+                status: .unauthorized,
+                detail: "writes need an API key: send 'Authorization: Bearer <key>', or the key as the password of HTTP Basic authentication (create one with 'xanh key create --name NAME')")
         }
-        let key = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         guard try await store.apiKeyName(hash: APIKeys.hash(key)) != nil else {
             throw Problem(status: .unauthorized, detail: "the API key is not valid or has been revoked")
         }
         return try await next(request, context)
+    }
+
+    /// The key of a Bearer header, or the password of a Basic one.
+    static func key(from header: String) -> String? {
+        let lower = header.lowercased()
+        if lower.hasPrefix("bearer ") { return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
+        if lower.hasPrefix("basic "), let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+            let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        {
+            return String(text[text.index(after: colon)...])
+        }
+        return nil
     }
 }

@@ -41,7 +41,7 @@ struct WebController {
     static let kindLabels: [StationKind: (vi: String, en: String)] = [
         .ambientAir: ("Không khí xung quanh", "Ambient air"), .emissionStack: ("Khí thải ống khói", "Stack emissions"),
         .wastewater: ("Nước thải", "Wastewater"), .surfaceWater: ("Nước mặt", "Surface water"), .groundwater: ("Nước dưới đất", "Groundwater"),
-        .seawater: ("Nước biển", "Seawater"),
+        .seawater: ("Nước biển", "Seawater"), .other: ("Khác", "Other"),
     ]
 
     /// `2026-11-20 10:05`: local time to the minute, as the pages show it.

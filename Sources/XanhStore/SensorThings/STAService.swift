@@ -1,0 +1,459 @@
+import Foundation
+import XanhCore
+
+/// An error with the HTTP status SensorThings clients expect (400 bad query or body, 404 missing, 409 conflict,
+/// 501 not implemented).
+public struct STAError: Error, Sendable, CustomStringConvertible {
+    public var status: Int
+    public var message: String
+    public init(_ status: Int, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+    public var description: String { message }
+
+    static func from(_ e: STAQueryError) -> STAError { STAError(e.notImplemented ? 501 : 400, e.message) }
+}
+
+public struct STAResponse: Sendable {
+    public var status: Int
+    public var body: String?
+    public var contentType: String
+    public var location: String?
+    public init(status: Int, body: String?, contentType: String = "application/json; charset=utf-8", location: String? = nil) {
+        self.status = status
+        self.body = body
+        self.contentType = contentType
+        self.location = location
+    }
+}
+
+/// The SensorThings API 1.1 over the monitoring store. Reads and writes compose SQL here and run it through
+/// `SQLConnection`, so both engines share one translation.
+public struct STAService: Sendable {
+    public let store: any SensorThingsStore
+    public let catalogue: ParameterCatalogue
+    public let clock: @Sendable () -> Int64
+    /// Default and largest page.
+    public var defaultTop = 100
+    public var maxTop = 10_000
+
+    public init(store: any SensorThingsStore, catalogue: ParameterCatalogue, clock: @escaping @Sendable () -> Int64) {
+        self.store = store
+        self.catalogue = catalogue
+        self.clock = clock
+    }
+
+    public static let conformance = [
+        "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel",
+        "http://www.opengis.net/spec/iot_sensing/1.1/req/resource-path/resource-path-to-entities",
+        "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data",
+        "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete",
+        "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
+        "https://fraunhoferiosb.github.io/FROST-Server/extensions/JsonBatchRequest.html",
+    ]
+
+    /// `GET /sta/v1.1`
+    public func root(base: String) -> STAResponse {
+        let sets = STAEntity.allCases.map { e in JSONValue.object([("name", .string(e.setName)), ("url", .string("\(base)/\(e.setName)"))]) }
+        let doc = JSONValue.object([
+            ("value", .array(sets)),
+            ("serverSettings", .object([("conformance", .array(Self.conformance.map { .string($0) }))])),
+        ])
+        return STAResponse(status: 200, body: doc.text)
+    }
+
+    // MARK: paths
+
+    struct Segment: Equatable {
+        var name: String
+        var id: Int64?
+        /// `Things(x)` with an id that is not an integer: never found.
+        var badID: Bool = false
+    }
+
+    static func parsePath(_ path: String) throws(STAError) -> [Segment] {
+        var out: [Segment] = []
+        for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
+            let s = STAOptions.percentDecode(String(raw))
+            if let open = s.firstIndex(of: "("), s.hasSuffix(")") {
+                let idText = s[s.index(after: open)..<s.index(before: s.endIndex)]
+                let id = Int64(idText)
+                out.append(Segment(name: String(s[..<open]), id: id, badID: id == nil))
+            } else {
+                out.append(Segment(name: s, id: nil))
+            }
+        }
+        return out
+    }
+
+    /// The entity and navigation a collection path hangs from (`Datastreams(5)/Observations`).
+    struct Parent {
+        var entity: STAEntity
+        var id: Int64
+        var navigation: String
+    }
+
+    /// Where a path leads.
+    indirect enum Target {
+        case collection(STAEntity, conditions: [String], parentDatastream: Int64?, parentPath: String, parent: Parent?)
+        case entity(STAEntity, SQLRecord)
+        case property(STAEntity, SQLRecord, STAField, sub: [String])
+        case ref(Target)
+        case value(Target)
+    }
+
+    static func datastreamSource(_ entity: STAEntity, conditions: [String], parentDatastream: Int64?) -> (view: String, conditions: [String]) {
+        if entity == .observation, let ds = parentDatastream, let (arm, base) = STAIDs.datastream(ds) {
+            return (arm.observationView, ["e.base = \(base)"])
+        }
+        return (entity.view, conditions)
+    }
+
+    /// One entity by id (within the conditions a navigation path sets), or nil.
+    static func lookup(_ conn: any SQLConnection, _ entity: STAEntity, id: Int64, conditions: [String] = []) throws -> SQLRecord? {
+        var view = entity.view
+        var conds = conditions
+        switch entity {
+        case .datastream:
+            guard let (arm, base) = STAIDs.datastream(id) else { return nil }
+            view = arm.datastreamView
+            conds.append("e.base = \(base)")
+        case .observation:
+            if let moved = try conn.query("SELECT series_id, t FROM sta_obs_extra WHERE sta_id = ?", [.int(id)]).rows.first,
+                let s = moved[0].int64, let t = moved[1].int64
+            {
+                view = STAIDs.Arm.raw.observationView
+                conds.append("e.base = \(s) AND e.t = \(t)")
+            } else {
+                guard let (ds, t) = STAIDs.observation(id), let (arm, base) = STAIDs.datastream(ds) else { return nil }
+                view = arm.observationView
+                conds.append("e.base = \(base) AND e.t = \(t) AND e.id = \(id)")
+            }
+        default:
+            conds.append("e.id = \(id)")
+        }
+        return try conn.query("SELECT e.* FROM \(view) e WHERE \(conds.joined(separator: " AND "))", []).records.first
+    }
+
+    func resolve(_ conn: any SQLConnection, _ segments: [Segment]) throws -> Target {
+        guard let first = segments.first, let entity = STAEntity.fromSet(first.name) else {
+            throw STAError(404, "'\(segments.first?.name ?? "")' is not an entity set of this service")
+        }
+        var target: Target = .collection(entity, conditions: [], parentDatastream: nil, parentPath: entity.setName, parent: nil)
+        var path = entity.setName
+        var rest = segments[...]
+        if first.badID { throw STAError(404, "no \(entity.rawValue) with id \(first.name)") }
+        if let id = first.id {
+            guard let rec = try Self.lookup(conn, entity, id: id) else { throw STAError(404, "\(entity.setName)(\(id)) does not exist") }
+            target = .entity(entity, rec)
+            path += "(\(id))"
+        }
+        rest = rest.dropFirst()
+        while let seg = rest.popFirst() {
+            switch target {
+            case .entity(let e, let rec):
+                if seg.name == "$ref" {
+                    guard rest.isEmpty else { throw STAError(404, "$ref must end the path") }
+                    return .ref(target)
+                }
+                if let nav = e.navigation(seg.name) {
+                    let id = rec["id"].int64 ?? 0
+                    switch nav.link {
+                    case .one(let fk):
+                        guard let fkID = rec[fk].int64, let child = try Self.lookup(conn, nav.target, id: fkID) else {
+                            throw STAError(404, "\(path)/\(seg.name) does not exist")
+                        }
+                        if seg.id != nil || seg.badID { throw STAError(404, "\(seg.name) is a single entity; it takes no id") }
+                        target = .entity(nav.target, child)
+                        path = "\(nav.target.setName)(\(fkID))"
+                    case .many:
+                        let conds = [nav.childCondition(child: "e", parentID: String(id))]
+                        let parentDS = e == .datastream ? id : nil
+                        if seg.badID { throw STAError(404, "no \(nav.target.rawValue) with id \(seg.name)") }
+                        if let cid = seg.id {
+                            let (_, scoped) = Self.datastreamSource(nav.target, conditions: conds, parentDatastream: parentDS)
+                            let within = nav.target == .observation && parentDS != nil ? [] : scoped
+                            guard let child = try Self.lookup(conn, nav.target, id: cid, conditions: within),
+                                parentDS == nil || nav.target != .observation || child["datastream_id"].int64 == parentDS
+                            else { throw STAError(404, "\(path)/\(seg.name)(\(cid)) does not exist") }
+                            target = .entity(nav.target, child)
+                            path = "\(nav.target.setName)(\(cid))"
+                        } else {
+                            target = .collection(
+                                nav.target, conditions: conds, parentDatastream: parentDS, parentPath: "\(path)/\(seg.name)",
+                                parent: Parent(entity: e, id: id, navigation: nav.name))
+                        }
+                    }
+                    continue
+                }
+                if let f = e.field(seg.name) {
+                    target = .property(e, rec, f, sub: [])
+                    continue
+                }
+                throw STAError(404, "'\(seg.name)' is not a property or navigation of \(e.rawValue)")
+            case .collection(let e, let conds, let parentDS, let parentPath, _):
+                if seg.name == "$ref" {
+                    guard rest.isEmpty else { throw STAError(404, "$ref must end the path") }
+                    return .ref(target)
+                }
+                throw STAError(404, "'\(seg.name)' cannot follow the collection \(parentPath) (\(e.setName)\(conds.isEmpty && parentDS == nil ? "" : " of a parent"))")
+            case .property(let e, let rec, let f, let sub):
+                if seg.name == "$value" {
+                    guard rest.isEmpty else { throw STAError(404, "$value must end the path") }
+                    return .value(target)
+                }
+                guard f.kind == .json else { throw STAError(404, "\(e.rawValue).\(f.name) has no sub-properties") }
+                target = .property(e, rec, f, sub: sub + [seg.name])
+            case .ref, .value:
+                throw STAError(404, "nothing can follow $ref or $value")
+            }
+        }
+        return target
+    }
+
+    // MARK: GET
+
+    public func get(path: String, query: String, base: String) async throws -> STAResponse {
+        let segments = try Self.parsePath(path)
+        if segments.isEmpty { return root(base: base) }
+        let options: STAOptions
+        do { options = try STAOptions.parse(query: query) } catch { throw STAError.from(error) }
+        let now = Double(clock())
+        return try await store.staRead { conn in
+            let target = try self.resolve(conn, segments)
+            var r = Renderer(conn: conn, base: base, compiler: STACompiler(now: now), defaultTop: self.defaultTop, maxTop: self.maxTop)
+            switch target {
+            case .entity(let e, let rec):
+                return STAResponse(status: 200, body: try r.entity(e, rec, options).text)
+            case .collection(let e, let conds, let parentDS, let parentPath, _):
+                let page = try r.collection(e, conds, parentDS, options)
+                let next = page.hasMore ? Renderer.nextLink(base: base, path: parentPath, query: query, skip: options.skip + page.records.count) : nil
+                if options.resultFormat == "dataArray" {
+                    guard e == .observation else { throw STAError(400, "$resultFormat=dataArray applies to Observations") }
+                    return STAResponse(status: 200, body: try r.dataArray(page, options, next: next).text)
+                }
+                var members: [(String, JSONValue)] = []
+                if let c = page.count { members.append(("@iot.count", .number(String(c)))) }
+                members.append(("value", .array(try page.records.map { rec throws in try r.entity(e, rec, options) })))
+                if let next { members.append(("@iot.nextLink", .string(next))) }
+                return STAResponse(status: 200, body: JSONValue.object(members).text)
+            case .property(_, let rec, let f, let sub):
+                var v = Renderer.fieldValue(f, rec)
+                for key in sub { v = v[key] ?? .null }
+                if v.isNull { return STAResponse(status: 204, body: nil) }
+                return STAResponse(status: 200, body: JSONValue.object([((sub.last ?? f.name), v)]).text)
+            case .value(.property(_, let rec, let f, let sub)):
+                var v = Renderer.fieldValue(f, rec)
+                for key in sub { v = v[key] ?? .null }
+                if v.isNull { return STAResponse(status: 204, body: nil) }
+                let text: String
+                if case .string(let s) = v { text = s } else { text = v.text }
+                return STAResponse(status: 200, body: text, contentType: "text/plain; charset=utf-8")
+            case .ref(.entity(let e, let rec)):
+                return STAResponse(status: 200, body: JSONValue.object([("@iot.selfLink", .string(r.selfLink(e, rec)))]).text)
+            case .ref(.collection(let e, let conds, let parentDS, let parentPath, _)):
+                var o = options
+                o.select = ["id"]
+                let page = try r.collection(e, conds, parentDS, o)
+                var members: [(String, JSONValue)] = []
+                if let c = page.count { members.append(("@iot.count", .number(String(c)))) }
+                members.append(("value", .array(page.records.map { .object([("@iot.selfLink", .string(r.selfLink(e, $0)))]) })))
+                if page.hasMore {
+                    members.append(
+                        ("@iot.nextLink", .string(Renderer.nextLink(base: base, path: parentPath + "/$ref", query: query, skip: options.skip + page.records.count))))
+                }
+                return STAResponse(status: 200, body: JSONValue.object(members).text)
+            default:
+                throw STAError(404, "not found")
+            }
+        }
+    }
+}
+
+/// Runs collection queries and renders entities, expanding as asked.
+struct Renderer {
+    let conn: any SQLConnection
+    let base: String
+    var compiler: STACompiler
+    let defaultTop: Int
+    let maxTop: Int
+
+    struct Page {
+        var records: [SQLRecord]
+        var count: Int?
+        var hasMore: Bool
+    }
+
+    mutating func collection(_ e: STAEntity, _ conditions: [String], _ parentDS: Int64?, _ o: STAOptions) throws -> Page {
+        let (view, baseConds) = STAService.datastreamSource(e, conditions: conditions, parentDatastream: parentDS)
+        var conds = baseConds
+        if let f = o.filter {
+            do { conds.append(try compiler.condition(f, e, "e")) } catch { throw STAError.from(error) }
+        }
+        let whereSQL = conds.isEmpty ? "" : " WHERE " + conds.joined(separator: " AND ")
+        var order: [String] = []
+        do {
+            for key in o.orderBy { order.append(try compiler.orderKey(key, e, "e")) }
+        } catch { throw STAError.from(error) }
+        // A stable order: by id, which for Observations is (Datastream, time).
+        if e == .observation {
+            if parentDS == nil { order.append("e.datastream_id ASC") }
+            order.append("e.t ASC")
+        } else {
+            order.append("e.id ASC")
+        }
+        let top = min(o.top ?? defaultTop, maxTop)
+        let rows = try conn.query(
+            "SELECT e.* FROM \(view) e\(whereSQL) ORDER BY \(order.joined(separator: ", ")) LIMIT \(top + 1) OFFSET \(o.skip)", []
+        ).records
+        var count: Int?
+        if o.count {
+            count = Int(try conn.scalar("SELECT count(*) FROM \(view) e\(whereSQL)").int64 ?? 0)
+        }
+        return Page(records: Array(rows.prefix(top)), count: count, hasMore: rows.count > top)
+    }
+
+    func selfLink(_ e: STAEntity, _ rec: SQLRecord) -> String { "\(base)/\(e.setName)(\(rec["id"].int64 ?? 0))" }
+
+    static func fieldValue(_ f: STAField, _ rec: SQLRecord) -> JSONValue {
+        let v = rec[f.columns[0]]
+        switch f.kind {
+        case .text: return v.text.map { .string($0) } ?? .null
+        case .number:
+            switch v {
+            case .int(let i): return .number(String(i))
+            case .double(let d): return .number(d)
+            case .text(let s): return .string(s)
+            case .null: return .null
+            }
+        case .json:
+            guard let s = v.text else { return .null }
+            return (try? JSONValue.parse(s)) ?? .string(s)
+        case .time: return v.double.map { .string(STATime.format($0)) } ?? .null
+        case .interval:
+            guard let s = v.double else { return .null }
+            let e = rec[f.columns[1]].double ?? s
+            return .string(e == s ? STATime.format(s) : STATime.format(s) + "/" + STATime.format(e))
+        }
+    }
+
+    /// Groups `$expand` items by their first step (`Datastreams/Sensor,Datastreams/Thing` → one Datastreams item).
+    static func group(_ items: [STAExpand]) -> [(String, STAOptions)] {
+        var order: [String] = []
+        var groups: [String: STAOptions] = [:]
+        for item in items {
+            let head = item.path[0]
+            if groups[head] == nil {
+                order.append(head)
+                groups[head] = STAOptions()
+            }
+            if item.path.count == 1 {
+                let nested = groups[head]!.expand
+                var o = item.options
+                o.expand = nested + o.expand
+                groups[head] = o
+            } else {
+                groups[head]!.expand.append(STAExpand(path: Array(item.path.dropFirst()), options: item.options))
+            }
+        }
+        return order.map { ($0, groups[$0]!) }
+    }
+
+    mutating func entity(_ e: STAEntity, _ rec: SQLRecord, _ o: STAOptions) throws -> JSONValue {
+        let id = rec["id"].int64 ?? 0
+        let link = "\(base)/\(e.setName)(\(id))"
+        let selected = o.select.map(Set.init)
+        let expands = Self.group(o.expand)
+        for (name, _) in expands where e.navigation(name) == nil {
+            throw STAError(400, "$expand: '\(name)' is not a navigation property of \(e.rawValue)")
+        }
+        if let selected {
+            for s in selected where s != "id" && s != "@iot.selfLink" && e.field(s) == nil && e.navigation(s) == nil {
+                throw STAError(400, "$select: '\(s)' is not a property of \(e.rawValue)")
+            }
+        }
+        var m: [(String, JSONValue)] = []
+        if selected == nil || selected!.contains("id") {
+            m.append(("@iot.selfLink", .string(link)))
+            m.append(("@iot.id", .number(String(id))))
+        } else if selected!.contains("@iot.selfLink") {
+            m.append(("@iot.selfLink", .string(link)))
+        }
+        for f in e.fields where selected == nil || selected!.contains(f.name) {
+            let v = Self.fieldValue(f, rec)
+            if v.isNull && !f.mandatory && selected == nil { continue }
+            m.append((f.name, v))
+        }
+        for nav in e.navigations {
+            if let (_, options) = expands.first(where: { $0.0 == nav.name }) {
+                switch nav.link {
+                case .one(let fk):
+                    if let fkID = rec[fk].int64, let child = try STAService.lookup(conn, nav.target, id: fkID) {
+                        m.append((nav.name, try entity(nav.target, child, options)))
+                    } else {
+                        m.append((nav.name, .null))
+                    }
+                case .many:
+                    let page = try collection(
+                        nav.target, [nav.childCondition(child: "e", parentID: String(id))], e == .datastream ? id : nil, options)
+                    if let c = page.count { m.append(("\(nav.name)@iot.count", .number(String(c)))) }
+                    m.append((nav.name, .array(try page.records.map { r throws in try entity(nav.target, r, options) })))
+                    if page.hasMore {
+                        m.append(
+                            ("\(nav.name)@iot.nextLink",
+                                .string(Self.nextLink(base: base, path: "\(e.setName)(\(id))/\(nav.name)", query: options.queryString, skip: options.skip + page.records.count)))
+                        )
+                    }
+                }
+            } else if selected == nil || selected!.contains(nav.name) {
+                m.append(("\(nav.name)@iot.navigationLink", .string("\(link)/\(nav.name)")))
+            }
+        }
+        return .object(m)
+    }
+
+    static let dataArrayDefault = ["id", "phenomenonTime", "result", "resultTime", "resultQuality", "validTime", "parameters"]
+
+    mutating func dataArray(_ page: Page, _ o: STAOptions, next: String?) throws -> JSONValue {
+        let components = o.select ?? Self.dataArrayDefault
+        for c in components where c != "id" && STAEntity.observation.field(c) == nil {
+            throw STAError(400, "$select: '\(c)' is not a property of Observation")
+        }
+        guard o.expand.isEmpty else { throw STAError(400, "$expand is not allowed with $resultFormat=dataArray") }
+        var groups: [(Int64, [JSONValue])] = []
+        for rec in page.records {
+            let ds = rec["datastream_id"].int64 ?? 0
+            let row = JSONValue.array(
+                components.map { c in
+                    c == "id" ? .number(String(rec["id"].int64 ?? 0)) : Self.fieldValue(STAEntity.observation.field(c)!, rec)
+                })
+            if groups.last?.0 == ds { groups[groups.count - 1].1.append(row) } else { groups.append((ds, [row])) }
+        }
+        var m: [(String, JSONValue)] = []
+        if let c = page.count { m.append(("@iot.count", .number(String(c)))) }
+        m.append(
+            ("value",
+                .array(
+                    groups.map { ds, rows in
+                        .object([
+                            ("Datastream@iot.navigationLink", .string("\(base)/Datastreams(\(ds))")),
+                            ("components", .array(components.map { .string($0) })),
+                            ("dataArray@iot.count", .number(String(rows.count))),
+                            ("dataArray", .array(rows)),
+                        ])
+                    })))
+        if let next { m.append(("@iot.nextLink", .string(next))) }
+        return .object(m)
+    }
+
+    /// The same request with `$skip` advanced; other options are kept as the client sent them.
+    static func nextLink(base: String, path: String, query: String, skip: Int) -> String {
+        var parts = query.split(separator: "&").map(String.init).filter {
+            let key = STAOptions.percentDecode(String($0.split(separator: "=", maxSplits: 1).first ?? ""))
+            return key != "$skip"
+        }
+        parts.append("$skip=\(skip)")
+        return "\(base)/\(path)?" + parts.joined(separator: "&")
+    }
+}
