@@ -142,7 +142,7 @@ extension Schema {
               (SELECT min(\(time)) FROM \(table) d WHERE d.series_id = s.id)\(startShift) AS phen_start,
               (SELECT max(\(time)) FROM \(table) d WHERE d.series_id = s.id)\(endShift) AS phen_end,
               \(props(aggregate, "s.id")) AS properties
-            FROM series s JOIN stations st ON st.id = s.station_id JOIN parameters p ON p.code = s.parameter
+            FROM series s JOIN stations st ON st.id = s.station_id AND st.kind <> 'other' JOIN parameters p ON p.code = s.parameter
             """
         }
         func aqiStream(_ k: Int64, _ resolution: String, _ label: String) -> String {
@@ -184,7 +184,7 @@ extension Schema {
             SELECT (\(k * arm) + d.series_id) * \(shift) + d.\(timeColumn) AS id, \(k * arm) + d.series_id AS datastream_id,
               d.series_id AS base, d.\(timeColumn) AS t, \(start) AS phen_start, \(end) AS phen_end, \(obsCommon), d.mean AS result,
               json_object('count', d.count, 'coverage', d.coverage, 'min', d.min, 'max', d.max\(extra)) AS parameters, s.foi_id AS foi_id
-            FROM \(table) d JOIN series s ON s.id = d.series_id
+            FROM \(table) d JOIN series s ON s.id = d.series_id JOIN stations st ON st.id = s.station_id AND st.kind <> 'other'
             """
         }
         func obsAQI(_ k: Int64, _ resolution: String) -> String {

@@ -15,12 +15,13 @@ struct Fixture {
     let key: String
     static let now = try! Timestamps.parseISO8601("2026-11-20T12:00:00+07:00")
 
-    init() async throws {
+    init(station: Bool = true) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-srv-\(UUID().uuidString).sqlite").path
         store = try SQLiteStore(path: path, reference: Self.reference)
         services = AppServices(store: store, reference: Self.reference, clock: { Fixture.now })
         key = APIKeys.generate()
         try await store.createAPIKey(name: "test", hash: APIKeys.hash(key))
+        guard station else { return }
         _ = try await store.createStation(
             Station(
                 code: "HN-NKT", name: "Nguyễn Khánh Toàn", kind: .ambientAir, province: "01", latitude: 21.0375, longitude: 105.8005,
