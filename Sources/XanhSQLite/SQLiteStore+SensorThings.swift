@@ -110,13 +110,15 @@ extension Schema {
 
         CREATE VIEW sta_things AS
           SELECT s.id AS id, s.name AS name, coalesce(s.description, s.name) AS description,
-            json_patch(coalesce(s.properties, '{}'), json_object('xanh', json_object('station', s.code, 'kind', s.kind,
-              'province', s.province, 'active', json(CASE WHEN s.active THEN 'true' ELSE 'false' END)))) AS properties
+            CASE WHEN s.kind = 'other' THEN s.properties ELSE
+              json_patch(coalesce(s.properties, '{}'), json_object('xanh', json_object('station', s.code, 'kind', s.kind,
+              'province', s.province, 'active', json(CASE WHEN s.active THEN 'true' ELSE 'false' END)))) END AS properties
           FROM stations s;
         CREATE VIEW sta_observed_properties AS
           SELECT p.id AS id, p.name_en AS name, coalesce(p.definition, 'https://xanh.vn/def/parameter/' || p.code) AS definition,
             coalesce(p.description, p.name_vi) AS description,
-            json_patch(coalesce(p.properties, '{}'), json_object('xanh', json_object('parameter', p.code, 'unit', p.unit))) AS properties
+            CASE WHEN p.medium = 'other' THEN p.properties ELSE
+              json_patch(coalesce(p.properties, '{}'), json_object('xanh', json_object('parameter', p.code, 'unit', p.unit))) END AS properties
           FROM parameters p;
         """
 
@@ -167,7 +169,7 @@ extension Schema {
               \(uom) AS uom, coalesce(s.observation_type, \(measurement)) AS observation_type,
               (SELECT min(t) FROM observations o WHERE o.series_id = s.id) AS phen_start,
               (SELECT max(t) FROM observations o WHERE o.series_id = s.id) AS phen_end,
-              \(props("none", "NULL")) AS properties
+              CASE WHEN st.kind = 'other' THEN s.properties ELSE \(props("none", "NULL")) END AS properties
             FROM series s JOIN stations st ON st.id = s.station_id JOIN parameters p ON p.code = s.parameter
             """
         let obsCommon = "NULL AS result_time, NULL AS result_quality, NULL AS valid_start, NULL AS valid_end"

@@ -307,7 +307,7 @@ private let sets = STAEntity.allCases
             #expect(replaced["name"] == .string("replaced"))
             #expect(replaced["properties"]?["reference"] == nil)
             // JSON-Patch.
-            let jp = try await sta.call(.patch, "Things(\(thing))", #"[{"op":"add","path":"/properties/key1","value":7},{"op":"replace","path":"/name","value":"patched"}]"#, contentType: "application/json-patch+json")
+            let jp = try await sta.call(.patch, "Things(\(thing))", #"[{"op":"add","path":"/properties","value":{}},{"op":"add","path":"/properties/key1","value":7},{"op":"replace","path":"/name","value":"patched"}]"#, contentType: "application/json-patch+json")
             #expect(jp.status == 200, "\(jp.text)")
             let patched = try await sta.get("Things(\(thing))").json
             #expect(patched["properties"]?["key1"] == .number("7"))

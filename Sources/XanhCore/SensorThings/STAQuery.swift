@@ -254,8 +254,8 @@ public struct STAFilterParser {
             var p = STAFilterParser(tokens: try tokenize(item), source: item)
             let e = try p.parseAdditive()
             var desc = false
-            if case .ident(let w) = p.peek, w == "asc" || w == "desc" {
-                desc = w == "desc"
+            if case .ident(let w) = p.peek, w.lowercased() == "asc" || w.lowercased() == "desc" {
+                desc = w.lowercased() == "desc"
                 p.pos += 1
             }
             guard p.peek == .end else { throw STAQueryError("unexpected \(p.describe(p.peek)) in $orderby '\(text)'") }

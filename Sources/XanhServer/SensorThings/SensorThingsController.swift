@@ -14,7 +14,8 @@ struct SensorThingsController {
     }
 
     func register(on router: Router<AppRequestContext>) {
-        for path in ["sta/v1.1", "sta/v1.1/**"] {
+        router.get("sta/v1.1") { req, ctx in try await self.handle(req, ctx) }
+        for path in ["sta/v1.1/**"] {
             router.get(RouterPath(path)) { req, ctx in try await self.handle(req, ctx) }
             router.post(RouterPath(path)) { req, ctx in try await self.handle(req, ctx) }
             router.patch(RouterPath(path)) { req, ctx in try await self.handle(req, ctx) }
