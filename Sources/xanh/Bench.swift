@@ -22,8 +22,14 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Benchmark the Circular 10 drop folder instead: a backlog of --stations × --files-per-station files.") var files = false
     @Option(help: "Stations in the file backlog.") var stations = 2000
     @Option(help: "Files per station in the file backlog.") var filesPerStation = 50
+    @Flag(help: "Benchmark the SensorThings API instead, on --stations × 8 parameters × --days of 5-minute data.") var sta = false
+    @Option(help: "Days of data for --sta.") var days = 30
 
     func run() async throws {
+        if sta {
+            try await STABench(stations: stations, days: days, port: port).run()
+            return
+        }
         if files {
             try await FileBench(stations: stations, filesPerStation: filesPerStation).run()
             return
@@ -100,7 +106,7 @@ struct Bench: AsyncParsableCommand {
         let server = Task { try await app.runService(gracefulShutdownSignals: []) }
         defer { server.cancel() }
         let base = "http://127.0.0.1:\(port)"
-        try await waitForServer(base)
+        try await Self.waitForServer(base)
         let session = URLSession(configuration: .ephemeral)
         var accepted = 0
         let httpSeconds = try await Clocked.seconds {
@@ -148,7 +154,7 @@ struct Bench: AsyncParsableCommand {
         ])
     }
 
-    func waitForServer(_ base: String) async throws {
+    static func waitForServer(_ base: String) async throws {
         for _ in 0..<100 {
             if let (_, r) = try? await URLSession.shared.data(from: URL(string: "\(base)/health")!), (r as? HTTPURLResponse)?.statusCode == 200 { return }
             try await Task.sleep(for: .milliseconds(100))

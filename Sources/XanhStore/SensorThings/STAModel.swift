@@ -41,7 +41,12 @@ public enum STAEntity: String, Sendable, CaseIterable {
         }
     }
 
-    public var fields: [STAField] {
+    public var fields: [STAField] { Self.fieldTable[self]! }
+    public var navigations: [STANavigation] { Self.navigationTable[self]! }
+    private static let fieldTable = Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.makeFields()) })
+    private static let navigationTable = Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.makeNavigations()) })
+
+    private func makeFields() -> [STAField] {
         let name = STAField("name", .text, ["name"], mandatory: true)
         let description = STAField("description", .text, ["description"], mandatory: true)
         let properties = STAField("properties", .json, ["properties"])
@@ -73,7 +78,7 @@ public enum STAEntity: String, Sendable, CaseIterable {
 
     public func field(_ name: String) -> STAField? { fields.first { $0.name == name } }
 
-    public var navigations: [STANavigation] {
+    private func makeNavigations() -> [STANavigation] {
         switch self {
         case .thing:
             return [

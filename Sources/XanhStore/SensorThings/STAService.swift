@@ -304,6 +304,9 @@ struct Renderer {
             order.append("e.id ASC")
         }
         let top = min(o.top ?? defaultTop, maxTop)
+        if o.orderBy.isEmpty, view == e.view, e == .datastream || e == .observation {
+            return try byArm(e, conds, o, top: top)
+        }
         let rows = try conn.query(
             "SELECT e.* FROM \(view) e\(whereSQL) ORDER BY \(order.joined(separator: ", ")) LIMIT \(top + 1) OFFSET \(o.skip)", []
         ).records
@@ -312,6 +315,35 @@ struct Renderer {
             count = Int(try conn.scalar("SELECT count(*) FROM \(view) e\(whereSQL)").int64 ?? 0)
         }
         return Page(records: Array(rows.prefix(top)), count: count, hasMore: rows.count > top)
+    }
+
+    /// The default (id) order over the union of Datastream or Observation arms: arm ids lie in increasing ranges, so
+    /// the arms are read one after the other, each in its key order, instead of sorting the union on every page.
+    mutating func byArm(_ e: STAEntity, _ conds: [String], _ o: STAOptions, top: Int) throws -> Page {
+        let whereSQL = conds.isEmpty ? "" : " WHERE " + conds.joined(separator: " AND ")
+        var skip = o.skip
+        var need = top + 1
+        var rows: [SQLRecord] = []
+        var total = 0
+        for arm in STAIDs.Arm.allCases {
+            let view = e == .datastream ? arm.datastreamView : arm.observationView
+            let order = e == .datastream ? "e.base" : "e.base, e.t"
+            if skip > 0 || o.count {
+                let n = Int(try conn.scalar("SELECT count(*) FROM \(view) e\(whereSQL)").int64 ?? 0)
+                total += n
+                if skip >= n {
+                    skip -= n
+                    continue
+                }
+            }
+            guard need > 0 else { continue }
+            let got = try conn.query("SELECT e.* FROM \(view) e\(whereSQL) ORDER BY \(order) LIMIT \(need) OFFSET \(skip)", []).records
+            skip = 0
+            need -= got.count
+            rows += got
+            if need == 0 && !o.count { break }
+        }
+        return Page(records: Array(rows.prefix(top)), count: o.count ? total : nil, hasMore: rows.count > top)
     }
 
     func selfLink(_ e: STAEntity, _ rec: SQLRecord) -> String { "\(base)/\(e.setName)(\(rec["id"].int64 ?? 0))" }

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import XanhCore
+import XanhSQLite
+import XanhServer
+import XanhStore
+
+/// `xanh bench --sta`: the live-map query and a windowed filter through `/sta/v1.1`, on a store of
+/// stations × 8 parameters × days of 5-minute data, against the same reads in plain SQL measured in the same run.
+struct STABench {
+    let stations: Int
+    let days: Int
+    let port: Int
+    static let parameters = ["PM2.5", "PM10", "NO2", "SO2", "CO", "O3", "Temp", "RH"]
+
+    func run() async throws {
+        let reference = try ReferenceData.bundled()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-stabench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        print("machine: \(Machine.describe())")
+        let store = try SQLiteStore(path: dir.appendingPathComponent("sta.sqlite").path, reference: reference)
+        for i in 0..<stations {
+            _ = try await store.createStation(
+                Station(
+                    code: "S-\(i)", name: "Station \(i)", kind: .ambientAir, province: "01", latitude: 20 + Double(i % 100) * 0.01,
+                    longitude: 105 + Double(i / 100) * 0.01, parameters: Self.parameters.map { StationParameter(parameter: $0) }))
+        }
+        let directory = try await store.seriesDirectory()
+        var series: [(id: Int64, station: Int64, aqi: Bool)] = []
+        for i in 0..<stations {
+            let entry = directory.stations["S-\(i)"]!
+            for p in Self.parameters { series.append((entry.series[p]!, Int64(i + 1), p == "PM2.5")) }
+        }
+        let now = Int64(Date().timeIntervalSince1970) / 300 * 300
+        let steps = days * 288
+        let start = now - Int64(steps) * 300
+        let fillSeconds = try Clocked.seconds { try store.benchFill(series: series, start: start, steps: steps, interval: 300) }
+        let total = series.count * steps
+        print("store: \(stations) stations × \(Self.parameters.count) parameters × \(days) days = \(total) observations, filled in \(String(format: "%.0f", fillSeconds)) s")
+
+        let services = AppServices(store: store, reference: reference)
+        let app = try await buildApplication(services, config: ServerConfig(host: "127.0.0.1", port: port, deriveInterval: 3600))
+        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+        defer { server.cancel() }
+        let base = "http://127.0.0.1:\(port)"
+        try await Bench.waitForServer(base)
+        let session = URLSession(configuration: .ephemeral)
+
+        // 1. The live map: every Datastream with its latest Observation, all pages.
+        var next: String? = "\(base)/sta/v1.1/Datastreams?$expand=Observations($top=1;$orderby=phenomenonTime%20desc)"
+        var pageMillis: [Double] = []
+        var datastreams = 0
+        var withValue = 0
+        while let link = next {
+            var data = Data()
+            let s = try await Clocked.seconds { (data, _) = try await session.data(from: URL(string: link)!) }
+            pageMillis.append(s * 1000)
+            let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+            let items = json["value"] as? [[String: Any]] ?? []
+            datastreams += items.count
+            withValue += items.filter { ($0["Observations"] as? [Any])?.isEmpty == false }.count
+            next = json["@iot.nextLink"] as? String
+        }
+        // Baseline: the latest raw value of every series, one indexed lookup each, pages of 100.
+        var baselinePages: [Double] = []
+        for chunk in stride(from: 0, to: series.count, by: 100) {
+            let ids = series[chunk..<min(chunk + 100, series.count)].map(\.id)
+            let seconds = try Clocked.seconds { _ = try store.benchLatest(series: ids) }
+            baselinePages.append(seconds * 1000)
+        }
+
+        // 2. A window and a threshold on one Datastream, 50 times.
+        let target = series[series.count / 2].id
+        let from = start + Int64(steps / 2) * 300
+        let to = min(now, from + Timestamps.day)
+        let filter = "phenomenonTime ge \(Timestamps.format(from, offset: 0)) and phenomenonTime lt \(Timestamps.format(to, offset: 0)) and result gt 50"
+        let filterURL = URL(string: "\(base)/sta/v1.1/Datastreams(\(target))/Observations?$top=100&$filter=\(filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")!
+        var filterMillis: [Double] = []
+        var filterItems = 0
+        for _ in 0..<50 {
+            var data = Data()
+            let seconds = try await Clocked.seconds { (data, _) = try await session.data(from: filterURL) }
+            filterMillis.append(seconds * 1000)
+            filterItems = ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["value"] as? [Any])?.count ?? 0
+        }
+        var windowMillis: [Double] = []
+        var windowItems = 0
+        for _ in 0..<50 {
+            let seconds = try Clocked.seconds { windowItems = try store.benchWindow(series: target, from: from, to: to, above: 50, limit: 100) }
+            windowMillis.append(seconds * 1000)
+        }
+        guard windowItems == filterItems else { throw ValidationError("the filter returned \(filterItems) rows, plain SQL \(windowItems)") }
+
+        func stats(_ ms: [Double]) -> (median: Double, p95: Double, max: Double) {
+            let s = ms.sorted()
+            return (s[s.count / 2], s[min(s.count - 1, Int(Double(s.count) * 0.95))], s.last ?? 0)
+        }
+        let map = stats(pageMillis)
+        let mapBase = stats(baselinePages)
+        let f = stats(filterMillis)
+        let w = stats(windowMillis)
+        func ms(_ v: Double) -> String { String(format: "%.1f", v) }
+        Table.print([
+            ("observations stored", "\(total)"),
+            ("map: Datastreams with latest Observation, pages of 100", "\(pageMillis.count) pages, \(datastreams) Datastreams (\(withValue) with a value)"),
+            ("map page through /sta/v1.1 (HTTP)", "median \(ms(map.median)) ms, p95 \(ms(map.p95)) ms, max \(ms(map.max)) ms"),
+            ("baseline: 100 latest-value lookups in SQL", "median \(ms(mapBase.median)) ms, p95 \(ms(mapBase.p95)) ms"),
+            ("map, all pages", "\(String(format: "%.2f", pageMillis.reduce(0, +) / 1000)) s"),
+            ("filter on phenomenonTime and result, 1 Datastream (\(filterItems) items)", "median \(ms(f.median)) ms, p95 \(ms(f.p95)) ms"),
+            ("baseline: the same window in SQL", "median \(ms(w.median)) ms, p95 \(ms(w.p95)) ms"),
+        ])
+    }
+}
