@@ -469,12 +469,7 @@ struct STAWriter {
             }
             for d in try array(body, "Datastreams") ?? [] { try attach(d, .datastream, key: "Thing", id: id) }
         case .location:
-            var location: SQLValue?
-            if body["location"] != nil {
-                var merged = try object(body, "Location")
-                if merged.first(where: { $0.0 == "encodingType" }) == nil, let enc = current["encoding_type"].text { merged.append(("encodingType", .string(enc))) }
-                location = .text(try geometryJSON(.object(merged), "location", .location))
-            }
+            let location = try geometryUpdate(body, "location", .location, current)
             try set(
                 "sta_locations",
                 [("name", try text("name")), ("description", try text("description")), ("encoding_type", try text("encodingType")), ("location", location), ("properties", try props())],
@@ -539,12 +534,7 @@ struct STAWriter {
                 ], id: .int(id))
             for d in try array(body, "Datastreams") ?? [] { try attach(d, .datastream, key: "ObservedProperty", id: id) }
         case .featureOfInterest:
-            var feature: SQLValue?
-            if body["feature"] != nil {
-                var merged = try object(body, "FeatureOfInterest")
-                if merged.first(where: { $0.0 == "encodingType" }) == nil, let enc = current["encoding_type"].text { merged.append(("encodingType", .string(enc))) }
-                feature = .text(try geometryJSON(.object(merged), "feature", .featureOfInterest))
-            }
+            let feature = try geometryUpdate(body, "feature", .featureOfInterest, current)
             try set(
                 "sta_features",
                 [("name", try text("name")), ("description", try text("description")), ("encoding_type", try text("encodingType")), ("feature", feature), ("properties", try props())],
@@ -552,6 +542,14 @@ struct STAWriter {
         case .observation:
             try updateObservation(id, current, body, put: put)
         }
+    }
+
+    /// A new geometry, checked against the encodingType given with it or the stored one; nil when not given.
+    func geometryUpdate(_ body: JSONValue, _ key: String, _ e: STAEntity, _ current: SQLRecord) throws -> SQLValue? {
+        guard body[key] != nil else { return nil }
+        var merged = try object(body, e.rawValue)
+        if body["encodingType"] == nil, let enc = current["encoding_type"].text { merged.append(("encodingType", .string(enc))) }
+        return .text(try geometryJSON(.object(merged), key, e))
     }
 
     mutating func updateObservation(_ id: Int64, _ current: SQLRecord, _ body: JSONValue, put: Bool) throws {
