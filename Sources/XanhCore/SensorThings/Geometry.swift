@@ -259,7 +259,13 @@ public indirect enum Geometry: Sendable, Equatable {
     /// Every point of self lies in o (closed), with no edge of self crossing o's boundary.
     public func within(_ o: Geometry) -> Bool {
         guard vertices.allSatisfy({ o.covers($0) }) else { return false }
-        if o.dimension == 2 { return !properCrossing(o) && !(dimension == 2 && o.vertices.contains { locate($0) == 1 }) || self == o }
+        if o.dimension == 2 {
+            if self == o { return true }
+            // The interiors must meet: a vertex or an edge midpoint strictly inside (OGC: a boundary point is not within).
+            let midpoints = segments.map { Point(($0.0.x + $0.1.x) / 2, ($0.0.y + $0.1.y) / 2) }
+            guard (vertices + midpoints).contains(where: { o.locate($0) == 1 }) else { return false }
+            return !properCrossing(o) && !(dimension == 2 && o.vertices.contains { locate($0) == 1 })
+        }
         // Against a line or a point: every vertex on it and every segment's midpoint too.
         return segments.allSatisfy { o.covers(Point(($0.0.x + $0.1.x) / 2, ($0.0.y + $0.1.y) / 2)) }
     }
