@@ -427,6 +427,8 @@ private let sets = STAEntity.allCases
             let foi = try await sta.items("FeaturesOfInterest").first?["@iot.id"]?.int64Value ?? 0
             let foiObs = try await sta.get("FeaturesOfInterest(\(foi))/Observations?$top=3")
             #expect(foiObs.json["@iot.nextLink"] != nil)
+            let none = try await sta.get("Observations?$top=0&$count=true")
+            #expect(none.json["@iot.count"] == .number("12") && none.json["@iot.nextLink"] == nil, "$top=0 counts and has no next link")
             #expect(try await sta.get("Datastreams?$top=-1").status == 400)
             #expect(try await sta.get("Datastreams?$count=maybe").status == 400)
             #expect(try await sta.get("Datastreams?$apply=x").status == 501)

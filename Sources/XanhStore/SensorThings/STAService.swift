@@ -314,7 +314,7 @@ struct Renderer {
         if o.count {
             count = Int(try conn.scalar("SELECT count(*) FROM \(view) e\(whereSQL)").int64 ?? 0)
         }
-        return Page(records: Array(rows.prefix(top)), count: count, hasMore: rows.count > top)
+        return Page(records: Array(rows.prefix(top)), count: count, hasMore: top > 0 && rows.count > top)
     }
 
     /// The default (id) order over the union of Datastream or Observation arms: arm ids lie in increasing ranges, so
@@ -343,7 +343,7 @@ struct Renderer {
             rows += got
             if need == 0 && !o.count { break }
         }
-        return Page(records: Array(rows.prefix(top)), count: o.count ? total : nil, hasMore: rows.count > top)
+        return Page(records: Array(rows.prefix(top)), count: o.count ? total : nil, hasMore: top > 0 && rows.count > top)
     }
 
     func selfLink(_ e: STAEntity, _ rec: SQLRecord) -> String { "\(base)/\(e.setName)(\(rec["id"].int64 ?? 0))" }
