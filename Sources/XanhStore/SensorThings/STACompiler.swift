@@ -323,8 +323,12 @@ struct STACompiler {
         }
     }
 
-    /// An `$orderby` key.
-    mutating func orderKey(_ o: STAOrder, _ entity: STAEntity, _ alias: String) throws(STAQueryError) -> String {
+    /// An `$orderby` key. Within one Datastream an Observation's phenomenonTime starts a fixed shift from its key time
+    /// `t` (0 raw, −1 h for an hourly mean), so ordering by `t` is the same order and walks the key instead of sorting.
+    mutating func orderKey(_ o: STAOrder, _ entity: STAEntity, _ alias: String, singleDatastream: Bool = false) throws(STAQueryError) -> String {
+        if singleDatastream, entity == .observation, o.expr == .path(["phenomenonTime"]) {
+            return "\(alias).t" + (o.descending ? " DESC" : " ASC")
+        }
         let v = try value(o.expr, entity, alias)
         return v.sql + (o.descending ? " DESC" : " ASC")
     }

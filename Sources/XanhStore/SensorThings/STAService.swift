@@ -294,12 +294,12 @@ struct Renderer {
         let whereSQL = conds.isEmpty ? "" : " WHERE " + conds.joined(separator: " AND ")
         var order: [String] = []
         do {
-            for key in o.orderBy { order.append(try compiler.orderKey(key, e, "e")) }
+            for key in o.orderBy { order.append(try compiler.orderKey(key, e, "e", singleDatastream: view != e.view)) }
         } catch { throw STAError.from(error) }
         // A stable order: by id, which for Observations is (Datastream, time).
         if e == .observation {
             if parentDS == nil { order.append("e.datastream_id ASC") }
-            order.append("e.t ASC")
+            if !order.contains(where: { $0.hasPrefix("e.t ") }) { order.append("e.t ASC") }
         } else {
             order.append("e.id ASC")
         }
