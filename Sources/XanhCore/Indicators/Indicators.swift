@@ -1,0 +1,234 @@
+import Foundation
+
+/// An indicator of the catalogue: what it measures, who reports it, how it is computed and aggregated.
+public struct Indicator: Codable, Sendable, Hashable {
+    public enum Direction: String, Codable, Sendable { case higher, lower }
+    public enum Frequency: String, Codable, Sendable { case year, quarter, month }
+    /// How values come about.
+    public enum Computation: String, Codable, Sendable {
+        /// Entered as a value.
+        case direct
+        /// Entered as a numerator and a denominator; the value is numerator ÷ denominator × factor.
+        case ratio
+        /// Computed from monitoring data (`source` names the computation).
+        case monitoring
+    }
+    /// How values of several units (or periods) combine.
+    public enum Aggregation: String, Codable, Sendable {
+        case sum
+        /// Σ numerators ÷ Σ denominators × factor: never an average of percentages.
+        case ratioOfSums = "ratio_of_sums"
+        case mean
+        /// Mean weighted by each row's weight (entered as the denominator, e.g. population).
+        case weightedMean = "weighted_mean"
+        /// The latest period's value (periods only).
+        case last
+        /// Not aggregated.
+        case none
+    }
+
+    public var code: String
+    public var nameVi: String
+    public var nameEn: String
+    public var unit: String
+    public var frequency: Frequency
+    public var direction: Direction
+    public var agency: String?
+    /// e.g. `TT10/2023`, `QD1658`, `HP-78`, `GGI`.
+    public var frameworks: [String]
+    public var computation: Computation
+    public var numerator: String?
+    public var denominator: String?
+    public var factor: Double?
+    /// Across units, and across the periods of a longer period.
+    public var unitAggregation: Aggregation
+    public var periodAggregation: Aggregation
+    /// Plausible bounds (a percentage is 0–100).
+    public var min: Double?
+    public var max: Double?
+    /// For monitoring indicators: `aqi_days_over_100`, `stations_80pct`, `exceedance_days`.
+    public var source: String?
+    /// Whether the code is the official one (Circular 10/2023 codes where known).
+    public var official: Bool?
+    public var confidence: String?
+
+    public var isRatio: Bool { computation == .ratio }
+
+    public init(
+        code: String, nameVi: String, nameEn: String, unit: String, frequency: Frequency, direction: Direction, agency: String?, frameworks: [String],
+        computation: Computation, numerator: String?, denominator: String?, factor: Double?, unitAggregation: Aggregation, periodAggregation: Aggregation,
+        min: Double?, max: Double?, source: String?, official: Bool?, confidence: String?
+    ) {
+        self.code = code
+        self.nameVi = nameVi
+        self.nameEn = nameEn
+        self.unit = unit
+        self.frequency = frequency
+        self.direction = direction
+        self.agency = agency
+        self.frameworks = frameworks
+        self.computation = computation
+        self.numerator = numerator
+        self.denominator = denominator
+        self.factor = factor
+        self.unitAggregation = unitAggregation
+        self.periodAggregation = periodAggregation
+        self.min = min
+        self.max = max
+        self.source = source
+        self.official = official
+        self.confidence = confidence
+    }
+}
+
+public struct IndicatorCatalogue: Codable, Sendable {
+    public var version: String
+    public var indicators: [Indicator]
+
+    public static func bundled() throws -> IndicatorCatalogue { try ResourceLoader.decode(IndicatorCatalogue.self, from: "indicators.json") }
+
+    /// Problems of one indicator definition (for imports and the API), each naming the field.
+    public static func problems(_ i: Indicator) -> [String] {
+        var out: [String] = []
+        if i.code.isEmpty || i.code.count > 40 { out.append("code: must be 1–40 characters") }
+        if i.nameVi.isEmpty { out.append("nameVi: must not be empty") }
+        if i.computation == .ratio, i.numerator == nil || i.denominator == nil {
+            out.append("numerator/denominator: a ratio indicator names both data elements")
+        }
+        if i.computation == .ratio, ![.ratioOfSums, .none].contains(i.unitAggregation) {
+            out.append("unitAggregation: a ratio aggregates as ratio_of_sums (never an average of percentages)")
+        }
+        if i.unitAggregation == .last { out.append("unitAggregation: 'last' applies to periods only") }
+        if let a = i.min, let b = i.max, a > b { out.append("min/max: min is above max") }
+        return out
+    }
+}
+
+/// One reported value: a direct value, or a ratio's numerator and denominator (the value is derived).
+public struct IndicatorValueRow: Sendable, Hashable {
+    public var unit: String
+    public var period: String
+    public var value: Double?
+    public var numerator: Double?
+    public var denominator: Double?
+    public init(unit: String, period: String, value: Double?, numerator: Double? = nil, denominator: Double? = nil) {
+        self.unit = unit
+        self.period = period
+        self.value = value
+        self.numerator = numerator
+        self.denominator = denominator
+    }
+}
+
+public enum IndicatorValidation {
+    /// What is wrong with a value for an indicator, or nil. `history` holds the unit's earlier values (outlier check).
+    public static func problem(
+        _ i: Indicator, value: Double?, numerator: Double?, denominator: Double?, unitText: String? = nil, history: [Double] = []
+    ) -> String? {
+        if let u = unitText, !u.isEmpty, normalise(u) != normalise(i.unit) {
+            return "unit '\(u)' does not match the indicator's unit '\(i.unit)'"
+        }
+        var v = value
+        if i.isRatio {
+            guard let n = numerator, let d = denominator else { return "a ratio indicator needs a numerator and a denominator" }
+            guard n >= 0, d > 0 else { return "numerator must be ≥ 0 and denominator > 0" }
+            if (i.factor ?? 1) == 100, n > d { return "numerator (\(fmt(n))) is larger than the denominator (\(fmt(d))): the share would exceed 100 %" }
+            v = n / d * (i.factor ?? 1)
+        }
+        guard let x = v else { return "a value is required" }
+        guard x.isFinite else { return "the value must be a finite number" }
+        if let lo = i.min, x < lo { return "\(fmt(x)) is below the smallest plausible value \(fmt(lo)) \(i.unit)" }
+        if let hi = i.max, x > hi { return "\(fmt(x)) is above the largest plausible value \(fmt(hi)) \(i.unit)" }
+        if history.count >= 3 {
+            let mean = history.reduce(0, +) / Double(history.count)
+            let sd = (history.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(history.count - 1)).squareRoot()
+            // More than 4 standard deviations (and 10 % of the mean) from the unit's history.
+            if sd > 0, abs(x - mean) > 4 * sd, abs(x - mean) > 0.1 * abs(mean) {
+                return "\(fmt(x)) is an outlier against this unit's history (mean \(fmt(mean)), sd \(fmt(sd)))"
+            }
+        }
+        return nil
+    }
+
+    public static func value(_ i: Indicator, value: Double?, numerator: Double?, denominator: Double?) -> Double? {
+        if i.isRatio, let n = numerator, let d = denominator, d != 0 { return n / d * (i.factor ?? 1) }
+        return value
+    }
+
+    static func normalise(_ s: String) -> String {
+        s.lowercased().replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "percent", with: "%")
+    }
+
+    static func fmt(_ d: Double) -> String { d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(format: "%.4g", d) }
+}
+
+/// Aggregates rows of one indicator into groups (current provinces, the nation, longer periods).
+public enum IndicatorAggregator {
+    public struct Result: Sendable, Equatable {
+        public var value: Double?
+        public var numerator: Double?
+        public var denominator: Double?
+        /// Rows that went into it.
+        public var count: Int
+    }
+
+    public static func combine(_ i: Indicator, _ rows: [IndicatorValueRow], by rule: Indicator.Aggregation) -> Result? {
+        guard !rows.isEmpty else { return nil }
+        switch rule {
+        case .none:
+            return rows.count == 1 ? Result(value: rows[0].value ?? IndicatorValidation.value(i, value: nil, numerator: rows[0].numerator, denominator: rows[0].denominator), numerator: rows[0].numerator, denominator: rows[0].denominator, count: 1) : nil
+        case .ratioOfSums:
+            let usable = rows.filter { $0.numerator != nil && $0.denominator != nil }
+            guard !usable.isEmpty else { return nil }
+            let n = usable.reduce(0) { $0 + $1.numerator! }
+            let d = usable.reduce(0) { $0 + $1.denominator! }
+            return Result(value: d == 0 ? nil : n / d * (i.factor ?? 1), numerator: n, denominator: d, count: usable.count)
+        case .sum:
+            let values = rows.compactMap { valueOf(i, $0) }
+            return values.isEmpty ? nil : Result(value: values.reduce(0, +), numerator: nil, denominator: nil, count: values.count)
+        case .mean:
+            let values = rows.compactMap { valueOf(i, $0) }
+            return values.isEmpty ? nil : Result(value: values.reduce(0, +) / Double(values.count), numerator: nil, denominator: nil, count: values.count)
+        case .weightedMean:
+            let usable = rows.filter { valueOf(i, $0) != nil && ($0.denominator ?? 0) > 0 }
+            guard !usable.isEmpty else { return nil }
+            let w = usable.reduce(0) { $0 + $1.denominator! }
+            let s = usable.reduce(0) { $0 + valueOf(i, $1)! * $1.denominator! }
+            return Result(value: s / w, numerator: nil, denominator: w, count: usable.count)
+        case .last:
+            guard let latest = rows.max(by: { (Period($0.period) ?? Period("1900")!) < (Period($1.period) ?? Period("1900")!) }) else { return nil }
+            return Result(value: valueOf(i, latest), numerator: latest.numerator, denominator: latest.denominator, count: 1)
+        }
+    }
+
+    static func valueOf(_ i: Indicator, _ r: IndicatorValueRow) -> Double? {
+        IndicatorValidation.value(i, value: r.value, numerator: r.numerator, denominator: r.denominator)
+    }
+
+    /// Values of the current provinces for each period. A province's own value for a period wins; otherwise its
+    /// communes and the old provinces that merged into it are aggregated by the indicator's rule.
+    public static func toProvinces(_ i: Indicator, _ rows: [IndicatorValueRow], hierarchy: AdminHierarchy) -> [String: [String: Result]] {
+        var own: [String: [String: IndicatorValueRow]] = [:]
+        var below: [String: [String: [IndicatorValueRow]]] = [:]
+        for r in rows {
+            guard let province = hierarchy.currentProvince(of: r.unit) else { continue }
+            if r.unit == province {
+                own[province, default: [:]][r.period] = r
+            } else {
+                below[province, default: [:]][r.period, default: []].append(r)
+            }
+        }
+        var out: [String: [String: Result]] = [:]
+        for (province, periods) in below {
+            for (period, rs) in periods where own[province]?[period] == nil {
+                if let res = combine(i, rs, by: i.unitAggregation) { out[province, default: [:]][period] = res }
+            }
+        }
+        for (province, periods) in own {
+            for (period, r) in periods {
+                out[province, default: [:]][period] = Result(value: valueOf(i, r), numerator: r.numerator, denominator: r.denominator, count: 1)
+            }
+        }
+        return out
+    }
+}
