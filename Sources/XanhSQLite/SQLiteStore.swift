@@ -47,10 +47,16 @@ public final class SQLiteStore: Sendable {
             try db.execute(sql: Schema.v3)
             try db.execute(sql: Schema.v3Views)
         }
+        m.registerMigration("v4-indicators") { db in
+            try db.execute(sql: Schema.v4)
+        }
         // Reference data is loaded by a migration named after the versions of the resource files, so a new
         // regulation ships as a data change that the next start applies.
         m.registerMigration("reference:\(reference.versionLabel)") { db in
             try ReferenceLoader.load(reference, into: db)
+        }
+        m.registerMigration(IndicatorReferenceLoader.label) { db in
+            try IndicatorReferenceLoader.load(into: db)
         }
         return m
     }

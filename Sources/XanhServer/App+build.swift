@@ -71,6 +71,7 @@ public func buildRouter(_ services: AppServices) async throws -> Router<AppReque
     QualityController(services: services).register(on: api)
     AlertController(services: services, streamPoll: 1).register(on: api)
     SensorThingsController(services: services).register(on: router)
+    IndicatorController(services: services).register(on: api)
     try await WebController(services: services).register(on: router)
     return router
 }

@@ -176,4 +176,4 @@ public struct DeliveryAttempt: Sendable, Equatable {
     }
 }
 
-public typealias MonitoringStore = Store & FileLedgerStore & QualityStore & AlertStore & SensorThingsStore
+public typealias MonitoringStore = Store & FileLedgerStore & QualityStore & AlertStore & SensorThingsStore & IndicatorStore

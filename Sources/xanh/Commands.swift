@@ -99,18 +99,22 @@ struct KeyCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API key and print it once; only its SHA-256 is stored.")
         @OptionGroup var store: StoreOptions
         @Option var name: String
+        @Option(help: "editor (writes data) or approver (also approves and reopens indicator values).") var role = "editor"
 
         func run() async throws {
+            guard ["editor", "approver"].contains(role) else { throw ValidationError("--role must be editor or approver") }
             let (sqlite, _) = try store.open()
             let key = APIKeys.generate()
             try await sqlite.createAPIKey(name: name, hash: APIKeys.hash(key))
+            try await sqlite.setAPIKeyRole(name: name, role: role)
             print(key)
         }
     }
 }
 
 struct ImportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import data files.", subcommands: [Observations.self])
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import data files.", subcommands: [Observations.self, IndicatorValues.self, Units.self, Boundaries.self])
 
     struct Observations: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Load observations from CSV: station,parameter,time,value,status.")

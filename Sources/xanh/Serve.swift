@@ -72,6 +72,7 @@ enum DemoLoader {
         var total = 0
         for c in chunks { total += try await store.ingest(c).accepted }
         try await services.deriver.drain()
+        _ = try await DemoIndicatorLoader.load(services: services)
         return total
     }
 }

@@ -10,7 +10,7 @@ struct Xanh: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xanh",
         abstract: "Xanh: environmental monitoring and green-growth information for Vietnamese provinces.",
-        subcommands: [Serve.self, Watch.self, AlertCommand.self, QCCommand.self, StationCommand.self, KeyCommand.self, ImportCommand.self, Migrate.self, Bench.self])
+        subcommands: [Serve.self, Watch.self, AlertCommand.self, QCCommand.self, StationCommand.self, KeyCommand.self, ImportCommand.self, IndicatorCommand.self, Migrate.self, Bench.self])
 }
 
 /// Where the database lives: `--db`, else `XANH_DB`, else `xanh.sqlite` in the working directory.

@@ -202,6 +202,12 @@ import XanhCore
         var off = Self.def(.minMax, .arithmetic)
         off.imputation = .none
         #expect(CompositeIndex.compute(off, data: data).excluded == ["D"])
+        // An indicator nobody has is dropped, not a reason to exclude every unit.
+        var none = Self.data
+        for u in none.keys { none[u]!["x3"] = .some(nil) }
+        let dropped = CompositeIndex.compute(Self.def(.minMax, .arithmetic), data: none)
+        #expect(dropped.droppedIndicators == ["x3"] && dropped.scores.count == 3)
+        #expect(dropped.scores.first { $0.unit == "A" }?.score == 50.5)  // D1 alone
     }
 
     @Test func sensitivityIsDeterministicForASeed() {

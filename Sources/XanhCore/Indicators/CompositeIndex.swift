@@ -93,14 +93,27 @@ public struct IndexResult: Codable, Sendable, Equatable {
     }
     public var scores: [UnitScore]
     public var imputed: [Imputed]
-    /// Units left out because an indicator had no value for anyone, or imputation was off.
+    /// Units left out because they miss a value and imputation is off.
     public var excluded: [String]
+    /// Indicators with no value for any unit that year, left out of the computation.
+    public var droppedIndicators: [String]
 }
 
 public enum CompositeIndex {
     /// Computes the index for units with raw indicator values (nil = missing).
-    public static func compute(_ def: IndexDefinition, data: [String: [String: Double?]]) -> IndexResult {
+    public static func compute(_ def0: IndexDefinition, data: [String: [String: Double?]]) -> IndexResult {
         let units = data.keys.sorted()
+        // An indicator no unit has is dropped (and reported), as COINr does; a dimension left empty goes with it.
+        var def = def0
+        var dropped: [String] = []
+        for i in def.dimensions.indices {
+            def.dimensions[i].components.removeAll { c in
+                let none = units.allSatisfy { (data[$0]?[c.indicator] ?? nil) == nil }
+                if none { dropped.append(c.indicator) }
+                return none
+            }
+        }
+        def.dimensions.removeAll { $0.components.isEmpty }
         var values: [String: [String: Double]] = [:]
         var imputed: [IndexResult.Imputed] = []
         var excluded = Set<String>()
@@ -144,7 +157,7 @@ public enum CompositeIndex {
         return IndexResult(
             scores: scored.map { .init(unit: $0.0, score: $0.1, rank: ranks[$0.0]!, dimensions: $0.2, normalised: normalised[$0.0]!) }
                 .sorted { ($0.rank, $0.unit) < ($1.rank, $1.unit) },
-            imputed: imputed, excluded: excluded.sorted())
+            imputed: imputed, excluded: excluded.sorted(), droppedIndicators: dropped)
     }
 
     /// 1–100, 100 best (GGGI's scale; the 1 keeps geometric means defined).

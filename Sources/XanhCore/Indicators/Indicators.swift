@@ -170,6 +170,12 @@ public enum IndicatorAggregator {
         public var denominator: Double?
         /// Rows that went into it.
         public var count: Int
+        public init(value: Double?, numerator: Double?, denominator: Double?, count: Int) {
+            self.value = value
+            self.numerator = numerator
+            self.denominator = denominator
+            self.count = count
+        }
     }
 
     public static func combine(_ i: Indicator, _ rows: [IndicatorValueRow], by rule: Indicator.Aggregation) -> Result? {
@@ -230,5 +236,41 @@ public enum IndicatorAggregator {
             }
         }
         return out
+    }
+}
+
+/// A value as a department sends it (API row, CSV line or template cell), before validation.
+public struct IndicatorValueInput: Sendable, Equatable {
+    public var indicator: String?
+    public var unit: String?
+    public var period: String?
+    public var value: Double?
+    public var numerator: Double?
+    public var denominator: Double?
+    /// The unit of measure the sender wrote, checked against the indicator's.
+    public var unitOfMeasure: String?
+    /// Where it came from: `row 3`, `values!F7`.
+    public var origin: String
+    /// Set when a cell held something that is not a number: (field, text).
+    public var notANumber: (field: String, text: String)?
+
+    public init(
+        indicator: String?, unit: String?, period: String?, value: Double?, numerator: Double? = nil, denominator: Double? = nil,
+        unitOfMeasure: String? = nil, origin: String, notANumber: (field: String, text: String)? = nil
+    ) {
+        self.indicator = indicator
+        self.unit = unit
+        self.period = period
+        self.value = value
+        self.numerator = numerator
+        self.denominator = denominator
+        self.unitOfMeasure = unitOfMeasure
+        self.origin = origin
+        self.notANumber = notANumber
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.indicator == b.indicator && a.unit == b.unit && a.period == b.period && a.value == b.value && a.numerator == b.numerator
+            && a.denominator == b.denominator && a.origin == b.origin
     }
 }

@@ -1,0 +1,58 @@
+/// Demo indicator data. Hải Phòng's reported figures (KH 78/KH-UBND context, Issue 5) are entered for the old
+/// Hải Phòng in 2024, so they show under today's Hải Phòng. The rest is **synthetic**, deterministic and labelled
+/// so: every province for 2021–2025 (the old 63 before the 2025 merger, the 34 after), for the indicators of the
+/// shipped index, so that aggregates, targets and the index have something to show.
+public enum DemoIndicators {
+    /// Hải Phòng's figures as numerators and denominators (the denominators are illustrative magnitudes).
+    public static let haiPhong2024: [(code: String, numerator: Double, denominator: Double)] = [
+        ("HP.WATER-CLEAN", 720_000, 720_000),  // households with clean water: 100 %
+        ("QD1658.MSW-URBAN", 1_350, 1_350),  // urban solid waste treated: 100 %
+        ("HP.MSW-RURAL", 819, 900),  // rural: 91 %
+        ("QD1658.WW-URBAN", 53_000, 250_000),  // urban wastewater treated: 21.2 %
+        ("HP.MEDICAL-WASTE", 8.6, 10),  // medical waste treated: 86 %
+        ("HP.IZ-WWTP", 12, 16),  // industrial zones with central wastewater treatment: 75 %
+    ]
+
+    /// Synthetic values: a unit-specific level plus a yearly improvement, from a hash of the unit and indicator.
+    public static func values(units: [AdminUnit], indicators: [Indicator], index: IndexDefinition) -> [IndicatorValueInput] {
+        var out: [IndicatorValueInput] = []
+        let codes = Set(index.indicators)
+        let chosen = indicators.filter { codes.contains($0.code) && $0.computation != .monitoring }
+        let provinces = units.filter { $0.level == .province }
+        for year in 2021...2025 {
+            let date = "\(year)-12-31"
+            for u in provinces where u.valid(on: date) {
+                for i in chosen {
+                    if u.id == "old-31" && year == 2024 && haiPhong2024.contains(where: { $0.code == i.code }) { continue }
+                    let h = hash(u.id + i.code)
+                    let level = 0.3 + 0.6 * h  // 30–90 % of the way
+                    let trend = 0.02 * Double(year - 2021) * (i.direction == .higher ? 1 : -1)
+                    let share = min(0.99, max(0.01, level + trend))
+                    if i.isRatio {
+                        let den = (1000 + 9000 * hash(u.id)).rounded()
+                        let factor = i.factor ?? 1
+                        let ratio = factor == 100 ? share : share * 0.1
+                        out.append(IndicatorValueInput(indicator: i.code, unit: u.id, period: String(year), value: nil, numerator: (den * ratio * 10).rounded() / 10, denominator: den, origin: "demo"))
+                    } else {
+                        out.append(IndicatorValueInput(indicator: i.code, unit: u.id, period: String(year), value: (share * 60).rounded(), origin: "demo"))
+                    }
+                }
+            }
+        }
+        for (code, n, d) in haiPhong2024 {
+            out.append(IndicatorValueInput(indicator: code, unit: "31", period: "2024", value: nil, numerator: n, denominator: d, origin: "Hải Phòng"))
+        }
+        return out
+    }
+
+    /// Targets: Decision 1658/QĐ-TTg for the nation; a demo target for Hải Phòng's urban wastewater.
+    public static let targets: [IndicatorTarget] = [
+        IndicatorTarget(indicator: "QD1658.MSW-URBAN", unit: "VN", targetYear: 2030, targetValue: 95, baselineYear: 2021, baselineValue: 60, source: "Decision 1658/QĐ-TTg (baseline: demo)"),
+        IndicatorTarget(indicator: "QD1658.FOREST", unit: "VN", targetYear: 2030, targetValue: 42, baselineYear: 2021, baselineValue: 42, source: "Decision 1658/QĐ-TTg (baseline: demo)"),
+        IndicatorTarget(indicator: "QD1658.WW-URBAN", unit: "VN", targetYear: 2030, targetValue: 50, baselineYear: 2021, baselineValue: 40, source: "Decision 1658/QĐ-TTg, class II+ cities (baseline: demo)"),
+        IndicatorTarget(indicator: "QD1658.WW-URBAN", unit: "31", targetYear: 2030, targetValue: 50, baselineYear: 2020, baselineValue: 10, source: "Decision 1658/QĐ-TTg (demo baseline for Hải Phòng)"),
+        IndicatorTarget(indicator: "HP.MSW-RURAL", unit: "31", targetYear: 2030, targetValue: 100, baselineYear: 2020, baselineValue: 70, source: "demo target"),
+    ]
+
+    static func hash(_ s: String) -> Double { Double(FNV1a.hash(Array(s.utf8)) % 10_000) / 10_000 }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import XanhCore
+
+/// Indicator work shared by the API and the CLI: validation, aggregation to provinces, progress and the index.
+public struct IndicatorService: Sendable {
+    public let store: any IndicatorStore
+
+    public init(store: any IndicatorStore) { self.store = store }
+
+    public func catalogue() async throws -> [String: Indicator] {
+        Dictionary(uniqueKeysWithValues: try await store.indicators().map { ($0.code, $0) })
+    }
+
+    public func hierarchy() async throws -> AdminHierarchy { AdminHierarchy(try await store.adminUnits()) }
+
+    /// Validates every row; returns the writes, or every problem with its origin (then nothing is to be stored).
+    public func validate(_ inputs: [IndicatorValueInput]) async throws -> Result<[IndicatorValueWrite], IndicatorWriteError> {
+        let indicators = try await catalogue()
+        let h = try await hierarchy()
+        var out: [IndicatorValueWrite] = []
+        var problems: [(origin: String, message: String)] = []
+        var seen = Set<ValueKey>()
+        for r in inputs {
+            func fail(_ m: String) { problems.append((r.origin, m)) }
+            if let (field, text) = r.notANumber {
+                fail("\(field) '\(text)' is not a number")
+                continue
+            }
+            guard let code = r.indicator?.trimmingCharacters(in: .whitespaces), !code.isEmpty else {
+                fail("indicator is missing")
+                continue
+            }
+            guard let i = indicators[code] else {
+                fail("indicator '\(code)' is not in the catalogue")
+                continue
+            }
+            guard let periodText = r.period?.trimmingCharacters(in: .whitespaces), let period = Period(periodText) else {
+                fail("period '\(r.period ?? "")' is not a year (2024), a quarter (2024-Q3) or a month (2024-07)")
+                continue
+            }
+            guard let unitCode = r.unit?.trimmingCharacters(in: .whitespaces), !unitCode.isEmpty,
+                let unit = h.resolve(unitCode, on: period.endDate)
+            else {
+                fail("unit '\(r.unit ?? "")' is not an administrative unit")
+                continue
+            }
+            if !unit.valid(on: period.endDate) {
+                fail("unit '\(unitCode)' (\(unit.nameVi)) did not exist in \(period)")
+                continue
+            }
+            if i.computation == .monitoring {
+                fail("\(code) is computed from monitoring data, not entered")
+                continue
+            }
+            let history = try await store.unitHistory(indicator: code, unit: unit.id, before: period.description)
+            if let p = IndicatorValidation.problem(
+                i, value: r.value, numerator: r.numerator, denominator: r.denominator, unitText: r.unitOfMeasure, history: history)
+            {
+                fail("\(code): \(p)")
+                continue
+            }
+            let key = ValueKey(indicator: code, unit: unit.id, period: period.description)
+            guard seen.insert(key).inserted else {
+                fail("\(code) for \(unit.id) in \(period) appears twice")
+                continue
+            }
+            out.append(
+                IndicatorValueWrite(
+                    indicator: code, unit: unit.id, period: period.description,
+                    value: IndicatorValidation.value(i, value: r.value, numerator: r.numerator, denominator: r.denominator), numerator: r.numerator,
+                    denominator: r.denominator, origin: r.origin))
+        }
+        return problems.isEmpty ? .success(out) : .failure(IndicatorWriteError(problems))
+    }
+
+    /// Validates and stores, all-or-nothing.
+    public func submit(_ inputs: [IndicatorValueInput], status: ValueStatus, by: String, at: Int64) async throws -> Int {
+        switch try await validate(inputs) {
+        case .failure(let e): throw e
+        case .success(let writes):
+            try await store.writeValues(writes, status: status, by: by, at: at)
+            return writes.count
+        }
+    }
+
+    /// One indicator for every current province and period (`statuses` filters what counts; approved and submitted
+    /// by default), plus the nation.
+    public func aggregate(_ code: String, statuses: [ValueStatus] = [.submitted, .approved]) async throws -> [String: [String: IndicatorAggregator.Result]] {
+        guard let i = try await catalogue()[code] else { throw StoreError.notFound("indicator '\(code)' is not in the catalogue") }
+        let rows = try await store.values(indicator: code, unit: nil, period: nil, statuses: statuses, limit: 10_000_000).map {
+            IndicatorValueRow(unit: $0.unit, period: $0.period, value: $0.value, numerator: $0.numerator, denominator: $0.denominator)
+        }
+        let h = try await hierarchy()
+        var out = IndicatorAggregator.toProvinces(i, rows, hierarchy: h)
+        // The nation: the provinces aggregated by the same rule (a nation-level report wins).
+        var byPeriod: [String: [IndicatorValueRow]] = [:]
+        for (province, periods) in out {
+            for (p, r) in periods { byPeriod[p, default: []].append(IndicatorValueRow(unit: province, period: p, value: r.value, numerator: r.numerator, denominator: r.denominator)) }
+        }
+        for (p, rs) in byPeriod {
+            if let own = rows.first(where: { $0.unit == "VN" && $0.period == p }) {
+                out["VN", default: [:]][p] = IndicatorAggregator.Result(
+                    value: IndicatorValidation.value(i, value: own.value, numerator: own.numerator, denominator: own.denominator), numerator: own.numerator,
+                    denominator: own.denominator, count: 1)
+            } else if let r = IndicatorAggregator.combine(i, rs, by: i.unitAggregation) {
+                out["VN", default: [:]][p] = r
+            }
+        }
+        return out
+    }
+
+    /// The index's inputs for one year: each current province's value of each indicator.
+    public func indexData(_ def: IndexDefinition, year: Int) async throws -> [String: [String: Double?]] {
+        let h = try await hierarchy()
+        let provinces = h.units.values.filter { $0.level == .province && $0.validTo == nil }.map(\.id)
+        var data: [String: [String: Double?]] = Dictionary(uniqueKeysWithValues: provinces.map { ($0, [:]) })
+        for code in Set(def.indicators) {
+            let agg = try await aggregate(code)
+            for p in provinces { data[p]![code] = agg[p]?[String(year)]?.value }
+        }
+        return data
+    }
+}

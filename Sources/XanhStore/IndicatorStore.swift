@@ -1,0 +1,119 @@
+import XanhCore
+
+public struct StoredIndicatorValue: Sendable, Equatable {
+    public var indicator: String
+    public var unit: String
+    public var period: String
+    public var value: Double?
+    public var numerator: Double?
+    public var denominator: Double?
+    public var status: ValueStatus
+    public var updatedBy: String
+    public var updatedAt: Int64
+    public init(
+        indicator: String, unit: String, period: String, value: Double?, numerator: Double?, denominator: Double?, status: ValueStatus,
+        updatedBy: String, updatedAt: Int64
+    ) {
+        self.indicator = indicator
+        self.unit = unit
+        self.period = period
+        self.value = value
+        self.numerator = numerator
+        self.denominator = denominator
+        self.status = status
+        self.updatedBy = updatedBy
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A value to write: validated by the caller, stored all-or-nothing with the others of its batch.
+public struct IndicatorValueWrite: Sendable, Equatable {
+    public var indicator: String
+    public var unit: String
+    public var period: String
+    public var value: Double?
+    public var numerator: Double?
+    public var denominator: Double?
+    /// Where it came from, for error messages (`row 4`, `Sheet1!C7`).
+    public var origin: String
+    public init(indicator: String, unit: String, period: String, value: Double?, numerator: Double?, denominator: Double?, origin: String) {
+        self.indicator = indicator
+        self.unit = unit
+        self.period = period
+        self.value = value
+        self.numerator = numerator
+        self.denominator = denominator
+        self.origin = origin
+    }
+}
+
+public struct ValueKey: Sendable, Hashable, Codable {
+    public var indicator: String
+    public var unit: String
+    public var period: String
+    public init(indicator: String, unit: String, period: String) {
+        self.indicator = indicator
+        self.unit = unit
+        self.period = period
+    }
+}
+
+public struct ValueHistoryEntry: Sendable, Equatable, Codable {
+    public var at: Int64
+    public var by: String
+    public var action: String
+    public var oldValue: Double?
+    public var newValue: Double?
+    public var oldStatus: String?
+    public var newStatus: String
+    public var comment: String?
+    public init(
+        at: Int64, by: String, action: String, oldValue: Double?, newValue: Double?, oldStatus: String?, newStatus: String, comment: String?
+    ) {
+        self.at = at
+        self.by = by
+        self.action = action
+        self.oldValue = oldValue
+        self.newValue = newValue
+        self.oldStatus = oldStatus
+        self.newStatus = newStatus
+        self.comment = comment
+    }
+}
+
+/// A refusal that names the row and why; nothing of the batch was stored.
+public struct IndicatorWriteError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var problems: [(origin: String, message: String)]
+    public init(_ problems: [(origin: String, message: String)]) { self.problems = problems }
+    public var description: String { problems.map { "\($0.origin): \($0.message)" }.joined(separator: "; ") }
+    public static func == (a: Self, b: Self) -> Bool { a.description == b.description }
+}
+
+/// Administrative units, the indicator catalogue, reported values with their workflow and history, and targets.
+public protocol IndicatorStore: Sendable {
+    func adminUnits() async throws -> [AdminUnit]
+    /// Inserts or replaces units (CSV import of communes, updates of names or dates).
+    func upsertUnits(_ units: [AdminUnit]) async throws
+    func setBoundary(unit: String, geoJSON: String) async throws
+    func boundary(unit: String) async throws -> String?
+
+    func indicators() async throws -> [Indicator]
+    func upsertIndicator(_ i: Indicator) async throws
+
+    /// Writes values as `draft` or `submitted`, in one transaction, recording history; refuses the whole batch if a
+    /// value is approved (locked).
+    func writeValues(_ rows: [IndicatorValueWrite], status: ValueStatus, by: String, at: Int64) async throws
+    /// submit / approve / reopen, all-or-nothing.
+    func transition(_ keys: [ValueKey], action: ValueAction, approver: Bool, by: String, comment: String?, at: Int64) async throws
+    func values(indicator: String?, unit: String?, period: String?, statuses: [ValueStatus], limit: Int) async throws -> [StoredIndicatorValue]
+    func history(_ key: ValueKey) async throws -> [ValueHistoryEntry]
+    /// Earlier values of an indicator in a unit (for the outlier check).
+    func unitHistory(indicator: String, unit: String, before period: String) async throws -> [Double]
+
+    func targets(indicator: String?, unit: String?) async throws -> [IndicatorTarget]
+    func upsertTarget(_ t: IndicatorTarget) async throws -> IndicatorTarget
+
+    /// The name and role (`editor`, `approver`) of a valid key.
+    func apiKeyRole(hash: String) async throws -> (name: String, role: String)?
+    func setAPIKeyRole(name: String, role: String) async throws
+}

@@ -1,0 +1,182 @@
+import ArgumentParser
+import Foundation
+import XanhCore
+import XanhSQLite
+import XanhServer
+import XanhStore
+
+extension ImportCommand {
+    struct IndicatorValues: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "values",
+            abstract: "Load indicator values from a filled XLSX template or a CSV (indicator,unit,period,value,numerator,denominator[,unit of measure]).",
+            discussion: "All rows are stored, as submitted, or none: every problem is printed with its row or cell.")
+        @OptionGroup var store: StoreOptions
+        @Argument var file: String
+        @Flag(help: "Keep the values as drafts instead of submitting them.") var draft = false
+        @Option(help: "Who reports (recorded in the history).") var by = "cli"
+
+        func run() async throws {
+            let (sqlite, _) = try store.open()
+            let data = try Data(contentsOf: URL(fileURLWithPath: file))
+            let inputs = file.lowercased().hasSuffix(".xlsx") ? try IndicatorTemplate.read(data) : try IndicatorCSV.parse(String(decoding: data, as: UTF8.self), file: file)
+            do {
+                let n = try await IndicatorService(store: sqlite).submit(inputs, status: draft ? .draft : .submitted, by: by, at: Int64(Date().timeIntervalSince1970))
+                print("stored \(n) values as \(draft ? "draft" : "submitted")")
+            } catch let e as IndicatorWriteError {
+                for p in e.problems { FileHandle.standardError.write(Data("\(file): \(p.origin): \(p.message)\n".utf8)) }
+                print("nothing stored: \(e.problems.count) problems")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Units: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load communes (or other units) from CSV: code,name_vi,name_en,level,parent[,valid_from,valid_to,successor].")
+        @OptionGroup var store: StoreOptions
+        @Argument var file: String
+
+        func run() async throws {
+            let (sqlite, _) = try store.open()
+            let units = try AdminUnitCSV.parse(try String(contentsOfFile: file, encoding: .utf8), known: Set(try await sqlite.adminUnits().map(\.id)), file: file)
+            try await sqlite.upsertUnits(units)
+            print("loaded \(units.count) units")
+        }
+    }
+
+    struct Boundaries: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Attach province polygons from a GeoJSON FeatureCollection, matching features to units by name (e.g. ../shared/data/vn_provinces_34_2025.geojson).")
+        @OptionGroup var store: StoreOptions
+        @Argument var file: String
+        @Option(help: "The feature property holding the name.") var nameProperty = "ten_tinh"
+
+        func run() async throws {
+            let (sqlite, _) = try store.open()
+            let json = try JSONValue.parse(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: file))))
+            guard case .array(let features)? = json["features"] else { throw ValidationError("\(file) is not a GeoJSON FeatureCollection") }
+            let provinces = try await sqlite.adminUnits().filter { $0.level == .province && $0.validTo == nil }
+            var matched = 0
+            for f in features {
+                let name = f["properties"]?[nameProperty]?.stringValue ?? ""
+                guard let unit = BoundaryMatcher.match(name, provinces), let geometry = f["geometry"] else {
+                    FileHandle.standardError.write(Data("\(file): no province matches '\(name)'\n".utf8))
+                    continue
+                }
+                try await sqlite.setBoundary(unit: unit.id, geoJSON: geometry.text)
+                matched += 1
+            }
+            print("attached \(matched) of \(features.count) boundaries")
+            if matched < features.count { throw ExitCode(1) }
+        }
+    }
+}
+
+struct IndicatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "indicator", abstract: "Indicators: aggregates and the composite index.", subcommands: [Aggregate.self, IndexScores.self])
+
+    struct Aggregate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One indicator for every current province and period (CSV on stdout).")
+        @OptionGroup var store: StoreOptions
+        @Argument var indicator: String
+
+        func run() async throws {
+            let (sqlite, _) = try store.open()
+            let agg = try await IndicatorService(store: sqlite).aggregate(indicator)
+            print("unit,period,value,numerator,denominator,count")
+            for (unit, periods) in agg.sorted(by: { $0.key < $1.key }) {
+                for (p, r) in periods.sorted(by: { $0.key < $1.key }) {
+                    print([unit, p, r.value.map { String($0) } ?? "", r.numerator.map { String($0) } ?? "", r.denominator.map { String($0) } ?? "", String(r.count)].joined(separator: ","))
+                }
+            }
+        }
+    }
+
+    struct IndexScores: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "index", abstract: "Scores and ranks of the composite index, with a sensitivity analysis.")
+        @OptionGroup var store: StoreOptions
+        @Option var id = "ggi-vn"
+        @Option var year: Int
+        @Option(help: "Monte Carlo runs (0 for none).") var runs = 1000
+        @Option var seed: UInt64 = 1
+
+        func run() async throws {
+            let (sqlite, _) = try store.open()
+            guard let def = try IndexCatalogue.bundled().indexes.first(where: { $0.id == id }) else { throw ValidationError("no index '\(id)'") }
+            let data = try await IndicatorService(store: sqlite).indexData(def, year: year)
+            let result = CompositeIndex.compute(def, data: data)
+            let s = runs > 0 ? CompositeIndex.sensitivity(def, data: data, runs: runs, seed: seed) : nil
+            print("rank,unit,score," + def.dimensions.map(\.code).joined(separator: ",") + (s == nil ? "" : ",rank_best,rank_worst"))
+            for r in result.scores {
+                let u = s?.units.first { $0.unit == r.unit }
+                print(
+                    "\(r.rank),\(r.unit),\(String(format: "%.2f", r.score)),"
+                        + def.dimensions.map { String(format: "%.2f", r.dimensions[$0.code] ?? .nan) }.joined(separator: ",")
+                        + (u.map { ",\($0.best),\($0.worst)" } ?? ""))
+            }
+            if !result.imputed.isEmpty { FileHandle.standardError.write(Data("imputed \(result.imputed.count) missing values (mean)\n".utf8)) }
+        }
+    }
+}
+
+/// CSV of indicator values: indicator,unit,period,value,numerator,denominator[,unit of measure].
+enum IndicatorCSV {
+    static func parse(_ text: String, file: String) throws -> [IndicatorValueInput] {
+        var out: [IndicatorValueInput] = []
+        for (i, line) in text.split(whereSeparator: \.isNewline).enumerated() where i > 0 && !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard f.count >= 4 else { throw ValidationError("\(file):\(i + 1): expected indicator,unit,period,value[,numerator,denominator[,unit of measure]]") }
+            var input = IndicatorValueInput(indicator: f[0], unit: f[1], period: f[2], value: nil, unitOfMeasure: f.count > 6 ? f[6] : nil, origin: "line \(i + 1)")
+            for (k, name) in [(3, "value"), (4, "numerator"), (5, "denominator")] where k < f.count && !f[k].isEmpty {
+                guard let d = Double(f[k]) else {
+                    input.notANumber = (name, f[k])
+                    break
+                }
+                switch k {
+                case 3: input.value = d
+                case 4: input.numerator = d
+                default: input.denominator = d
+                }
+            }
+            out.append(input)
+        }
+        return out
+    }
+}
+
+/// CSV of administrative units.
+enum AdminUnitCSV {
+    static func parse(_ text: String, known: Set<String>, file: String) throws -> [AdminUnit] {
+        var out: [AdminUnit] = []
+        var ids = known
+        for (i, line) in text.split(whereSeparator: \.isNewline).enumerated() where i > 0 {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard f.count >= 5, let level = AdminUnit.Level(rawValue: f[3]) else {
+                throw ValidationError("\(file):\(i + 1): expected code,name_vi,name_en,level(commune|province),parent[,valid_from,valid_to,successor]")
+            }
+            guard ids.contains(f[4]) else { throw ValidationError("\(file):\(i + 1): parent '\(f[4])' is not a known unit") }
+            func opt(_ k: Int) -> String? { k < f.count && !f[k].isEmpty ? f[k] : nil }
+            out.append(AdminUnit(id: f[0], code: f[0], nameVi: f[1], nameEn: f[2], level: level, parent: f[4], validFrom: opt(5), validTo: opt(6), successor: opt(7)))
+            ids.insert(f[0])
+        }
+        return out
+    }
+}
+
+/// Matches a boundary's name ("TP Hà Nội", "TP HCM") to a province.
+enum BoundaryMatcher {
+    static func fold(_ s: String) -> String {
+        var t = s.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "vi")).lowercased()
+        t = t.replacingOccurrences(of: "đ", with: "d")
+        for prefix in ["thanh pho ", "tp. ", "tp ", "tinh "] where t.hasPrefix(prefix) { t = String(t.dropFirst(prefix.count)) }
+        return t.replacingOccurrences(of: "-", with: " ").split(separator: " ").joined(separator: " ")
+    }
+
+    static func match(_ name: String, _ provinces: [AdminUnit]) -> AdminUnit? {
+        let n = fold(name)
+        if n == "hcm" || n == "ho chi minh" { return provinces.first { $0.id == "79" } }
+        return provinces.first { fold($0.nameVi) == n || fold($0.nameEn) == n }
+    }
+}
