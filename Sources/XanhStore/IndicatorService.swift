@@ -56,7 +56,9 @@ public struct IndicatorService: Sendable {
             if let p = IndicatorValidation.problem(
                 i, value: r.value, numerator: r.numerator, denominator: r.denominator, unitText: r.unitOfMeasure, history: history)
             {
-                fail("\(code): \(p)")
+                // Name the cell the problem is in when the input came from a sheet.
+                let field = p.hasPrefix("unit '") ? "unitOfMeasure" : i.isRatio ? "numerator" : "value"
+                problems.append((r.cells[field] ?? r.origin, "\(code): \(p)"))
                 continue
             }
             let key = ValueKey(indicator: code, unit: unit.id, period: period.description)

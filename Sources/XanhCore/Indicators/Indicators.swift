@@ -253,6 +253,8 @@ public struct IndicatorValueInput: Sendable, Equatable {
     public var origin: String
     /// Set when a cell held something that is not a number: (field, text).
     public var notANumber: (field: String, text: String)?
+    /// The cell of each field (`unitOfMeasure` → `values!F2`), so a problem names the cell it is in.
+    public var cells: [String: String] = [:]
 
     public init(
         indicator: String?, unit: String?, period: String?, value: Double?, numerator: Double? = nil, denominator: Double? = nil,

@@ -325,6 +325,9 @@ public enum IndicatorTemplate {
             var input = IndicatorValueInput(
                 indicator: sheet.cell(r, ci).text, unit: sheet.cell(r, cu).text, period: sheet.cell(r, cp).text, value: nil,
                 unitOfMeasure: col("unit of measure").flatMap { sheet.cell(r, $0).text }, origin: "\(sheet.name)!\(XLSX.reference(row: r, column: ci))")
+            for (field, name) in [("unitOfMeasure", "unit of measure"), ("value", "value"), ("numerator", "numerator"), ("denominator", "denominator")] {
+                if let c = col(name) { input.cells[field] = "\(sheet.name)!\(XLSX.reference(row: r, column: c))" }
+            }
             for (name, keyPath) in [("value", \IndicatorValueInput.value), ("numerator", \.numerator), ("denominator", \.denominator)] {
                 guard let c = col(name) else { continue }
                 switch sheet.cell(r, c) {

@@ -30,6 +30,12 @@ public enum XLSX {
             self.rows = rows
         }
         public func cell(_ row: Int, _ column: Int) -> Cell { row < rows.count && column < rows[row].count ? rows[row][column] : .empty }
+        /// Sets a cell, growing the sheet as needed.
+        public mutating func set(_ row: Int, _ column: Int, _ cell: Cell) {
+            while rows.count <= row { rows.append([]) }
+            while rows[row].count <= column { rows[row].append(.empty) }
+            rows[row][column] = cell
+        }
     }
 
     public struct ReadError: Error, Sendable, CustomStringConvertible {
