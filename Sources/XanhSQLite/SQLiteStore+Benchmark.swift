@@ -105,3 +105,31 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    /// Inserts indicator values straight into the table (approved), for the indicator benchmark's store.
+    public func benchFillValues(_ rows: [(indicator: String, unit: String, period: String, value: Double?, numerator: Double?, denominator: Double?)]) throws {
+        try writer.write { db in
+            let st = try db.cachedStatement(
+                sql: """
+                    INSERT INTO indicator_values(indicator, unit, period, value, numerator, denominator, status, updated_by, updated_at)
+                    VALUES (?,?,?,?,?,?,'approved','bench',0)
+                    """)
+            for r in rows { try st.execute(arguments: [r.indicator, r.unit, r.period, r.value, r.numerator, r.denominator]) }
+        }
+    }
+
+    /// The baseline for aggregating a ratio indicator: one SQL GROUP BY of numerators and denominators by province
+    /// (communes by their parent), no validation, no hierarchy walk.
+    public func benchAggregateSQL(indicator: String) throws -> Int {
+        try writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT u.parent, v.period, sum(v.numerator) * 100.0 / sum(v.denominator) FROM indicator_values v
+                    JOIN admin_units u ON u.id = v.unit WHERE v.indicator = ? GROUP BY u.parent, v.period
+                    """, arguments: [indicator]
+            ).count
+        }
+    }
+}

@@ -87,13 +87,19 @@ public struct IndicatorService: Sendable {
 
     /// One indicator for every current province and period (`statuses` filters what counts; approved and submitted
     /// by default), plus the nation.
-    public func aggregate(_ code: String, statuses: [ValueStatus] = [.submitted, .approved]) async throws -> [String: [String: IndicatorAggregator.Result]] {
-        guard let i = try await catalogue()[code] else { throw StoreError.notFound("indicator '\(code)' is not in the catalogue") }
-        let rows = try await store.values(indicator: code, unit: nil, period: nil, statuses: statuses, limit: 10_000_000).map {
+    public func aggregate(
+        _ code: String, statuses: [ValueStatus] = [.submitted, .approved], period: String? = nil, catalogue known: [String: Indicator]? = nil,
+        hierarchy loaded: AdminHierarchy? = nil
+    ) async throws -> [String: [String: IndicatorAggregator.Result]] {
+        var catalogue = known ?? [:]
+        if known == nil { catalogue = try await self.catalogue() }
+        guard let i = catalogue[code] else { throw StoreError.notFound("indicator '\(code)' is not in the catalogue") }
+        let rows = try await store.values(indicator: code, unit: nil, period: period, statuses: statuses, limit: 10_000_000).map {
             IndicatorValueRow(unit: $0.unit, period: $0.period, value: $0.value, numerator: $0.numerator, denominator: $0.denominator)
         }
-        let h = try await hierarchy()
-        var out = IndicatorAggregator.toProvinces(i, rows, hierarchy: h)
+        var h = loaded
+        if h == nil { h = try await hierarchy() }
+        var out = IndicatorAggregator.toProvinces(i, rows, hierarchy: h!)
         // The nation: the provinces aggregated by the same rule (a nation-level report wins).
         var byPeriod: [String: [IndicatorValueRow]] = [:]
         for (province, periods) in out {
@@ -116,8 +122,9 @@ public struct IndicatorService: Sendable {
         let h = try await hierarchy()
         let provinces = h.units.values.filter { $0.level == .province && $0.validTo == nil }.map(\.id)
         var data: [String: [String: Double?]] = Dictionary(uniqueKeysWithValues: provinces.map { ($0, [:]) })
+        let catalogue = try await catalogue()
         for code in Set(def.indicators) {
-            let agg = try await aggregate(code)
+            let agg = try await aggregate(code, period: String(year), catalogue: catalogue, hierarchy: h)
             for p in provinces { data[p]![code] = agg[p]?[String(year)]?.value }
         }
         return data

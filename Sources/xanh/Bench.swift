@@ -24,8 +24,15 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Files per station in the file backlog.") var filesPerStation = 50
     @Flag(help: "Benchmark the SensorThings API instead, on --stations × 8 parameters × --days of 5-minute data.") var sta = false
     @Option(help: "Days of data for --sta.") var days = 30
+    @Flag(help: "Benchmark indicators instead: aggregation and the composite index on 3,321 communes × 72 indicators × --years.") var indicators = false
+    @Option(help: "Years of indicator data.") var years = 10
+    @Option(help: "Monte Carlo runs of the index sensitivity analysis.") var runs = 1000
 
     func run() async throws {
+        if indicators {
+            try await IndicatorBench(years: years, runs: runs).run()
+            return
+        }
         if sta {
             try await STABench(stations: stations, days: days, port: port).run()
             return
