@@ -48,8 +48,8 @@ public struct IndicatorService: Sendable {
                 fail("unit '\(unitCode)' (\(unit.nameVi)) did not exist in \(period)")
                 continue
             }
-            if i.computation == .monitoring {
-                fail("\(code) is computed from monitoring data, not entered")
+            if i.computation == .monitoring || i.computation == .formula {
+                fail("\(code) is computed (\(i.computation == .formula ? "a formula over other indicators" : "from monitoring data")), not entered")
                 continue
             }
             let history = try await store.unitHistory(indicator: code, unit: unit.id, before: period.description)
@@ -94,6 +94,24 @@ public struct IndicatorService: Sendable {
         var catalogue = known ?? [:]
         if known == nil { catalogue = try await self.catalogue() }
         guard let i = catalogue[code] else { throw StoreError.notFound("indicator '\(code)' is not in the catalogue") }
+        if i.computation == .formula, let formula = i.formula {
+            // A formula is evaluated on the aggregates of the indicators it names, unit by unit and period by period.
+            var parts: [String: [String: [String: IndicatorAggregator.Result]]] = [:]
+            for ref in Set(IndicatorFormula.references(formula)) where ref != code {
+                parts[ref] = try await aggregate(ref, statuses: statuses, period: period, catalogue: catalogue, hierarchy: loaded)
+            }
+            var out: [String: [String: IndicatorAggregator.Result]] = [:]
+            let keys = Set(parts.values.flatMap { $0.flatMap { u, ps in ps.keys.map { "\(u)|\($0)" } } })
+            for key in keys {
+                let kv = key.split(separator: "|").map(String.init)
+                var values: [String: Double] = [:]
+                for (ref, agg) in parts { if let v = agg[kv[0]]?[kv[1]]?.value { values[ref] = v } }
+                if let v = IndicatorFormula.evaluate(formula, values) {
+                    out[kv[0], default: [:]][kv[1]] = IndicatorAggregator.Result(value: v, numerator: nil, denominator: nil, count: values.count)
+                }
+            }
+            return out
+        }
         let rows = try await store.values(indicator: code, unit: nil, period: period, statuses: statuses, limit: 10_000_000).map {
             IndicatorValueRow(unit: $0.unit, period: $0.period, value: $0.value, numerator: $0.numerator, denominator: $0.denominator)
         }

@@ -90,6 +90,15 @@ import XanhCore
         #expect(catalogue.indicators.contains { $0.code == "1.1" && $0.official == true })
     }
 
+    @Test func formulasOverIndicators() {
+        #expect(IndicatorFormula.evaluate("{2.1} - {2.2}", ["2.1": 0.5, "2.2": 0.375]) == 0.125)
+        #expect(IndicatorFormula.evaluate("100 * {a} / ({b} + -{c})", ["a": 3, "b": 10, "c": 4]) == 50)
+        #expect(IndicatorFormula.evaluate("{a} / {b}", ["a": 1, "b": 0]) == nil)  // no division by zero
+        #expect(IndicatorFormula.evaluate("{a} + {b}", ["a": 1]) == nil)  // a missing part gives no value
+        #expect(IndicatorFormula.references("{2.1} - {2.2}") == ["2.1", "2.2"])
+        #expect(IndicatorFormula.problem("{a} + ") != nil && IndicatorFormula.problem("({a}") != nil && IndicatorFormula.problem("{a} * 2") == nil)
+    }
+
     @Test func targetProgressAndStatus() {
         // Urban wastewater treated: 2020 baseline 10 %, 2030 target 50 % → 4 points a year expected.
         let t = IndicatorTarget(indicator: "QD1658.WW-URBAN", unit: "31", targetYear: 2030, targetValue: 50, baselineYear: 2020, baselineValue: 10, source: "Decision 1658/QĐ-TTg")

@@ -69,8 +69,22 @@ private func items(_ client: any TestClientProtocol, _ uri: String) async throws
             let errors = problem["errors"] as? [[String: String]] ?? []
             #expect(errors.map { $0["origin"] ?? "" } == ["values/1", "values/2", "values/3", "values/4"])
             #expect(errors[0]["detail"]?.contains("larger than the denominator") == true)
-            #expect(errors[3]["detail"]?.contains("computed from monitoring data") == true)
+            #expect(errors[3]["detail"]?.contains("computed (from monitoring data)") == true)
             #expect(try await items(client, "/api/v1/values?period=2026&unit=31").isEmpty)
+
+            // A formula indicator is computed from the aggregates of its parts: {2.1} − {2.2} per unit and period.
+            let (ok, _) = try await post(
+                client, "/api/v1/values", f.auth,
+                """
+                {"values":[{"indicator":"2.1","unit":"31001","period":"2026","numerator":30,"denominator":100},
+                 {"indicator":"2.1","unit":"31002","period":"2026","numerator":20,"denominator":100},
+                 {"indicator":"2.2","unit":"31","period":"2026","numerator":40,"denominator":200}]}
+                """)
+            #expect(ok == 200)
+            let loss = try await items(client, "/api/v1/aggregates?indicator=GG.ENERGY-LOSS")
+            // 2.1 for Hải Phòng = 50/200 = 0.25 (ratio of sums of the communes); 2.2 = 40/200 = 0.2 → 0.05.
+            #expect(abs((loss.first { $0["unit"] as? String == "31" }?["value"] as? Double ?? 0) - 0.05) < 1e-12)
+            #expect(try await post(client, "/api/v1/values", f.auth, #"{"values":[{"indicator":"GG.ENERGY-LOSS","unit":"31","period":"2026","value":1}]}"#).0 == 422)
         }
     }
 

@@ -12,6 +12,8 @@ public struct Indicator: Codable, Sendable, Hashable {
         case ratio
         /// Computed from monitoring data (`source` names the computation).
         case monitoring
+        /// A formula over other indicators (`formula`, e.g. `{2.1} - {2.2}`), evaluated on their aggregates.
+        case formula
     }
     /// How values of several units (or periods) combine.
     public enum Aggregation: String, Codable, Sendable {
@@ -48,6 +50,8 @@ public struct Indicator: Codable, Sendable, Hashable {
     public var max: Double?
     /// For monitoring indicators: `aqi_days_over_100`, `stations_80pct`, `exceedance_days`.
     public var source: String?
+    /// For formula indicators: `{CODE}` references, numbers, + − × ÷ and parentheses.
+    public var formula: String?
     /// Whether the code is the official one (Circular 10/2023 codes where known).
     public var official: Bool?
     public var confidence: String?
@@ -99,6 +103,13 @@ public struct IndicatorCatalogue: Codable, Sendable {
             out.append("unitAggregation: a ratio aggregates as ratio_of_sums (never an average of percentages)")
         }
         if i.unitAggregation == .last { out.append("unitAggregation: 'last' applies to periods only") }
+        if i.computation == .formula {
+            if let f = i.formula {
+                if let e = IndicatorFormula.problem(f) { out.append("formula: \(e)") }
+            } else {
+                out.append("formula: a formula indicator needs a formula")
+            }
+        }
         if let a = i.min, let b = i.max, a > b { out.append("min/max: min is above max") }
         return out
     }
@@ -274,5 +285,112 @@ public struct IndicatorValueInput: Sendable, Equatable {
     public static func == (a: Self, b: Self) -> Bool {
         a.indicator == b.indicator && a.unit == b.unit && a.period == b.period && a.value == b.value && a.numerator == b.numerator
             && a.denominator == b.denominator && a.origin == b.origin
+    }
+}
+
+/// Formulas over indicators: `{2.1} - {2.2}`, `100 * {a} / ({b} + {c})`.
+public enum IndicatorFormula {
+    indirect enum Node {
+        case number(Double)
+        case ref(String)
+        case binary(Character, Node, Node)
+        case negate(Node)
+    }
+
+    public static func references(_ text: String) -> [String] {
+        var out: [String] = []
+        var current: String?
+        for ch in text {
+            if ch == "{" { current = "" } else if ch == "}", let c = current {
+                out.append(c)
+                current = nil
+            } else if current != nil { current!.append(ch) }
+        }
+        return out
+    }
+
+    public static func problem(_ text: String) -> String? {
+        do {
+            _ = try parse(text)
+            return nil
+        } catch { return error.message }
+    }
+
+    /// The value, or nil when a referenced value is missing or a division is by zero.
+    public static func evaluate(_ text: String, _ values: [String: Double]) -> Double? {
+        guard let node = try? parse(text) else { return nil }
+        func eval(_ n: Node) -> Double? {
+            switch n {
+            case .number(let d): return d
+            case .ref(let code): return values[code]
+            case .negate(let x): return eval(x).map { -$0 }
+            case .binary(let op, let a, let b):
+                guard let x = eval(a), let y = eval(b) else { return nil }
+                switch op {
+                case "+": return x + y
+                case "-": return x - y
+                case "*": return x * y
+                default: return y == 0 ? nil : x / y
+                }
+            }
+        }
+        return eval(node)
+    }
+
+    struct ParseError: Error { var message: String }
+
+    static func parse(_ text: String) throws(ParseError) -> Node {
+        var chars = Array(text.filter { !$0.isWhitespace })[...]
+        func primary() throws(ParseError) -> Node {
+            guard let c = chars.first else { throw ParseError(message: "unexpected end of '\(text)'") }
+            if c == "(" {
+                chars.removeFirst()
+                let e = try sum()
+                guard chars.first == ")" else { throw ParseError(message: "missing ')' in '\(text)'") }
+                chars.removeFirst()
+                return e
+            }
+            if c == "-" {
+                chars.removeFirst()
+                return .negate(try primary())
+            }
+            if c == "{" {
+                chars.removeFirst()
+                var code = ""
+                while let x = chars.first, x != "}" {
+                    code.append(x)
+                    chars.removeFirst()
+                }
+                guard chars.first == "}", !code.isEmpty else { throw ParseError(message: "an indicator reference is written {CODE}") }
+                chars.removeFirst()
+                return .ref(code)
+            }
+            var digits = ""
+            while let x = chars.first, x.isNumber || x == "." {
+                digits.append(x)
+                chars.removeFirst()
+            }
+            guard let d = Double(digits) else { throw ParseError(message: "unexpected '\(c)' in '\(text)'") }
+            return .number(d)
+        }
+        func product() throws(ParseError) -> Node {
+            var l = try primary()
+            while let c = chars.first, c == "*" || c == "/" {
+                chars.removeFirst()
+                l = .binary(c, l, try primary())
+            }
+            return l
+        }
+        func sum() throws(ParseError) -> Node {
+            var l = try product()
+            while let c = chars.first, c == "+" || c == "-" {
+                chars.removeFirst()
+                l = .binary(c, l, try product())
+            }
+            return l
+        }
+        let e = try sum()
+        guard chars.isEmpty else { throw ParseError(message: "unexpected '\(chars.first!)' in '\(text)'") }
+        return e
     }
 }

@@ -81,7 +81,10 @@ struct IndicatorController {
         api.get("indicators") { request, _ in
             let list = try await service.catalogue().values.sorted { $0.code < $1.code }
             let framework = request.query("framework")
-            return try JSON.response(Page(items: list.filter { framework == nil || $0.frameworks.contains(framework!) }, next: nil))
+            return try Self.table(request, items: list.filter { framework == nil || $0.frameworks.contains(framework!) }, name: "indicators") {
+                [$0.code, $0.nameVi, $0.nameEn, $0.unit, $0.frequency.rawValue, $0.direction.rawValue, $0.computation.rawValue,
+                 $0.unitAggregation.rawValue, $0.frameworks.joined(separator: ";"), $0.agency ?? "", $0.formula ?? ""]
+            } header: { ["code", "name_vi", "name_en", "unit", "frequency", "direction", "computation", "aggregation", "frameworks", "agency", "formula"] }
         }
         api.get("indicators/{code}") { _, context in
             let code = try context.parameters.require("code")
@@ -184,7 +187,9 @@ struct IndicatorController {
         }
 
         api.get("targets") { request, _ in
-            try JSON.response(Page(items: try await services.store.targets(indicator: request.query("indicator"), unit: request.query("unit")), next: nil))
+            try Self.table(request, items: try await services.store.targets(indicator: request.query("indicator"), unit: request.query("unit")), name: "targets") {
+                [$0.indicator, $0.unit, String($0.baselineYear), Self.num($0.baselineValue), String($0.targetYear), Self.num($0.targetValue), $0.source]
+            } header: { ["indicator", "unit", "baseline_year", "baseline_value", "target_year", "target_value", "source"] }
         }
         api.post("targets") { request, _ in
             let t = try await JSON.decode(IndicatorTarget.self, from: request)
@@ -292,7 +297,7 @@ public enum IndicatorTemplate {
     public static func make(service: IndicatorService, indicators codes: [String], units: [String], period: Period) async throws -> [UInt8] {
         let catalogue = try await service.catalogue()
         let h = try await service.hierarchy()
-        let chosen = codes.isEmpty ? catalogue.values.filter { $0.computation != .monitoring }.map(\.code).sorted() : codes
+        let chosen = codes.isEmpty ? catalogue.values.filter { [.direct, .ratio].contains($0.computation) }.map(\.code).sorted() : codes
         var rows: [[XLSX.Cell]] = [header.map { .text($0) }]
         for code in chosen {
             guard let i = catalogue[code] else { throw Problem(status: .badRequest, detail: "indicator '\(code)' is not in the catalogue", pointer: "/query/indicators") }
