@@ -114,7 +114,7 @@ struct KeyCommand: AsyncParsableCommand {
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Import data files.", subcommands: [Observations.self, IndicatorValues.self, Units.self, Boundaries.self])
+        commandName: "import", abstract: "Import data files.", subcommands: [Observations.self, IndicatorValues.self, Indicators.self, Units.self, Boundaries.self])
 
     struct Observations: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Load observations from CSV: station,parameter,time,value,status.")

@@ -31,6 +31,54 @@ extension ImportCommand {
         }
     }
 
+    struct Indicators: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add or replace indicator definitions from CSV or XLSX (columns: \(IndicatorTable.columns.joined(separator: ", ")); frameworks separated by ';').",
+            discussion: "All rows are loaded or none: every problem is printed with its row or cell.")
+        @OptionGroup var store: StoreOptions
+        @Argument var file: String
+
+        func run() async throws {
+            let (sqlite, _) = try store.open()
+            let data = try Data(contentsOf: URL(fileURLWithPath: file))
+            let header: [String]
+            let rows: [[String]]
+            let origin: (Int, String) -> String
+            if file.lowercased().hasSuffix(".xlsx") {
+                guard let sheet = try XLSX.read(data).first else { throw ValidationError("\(file) has no sheet") }
+                header = (sheet.rows.first ?? []).map { $0.text ?? "" }
+                rows = sheet.rows.dropFirst().map { $0.map { $0.text ?? "" } }
+                origin = { r, column in
+                    let c = header.firstIndex { $0.lowercased() == column } ?? 0
+                    return "\(sheet.name)!\(XLSX.reference(row: r + 1, column: c))"
+                }
+            } else {
+                let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map { CSVLine.split(String($0)) }
+                header = lines.first ?? []
+                rows = Array(lines.dropFirst())
+                origin = { r, _ in "line \(r + 2)" }
+            }
+            switch IndicatorTable.parse(header: header, rows: rows, origin: origin) {
+            case .failure(let e):
+                for p in e.problems { FileHandle.standardError.write(Data("\(file): \(p.origin): \(p.message)\n".utf8)) }
+                print("nothing loaded: \(e.problems.count) problems")
+                throw ExitCode(1)
+            case .success(let list):
+                // Fields the table does not carry (source, official, confidence) are kept from the stored definition.
+                let existing = Dictionary(uniqueKeysWithValues: try await sqlite.indicators().map { ($0.code, $0) })
+                for var i in list {
+                    if let old = existing[i.code] {
+                        i.source = i.source ?? old.source
+                        i.official = i.official ?? old.official
+                        i.confidence = i.confidence ?? old.confidence
+                    }
+                    try await sqlite.upsertIndicator(i)
+                }
+                print("loaded \(list.count) indicators")
+            }
+        }
+    }
+
     struct Units: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load communes (or other units) from CSV: code,name_vi,name_en,level,parent[,valid_from,valid_to,successor].")
@@ -142,6 +190,33 @@ enum IndicatorCSV {
             }
             out.append(input)
         }
+        return out
+    }
+}
+
+/// One CSV line split at commas outside double quotes ("a, b" stays one field; "" is a quote).
+enum CSVLine {
+    static func split(_ line: String) -> [String] {
+        var out: [String] = []
+        var field = ""
+        var quoted = false
+        var chars = Array(line)[...]
+        while let c = chars.popFirst() {
+            if c == "\"" {
+                if quoted, chars.first == "\"" {
+                    field.append("\"")
+                    chars = chars.dropFirst()
+                } else {
+                    quoted.toggle()
+                }
+            } else if c == ",", !quoted {
+                out.append(field)
+                field = ""
+            } else {
+                field.append(c)
+            }
+        }
+        out.append(field)
         return out
     }
 }

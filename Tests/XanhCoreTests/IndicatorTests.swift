@@ -90,6 +90,27 @@ import XanhCore
         #expect(catalogue.indicators.contains { $0.code == "1.1" && $0.official == true })
     }
 
+    @Test func indicatorTablesLoadAllOrNothing() throws {
+        let header = IndicatorTable.columns
+        let good = ["GG.NEW", "Tỷ lệ mới", "New share", "%", "year", "higher", "ratio", "ratio_of_sums", "TT10/2023; HP-78", "", "a", "b", "100", "0", "100", ""]
+        let list = try IndicatorTable.parse(header: header, rows: [good], origin: { r, _ in "line \(r + 2)" }).get()
+        #expect(list.first?.frameworks == ["TT10/2023", "HP-78"] && list.first?.factor == 100 && list.first?.periodAggregation == .ratioOfSums)
+        var bad = good
+        bad[5] = "up"
+        var averaged = good
+        averaged[7] = "mean"
+        var text = good
+        text[14] = "abc"
+        guard case .failure(let e) = IndicatorTable.parse(header: header, rows: [good, bad, averaged, text], origin: { r, c in "line \(r + 2) \(c)" }) else {
+            Issue.record("bad rows were accepted")
+            return
+        }
+        #expect(e.problems.map(\.origin) == ["line 3 direction", "line 4 ", "line 5 max"])
+        #expect(e.problems[1].message.contains("never an average of percentages"))
+        guard case .failure(let missing) = IndicatorTable.parse(header: ["code", "name_vi"], rows: [], origin: { _, _ in "" }) else { return }
+        #expect(missing.problems.first?.message.contains("'unit' is missing") == true)
+    }
+
     @Test func formulasOverIndicators() {
         #expect(IndicatorFormula.evaluate("{2.1} - {2.2}", ["2.1": 0.5, "2.2": 0.375]) == 0.125)
         #expect(IndicatorFormula.evaluate("100 * {a} / ({b} + -{c})", ["a": 3, "b": 10, "c": 4]) == 50)

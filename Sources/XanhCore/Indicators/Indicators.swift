@@ -394,3 +394,76 @@ public enum IndicatorFormula {
         return e
     }
 }
+
+/// Indicator definitions from a table (CSV or a sheet), one per row, with the columns
+/// code, name_vi, name_en, unit, frequency, direction, computation, aggregation, frameworks, agency, numerator,
+/// denominator, factor, min, max, formula (the export of `GET /api/v1/indicators?format=csv` plus the ratio columns).
+public enum IndicatorTable {
+    public static let columns = [
+        "code", "name_vi", "name_en", "unit", "frequency", "direction", "computation", "aggregation", "frameworks", "agency", "numerator", "denominator",
+        "factor", "min", "max", "formula",
+    ]
+
+    /// Every row parsed, or every problem with its row (`row 4: direction 'up' is not higher or lower`).
+    public static func parse(header: [String], rows: [[String]], origin: (Int, String) -> String) -> Result<[Indicator], IndicatorWriteErrorList> {
+        let index = Dictionary(header.enumerated().map { ($1.lowercased().trimmingCharacters(in: .whitespaces), $0) }, uniquingKeysWith: { a, _ in a })
+        var problems: [(String, String)] = []
+        for required in ["code", "name_vi", "unit", "direction", "computation", "aggregation"] where index[required] == nil {
+            problems.append(("header", "the column '\(required)' is missing"))
+        }
+        guard problems.isEmpty else { return .failure(IndicatorWriteErrorList(problems)) }
+        var out: [Indicator] = []
+        for (r, row) in rows.enumerated() {
+            func cell(_ name: String) -> String? {
+                guard let c = index[name], c < row.count else { return nil }
+                let t = row[c].trimmingCharacters(in: .whitespaces)
+                return t.isEmpty ? nil : t
+            }
+            func number(_ name: String) -> Double?? {
+                guard let t = cell(name) else { return .some(nil) }
+                return Double(t.replacingOccurrences(of: ",", with: ".")).map { .some($0) } ?? nil
+            }
+            if row.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+            let at = origin(r, "")
+            guard let direction = Indicator.Direction(rawValue: cell("direction") ?? "") else {
+                problems.append((origin(r, "direction"), "direction '\(cell("direction") ?? "")' is not higher or lower"))
+                continue
+            }
+            guard let computation = Indicator.Computation(rawValue: cell("computation") ?? "") else {
+                problems.append((origin(r, "computation"), "computation '\(cell("computation") ?? "")' is not direct, ratio, formula or monitoring"))
+                continue
+            }
+            guard let aggregation = Indicator.Aggregation(rawValue: cell("aggregation") ?? "") else {
+                problems.append((origin(r, "aggregation"), "aggregation '\(cell("aggregation") ?? "")' is not sum, ratio_of_sums, mean, weighted_mean, last or none"))
+                continue
+            }
+            let frequency = Indicator.Frequency(rawValue: cell("frequency") ?? "year") ?? .year
+            var bad: String?
+            for name in ["factor", "min", "max"] where number(name) == nil { bad = name }
+            if let bad {
+                problems.append((origin(r, bad), "\(bad) '\(cell(bad) ?? "")' is not a number"))
+                continue
+            }
+            let i = Indicator(
+                code: cell("code") ?? "", nameVi: cell("name_vi") ?? "", nameEn: cell("name_en") ?? cell("name_vi") ?? "", unit: cell("unit") ?? "",
+                frequency: frequency, direction: direction, agency: cell("agency"),
+                frameworks: (cell("frameworks") ?? "").split(separator: ";").map { String($0).trimmingCharacters(in: .whitespaces) },
+                computation: computation, numerator: cell("numerator"), denominator: cell("denominator"),
+                factor: number("factor")! ?? (computation == .ratio ? 1 : nil), unitAggregation: aggregation,
+                periodAggregation: aggregation == .sum ? .sum : aggregation == .none ? .none : computation == .ratio ? .ratioOfSums : .last,
+                min: number("min")!, max: number("max")!, source: nil, official: nil, confidence: nil)
+            var withFormula = i
+            withFormula.formula = cell("formula")
+            let p = IndicatorCatalogue.problems(withFormula)
+            if p.isEmpty { out.append(withFormula) } else { problems.append((at, p.joined(separator: "; "))) }
+        }
+        return problems.isEmpty ? .success(out) : .failure(IndicatorWriteErrorList(problems))
+    }
+}
+
+/// Problems of a table import, each with its row or cell.
+public struct IndicatorWriteErrorList: Error, Sendable, CustomStringConvertible {
+    public var problems: [(origin: String, message: String)]
+    public init(_ p: [(String, String)]) { problems = p.map { (origin: $0.0, message: $0.1) } }
+    public var description: String { problems.map { "\($0.origin): \($0.message)" }.joined(separator: "; ") }
+}

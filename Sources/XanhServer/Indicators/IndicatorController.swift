@@ -83,8 +83,9 @@ struct IndicatorController {
             let framework = request.query("framework")
             return try Self.table(request, items: list.filter { framework == nil || $0.frameworks.contains(framework!) }, name: "indicators") {
                 [$0.code, $0.nameVi, $0.nameEn, $0.unit, $0.frequency.rawValue, $0.direction.rawValue, $0.computation.rawValue,
-                 $0.unitAggregation.rawValue, $0.frameworks.joined(separator: ";"), $0.agency ?? "", $0.formula ?? ""]
-            } header: { ["code", "name_vi", "name_en", "unit", "frequency", "direction", "computation", "aggregation", "frameworks", "agency", "formula"] }
+                 $0.unitAggregation.rawValue, $0.frameworks.joined(separator: ";"), $0.agency ?? "", $0.numerator ?? "", $0.denominator ?? "",
+                 Self.num($0.factor), Self.num($0.min), Self.num($0.max), $0.formula ?? ""]
+            } header: { IndicatorTable.columns }
         }
         api.get("indicators/{code}") { _, context in
             let code = try context.parameters.require("code")
