@@ -22,6 +22,12 @@ private func items(_ client: any TestClientProtocol, _ uri: String) async throws
     try await client.execute(uri: uri, method: .get) { r in Fixture.json(r)["items"] as? [[String: Any]] ?? [] }
 }
 
+/// Province names as the page prints them.
+enum WebControllerNames {
+    static let provinces = Dictionary(uniqueKeysWithValues: try! ProvinceCatalogue.bundled().map { ($0.code, $0.nameVi) })
+    static func province(_ code: String) -> String { provinces[code] ?? code }
+}
+
 @Suite struct IndicatorAPITests {
     @Test func ratioOverCommunesAndValuesOfOldProvinces() async throws {
         let f = try await Fixture(station: false)
@@ -197,6 +203,16 @@ private func items(_ client: any TestClientProtocol, _ uri: String) async throws
             let progress = try await items(client, "/api/v1/targets/progress?year=2024&unit=31&indicator=QD1658.WW-URBAN")
             // Hải Phòng 2024 = old Hải Phòng (53,000 of 250,000 m³/day) + demo Hải Dương.
             #expect(((progress.first?["progress"] as? [String: Any])?["status"] as? String) == "off_track")
+            // The public page shows the same ranking, in Vietnamese and English.
+            let page = try await client.execute(uri: "/indicators?year=2024", method: .get) { String(buffer: $0.body) }
+            let ranks = scores.sorted { ($0["rank"] as! Int) < ($1["rank"] as! Int) }
+            #expect(page.contains("Chỉ số tăng trưởng xanh cấp tỉnh") && page.contains("Hải Phòng") && page.contains("Chậm tiến độ"))
+            #expect(page.components(separatedBy: "<tr><td>").count - 1 >= 34)
+            let best = WebControllerNames.province(ranks.first?["unit"] as? String ?? "")
+            #expect(page.range(of: best).map { page.distance(from: page.startIndex, to: $0.lowerBound) } ?? .max
+                < page.range(of: WebControllerNames.province(ranks.last?["unit"] as? String ?? "")).map { page.distance(from: page.startIndex, to: $0.lowerBound) } ?? 0)
+            let english = try await client.execute(uri: "/indicators?year=2024&lang=en", method: .get) { String(buffer: $0.body) }
+            #expect(english.contains("Provincial green growth index") && english.contains("Off track"))
         }
     }
 }

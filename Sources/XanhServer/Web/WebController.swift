@@ -21,7 +21,7 @@ struct WebController {
                 "completeness": "Tỷ lệ dữ liệu nhận được (7 ngày qua, % so với số bản ghi dự kiến)", "day": "Ngày",
                 "events": "Sự kiện của trạm (7 ngày qua)", "silent": "Mất tín hiệu", "device_error": "Thiết bị báo lỗi",
                 "ongoing": "đang diễn ra", "exceedances": "Vượt quy chuẩn (7 ngày qua)", "peak": "Giá trị lớn nhất", "limit": "Giới hạn",
-                "none": "Không có.", "alerts": "Cảnh báo", "openAlerts": "Cảnh báo đang mở", "recentAlerts": "Cảnh báo gần đây",
+                "none": "Không có.", "alerts": "Cảnh báo", "indicators": "Chỉ tiêu tăng trưởng xanh", "openAlerts": "Cảnh báo đang mở", "recentAlerts": "Cảnh báo gần đây",
                 "opened": "Mở lúc", "closed": "Đóng lúc",
             ]
         case .en:
@@ -33,7 +33,7 @@ struct WebController {
                 "completeness": "Data received (last 7 days, % of the records expected)", "day": "Day",
                 "events": "Station events (last 7 days)", "silent": "Silent", "device_error": "Device error", "ongoing": "ongoing",
                 "exceedances": "Limit exceedances (last 7 days)", "peak": "Peak", "limit": "Limit", "none": "None.",
-                "alerts": "Alerts", "openAlerts": "Open alerts", "recentAlerts": "Recent alerts", "opened": "Opened", "closed": "Closed",
+                "alerts": "Alerts", "indicators": "Green-growth indicators", "openAlerts": "Open alerts", "recentAlerts": "Recent alerts", "opened": "Opened", "closed": "Closed",
             ]
         }
     }
@@ -74,6 +74,11 @@ struct WebController {
         router.get("alerts") { request, _ in
             let lang = Language(rawValue: request.query("lang") ?? "vi") ?? .vi
             return html(library.render(try await alertsModel(lang), withTemplate: "alerts"))
+        }
+        router.get("indicators") { request, _ in
+            let lang = Language(rawValue: request.query("lang") ?? "vi") ?? .vi
+            let year = try request.intQuery("year", default: Int(Timestamps.localDate(services.clock()).prefix(4))! - 1, range: 1990...2100)
+            return html(library.render(try await indicatorsModel(lang, year: year), withTemplate: "indicators"))
         }
     }
 
