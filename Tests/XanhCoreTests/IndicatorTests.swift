@@ -207,6 +207,17 @@ import XanhCore
         #expect(Self.ranks(r) == ["A": 3, "B": 1, "C": 2])
     }
 
+    @Test func beyondTheTargetScoresTheMaximum() {
+        // Everyone is past a target of 5 (higher is better) or below a target of 50 (lower is better): all score 100.
+        let c = IndexDefinition.Component(indicator: "x", direction: .higher, target: 5)
+        #expect([10.0, 20, 30].map { CompositeIndex.normalise($0, all: [10, 20, 30], c, .distanceToTarget) } == [100, 100, 100])
+        let low = IndexDefinition.Component(indicator: "x", direction: .lower, target: 50)
+        // 60 against a target of 50 from a worst of 100: 1 + 99 · (60 − 100)/(50 − 100) = 1 + 99 · 0.8 = 80.2.
+        let sixty = CompositeIndex.normalise(60, all: [10, 60, 100], low, .distanceToTarget)
+        #expect(abs(sixty - 80.2) < 1e-9)
+        #expect(CompositeIndex.normalise(10, all: [10, 60, 100], low, .distanceToTarget) == 100)
+    }
+
     @Test func goalpostsArithmeticAndGeometric() {
         // x1 in [0, 50] → A 20.8, B 40.6, C 60.4 · x2 from 5 (worst) to 0 (best) → A 80.2, B 40.6, C 60.4.
         // x3 in [0, 200] → A 25.75, B 50.5, C 38.125.

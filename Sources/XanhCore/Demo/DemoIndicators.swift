@@ -1,7 +1,7 @@
 /// Demo indicator data. Hải Phòng's reported figures (KH 78/KH-UBND context, Issue 5) are entered for the old
 /// Hải Phòng in 2024, so they show under today's Hải Phòng. The rest is **synthetic**, deterministic and labelled
 /// so: every province for 2021–2025 (the old 63 before the 2025 merger, the 34 after), for the indicators of the
-/// shipped index, so that aggregates, targets and the index have something to show.
+/// shipped index, spread around the index's targets, so that aggregates, targets and the index have something to show.
 public enum DemoIndicators {
     /// Hải Phòng's figures as numerators and denominators (the denominators are illustrative magnitudes).
     public static let haiPhong2024: [(code: String, numerator: Double, denominator: Double)] = [
@@ -17,7 +17,9 @@ public enum DemoIndicators {
     public static func values(units: [AdminUnit], indicators: [Indicator], index: IndexDefinition) -> [IndicatorValueInput] {
         var out: [IndicatorValueInput] = []
         let codes = Set(index.indicators)
-        let chosen = indicators.filter { codes.contains($0.code) && $0.computation != .monitoring }
+        let chosen = indicators.filter { codes.contains($0.code) && [.direct, .ratio].contains($0.computation) }
+        var targets: [String: Double] = [:]
+        for d in index.dimensions { for c in d.components { targets[c.indicator] = c.target } }
         let provinces = units.filter { $0.level == .province }
         for year in 2021...2025 {
             let date = "\(year)-12-31"
@@ -25,16 +27,20 @@ public enum DemoIndicators {
                 for i in chosen {
                     if u.id == "old-31" && year == 2024 && haiPhong2024.contains(where: { $0.code == i.code }) { continue }
                     let h = hash(u.id + i.code)
-                    let level = 0.3 + 0.6 * h  // 30–90 % of the way
-                    let trend = 0.02 * Double(year - 2021) * (i.direction == .higher ? 1 : -1)
-                    let share = min(0.99, max(0.01, level + trend))
+                    // Around the index's target when it has one: from 40 % short of it to 30 % past it (the other way
+                    // for lower-is-better), improving 3 % of the target a year.
+                    let target = targets[i.code] ?? ((i.factor ?? 1) == 100 ? 60 : 30)
+                    let better: Double = i.direction == .higher ? 1 : -1
+                    let scale = i.direction == .higher ? 0.6 + 0.7 * h : 1.4 - 0.7 * h
+                    var v = target * scale + better * 0.03 * target * Double(year - 2021)
+                    if i.isRatio && (i.factor ?? 1) == 100 { v = min(99.5, max(0.5, v)) }
+                    v = max(0, v)
                     if i.isRatio {
                         let den = (1000 + 9000 * hash(u.id)).rounded()
-                        let factor = i.factor ?? 1
-                        let ratio = factor == 100 ? share : share * 0.1
-                        out.append(IndicatorValueInput(indicator: i.code, unit: u.id, period: String(year), value: nil, numerator: (den * ratio * 10).rounded() / 10, denominator: den, origin: "demo"))
+                        let ratio = v / (i.factor ?? 1)
+                        out.append(IndicatorValueInput(indicator: i.code, unit: u.id, period: String(year), value: nil, numerator: (den * ratio * 1000).rounded() / 1000, denominator: den, origin: "demo"))
                     } else {
-                        out.append(IndicatorValueInput(indicator: i.code, unit: u.id, period: String(year), value: (share * 60).rounded(), origin: "demo"))
+                        out.append(IndicatorValueInput(indicator: i.code, unit: u.id, period: String(year), value: (v * 10).rounded() / 10, origin: "demo"))
                     }
                 }
             }

@@ -179,6 +179,8 @@ public enum CompositeIndex {
         case .distanceToTarget:
             // From the worst unit (1) to the target (100), capped: COINr's n_dist2targ on GGGI's scale.
             let target = c.target ?? (sign > 0 ? hi : lo)
+            // At or beyond the target scores 100, even when every unit is beyond it.
+            if sign > 0 ? x >= target : x <= target { return 100 }
             let worst = sign > 0 ? lo : hi
             guard target != worst else { return 100 }
             return scaled((x - worst) / (target - worst))
