@@ -213,4 +213,18 @@ public struct DerivedBatch: Sendable {
     public init() {}
 }
 
+extension RegistryStore {
+    /// Every station, active or not, ordered by code (read page by page).
+    public func allStations(pageSize: Int = 5000) async throws -> [Station] {
+        var out: [Station] = []
+        var cursor: String?
+        repeat {
+            let page = try await stations(after: cursor, limit: pageSize, kind: nil, province: nil)
+            out += page
+            cursor = page.count == pageSize ? page.last?.code : nil
+        } while cursor != nil
+        return out
+    }
+}
+
 public typealias Store = RegistryStore & ObservationStore & DerivationStore

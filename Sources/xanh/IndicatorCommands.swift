@@ -53,10 +53,10 @@ extension ImportCommand {
                     return "\(sheet.name)!\(XLSX.reference(row: r + 1, column: c))"
                 }
             } else {
-                let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map { CSVLine.split(String($0)) }
-                header = lines.first ?? []
-                rows = Array(lines.dropFirst())
-                origin = { r, _ in "line \(r + 2)" }
+                let records = CSV.parse(String(decoding: data, as: UTF8.self))
+                header = records.first?.fields ?? []
+                rows = records.dropFirst().map(\.fields)
+                origin = { r, _ in "line \(records[r + 1].line)" }
             }
             switch IndicatorTable.parse(header: header, rows: rows, origin: origin) {
             case .failure(let e):
@@ -173,10 +173,14 @@ struct IndicatorCommand: AsyncParsableCommand {
 enum IndicatorCSV {
     static func parse(_ text: String, file: String) throws -> [IndicatorValueInput] {
         var out: [IndicatorValueInput] = []
-        for (i, line) in text.split(whereSeparator: \.isNewline).enumerated() where i > 0 && !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard f.count >= 4 else { throw ValidationError("\(file):\(i + 1): expected indicator,unit,period,value[,numerator,denominator[,unit of measure]]") }
-            var input = IndicatorValueInput(indicator: f[0], unit: f[1], period: f[2], value: nil, unitOfMeasure: f.count > 6 ? f[6] : nil, origin: "line \(i + 1)")
+        for record in CSV.parse(text).dropFirst() {
+            let f = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+            if f.allSatisfy(\.isEmpty) { continue }
+            guard f.count >= 4 else {
+                throw ValidationError("\(file):\(record.line): expected indicator,unit,period,value[,numerator,denominator[,unit of measure]]")
+            }
+            var input = IndicatorValueInput(
+                indicator: f[0], unit: f[1], period: f[2], value: nil, unitOfMeasure: f.count > 6 ? f[6] : nil, origin: "line \(record.line)")
             for (k, name) in [(3, "value"), (4, "numerator"), (5, "denominator")] where k < f.count && !f[k].isEmpty {
                 guard let d = Double(f[k]) else {
                     input.notANumber = (name, f[k])
@@ -194,44 +198,17 @@ enum IndicatorCSV {
     }
 }
 
-/// One CSV line split at commas outside double quotes ("a, b" stays one field; "" is a quote).
-enum CSVLine {
-    static func split(_ line: String) -> [String] {
-        var out: [String] = []
-        var field = ""
-        var quoted = false
-        var chars = Array(line)[...]
-        while let c = chars.popFirst() {
-            if c == "\"" {
-                if quoted, chars.first == "\"" {
-                    field.append("\"")
-                    chars = chars.dropFirst()
-                } else {
-                    quoted.toggle()
-                }
-            } else if c == ",", !quoted {
-                out.append(field)
-                field = ""
-            } else {
-                field.append(c)
-            }
-        }
-        out.append(field)
-        return out
-    }
-}
-
 /// CSV of administrative units.
 enum AdminUnitCSV {
     static func parse(_ text: String, known: Set<String>, file: String) throws -> [AdminUnit] {
         var out: [AdminUnit] = []
         var ids = known
-        for (i, line) in text.split(whereSeparator: \.isNewline).enumerated() where i > 0 {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        for record in CSV.parse(text).dropFirst() {
+            let f = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
             guard f.count >= 5, let level = AdminUnit.Level(rawValue: f[3]) else {
-                throw ValidationError("\(file):\(i + 1): expected code,name_vi,name_en,level(commune|province),parent[,valid_from,valid_to,successor]")
+                throw ValidationError("\(file):\(record.line): expected code,name_vi,name_en,level(commune|province),parent[,valid_from,valid_to,successor]")
             }
-            guard ids.contains(f[4]) else { throw ValidationError("\(file):\(i + 1): parent '\(f[4])' is not a known unit") }
+            guard ids.contains(f[4]) else { throw ValidationError("\(file):\(record.line): parent '\(f[4])' is not a known unit") }
             func opt(_ k: Int) -> String? { k < f.count && !f[k].isEmpty ? f[k] : nil }
             out.append(AdminUnit(id: f[0], code: f[0], nameVi: f[1], nameEn: f[2], level: level, parent: f[4], validFrom: opt(5), validTo: opt(6), successor: opt(7)))
             ids.insert(f[0])

@@ -13,6 +13,12 @@ public enum APIKeys {
     }
 
     public static func hash(_ key: String) -> String { Hex.encode(SHA256.digest(Array(key.utf8))) }
+
+    /// The name and role of the valid key a request carries (Bearer, or the Basic password), if any.
+    static func identity(_ request: Request, store: any IndicatorStore) async throws -> (name: String, role: String)? {
+        guard let header = request.headers[.authorization], let key = APIKeyMiddleware<AppRequestContext>.key(from: header) else { return nil }
+        return try await store.apiKeyRole(hash: hash(key))
+    }
 }
 
 /// Rejects writes (any method but GET, HEAD, OPTIONS) without a valid key, sent as `Authorization: Bearer <key>` or as

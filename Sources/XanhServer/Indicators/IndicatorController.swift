@@ -49,10 +49,7 @@ struct IndicatorController {
     }
 
     func identity(_ request: Request) async throws -> (name: String, role: String) {
-        guard let h = request.headers[.authorization], let key = APIKeyMiddleware<AppRequestContext>.key(from: h),
-            let id = try await services.store.apiKeyRole(hash: APIKeys.hash(key))
-        else { return ("api", "editor") }
-        return id
+        try await APIKeys.identity(request, store: services.store) ?? ("api", "editor")
     }
 
     func register(on api: RouterGroup<AppRequestContext>) {

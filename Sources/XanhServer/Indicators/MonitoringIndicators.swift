@@ -13,14 +13,8 @@ struct MonitoringIndicators {
 
     func compute(year: Int) async throws -> Int {
         let from = Timestamps.daysFromCivil(year: Int64(year), month: 1, day: 1) * 86_400 - Timestamps.vietnamOffset
-        let to = min(services.clock(), from + Int64(Timestamps.daysFromCivil(year: Int64(year) + 1, month: 1, day: 1) - Timestamps.daysFromCivil(year: Int64(year), month: 1, day: 1)) * 86_400)
-        var stations: [Station] = []
-        var cursor: String?
-        repeat {
-            let page = try await services.store.stations(after: cursor, limit: 1000, kind: nil, province: nil)
-            stations += page
-            cursor = page.count == 1000 ? page.last?.code : nil
-        } while cursor != nil
+        let to = min(services.clock(), Timestamps.daysFromCivil(year: Int64(year) + 1, month: 1, day: 1) * 86_400 - Timestamps.vietnamOffset)
+        let stations = try await services.store.allStations()
         var aqiDays: [String: [Double]] = [:]
         var transmitting: [String: [Double]] = [:]
         var exceedDays: [String: Set<String>] = [:]
@@ -39,12 +33,13 @@ struct MonitoringIndicators {
             }
             if expected > 0 { transmitting[s.province, default: []].append(received / expected >= 0.8 ? 100 : 0) }
         }
+        let provinceOf = Dictionary(stations.map { ($0.code, $0.province) }, uniquingKeysWith: { a, _ in a })
         var after: Int64?
         repeat {
             let page = try await services.store.exceedances(station: nil, from: from, to: to, afterID: after, limit: 5000)
             for e in page {
-                guard let st = stations.first(where: { $0.code == e.station }), !st.province.isEmpty else { continue }
-                exceedDays[st.province, default: []].insert("\(e.station) \(Timestamps.localDate(e.event.start))")
+                guard let province = provinceOf[e.station], !province.isEmpty else { continue }
+                exceedDays[province, default: []].insert("\(e.station) \(Timestamps.localDate(e.event.start))")
             }
             after = page.count == 5000 ? page.last?.id : nil
         } while after != nil

@@ -105,7 +105,7 @@ struct QualityController {
                     status: .unprocessableContent, detail: errors.map { "\($0["pointer"]!): \($0["detail"]!)" }.joined(separator: "; "),
                     pointer: errors.first?["pointer"], errors: errors)
             }
-            let by = try await keyName(request) ?? "api"
+            let by = try await APIKeys.identity(request, store: services.store)?.name ?? "api"
             let o = try await services.store.addOverride(
                 station: code, parameter: parameter, QCOverride(from: from, to: to, flag: flag, reason: reason, by: by, at: services.clock()))
             let p = services.reference.parameters.lookup(parameter)?.code ?? parameter
@@ -144,11 +144,6 @@ struct QualityController {
             try await services.store.mapFileName(try context.parameters.require("name"), toStation: nil)
             return Response(status: .noContent)
         }
-    }
-
-    func keyName(_ request: Request) async throws -> String? {
-        guard let h = request.headers[.authorization], h.lowercased().hasPrefix("bearer ") else { return nil }
-        return try await services.store.apiKeyName(hash: APIKeys.hash(String(h.dropFirst(7)).trimmingCharacters(in: .whitespaces)))
     }
 
     /// Completeness per hour or VN_AQI day over the range: records received (flagged ones included) and valid,

@@ -122,13 +122,7 @@ struct WebController {
     }
 
     func indexModel(_ lang: Language) async throws -> [String: Any] {
-        var stations: [Station] = []
-        var cursor: String?
-        repeat {
-            let page = try await services.store.stations(after: cursor, limit: 5000, kind: nil, province: nil)
-            stations += page.filter(\.active)
-            cursor = page.count == 5000 ? page.last?.code : nil
-        } while cursor != nil
+        let stations = try await services.store.allStations().filter(\.active)
         let latest = Dictionary(try await services.store.latestAQI().map { ($0.station, $0) }, uniquingKeysWith: { a, _ in a })
         var model = common(lang, title: Self.labels(lang)["title"]!, path: "/")
         model["stationCount"] = stations.count

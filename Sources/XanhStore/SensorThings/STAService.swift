@@ -239,13 +239,11 @@ public struct STAService: Sendable {
                 if let next { members.append(("@iot.nextLink", .string(next))) }
                 return STAResponse(status: 200, body: JSONValue.object(members).text)
             case .property(_, let rec, let f, let sub):
-                var v = Renderer.fieldValue(f, rec)
-                for key in sub { v = v[key] ?? .null }
+                let v = Renderer.propertyValue(f, rec, sub)
                 if v.isNull { return STAResponse(status: 204, body: nil) }
                 return STAResponse(status: 200, body: JSONValue.object([((sub.last ?? f.name), v)]).text)
             case .value(.property(_, let rec, let f, let sub)):
-                var v = Renderer.fieldValue(f, rec)
-                for key in sub { v = v[key] ?? .null }
+                let v = Renderer.propertyValue(f, rec, sub)
                 if v.isNull { return STAResponse(status: 204, body: nil) }
                 let text: String
                 if case .string(let s) = v { text = s } else { text = v.text }
@@ -368,6 +366,11 @@ struct Renderer {
             let e = rec[f.columns[1]].double ?? s
             return .string(e == s ? STATime.format(s) : STATime.format(s) + "/" + STATime.format(e))
         }
+    }
+
+    /// A property, or a member inside a JSON property (`properties/a/b`); null when absent.
+    static func propertyValue(_ f: STAField, _ rec: SQLRecord, _ path: [String]) -> JSONValue {
+        path.reduce(fieldValue(f, rec)) { v, key in v[key] ?? .null }
     }
 
     /// Groups `$expand` items by their first step (`Datastreams/Sensor,Datastreams/Thing` → one Datastreams item).
