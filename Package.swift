@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // XLSX templates and exports are Office Open XML in a ZIP container.
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        // The production engine for national and large-province deployments.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Pure domain: no I/O beyond reading its own bundled reference data.
@@ -32,6 +34,11 @@ let package = Package(
         .target(
             name: "XanhSQLite",
             dependencies: ["XanhCore", "XanhStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // PostgreSQL engine (PostgresNIO): partitioned observations, COPY/UNNEST ingest.
+        .target(
+            name: "XanhPostgres",
+            dependencies: ["XanhCore", "XanhStore", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         // HTTP layer: receives stores through its initialiser, never imports an engine.
         .target(
@@ -51,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "xanh",
             dependencies: [
-                "XanhCore", "XanhStore", "XanhSQLite", "XanhServer",
+                "XanhCore", "XanhStore", "XanhSQLite", "XanhPostgres", "XanhServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -59,11 +66,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "XanhCoreTests", dependencies: ["XanhCore"]),
-        .testTarget(name: "XanhStoreTests", dependencies: ["XanhCore", "XanhStore", "XanhSQLite"]),
+        .testTarget(name: "XanhStoreTests", dependencies: ["XanhCore", "XanhStore", "XanhSQLite", "XanhPostgres"]),
         .testTarget(
             name: "XanhServerTests",
             dependencies: [
-                "XanhCore", "XanhStore", "XanhSQLite", "XanhServer",
+                "XanhCore", "XanhStore", "XanhSQLite", "XanhPostgres", "XanhServer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -36,7 +36,7 @@ enum IndicatorReferenceLoader {
         for i in try IndicatorCatalogue.bundled().indicators {
             try db.execute(
                 sql: "INSERT INTO indicators(code, definition) VALUES (?,?) ON CONFLICT(code) DO UPDATE SET definition = excluded.definition",
-                arguments: [i.code, SQLiteStore.encode(i)])
+                arguments: [i.code, IndicatorJSON.encode(i)])
         }
     }
 
@@ -44,12 +44,6 @@ enum IndicatorReferenceLoader {
 }
 
 extension SQLiteStore: IndicatorStore {
-    static func encode<T: Encodable>(_ v: T) -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? e.encode(v)) ?? Data(), as: UTF8.self)
-    }
-
     static func upsert(_ u: AdminUnit, _ db: Database) throws {
         try db.execute(
             sql: """
@@ -96,7 +90,7 @@ extension SQLiteStore: IndicatorStore {
         try await writer.write { db in
             try db.execute(
                 sql: "INSERT INTO indicators(code, definition) VALUES (?,?) ON CONFLICT(code) DO UPDATE SET definition = excluded.definition",
-                arguments: [i.code, Self.encode(i)])
+                arguments: [i.code, IndicatorJSON.encode(i)])
         }
     }
 
@@ -232,7 +226,7 @@ extension SQLiteStore: IndicatorStore {
                     ON CONFLICT(indicator, unit, target_year) DO UPDATE SET target_value = excluded.target_value, baseline_year = excluded.baseline_year,
                       baseline_value = excluded.baseline_value, source = excluded.source, trajectory = excluded.trajectory
                     """,
-                arguments: [t.indicator, t.unit, t.targetYear, t.targetValue, t.baselineYear, t.baselineValue, t.source, t.trajectory.map(Self.encode)])
+                arguments: [t.indicator, t.unit, t.targetYear, t.targetValue, t.baselineYear, t.baselineValue, t.source, t.trajectory.map(IndicatorJSON.encode)])
             var out = t
             out.id = try Int64.fetchOne(
                 db, sql: "SELECT id FROM indicator_targets WHERE indicator = ? AND unit = ? AND target_year = ?", arguments: [t.indicator, t.unit, t.targetYear])

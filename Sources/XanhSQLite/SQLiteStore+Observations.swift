@@ -93,21 +93,8 @@ extension SQLiteStore: ObservationStore {
         ).map { DailyStat(dayStart: $0[0], mean: $0[1], min: $0[2], max: $0[3], count: $0[4], hours: $0[5], coverage: $0[6], maxHourly: $0[7]) }
     }
 
-    static func encodeSubindices(_ s: [String: Int]) -> String {
-        s.keys.sorted().map { "\($0)=\(s[$0]!)" }.joined(separator: ";")
-    }
-
-    static func decodeSubindices(_ s: String) -> [String: Int] {
-        var out: [String: Int] = [:]
-        for part in s.split(separator: ";") {
-            let kv = part.split(separator: "=")
-            if kv.count == 2, let v = Int(kv[1]) { out[String(kv[0])] = v }
-        }
-        return out
-    }
-
     static func decodeAQI(_ r: Row) -> StoredAQI {
-        StoredAQI(station: r["code"], t: r["t"], result: AQIResult(aqi: r["aqi"], dominant: r["dominant"], subindices: decodeSubindices(r["subindices"])))
+        StoredAQI(station: r["code"], t: r["t"], result: AQIResult(aqi: r["aqi"], dominant: r["dominant"], subindices: AQISubindexText.decode(r["subindices"])))
     }
 
     public func aqiSeries(station: String, scale: AQIScale, resolution: AQIResolution, from: Int64, to: Int64) async throws -> [StoredAQI] {
@@ -282,7 +269,7 @@ extension SQLiteStore: DerivationStore {
                 for r in a.rows {
                     try insAQI.execute(arguments: [
                         a.stationID, a.scale.rawValue, a.resolution.rawValue, r.t, r.result.aqi, r.result.dominant,
-                        Self.encodeSubindices(r.result.subindices),
+                        AQISubindexText.encode(r.result.subindices),
                     ])
                 }
                 if a.scale == .vn && a.resolution == .hour { latest.insert(a.stationID) }

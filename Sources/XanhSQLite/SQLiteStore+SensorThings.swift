@@ -249,7 +249,7 @@ enum STASQLFunctions {
         })
         db.add(function: DatabaseFunction("sta_subindices", argumentCount: 1, pure: true) { v in
             guard let text = String.fromDatabaseValue(v[0]) else { return nil }
-            let s = SQLiteStore.decodeSubindices(text)
+            let s = AQISubindexText.decode(text)
             return JSONValue.object(s.keys.sorted().map { ($0, .number(String(s[$0]!))) }).text
         })
         db.add(function: DatabaseFunction("sta_geo", argumentCount: -1, pure: true) { v in

@@ -1,4 +1,15 @@
+import Foundation
 import XanhCore
+
+/// How both engines store JSON documents (indicator definitions, trajectories): sorted keys, so the same value is the
+/// same text on either engine.
+public enum IndicatorJSON {
+    public static func encode<T: Encodable>(_ v: T) -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? e.encode(v)) ?? Data(), as: UTF8.self)
+    }
+}
 
 public struct StoredIndicatorValue: Sendable, Equatable {
     public var indicator: String

@@ -5,12 +5,15 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notFound(String)
     case conflict(String)
     case invalid([RegistryValidation.Problem])
+    /// The engine does not offer this yet (answered 501).
+    case unsupported(String)
 
     public var description: String {
         switch self {
         case .notFound(let s): return s
         case .conflict(let s): return s
         case .invalid(let p): return p.map(\.description).joined(separator: "; ")
+        case .unsupported(let s): return s
         }
     }
 }
@@ -51,6 +54,22 @@ public struct StoredAQI: Sendable, Equatable {
         self.station = station
         self.t = t
         self.result = result
+    }
+}
+
+/// How both engines store an AQI's sub-indices in one text column: `PM10=40;PM2.5=87`, keys sorted.
+public enum AQISubindexText {
+    public static func encode(_ s: [String: Int]) -> String {
+        s.keys.sorted().map { "\($0)=\(s[$0]!)" }.joined(separator: ";")
+    }
+
+    public static func decode(_ s: String) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for part in s.split(separator: ";") {
+            let kv = part.split(separator: "=")
+            if kv.count == 2, let v = Int(kv[1]) { out[String(kv[0])] = v }
+        }
+        return out
     }
 }
 

@@ -14,12 +14,12 @@ import XanhStore
 /// A wastewater station judged against QCVN 40:2011 column B (COD ≤ 150 mg/L), with an exceedance ready to derive.
 struct AlertFixture {
     let path: String
-    let store: SQLiteStore
+    let store: any MonitoringStore
     static let day = try! Timestamps.parseISO8601("2026-11-20T00:00:00+07:00")
 
     init(path: String? = nil) async throws {
-        self.path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("xanh-alert-\(UUID().uuidString).sqlite").path
-        store = try SQLiteStore(path: self.path, reference: Fixture.reference)
+        self.path = try path ?? Fixture.newLocation()
+        store = try await Fixture.open(self.path)
     }
 
     func station() async throws {
@@ -90,7 +90,7 @@ struct AlertFixture {
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(calls.all.count == 2)
-        let reopened = try SQLiteStore(path: f.path, reference: Fixture.reference)
+        let reopened = try await Fixture.open(f.path)
         dispatcher = AlertDispatcher(store: reopened, config: config)
         for _ in 0..<200 where calls.all.count < 4 {
             try await dispatcher.deliverDue()

@@ -103,8 +103,7 @@ import XanhStore
     }
 
     @Test func silenceOpensAndClosesWithTheStationsReturn() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-silence-\(UUID().uuidString).sqlite").path
-        let store = try SQLiteStore(path: path, reference: Fixture.reference)
+        let store = try await Fixture.makeStore()
         _ = try await store.createStation(
             Station(code: "LS-TP", name: "Lạng Sơn", kind: .ambientAir, province: "20", parameters: [StationParameter(parameter: "PM2.5")], silenceAfter: 1800))
         let series = try await store.seriesDirectory().stations["LS-TP"]!.series["PM2.5"]!
@@ -134,8 +133,7 @@ import XanhStore
     /// raises neither an AQI nor a limit event; its wastewater upset raises a QCVN 40 event and its stuck TSS analyser
     /// is flagged as a flat line.
     @Test func calibrationIsFlaggedAndRaisesNothing() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-demo-\(UUID().uuidString).sqlite").path
-        let store = try SQLiteStore(path: path, reference: Fixture.reference)
+        let store = try await Fixture.makeStore()
         let facility = try await store.createFacility(DemoNetwork.facility)
         for s in DemoNetwork.stations(facilityID: facility.id) { _ = try await store.createStation(s) }
         let directory = try await store.seriesDirectory()

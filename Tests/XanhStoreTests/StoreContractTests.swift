@@ -1,16 +1,39 @@
 import Foundation
 import Testing
 import XanhCore
+import XanhPostgres
 import XanhSQLite
 import XanhStore
 
-/// The contract every store passes. It runs on SQLite here; the PostgreSQL store will run the same suite.
+/// The engines the contract suite runs on: SQLite always, PostgreSQL when `XANH_TEST_POSTGRES_URL` names a database
+/// (each store gets its own schema there, so tests run in parallel).
+enum Engine: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    static var postgresURL: String? { ProcessInfo.processInfo.environment["XANH_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 } }
+    static var available: [Engine] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+    var testDescription: String { rawValue }
+}
+
+/// The contract every store passes, on every engine.
 enum StoreFactory {
     static let reference = try! ReferenceData.bundled()
 
-    static func sqlite() throws -> any Store {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-test-\(UUID().uuidString).sqlite").path
-        return try SQLiteStore(path: path, reference: reference)
+    static func make(_ engine: Engine) async throws -> any MonitoringStore {
+        switch engine {
+        case .sqlite:
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-test-\(UUID().uuidString).sqlite").path
+            return try SQLiteStore(path: path, reference: reference)
+        case .postgres:
+            return try await PGStore.open(url: testSchemaURL(), reference: reference, maxConnections: 4)
+        }
+    }
+
+    /// The test database's URL with a fresh schema.
+    static func testSchemaURL() -> String {
+        let url = Engine.postgresURL!
+        let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        return url + (url.contains("?") ? "&" : "?") + "schema=" + schema
     }
 }
 
@@ -29,9 +52,9 @@ func rows(_ series: Int64, from start: Int64, hours: Int, value: (Int64) -> Doub
 }
 
 @Suite struct StoreContractTests {
-    @Test func registryRoundTripAndValidation() async throws {
+    @Test(arguments: Engine.available) func registryRoundTripAndValidation(_ engine: Engine) async throws {
         // Given an empty store
-        let store = try StoreFactory.sqlite()
+        let store = try await StoreFactory.make(engine)
         // When a station is created with a Circular 10 parameter code
         var s = ambient
         s.parameters[0].parameter = "PM2,5"
@@ -65,8 +88,8 @@ func rows(_ series: Int64, from start: Int64, hours: Int, value: (Int64) -> Doub
         #expect(try await store.facility(id: f.id!)?.name == "KCN Đình Vũ")
     }
 
-    @Test func ingestIsIdempotentAndCountsReplacements() async throws {
-        let store = try StoreFactory.sqlite()
+    @Test(arguments: Engine.available) func ingestIsIdempotentAndCountsReplacements(_ engine: Engine) async throws {
+        let store = try await StoreFactory.make(engine)
         _ = try await store.createStation(ambient)
         let series = try await store.seriesDirectory().stations["HN-NKT"]!.series["PM2.5"]!
         let batch = rows(series, from: Timestamps.parseDate("2026-11-20")!, hours: 2) { _ in 30 }
@@ -77,9 +100,9 @@ func rows(_ series: Int64, from start: Int64, hours: Int, value: (Int64) -> Doub
         #expect(try await store.observationCount() == 24)
     }
 
-    @Test func derivationComputesMeansAQIAndReplacesOnLateData() async throws {
+    @Test(arguments: Engine.available) func derivationComputesMeansAQIAndReplacesOnLateData(_ engine: Engine) async throws {
         // Given a station with PM2.5 and NO2 every 5 minutes for a day
-        let store = try StoreFactory.sqlite()
+        let store = try await StoreFactory.make(engine)
         _ = try await store.createStation(ambient)
         let dir = try await store.seriesDirectory().stations["HN-NKT"]!
         let day = Timestamps.parseDate("2026-11-20")!
@@ -135,9 +158,9 @@ func rows(_ series: Int64, from start: Int64, hours: Int, value: (Int64) -> Doub
         #expect(events.first?.event.end == day + Timestamps.day)
     }
 
-    @Test func hourlyAQIOnlyForHoursThatHaveEnded() async throws {
+    @Test(arguments: Engine.available) func hourlyAQIOnlyForHoursThatHaveEnded(_ engine: Engine) async throws {
         // Given data up to 02:30 and a clock at 02:30
-        let store = try StoreFactory.sqlite()
+        let store = try await StoreFactory.make(engine)
         _ = try await store.createStation(ambient)
         let series = try await store.seriesDirectory().stations["HN-NKT"]!.series["PM2.5"]!
         let day = Timestamps.parseDate("2026-11-20")!
@@ -149,8 +172,8 @@ func rows(_ series: Int64, from start: Int64, hours: Int, value: (Int64) -> Doub
         #expect(latest.first?.t == day + 2 * 3600)
     }
 
-    @Test func flaggedValuesAreStoredButExcluded() async throws {
-        let store = try StoreFactory.sqlite()
+    @Test(arguments: Engine.available) func flaggedValuesAreStoredButExcluded(_ engine: Engine) async throws {
+        let store = try await StoreFactory.make(engine)
         _ = try await store.createStation(ambient)
         let series = try await store.seriesDirectory().stations["HN-NKT"]!.series["PM2.5"]!
         let day = Timestamps.parseDate("2026-11-20")!
@@ -169,9 +192,9 @@ func rows(_ series: Int64, from start: Int64, hours: Int, value: (Int64) -> Doub
         #expect(hour.first?.count == 11)
     }
 
-    @Test func pm25DailyExceedanceUsesTheLimitOfTheDay() async throws {
+    @Test(arguments: Engine.available) func pm25DailyExceedanceUsesTheLimitOfTheDay(_ engine: Engine) async throws {
         // 48 µg/m³ all day: below the 50 in force on 31 Dec 2025, above the 45 in force from 1 Jan 2026.
-        let store = try StoreFactory.sqlite()
+        let store = try await StoreFactory.make(engine)
         _ = try await store.createStation(ambient)
         let series = try await store.seriesDirectory().stations["HN-NKT"]!.series["PM2.5"]!
         let d1 = Timestamps.parseDate("2025-12-31")!

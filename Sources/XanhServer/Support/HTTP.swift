@@ -31,6 +31,7 @@ struct Problem: Error, HTTPResponseError {
         switch error {
         case .notFound(let s): return Problem(status: .notFound, detail: s)
         case .conflict(let s): return Problem(status: .conflict, detail: s)
+        case .unsupported(let s): return Problem(status: .notImplemented, detail: s)
         case .invalid(let problems):
             return Problem(
                 status: .unprocessableContent, detail: problems.map(\.description).joined(separator: "; "),

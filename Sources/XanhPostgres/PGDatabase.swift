@@ -1,0 +1,243 @@
+import Foundation
+import Logging
+import PostgresNIO
+import XanhCore
+import XanhStore
+
+/// Where a PostgreSQL database is: parsed from `postgres://user[:password]@host[:port]/database[?schema=NAME]`.
+public struct PGLocation: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var password: String?
+    public var database: String
+    /// The schema the store's tables live in (`search_path`); `public` unless given.
+    public var schema: String
+
+    public init(host: String, port: Int = 5432, user: String, password: String? = nil, database: String, schema: String = "public") {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.database = database
+        self.schema = schema
+    }
+
+    public static func isPostgresURL(_ s: String) -> Bool { s.hasPrefix("postgres://") || s.hasPrefix("postgresql://") }
+
+    public init(url: String) throws {
+        guard Self.isPostgresURL(url), let c = URLComponents(string: url), let host = c.host, !host.isEmpty else {
+            throw StoreError.invalid([.init(field: "database", message: "'\(url)' is not a postgres://user@host[:port]/database URL")])
+        }
+        let db = c.path.hasPrefix("/") ? String(c.path.dropFirst()) : c.path
+        guard !db.isEmpty else {
+            throw StoreError.invalid([.init(field: "database", message: "'\(url)' names no database (postgres://user@host/DATABASE)")])
+        }
+        let schema = c.queryItems?.first { $0.name == "schema" }?.value ?? "public"
+        guard schema.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+            throw StoreError.invalid([.init(field: "database", message: "schema '\(schema)' may hold only letters, digits and _")])
+        }
+        self.init(
+            host: host, port: c.port ?? 5432, user: c.user ?? "postgres", password: c.password, database: db, schema: schema)
+    }
+
+    /// The URL without the password, for logs and `/health`.
+    public var description: String {
+        "postgres://\(user)@\(host):\(port)/\(database)" + (schema == "public" ? "" : "?schema=\(schema)")
+    }
+
+    func clientConfiguration(maxConnections: Int) -> PostgresClient.Configuration {
+        var c = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
+        c.options.maximumConnections = maxConnections
+        c.options.additionalStartupParameters = [("search_path", schema)]
+        return c
+    }
+}
+
+/// A statement argument.
+public enum PGArg: Sendable {
+    case null
+    case int(Int64)
+    case double(Double)
+    case text(String)
+    case ints([Int64])
+    case doubles([Double])
+    case texts([String])
+
+    static func from(_ v: SQLValue) -> PGArg {
+        switch v {
+        case .null: return .null
+        case .int(let i): return .int(i)
+        case .double(let d): return .double(d)
+        case .text(let s): return .text(s)
+        }
+    }
+}
+
+/// Swift values that become statement arguments, so queries read like the SQLite store's.
+public protocol PGArgConvertible { var pgArg: PGArg { get } }
+extension Int64: PGArgConvertible { public var pgArg: PGArg { .int(self) } }
+extension Int: PGArgConvertible { public var pgArg: PGArg { .int(Int64(self)) } }
+extension Double: PGArgConvertible { public var pgArg: PGArg { .double(self) } }
+extension String: PGArgConvertible { public var pgArg: PGArg { .text(self) } }
+extension Bool: PGArgConvertible { public var pgArg: PGArg { .int(self ? 1 : 0) } }
+extension Optional: PGArgConvertible where Wrapped: PGArgConvertible {
+    public var pgArg: PGArg { self?.pgArg ?? .null }
+}
+extension PGArg: PGArgConvertible { public var pgArg: PGArg { self } }
+
+/// One connection, inside a transaction when the store's `write` gave it.
+public struct PGConn: @unchecked Sendable {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// Runs `sql` with `?` placeholders (outside quotes) bound to `args`.
+    public func query(_ sql: String, _ args: [any PGArgConvertible] = []) async throws -> SQLRows {
+        let rows: [PostgresRow]
+        do {
+            rows = try await connection.query(Self.statement(sql, args.map(\.pgArg)), logger: logger).collect()
+        } catch let e as PSQLError {
+            throw PGQueryError(e, sql: sql)
+        }
+        guard let first = rows.first else { return SQLRows(columns: [], rows: []) }
+        let columns = first.map(\.columnName)
+        return SQLRows(columns: columns, rows: rows.map { row in row.map(Self.value) })
+    }
+
+    /// Runs a statement; returns nothing. Use `RETURNING` where a count or an id is needed.
+    public func execute(_ sql: String, _ args: [any PGArgConvertible] = []) async throws {
+        do {
+            try await connection.query(Self.statement(sql, args.map(\.pgArg)), logger: logger)
+        } catch let e as PSQLError {
+            throw PGQueryError(e, sql: sql)
+        }
+    }
+
+    /// The rows a data-changing statement touched (it must end with `RETURNING 1` or another column).
+    public func changes(_ sql: String, _ args: [any PGArgConvertible] = []) async throws -> Int {
+        try await query(sql, args).rows.count
+    }
+
+    public func scalar(_ sql: String, _ args: [any PGArgConvertible] = []) async throws -> SQLValue {
+        try await query(sql, args).rows.first?.first ?? .null
+    }
+
+    public func records(_ sql: String, _ args: [any PGArgConvertible] = []) async throws -> [SQLRecord] {
+        try await query(sql, args).records
+    }
+
+    static func statement(_ sql: String, _ args: [PGArg]) throws -> PostgresQuery {
+        var out = ""
+        out.reserveCapacity(sql.utf8.count + 16)
+        var n = 0
+        var quote: Character?
+        for ch in sql {
+            if let q = quote {
+                if ch == q { quote = nil }
+                out.append(ch)
+            } else if ch == "'" || ch == "\"" {
+                quote = ch
+                out.append(ch)
+            } else if ch == "?" {
+                n += 1
+                out += "$\(n)"
+            } else {
+                out.append(ch)
+            }
+        }
+        guard n == args.count else {
+            throw StoreError.conflict("internal: \(n) placeholders for \(args.count) arguments in: \(sql.prefix(120))")
+        }
+        var binds = PostgresBindings(capacity: args.count)
+        for a in args {
+            switch a {
+            case .null: binds.appendNull()
+            case .int(let i): binds.append(i)
+            case .double(let d): binds.append(d)
+            case .text(let s): binds.append(s)
+            case .ints(let a): binds.append(a)
+            case .doubles(let a): binds.append(a)
+            case .texts(let a): binds.append(a)
+            }
+        }
+        return PostgresQuery(unsafeSQL: out, binds: binds)
+    }
+
+    static func value(_ cell: PostgresCell) -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8, .oid:
+            return (try? cell.decode(Int64.self)).map(SQLValue.int) ?? .null
+        case .float4, .float8:
+            return (try? cell.decode(Double.self)).map(SQLValue.double) ?? .null
+        case .bool:
+            return (try? cell.decode(Bool.self)).map { .int($0 ? 1 : 0) } ?? .null
+        case .numeric:
+            if let s = try? cell.decode(String.self) {
+                if let i = Int64(s) { return .int(i) }
+                if let d = Double(s) { return .double(d) }
+            }
+            return .null
+        default:
+            return (try? cell.decode(String.self)).map(SQLValue.text) ?? .null
+        }
+    }
+}
+
+/// A statement PostgreSQL refused, with the server's message and SQLSTATE (PostgresNIO hides them by default).
+public struct PGQueryError: Error, CustomStringConvertible {
+    public var message: String
+    public var sqlState: String?
+    public var sql: String
+    init(_ e: PSQLError, sql: String) {
+        message = e.serverInfo?[.message] ?? String(reflecting: e)
+        sqlState = e.serverInfo?[.sqlState]
+        self.sql = sql
+    }
+    public var description: String {
+        "PostgreSQL: \(message)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "") + " in: " + sql.prefix(160).replacingOccurrences(of: "\n", with: " ")
+    }
+    /// 23xxx: a constraint (unique, foreign key, not null, check).
+    public var isConstraint: Bool { sqlState?.hasPrefix("23") ?? false }
+}
+
+/// The client pool of one store, running for the store's lifetime.
+final class PGPool: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    private let runner: Task<Void, Never>
+
+    init(_ location: PGLocation, maxConnections: Int) {
+        var logger = Logger(label: "xanh.postgres")
+        logger.logLevel = .error
+        self.logger = logger
+        let client = PostgresClient(configuration: location.clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
+        self.client = client
+        runner = Task { await client.run() }
+    }
+
+    func shutdown() { runner.cancel() }
+
+    deinit { runner.cancel() }
+
+    func read<T: Sendable>(_ body: (PGConn) async throws -> T) async throws -> T {
+        try await client.withConnection { c in try await body(PGConn(connection: c, logger: self.logger)) }
+    }
+
+    /// One transaction: the body's statements commit together or not at all. The body's own error is rethrown
+    /// (not wrapped), so `StoreError` reaches the HTTP layer unchanged.
+    func write<T: Sendable>(_ body: (PGConn) async throws -> T) async throws -> T {
+        try await client.withConnection { c in
+            let conn = PGConn(connection: c, logger: self.logger)
+            try await conn.execute("BEGIN")
+            do {
+                let v = try await body(conn)
+                try await conn.execute("COMMIT")
+                return v
+            } catch {
+                try? await conn.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+}
