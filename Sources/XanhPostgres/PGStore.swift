@@ -8,7 +8,7 @@ import XanhStore
 /// It passes the same contract suite as `SQLiteStore` (`Tests/XanhStoreTests`). Observations are partitioned by
 /// month; partitions are created ahead of time at start and on demand by ingest.
 public final class PGStore: Sendable {
-    public let location: PGLocation
+    public let pgLocation: PGLocation
     public let reference: ReferenceData
     let pool: PGPool
     let directoryCache = PGCache<SeriesDirectory>()
@@ -27,7 +27,7 @@ public final class PGStore: Sendable {
     }
 
     init(location: PGLocation, reference: ReferenceData, maxConnections: Int) {
-        self.location = location
+        self.pgLocation = location
         self.reference = reference
         pool = PGPool(location, maxConnections: maxConnections)
     }
@@ -49,7 +49,7 @@ public final class PGStore: Sendable {
     func migrate() async throws {
         try await write { c in
             // One migrating process at a time (several servers may start against one database).
-            try await c.execute("CREATE SCHEMA IF NOT EXISTS \"\(location.schema)\"")
+            try await c.execute("CREATE SCHEMA IF NOT EXISTS \"\(pgLocation.schema)\"")
             try await c.execute("SELECT pg_advisory_xact_lock(4242)")
             try await c.execute("CREATE TABLE IF NOT EXISTS xanh_migrations(id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)")
             let applied = Set(try await c.query("SELECT id FROM xanh_migrations").rows.compactMap { $0[0].text })
@@ -143,6 +143,11 @@ public final class PGStore: Sendable {
         }
         partitions.set(known.union(wanted.keys))
     }
+}
+
+extension PGStore: StoreIdentity {
+    public var engine: String { "postgresql" }
+    public var location: String { pgLocation.description }
 }
 
 /// A value shared by the store's tasks (the series directory; the partitions known to exist).

@@ -62,6 +62,11 @@ public final class SQLiteStore: Sendable {
     }
 }
 
+extension SQLiteStore: StoreIdentity {
+    public var engine: String { "sqlite" }
+    public var location: String { writer.path }
+}
+
 /// Caches the series directory the validator needs; registry writes invalidate it.
 final class DirectoryCache: @unchecked Sendable {
     private let lock = NSLock()

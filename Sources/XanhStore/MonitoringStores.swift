@@ -176,4 +176,11 @@ public struct DeliveryAttempt: Sendable, Equatable {
     }
 }
 
-public typealias MonitoringStore = Store & FileLedgerStore & QualityStore & AlertStore & SensorThingsStore & IndicatorStore
+/// Which engine a store runs on and where, for `/health` and logs (never a password).
+public protocol StoreIdentity: Sendable {
+    /// `sqlite` or `postgresql`.
+    var engine: String { get }
+    var location: String { get }
+}
+
+public typealias MonitoringStore = Store & StoreIdentity & FileLedgerStore & QualityStore & AlertStore & SensorThingsStore & IndicatorStore

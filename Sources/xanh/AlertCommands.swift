@@ -20,7 +20,7 @@ struct AlertCommand: AsyncParsableCommand {
         @Option(help: "Limit to these provincial codes (repeatable).") var province: [String] = []
 
         func run() async throws {
-            let (sqlite, _) = try store.open()
+            let (sqlite, _) = try await store.open()
             guard let k = AlertRuleKind(rawValue: kind) else {
                 throw ValidationError("--kind must be one of \(AlertRuleKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -34,7 +34,7 @@ struct AlertCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List alert rules.")
         @OptionGroup var store: StoreOptions
         func run() async throws {
-            let (sqlite, _) = try store.open()
+            let (sqlite, _) = try await store.open()
             for r in try await sqlite.rules() {
                 print("\(r.id ?? 0)\t\(r.active ? "active" : "inactive")\t\(r.kind.rawValue)\t\(r.name)")
             }
@@ -50,7 +50,7 @@ struct AlertCommand: AsyncParsableCommand {
         @Option(help: "E-mail address.") var email: String?
 
         func run() async throws {
-            let (sqlite, _) = try store.open()
+            let (sqlite, _) = try await store.open()
             guard (webhook == nil) != (email == nil) else { throw ValidationError("give --webhook URL or --email ADDRESS") }
             let s = try await sqlite.createSubscription(
                 Subscription(rule: rule, channel: webhook != nil ? .webhook : .email, target: webhook ?? email!, secret: secret))
@@ -63,7 +63,7 @@ struct AlertCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
         @Flag(help: "Open alerts only.") var open = false
         func run() async throws {
-            let (sqlite, _) = try store.open()
+            let (sqlite, _) = try await store.open()
             for a in try await sqlite.alerts(openOnly: open, limit: 100) {
                 let p = AlertPayload.decode(a.payload)
                 print("\(a.id)\t\(a.closedAt == nil ? "open" : "closed")\t\(Timestamps.format(a.openedAt))\t\(p?.messageVi ?? a.subjectKey)")
@@ -87,7 +87,7 @@ struct QCCommand: AsyncParsableCommand {
         @Option(help: "Who sets it.") var by: String = NSUserName()
 
         func run() async throws {
-            let (sqlite, _) = try store.open()
+            let (sqlite, _) = try await store.open()
             guard let f = QCFlag(key: flag) else { throw ValidationError("--flag must be one of \(QCFlag.allCases.map(\.key).joined(separator: ", "))") }
             let a = try Timestamps.parseISO8601(from)
             let b = try Timestamps.parseISO8601(to)

@@ -22,7 +22,7 @@ struct StationCommand: AsyncParsableCommand {
         @Option(help: "Parameters with their reporting interval in seconds, e.g. 'PM2.5:300,PM10:300,NO2'.") var parameters: String = ""
 
         func run() async throws {
-            let (sqlite, _) = try store.open()
+            let (sqlite, _) = try await store.open()
             guard let k = StationKind(rawValue: kind) else { throw ValidationError("--kind must be one of \(StationKind.allCases.map(\.rawValue).joined(separator: ", "))") }
             let s = Station(
                 code: code, name: name, kind: k, province: province, facility: facility, latitude: latitude, longitude: longitude,
@@ -42,7 +42,7 @@ struct StationCommand: AsyncParsableCommand {
         @Flag(help: "Remove the mapping.") var remove = false
 
         func run() async throws {
-            let (sqlite, _) = try store.open()
+            let (sqlite, _) = try await store.open()
             guard remove || code != nil else { throw ValidationError("give a station code, or --remove") }
             try await sqlite.mapFileName(name, toStation: remove ? nil : code)
             print(remove ? "removed mapping of \(name)" : "files named \(name)_yyyyMMddhhmmss.txt go to station \(code!)")
@@ -54,7 +54,7 @@ struct StationCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let (sqlite, _) = try store.open()
+            let (sqlite, _) = try await store.open()
             var cursor: String?
             print(["code", "name", "kind", "province", "active", "parameters"].joined(separator: "\t"))
             repeat {
@@ -74,7 +74,7 @@ struct StationCommand: AsyncParsableCommand {
         @Argument var file: String
 
         func run() async throws {
-            let (sqlite, _) = try store.open()
+            let (sqlite, _) = try await store.open()
             let text = try String(contentsOfFile: file, encoding: .utf8)
             let stations = try StationCSV.parse(text, file: file)
             var failures = 0
@@ -103,7 +103,7 @@ struct KeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard ["editor", "approver"].contains(role) else { throw ValidationError("--role must be editor or approver") }
-            let (sqlite, _) = try store.open()
+            let (sqlite, _) = try await store.open()
             let key = APIKeys.generate()
             try await sqlite.createAPIKey(name: name, hash: APIKeys.hash(key))
             try await sqlite.setAPIKeyRole(name: name, role: role)
@@ -122,7 +122,7 @@ struct ImportCommand: AsyncParsableCommand {
         @Argument var file: String
 
         func run() async throws {
-            let (sqlite, reference) = try store.open()
+            let (sqlite, reference) = try await store.open()
             let services = AppServices(store: sqlite, reference: reference)
             let text = try String(contentsOfFile: file, encoding: .utf8)
             let (inputs, lines, fieldErrors) = try ObservationCSV.parse(text, file: file)

@@ -17,7 +17,7 @@ extension ImportCommand {
         @Option(help: "Who reports (recorded in the history).") var by = "cli"
 
         func run() async throws {
-            let (sqlite, _) = try store.open()
+            let (sqlite, _) = try await store.open()
             let data = try Data(contentsOf: URL(fileURLWithPath: file))
             let inputs = file.lowercased().hasSuffix(".xlsx") ? try IndicatorTemplate.read(data) : try IndicatorCSV.parse(String(decoding: data, as: UTF8.self), file: file)
             do {
@@ -39,7 +39,7 @@ extension ImportCommand {
         @Argument var file: String
 
         func run() async throws {
-            let (sqlite, _) = try store.open()
+            let (sqlite, _) = try await store.open()
             let data = try Data(contentsOf: URL(fileURLWithPath: file))
             let header: [String]
             let rows: [[String]]
@@ -86,7 +86,7 @@ extension ImportCommand {
         @Argument var file: String
 
         func run() async throws {
-            let (sqlite, _) = try store.open()
+            let (sqlite, _) = try await store.open()
             let units = try AdminUnitCSV.parse(try String(contentsOfFile: file, encoding: .utf8), known: Set(try await sqlite.adminUnits().map(\.id)), file: file)
             try await sqlite.upsertUnits(units)
             print("loaded \(units.count) units")
@@ -101,7 +101,7 @@ extension ImportCommand {
         @Option(help: "The feature property holding the name.") var nameProperty = "ten_tinh"
 
         func run() async throws {
-            let (sqlite, _) = try store.open()
+            let (sqlite, _) = try await store.open()
             let json = try JSONValue.parse(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: file))))
             guard case .array(let features)? = json["features"] else { throw ValidationError("\(file) is not a GeoJSON FeatureCollection") }
             let provinces = try await sqlite.adminUnits().filter { $0.level == .province && $0.validTo == nil }
@@ -131,7 +131,7 @@ struct IndicatorCommand: AsyncParsableCommand {
         @Argument var indicator: String
 
         func run() async throws {
-            let (sqlite, _) = try store.open()
+            let (sqlite, _) = try await store.open()
             let agg = try await IndicatorService(store: sqlite).aggregate(indicator)
             print("unit,period,value,numerator,denominator,count")
             for (unit, periods) in agg.sorted(by: { $0.key < $1.key }) {
@@ -151,7 +151,7 @@ struct IndicatorCommand: AsyncParsableCommand {
         @Option var seed: UInt64 = 1
 
         func run() async throws {
-            let (sqlite, _) = try store.open()
+            let (sqlite, _) = try await store.open()
             guard let def = try IndexCatalogue.bundled().indexes.first(where: { $0.id == id }) else { throw ValidationError("no index '\(id)'") }
             let data = try await IndicatorService(store: sqlite).indexData(def, year: year)
             let result = CompositeIndex.compute(def, data: data)

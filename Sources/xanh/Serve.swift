@@ -23,14 +23,14 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
-        let (sqlite, reference) = try store.open()
+        let (db, reference) = try await store.open()
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let services = AppServices(store: sqlite, reference: reference, metrics: registry)
+        let services = AppServices(store: db, reference: reference, metrics: registry)
         var logger = Logger(label: "xanh")
         logger.logLevel = .info
         if demo {
-            let added = try await DemoLoader.load(into: sqlite, services: services)
+            let added = try await DemoLoader.load(into: db, services: services)
             logger.info(added == 0 ? "demo: database already holds data; nothing added" : "demo: added \(added) observations")
         }
         var alerts = AlertConfig()
@@ -51,7 +51,7 @@ struct Serve: AsyncParsableCommand {
 
 enum DemoLoader {
     /// Loads the demo network if the database has no station and no observation. Returns rows added.
-    static func load(into store: SQLiteStore, services: AppServices) async throws -> Int {
+    static func load(into store: any MonitoringStore, services: AppServices) async throws -> Int {
         let observations = try await store.observationCount()
         let stations = try await store.stations(after: nil, limit: 1, kind: nil, province: nil)
         guard observations == 0, stations.isEmpty else { return 0 }
@@ -100,10 +100,10 @@ struct Watch: AsyncParsableCommand {
     @Flag(help: "Process what is ready once and exit.") var once = false
 
     func run() async throws {
-        let (sqlite, reference) = try store.open()
+        let (db, reference) = try await store.open()
         var logger = Logger(label: "xanh.watch")
         logger.logLevel = .info
-        let folder = DropFolder(store: sqlite, catalogue: reference.parameters, config: placement.config(root: dir), logger: logger)
+        let folder = DropFolder(store: db, catalogue: reference.parameters, config: placement.config(root: dir), logger: logger)
         if once {
             let r = try await folder.scanOnce()
             print("\(r.ingested) files ingested (\(r.rows) rows), \(r.duplicates) already ingested, \(r.quarantined) quarantined, \(r.pending) still being written")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import XanhCore
+import XanhPostgres
 import XanhSQLite
 import XanhServer
 import XanhStore
@@ -13,16 +14,32 @@ struct Xanh: AsyncParsableCommand {
         subcommands: [Serve.self, Watch.self, AlertCommand.self, QCCommand.self, StationCommand.self, KeyCommand.self, ImportCommand.self, IndicatorCommand.self, Migrate.self, Bench.self])
 }
 
-/// Where the database lives: `--db`, else `XANH_DB`, else `xanh.sqlite` in the working directory.
+/// Where the database lives: `--database` (or `--db`), else `XANH_DATABASE_URL`, else `XANH_DB`, else `xanh.sqlite` in
+/// the working directory. A `postgres://user@host[:port]/db` URL selects PostgreSQL; anything else is a SQLite path.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: "SQLite database path (env XANH_DB; default ./xanh.sqlite).")
+    @Option(
+        name: [.customLong("database"), .customLong("db")],
+        help: "SQLite path or postgres://user@host[:port]/db URL (env XANH_DATABASE_URL or XANH_DB; default ./xanh.sqlite).")
     var path: String?
 
-    var resolvedPath: String { path ?? ProcessInfo.processInfo.environment["XANH_DB"] ?? "xanh.sqlite" }
+    var resolvedPath: String {
+        let env = ProcessInfo.processInfo.environment
+        return path ?? env["XANH_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["XANH_DB"] ?? "xanh.sqlite"
+    }
 
-    func open() throws -> (SQLiteStore, ReferenceData) {
+    var isPostgres: Bool { PGLocation.isPostgresURL(resolvedPath) }
+
+    /// What `/health` and logs show: the engine and where, without a password.
+    var displayName: String { isPostgres ? ((try? PGLocation(url: resolvedPath).description) ?? "postgres") : resolvedPath }
+
+    func open() async throws -> (any MonitoringStore, ReferenceData) {
         let reference = try ReferenceData.bundled()
-        return (try SQLiteStore(path: resolvedPath, reference: reference), reference)
+        return (try await Self.open(resolvedPath, reference: reference), reference)
+    }
+
+    static func open(_ location: String, reference: ReferenceData) async throws -> any MonitoringStore {
+        if PGLocation.isPostgresURL(location) { return try await PGStore.open(url: location, reference: reference) }
+        return try SQLiteStore(path: location, reference: reference)
     }
 }
 
@@ -31,7 +48,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        _ = try store.open()
-        print("database \(store.resolvedPath) is up to date")
+        _ = try await store.open()
+        print("database \(store.displayName) is up to date")
     }
 }

@@ -2,6 +2,18 @@ import Foundation
 import Hummingbird
 import XanhStore
 
+/// What `/health` answers: the store's engine and location, and how long a trivial read took.
+struct Health: Encodable {
+    struct Store: Encodable {
+        var engine: String
+        var location: String
+        var latency_ms: Double
+    }
+    var status: String
+    var database: String
+    var store: Store
+}
+
 /// `/health`, `/metrics`, `/openapi.json`.
 struct SystemController {
     let services: AppServices
@@ -16,8 +28,13 @@ struct SystemController {
     func register(on router: Router<AppRequestContext>) {
         router.get("health") { _, _ in
             // A cheap read proves the database answers; nothing here grows with the data.
+            let start = ContinuousClock.now
             _ = try await services.store.stations(after: nil, limit: 1, kind: nil, province: nil)
-            return try JSON.response(["status": "ok", "database": "ok"])
+            let ms = (ContinuousClock.now - start) / .milliseconds(1)
+            return try JSON.response(
+                Health(
+                    status: "ok", database: "ok",
+                    store: .init(engine: services.store.engine, location: services.store.location, latency_ms: (ms * 100).rounded() / 100)))
         }
         router.get("metrics") { _, _ in
             Response(
