@@ -27,8 +27,23 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Benchmark indicators instead: aggregation and the composite index on 3,321 communes × 72 indicators × --years.") var indicators = false
     @Option(help: "Years of indicator data.") var years = 10
     @Option(help: "Monte Carlo runs of the index sensitivity analysis.") var runs = 1000
+    @Option(help: "Benchmark PostgreSQL at this URL instead: HTTP ingest against COPY, and the live-map feed under a bulk load.")
+    var postgres: String?
+    @Option(help: "Concurrent HTTP clients for --postgres.") var clients = 2
+    @Option(help: "Rows of the bulk load during reads, for --postgres.") var loadRows = 3_000_000
+    @Flag(help: "Benchmark reads as the store grows (--sizes), on SQLite and, with --postgres, PostgreSQL.") var growth = false
+    @Option(help: "Store sizes for --growth, comma-separated.") var sizes = "1000000,100000000"
+    @Option(help: "Directory for --growth's SQLite files (default: the temporary directory).") var dir: String?
 
     func run() async throws {
+        if growth {
+            try await GrowthBench(postgres: postgres, sizes: sizes.split(separator: ",").compactMap { Int($0) }, queries: queries, directory: dir).run()
+            return
+        }
+        if let postgres {
+            try await PGBench(url: postgres, rows: rows, batch: batch, port: port, clients: clients, loadRows: loadRows).run()
+            return
+        }
         if indicators {
             try await IndicatorBench(years: years, runs: runs).run()
             return
@@ -46,31 +61,10 @@ struct Bench: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let now = Int64(Date().timeIntervalSince1970)
-        let parameters = ["PM2.5", "PM10", "NO2", "SO2", "CO", "O3"]
-        let stationCount = 10
-        let station = { (i: Int) in
-            Station(code: "B-\(i)", name: "Bench \(i)", kind: .ambientAir, province: "01", parameters: parameters.map { StationParameter(parameter: $0) })
-        }
-        // Rows: stations × parameters × 5-minute steps back from now.
-        let perSeries = rows / (stationCount * parameters.count) + 1
-        let start = now - Int64(perSeries) * 300 - 300
-        func inputs() -> [ObservationInput] {
-            var out: [ObservationInput] = []
-            out.reserveCapacity(rows)
-            var k = 0
-            outer: for step in 0..<perSeries {
-                let time = Timestamps.format(start + Int64(step) * 300)
-                for s in 0..<stationCount {
-                    for p in parameters {
-                        out.append(ObservationInput(station: "B-\(s)", parameter: p, time: time, value: Double(10 + (k % 70)), status: "00"))
-                        k += 1
-                        if k == rows { break outer }
-                    }
-                }
-            }
-            return out
-        }
-        let rowsIn = inputs()
+        let parameters = Self.parameters
+        let stationCount = Self.stationCount
+        let station = Self.station
+        let rowsIn = Self.inputs(rows: rows, now: now)
         print("machine: \(Machine.describe())")
         print("rows: \(rowsIn.count), batch: \(batch)")
 
@@ -100,15 +94,7 @@ struct Bench: AsyncParsableCommand {
         let services = AppServices(store: http, reference: reference)
         let deriveYearSeconds = try await Clocked.seconds { try await services.deriver.drain() }
 
-        let bodies: [Data] = stride(from: 0, to: rowsIn.count, by: batch).map { i in
-            let slice = rowsIn[i..<min(i + batch, rowsIn.count)]
-            var text = "{\"observations\":["
-            text += slice.map { r in
-                "{\"station\":\"\(r.station!)\",\"parameter\":\"\(r.parameter!)\",\"time\":\"\(r.time!)\",\"value\":\(r.value!),\"status\":\"00\"}"
-            }.joined(separator: ",")
-            text += "]}"
-            return Data(text.utf8)
-        }
+        let bodies = Self.bodies(rowsIn, batch: batch)
         let app = try await buildApplication(services, config: ServerConfig(host: "127.0.0.1", port: port, deriveInterval: 3600))
         let server = Task { try await app.runService(gracefulShutdownSignals: []) }
         defer { server.cancel() }
@@ -117,19 +103,7 @@ struct Bench: AsyncParsableCommand {
         let session = URLSession(configuration: .ephemeral)
         var accepted = 0
         let httpSeconds = try await Clocked.seconds {
-            for body in bodies {
-                var request = URLRequest(url: URL(string: "\(base)/api/v1/observations")!)
-                request.httpMethod = "POST"
-                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-                request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
-                request.timeoutInterval = 600
-                let (data, response) = try await session.upload(for: request, from: body)
-                guard (response as? HTTPURLResponse)?.statusCode == 200 else {
-                    throw ValidationError("ingest failed: \(String(decoding: data.prefix(300), as: UTF8.self))")
-                }
-                let answer = try JSONSerialization.jsonObject(with: data) as! [String: Any]
-                accepted += answer["accepted"] as! Int
-            }
+            for body in bodies { accepted += try await Self.post(body, base: base, key: key, session: session) }
         }
         guard accepted == rowsIn.count else { throw ValidationError("accepted \(accepted) of \(rowsIn.count)") }
         let httpRate = Double(accepted) / httpSeconds
@@ -159,6 +133,60 @@ struct Bench: AsyncParsableCommand {
             ("derivation of a year of 5-min data (1 series)", "\(String(format: "%.3f", deriveYearSeconds)) s"),
             ("series query, 1 year at hour resolution (\(items) items)", "median \(String(format: "%.1f", median)) ms, p95 \(String(format: "%.1f", p95)) ms over \(queries)"),
         ])
+    }
+
+    static let parameters = ["PM2.5", "PM10", "NO2", "SO2", "CO", "O3"]
+    static let stationCount = 10
+    static func station(_ i: Int) -> Station {
+        Station(code: "B-\(i)", name: "Bench \(i)", kind: .ambientAir, province: "01", parameters: parameters.map { StationParameter(parameter: $0) })
+    }
+
+    /// Rows: stations × parameters × 5-minute steps back from now.
+    static func inputs(rows: Int, now: Int64) -> [ObservationInput] {
+        let perSeries = rows / (stationCount * parameters.count) + 1
+        let start = now - Int64(perSeries) * 300 - 300
+        var out: [ObservationInput] = []
+        out.reserveCapacity(rows)
+        var k = 0
+        outer: for step in 0..<perSeries {
+            let time = Timestamps.format(start + Int64(step) * 300)
+            for s in 0..<stationCount {
+                for p in parameters {
+                    out.append(ObservationInput(station: "B-\(s)", parameter: p, time: time, value: Double(10 + (k % 70)), status: "00"))
+                    k += 1
+                    if k == rows { break outer }
+                }
+            }
+        }
+        return out
+    }
+
+    /// JSON bodies of `batch` rows each, encoded before the clock starts.
+    static func bodies(_ rows: [ObservationInput], batch: Int) -> [Data] {
+        stride(from: 0, to: rows.count, by: batch).map { i in
+            let slice = rows[i..<min(i + batch, rows.count)]
+            var text = "{\"observations\":["
+            text += slice.map { r in
+                "{\"station\":\"\(r.station!)\",\"parameter\":\"\(r.parameter!)\",\"time\":\"\(r.time!)\",\"value\":\(r.value!),\"status\":\"00\"}"
+            }.joined(separator: ",")
+            text += "]}"
+            return Data(text.utf8)
+        }
+    }
+
+    /// Posts one body to `/api/v1/observations`; returns the rows accepted.
+    static func post(_ body: Data, base: String, key: String, session: URLSession) async throws -> Int {
+        var request = URLRequest(url: URL(string: "\(base)/api/v1/observations")!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+        request.timeoutInterval = 600
+        let (data, response) = try await session.upload(for: request, from: body)
+        guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+            throw ValidationError("ingest failed: \(String(decoding: data.prefix(300), as: UTF8.self))")
+        }
+        let answer = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        return answer["accepted"] as! Int
     }
 
     static func waitForServer(_ base: String) async throws {
