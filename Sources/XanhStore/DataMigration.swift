@@ -1,0 +1,228 @@
+import XanhCore
+
+/// A table as `xanh migrate-data` copies it.
+public struct CopyTable: Sendable, Equatable {
+    public var name: String
+    public var columns: [String]
+    /// Primary-key columns (empty: the table is small and copied whole, e.g. `ambient_limits`).
+    public var key: [String]
+    public init(name: String, columns: [String], key: [String]) {
+        self.name = name
+        self.columns = columns
+        self.key = key
+    }
+}
+
+/// An order-independent fingerprint of a table's rows: the row count and two 64-bit sums of per-row FNV-1a hashes
+/// over a canonical text of each value, so SQLite and PostgreSQL give the same fingerprint for the same rows whatever
+/// order they return them in.
+public struct TableChecksum: Sendable, Equatable, CustomStringConvertible {
+    public var rows: Int = 0
+    public var sum: UInt64 = 0
+    public var xor: UInt64 = 0
+    public init() {}
+
+    public mutating func add(_ row: [SQLValue]) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)
+        for v in row {
+            switch v {
+            case .null: bytes.append(0)
+            case .int(let i): bytes += Array("i\(i)".utf8)
+            case .double(let d):
+                // An integral REAL reads the same as the integer (engines may hand either for a whole number).
+                if d == d.rounded(), abs(d) < 9e15 { bytes += Array("i\(Int64(d))".utf8) } else { bytes += Array("d\(d.bitPattern)".utf8) }
+            case .text(let s): bytes += Array("t".utf8) + Array(s.utf8)
+            }
+            bytes.append(0x1f)
+        }
+        let h = FNV1a.hash(bytes)
+        rows += 1
+        sum &+= h
+        xor ^= h &* 0x9E37_79B9_7F4A_7C15
+    }
+
+    public var description: String { "\(rows) rows, \(String(sum, radix: 16))/\(String(xor, radix: 16))" }
+}
+
+/// How far a table got, recorded in the target in the same transaction as the rows, so a stopped run resumes.
+public struct CopyProgress: Sendable, Equatable {
+    public var table: String
+    /// The key of the last row copied.
+    public var lastKey: [SQLValue]
+    public var rows: Int
+    public var done: Bool
+    public init(table: String, lastKey: [SQLValue], rows: Int, done: Bool) {
+        self.table = table
+        self.lastKey = lastKey
+        self.rows = rows
+        self.done = done
+    }
+}
+
+/// What an engine offers `xanh migrate-data`: raw table access in key order, and a progress ledger.
+public protocol TableCopyEngine: Sendable {
+    /// The store's tables (bookkeeping tables excluded).
+    func copyTables() async throws -> [CopyTable]
+    /// Up to `limit` rows with key > `after` (all rows when the table has no key), in key order.
+    func readChunk(_ table: CopyTable, after: [SQLValue]?, limit: Int) async throws -> [[SQLValue]]
+    /// Writes rows and the table's progress in one transaction; `clearFirst` empties the table first (the first chunk
+    /// of a table not started before).
+    func writeChunk(_ table: CopyTable, rows: [[SQLValue]], clearFirst: Bool, progress: CopyProgress) async throws
+    func copyProgress() async throws -> [String: CopyProgress]
+    /// Before the first write: what the engine needs to take rows verbatim (SQLite sets its triggers aside).
+    func beginCopy() async throws
+    /// After the last write: triggers back, identity sequences moved past the copied ids.
+    func endCopy() async throws
+}
+
+extension TableCopyEngine {
+    /// Reads the whole table chunk by chunk in key order and fingerprints it.
+    public func checksum(_ table: CopyTable) async throws -> TableChecksum {
+        var sum = TableChecksum()
+        var last: [SQLValue]?
+        let keyIndexes = table.key.map { table.columns.firstIndex(of: $0)! }
+        while true {
+            let rows = try await readChunk(table, after: last, limit: table.key.isEmpty ? Int.max : 50_000)
+            for r in rows { sum.add(r) }
+            guard !table.key.isEmpty, rows.count == 50_000, let l = rows.last else { break }
+            last = keyIndexes.map { l[$0] }
+        }
+        return sum
+    }
+
+    /// `"a", "b"`: quoted identifiers (several are keywords: "end", "by", "interval", "rows", "time").
+    public static func quoted(_ names: [String]) -> String { names.map { "\"\($0)\"" }.joined(separator: ", ") }
+
+    /// `WHERE (k1, k2) > (?, ?)` with the last key, and the order.
+    public static func keySQL(_ table: CopyTable, after: [SQLValue]?) -> (where: String, order: String) {
+        let keys = quoted(table.key)
+        let whereSQL = after == nil || table.key.isEmpty ? "" : "WHERE (\(keys)) > (\(table.key.map { _ in "?" }.joined(separator: ", ")))"
+        return (whereSQL, table.key.isEmpty ? "" : "ORDER BY \(keys)")
+    }
+}
+
+extension CopyProgress {
+    /// The last key as one text column: values separated by U+001F, each tagged with its type.
+    public static func encodeKey(_ key: [SQLValue]) -> String {
+        key.map { v -> String in
+            switch v {
+            case .null: return "n"
+            case .int(let i): return "i\(i)"
+            case .double(let d): return "d\(d.bitPattern)"
+            case .text(let s): return "t" + s
+            }
+        }.joined(separator: "\u{1f}")
+    }
+
+    public static func decodeKey(_ s: String) -> [SQLValue] {
+        guard !s.isEmpty else { return [] }
+        return s.split(separator: "\u{1f}", omittingEmptySubsequences: false).map { part -> SQLValue in
+            let body = String(part.dropFirst())
+            switch part.first {
+            case "i": return .int(Int64(body) ?? 0)
+            case "d": return .double(Double(bitPattern: UInt64(body) ?? 0))
+            case "t": return .text(body)
+            default: return .null
+            }
+        }
+    }
+
+    /// Tables that are the migration's own bookkeeping, never copied.
+    public static func isBookkeeping(_ table: String) -> Bool {
+        table.hasPrefix("xanh_migrat") || table.hasPrefix("sqlite_") || table == "grdb_migrations"
+    }
+}
+
+/// Copies every table of one store into another, verifies each by count and checksum, and can be resumed.
+public struct DataMigrator: Sendable {
+    public struct TableReport: Sendable, Equatable {
+        public var table: String
+        public var source: TableChecksum
+        public var target: TableChecksum
+        public var matches: Bool { source == target }
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case missingTable(String)
+        case mismatch([TableReport])
+        public var description: String {
+            switch self {
+            case .missingTable(let t): return "the target has no table '\(t)' (is it a Xanh database of the same version?)"
+            case .mismatch(let r): return "checksums differ for: " + r.map { "\($0.table) (source \($0.source), target \($0.target))" }.joined(separator: "; ")
+            }
+        }
+    }
+
+    /// Tables that others reference come first, so foreign keys hold at every commit.
+    public static let leadingTables = ["meta", "parameters", "provinces", "ambient_limits", "facilities", "stations", "series"]
+
+    public let source: any TableCopyEngine
+    public let target: any TableCopyEngine
+    public let chunk: Int
+    public init(source: any TableCopyEngine, target: any TableCopyEngine, chunk: Int = 20_000) {
+        self.source = source
+        self.target = target
+        self.chunk = chunk
+    }
+
+    /// Copies and verifies. `log` hears one line per table; `stopAfterChunks` stops early (for tests of resumption).
+    @discardableResult
+    public func run(log: (String) -> Void = { _ in }, stopAfterChunks: Int? = nil) async throws -> [TableReport] {
+        let tables = try await Self.ordered(source.copyTables())
+        let targetTables = Set(try await target.copyTables().map(\.name))
+        for t in tables where !targetTables.contains(t.name) { throw Failure.missingTable(t.name) }
+        var progress = try await target.copyProgress()
+        var chunks = 0
+        try await target.beginCopy()
+        for t in tables {
+            if progress[t.name]?.done == true {
+                log("\(t.name): already copied (\(progress[t.name]!.rows) rows)")
+                continue
+            }
+            var last = progress[t.name]?.lastKey
+            var copied = progress[t.name]?.rows ?? 0
+            var first = progress[t.name] == nil
+            while true {
+                if let stop = stopAfterChunks, chunks >= stop { return [] }
+                let rows = try await source.readChunk(t, after: t.key.isEmpty ? nil : last, limit: t.key.isEmpty ? Int.max : chunk)
+                let keyIndexes = t.key.map { t.columns.firstIndex(of: $0)! }
+                if let lastRow = rows.last { last = keyIndexes.map { lastRow[$0] } }
+                copied += rows.count
+                let done = t.key.isEmpty || rows.count < chunk
+                try await target.writeChunk(
+                    t, rows: rows, clearFirst: first, progress: CopyProgress(table: t.name, lastKey: last ?? [], rows: copied, done: done))
+                first = false
+                chunks += 1
+                if done { break }
+            }
+            progress[t.name] = CopyProgress(table: t.name, lastKey: last ?? [], rows: copied, done: true)
+            log("\(t.name): \(copied) rows copied")
+        }
+        try await target.endCopy()
+        return try await verify(tables, log: log)
+    }
+
+    /// Counts and checksums of every table on both sides; throws if one differs.
+    public func verify(_ tables: [CopyTable]? = nil, log: (String) -> Void = { _ in }) async throws -> [TableReport] {
+        let list: [CopyTable]
+        if let tables { list = tables } else { list = Self.ordered(try await source.copyTables()) }
+        var reports: [TableReport] = []
+        for t in list {
+            let r = TableReport(table: t.name, source: try await source.checksum(t), target: try await target.checksum(t))
+            log("\(t.name): \(r.matches ? "identical" : "DIFFERENT") — \(r.source)")
+            reports.append(r)
+        }
+        let bad = reports.filter { !$0.matches }
+        if !bad.isEmpty { throw Failure.mismatch(bad) }
+        return reports
+    }
+
+    static func ordered(_ tables: [CopyTable]) -> [CopyTable] {
+        tables.sorted { a, b in
+            let ia = leadingTables.firstIndex(of: a.name) ?? leadingTables.count
+            let ib = leadingTables.firstIndex(of: b.name) ?? leadingTables.count
+            return ia != ib ? ia < ib : a.name < b.name
+        }
+    }
+}
