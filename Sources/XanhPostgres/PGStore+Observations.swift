@@ -25,6 +25,7 @@ extension PGStore: ObservationStore {
     /// inside the caller's transaction. A key sent twice in one batch keeps the last value and counts as a replacement,
     /// as on SQLite.
     static func ingest(_ rows: [ValidObservation], _ c: PGConn) async throws -> IngestCounts {
+        try RetentionPolicy.check(rows, horizon: try await horizon(c))
         var index: [DirtyMark: Int] = [:]  // (series, t) → position in the arrays
         index.reserveCapacity(rows.count)
         var series: [Int64] = [], times: [Int64] = [], values: [Double] = [], statuses: [Int64] = [], qcs: [Int64] = []
@@ -86,6 +87,10 @@ extension PGStore: ObservationStore {
             WHERE s.id = v.id AND (s.last_t IS NULL OR s.last_t < v.t)
             """, [PGArg.ints(ids), PGArg.ints(ids.map { latest[$0]! })])
         return IngestCounts(accepted: rows.count, replaced: replaced + duplicates)
+    }
+
+    static func horizon(_ c: PGConn) async throws -> Int64? {
+        try await c.scalar("SELECT value FROM meta WHERE key = ?", [RetentionPolicy.metaKey]).text.flatMap { Int64($0) }
     }
 
     public func observationCount() async throws -> Int {
@@ -355,5 +360,51 @@ extension PGStore: DerivationStore {
             }
             if let seq = batch.clearDirtyUpTo { try await c.execute("DELETE FROM dirty WHERE seq <= ?", [seq]) }
         }
+    }
+}
+
+extension PGStore: RetentionStore {
+    public func rawHorizon() async throws -> Int64? { try await read { c in try await Self.horizon(c) } }
+
+    /// Month partitions wholly before the horizon are dropped (instant, no dead rows to vacuum); the partition the
+    /// horizon falls in loses its older rows by DELETE.
+    public func applyRetention(rawBefore before: Int64) async throws -> RetentionReport {
+        let horizon = try await write { c -> Int64 in
+            let pending = try await c.scalar("SELECT min(hour_end) FROM dirty").int64
+            let h = RetentionPolicy.effective(requested: before, oldestPendingHourEnd: pending, previous: try await Self.horizon(c))
+            try await c.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [RetentionPolicy.metaKey, String(h)])
+            return h
+        }
+        let months = try await read { c in
+            try await c.query(
+                """
+                SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                WHERE i.inhparent = (quote_ident(current_schema()) || '.observations')::regclass ORDER BY c.relname
+                """
+            ).rows.compactMap { r -> (String, Int64)? in
+                // FOR VALUES FROM ('1761955200') TO ('1764547200')
+                guard let name = r[0].text, let bound = r[1].text, let to = bound.components(separatedBy: "TO (").last else { return nil }
+                let digits = to.filter { $0.isNumber || $0 == "-" }
+                return Int64(digits).map { (name, $0) }
+            }
+        }
+        var dropped: [String] = []
+        var deleted = 0
+        for (name, to) in months where to <= horizon {
+            deleted += try await write { c in
+                let n = try await c.scalar("SELECT count(*) FROM \(name)").int ?? 0
+                try await c.execute("DROP TABLE \(name)")
+                return n
+            }
+            dropped.append(name)
+        }
+        partitions.set(nil)
+        deleted += try await write { c in
+            let n = try await c.scalar("WITH d AS (DELETE FROM observations WHERE t < ? RETURNING 1) SELECT count(*) FROM d", [horizon]).int ?? 0
+            try await c.execute("DELETE FROM sta_obs_extra WHERE t < ?", [horizon])
+            return n
+        }
+        return RetentionReport(horizon: horizon, deletedRows: deleted, droppedPartitions: dropped)
     }
 }

@@ -101,3 +101,16 @@ extension SQLiteStore: TableCopyEngine {
         directoryCache.set(nil)
     }
 }
+
+extension SQLiteStore {
+    /// A consistent copy of the live database at `path`, through SQLite's online backup API: readers and writers go
+    /// on while it runs (WAL), and the copy is the database as of one moment.
+    public func backup(to path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw StoreError.conflict("\(path) exists; a backup never overwrites a file")
+        }
+        let target = try DatabaseQueue(path: path)
+        try writer.backup(to: target)
+        try target.close()
+    }
+}

@@ -10,6 +10,7 @@ extension SQLiteStore: ObservationStore {
 
     /// Upserts rows, marks their hours dirty and advances each series' latest record time, inside the caller's transaction.
     static func ingest(_ rows: [ValidObservation], _ db: Database) throws -> IngestCounts {
+        try RetentionPolicy.check(rows, horizon: try horizon(db))
         let insert = try db.cachedStatement(
             sql: "INSERT INTO observations(series_id, t, value, status, qc) VALUES (?,?,?,?,?) ON CONFLICT(series_id, t) DO NOTHING")
         let update = try db.cachedStatement(sql: "UPDATE observations SET value = ?, status = ?, qc = ? WHERE series_id = ? AND t = ?")
@@ -35,6 +36,10 @@ extension SQLiteStore: ObservationStore {
         let advance = try db.cachedStatement(sql: "UPDATE series SET last_t = ? WHERE id = ? AND (last_t IS NULL OR last_t < ?)")
         for (series, t) in latest { try advance.execute(arguments: [t, series, t]) }
         return IngestCounts(accepted: rows.count, replaced: replaced)
+    }
+
+    static func horizon(_ db: Database) throws -> Int64? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [RetentionPolicy.metaKey]).flatMap { Int64($0) }
     }
 
     public func observationCount() async throws -> Int {
@@ -293,5 +298,35 @@ extension SQLiteStore: DerivationStore {
             }
             if let seq = batch.clearDirtyUpTo { try db.execute(sql: "DELETE FROM dirty WHERE seq <= ?", arguments: [seq]) }
         }
+    }
+}
+
+extension SQLiteStore: RetentionStore {
+    public func rawHorizon() async throws -> Int64? { try await writer.read { db in try Self.horizon(db) } }
+
+    /// Series by series (the primary key is (series, t)), 50 series per transaction, so readers and writers go on.
+    public func applyRetention(rawBefore before: Int64) async throws -> RetentionReport {
+        let (horizon, series) = try await writer.write { db -> (Int64, [Int64]) in
+            let pending = try Int64.fetchOne(db, sql: "SELECT min(hour_end) FROM dirty")
+            let h = RetentionPolicy.effective(requested: before, oldestPendingHourEnd: pending, previous: try Self.horizon(db))
+            // Recorded first: from here on, rows before it are refused.
+            try db.execute(
+                sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [RetentionPolicy.metaKey, String(h)])
+            return (h, try Int64.fetchAll(db, sql: "SELECT id FROM series ORDER BY id"))
+        }
+        var deleted = 0
+        for chunk in stride(from: 0, to: series.count, by: 50) {
+            deleted += try await writer.write { db in
+                var n = 0
+                for s in series[chunk..<min(chunk + 50, series.count)] {
+                    try db.execute(sql: "DELETE FROM observations WHERE series_id = ? AND t < ?", arguments: [s, horizon])
+                    n += db.changesCount
+                    try db.execute(sql: "DELETE FROM sta_obs_extra WHERE series_id = ? AND t < ?", arguments: [s, horizon])
+                }
+                return n
+            }
+        }
+        return RetentionReport(horizon: horizon, deletedRows: deleted, droppedPartitions: [])
     }
 }

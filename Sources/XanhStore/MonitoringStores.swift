@@ -183,4 +183,4 @@ public protocol StoreIdentity: Sendable {
     var location: String { get }
 }
 
-public typealias MonitoringStore = Store & StoreIdentity & FileLedgerStore & QualityStore & AlertStore & SensorThingsStore & IndicatorStore
+public typealias MonitoringStore = Store & StoreIdentity & RetentionStore & FileLedgerStore & QualityStore & AlertStore & SensorThingsStore & IndicatorStore

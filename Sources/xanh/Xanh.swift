@@ -11,7 +11,7 @@ struct Xanh: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xanh",
         abstract: "Xanh: environmental monitoring and green-growth information for Vietnamese provinces.",
-        subcommands: [Serve.self, Watch.self, AlertCommand.self, QCCommand.self, StationCommand.self, KeyCommand.self, ImportCommand.self, IndicatorCommand.self, Migrate.self, MigrateData.self, Bench.self])
+        subcommands: [Serve.self, Watch.self, AlertCommand.self, QCCommand.self, StationCommand.self, KeyCommand.self, ImportCommand.self, IndicatorCommand.self, Migrate.self, MigrateData.self, Retention.self, Backup.self, Bench.self])
 }
 
 /// Where the database lives: `--database` (or `--db`), else `XANH_DATABASE_URL`, else `XANH_DB`, else `xanh.sqlite` in

@@ -90,4 +90,17 @@ import XanhStore
         let rule = try await pg.createRule(AlertRule(name: "second", kind: .aqi, scope: AlertScope(), aqiAtLeast: 200))
         #expect(rule.id == 2)
     }
+
+    /// The SQLite online backup is a complete database equal to the live one, taken while it stays open.
+    @Test func sqliteBackupRoundTrips() async throws {
+        let a = try await Self.source()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-backup-\(UUID().uuidString).sqlite").path
+        try a.backup(to: path)
+        #expect(throws: StoreError.self) { try a.backup(to: path) }  // never overwrites
+        let restored = try SQLiteStore(path: path, reference: StoreFactory.reference)
+        let reports = try await DataMigrator(source: a, target: restored).verify()
+        #expect(reports.count > 30)
+        #expect(reports.allSatisfy { $0.matches })
+        #expect(try await restored.observationCount() == 144)
+    }
 }

@@ -207,4 +207,38 @@ func rows(_ series: Int64, from start: Int64, hours: Int, value: (Int64) -> Doub
         #expect(events.first?.event.limit == 45)
         #expect(events.first?.event.standard == "QCVN 05:2023/BTNMT")
     }
+
+    @Test(arguments: Engine.available) func retentionDropsOldRawValuesAndKeepsRollups(_ engine: Engine) async throws {
+        // Given four days of 5-minute PM2.5 across a month boundary, derived
+        let store = try await StoreFactory.make(engine)
+        _ = try await store.createStation(ambient)
+        let series = try await store.seriesDirectory().stations["HN-NKT"]!.series["PM2.5"]!
+        let start = Timestamps.parseDate("2026-10-30")!
+        let deriver = Deriver(store: store, reference: StoreFactory.reference, clock: { start + 5 * Timestamps.day })
+        _ = try await store.ingest(rows(series, from: start, hours: 96) { _ in 30 })
+        try await deriver.drain()
+        let hoursBefore = try await store.hourlySeries(station: "HN-NKT", parameter: "PM2.5", from: start, to: start + 4 * Timestamps.day)
+        // When raw values before 2 November (UTC) are retired
+        let cut = try Timestamps.parseISO8601("2026-11-02T00:00:00Z")
+        let report = try await store.applyRetention(rawBefore: cut)
+        // Then only the raw values after it remain, every rollup stays, and the horizon is recorded
+        #expect(report.horizon == cut)
+        #expect(report.deletedRows == Int((cut - start) / 300) - 1)  // rows start 5 minutes after `start`
+        if engine == .postgres { #expect(report.droppedPartitions == ["observations_y2026m10"]) }
+        #expect(try await store.observationCount() == 96 * 12 - report.deletedRows)
+        #expect(try await store.rawSeries(station: "HN-NKT", parameter: "PM2.5", from: start, to: cut - 1, limit: 10).isEmpty)
+        #expect(try await store.hourlySeries(station: "HN-NKT", parameter: "PM2.5", from: start, to: start + 4 * Timestamps.day) == hoursBefore)
+        #expect(try await store.rawHorizon() == cut)
+        // A late value before the horizon is refused, naming the time; one after it is stored
+        do {
+            _ = try await store.ingest([ValidObservation(seriesID: series, t: cut - 600, value: 99, status: .measuring, qc: .ok)])
+            Issue.record("expected a refusal")
+        } catch StoreError.invalid(let problems) {
+            #expect(problems.first?.message.contains("retention horizon") == true)
+        }
+        #expect(try await store.ingest([ValidObservation(seriesID: series, t: cut + 60, value: 31, status: .measuring, qc: .ok)]).accepted == 1)
+        // And an hour still waiting for derivation holds the horizon back
+        let report2 = try await store.applyRetention(rawBefore: cut + 2 * Timestamps.day)
+        #expect(report2.horizon == Timestamps.hourEnd(cut + 60) - Timestamps.hour)
+    }
 }
