@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import XanhCore
 import XanhStore
@@ -116,6 +117,27 @@ public struct PGConn: @unchecked Sendable {
     /// The rows a data-changing statement touched (it must end with `RETURNING 1` or another column).
     public func changes(_ sql: String, _ args: [any PGArgConvertible] = []) async throws -> Int {
         try await query(sql, args).rows.count
+    }
+
+    /// Streams rows to `COPY table(columns) FROM STDIN` (text format); `line` appends one row, tab-separated,
+    /// newline-terminated.
+    public func copy(table: String, columns: [String], count: Int, line: (Int, inout ByteBuffer) -> Void) async throws {
+        do {
+            try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                var buffer = ByteBuffer()
+                buffer.reserveCapacity(1 << 21)
+                for i in 0..<count {
+                    line(i, &buffer)
+                    if buffer.readableBytes > 1 << 20 {
+                        try await writer.write(buffer)
+                        buffer.clear()
+                    }
+                }
+                try await writer.write(buffer)
+            }
+        } catch let e as PSQLError {
+            throw PGQueryError(e, sql: "COPY \(table)")
+        }
     }
 
     public func scalar(_ sql: String, _ args: [any PGArgConvertible] = []) async throws -> SQLValue {

@@ -55,19 +55,37 @@ extension PGStore: ObservationStore {
             hours.insert(DirtyMark(series: r.seriesID, hourEnd: Timestamps.hourEnd(r.t)))
             if r.t > (latest[r.seriesID] ?? .min) { latest[r.seriesID] = r.t }
         }
-        // New keys go in; only when some key already existed is the batch joined again to replace those values
-        // (xmax, the usual way to tell inserts from updates, cannot be read from a partitioned table).
+        // The common case, fresh data, goes in by COPY (inside a savepoint); a batch that repeats a stored key, or
+        // one the probe cannot rule out, takes the upsert over arrays. New keys go in first; only when some key
+        // already existed is the batch joined again to replace those values (xmax, the usual way to tell inserts
+        // from updates, cannot be read from a partitioned table).
+        var inserted: Int?
+        if duplicates == 0, values.allSatisfy(\.isFinite), try await !anyStored(series: series, times: times, c) {
+            try await c.execute("SAVEPOINT xanh_copy")
+            do {
+                try await c.copy(table: "observations", columns: ["series_id", "t", "value", "status", "qc"], count: series.count) { i, b in
+                    b.writeString("\(series[i])\t\(times[i])\t\(values[i])\t\(statuses[i])\t\(qcs[i])\n")
+                }
+                try await c.execute("RELEASE SAVEPOINT xanh_copy")
+                inserted = series.count
+            } catch let e as PGQueryError where e.isConstraint {
+                // A key stored since the probe (a concurrent writer): the upsert below decides.
+                try await c.execute("ROLLBACK TO SAVEPOINT xanh_copy")
+            }
+        }
         let arrays: [any PGArgConvertible] = [PGArg.ints(series), PGArg.ints(times), PGArg.doubles(values), PGArg.ints(statuses), PGArg.ints(qcs)]
-        let inserted = try await c.scalar(
-            """
-            WITH ins AS (
-              INSERT INTO observations(series_id, t, value, status, qc)
-              SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::float8[], ?::bigint[], ?::bigint[])
-              ON CONFLICT (series_id, t) DO NOTHING RETURNING 1)
-            SELECT count(*) FROM ins
-            """, arrays
-        ).int ?? 0
-        let replaced = series.count - inserted
+        if inserted == nil {
+            inserted = try await c.scalar(
+                """
+                WITH ins AS (
+                  INSERT INTO observations(series_id, t, value, status, qc)
+                  SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::float8[], ?::bigint[], ?::bigint[])
+                  ON CONFLICT (series_id, t) DO NOTHING RETURNING 1)
+                SELECT count(*) FROM ins
+                """, arrays
+            ).int ?? 0
+        }
+        let replaced = series.count - inserted!
         if replaced > 0 {
             try await c.execute(
                 """
@@ -91,6 +109,19 @@ extension PGStore: ObservationStore {
 
     static func horizon(_ c: PGConn) async throws -> Int64? {
         try await c.scalar("SELECT value FROM meta WHERE key = ?", [RetentionPolicy.metaKey]).text.flatMap { Int64($0) }
+    }
+
+    /// Whether any of a few rows (first, middle, last, and for small batches all) is stored already: a resend is
+    /// usually whole, so this sends it straight to the upsert instead of a COPY bound to fail.
+    static func anyStored(series: [Int64], times: [Int64], _ c: PGConn) async throws -> Bool {
+        let n = series.count
+        guard n > 0 else { return false }
+        let picks = n <= 16 ? Array(0..<n) : Array(Set([0, n / 4, n / 2, 3 * n / 4, n - 1])).sorted()
+        return try await c.scalar(
+            """
+            SELECT EXISTS (SELECT 1 FROM observations o JOIN unnest(?::bigint[], ?::bigint[]) AS k(s, t) ON o.series_id = k.s AND o.t = k.t)
+            """, [PGArg.ints(picks.map { series[$0] }), PGArg.ints(picks.map { times[$0] })]
+        ).bool
     }
 
     public func observationCount() async throws -> Int {

@@ -74,8 +74,27 @@ struct AirQualityController {
     func register(on api: RouterGroup<AppRequestContext>) {
         api.get("aqi/latest") { request, _ in
             let lang = Language(rawValue: request.query("lang") ?? "vi") ?? .vi
-            let items = try await services.store.latestAQI().map { item($0, scale: .vn, lang: lang, feed: true) }
-            return try JSON.response(Page(items: items, next: nil))
+            // The live map polls this for every station of the network: written byte by byte (as the series are),
+            // with the keys in the order the encoder would sort them.
+            return JSONWriter.page(try await services.store.latestAQI(), next: nil) { w, a in
+                let c = category(.vn, a.result.aqi)
+                w.beginObject()
+                w.key("aqi")
+                w.number(a.result.aqi)
+                w.key("category")
+                w.string(c.key)
+                w.key("categoryName")
+                w.string(c.name(lang))
+                w.key("color")
+                w.string(c.color)
+                w.key("dominant")
+                w.string(a.result.dominant)
+                w.key("station")
+                w.string(a.station)
+                w.key("time")
+                w.time(a.t)
+                w.endObject()
+            }
         }
 
         api.get("stations/{code}/aqi") { request, context in
