@@ -95,11 +95,8 @@ struct Bench: AsyncParsableCommand {
         let deriveYearSeconds = try await Clocked.seconds { try await services.deriver.drain() }
 
         let bodies = Self.bodies(rowsIn, batch: batch)
-        let app = try await buildApplication(services, config: ServerConfig(host: "127.0.0.1", port: port, deriveInterval: 3600))
-        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+        let (server, base) = try await Bench.startServer(services, port: port)
         defer { server.cancel() }
-        let base = "http://127.0.0.1:\(port)"
-        try await Self.waitForServer(base)
         let session = URLSession(configuration: .ephemeral)
         var accepted = 0
         let httpSeconds = try await Clocked.seconds {
@@ -187,6 +184,20 @@ struct Bench: AsyncParsableCommand {
         }
         let answer = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         return answer["accepted"] as! Int
+    }
+
+    /// A live server on 127.0.0.1 (derivation paused), ready when this returns; cancel the task to stop it.
+    static func startServer(_ services: AppServices, port: Int) async throws -> (Task<Void, any Error>, String) {
+        let app = try await buildApplication(services, config: ServerConfig(host: "127.0.0.1", port: port, deriveInterval: 3600))
+        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+        let base = "http://127.0.0.1:\(port)"
+        do {
+            try await waitForServer(base)
+        } catch {
+            server.cancel()
+            throw error
+        }
+        return (server, base)
     }
 
     static func waitForServer(_ base: String) async throws {

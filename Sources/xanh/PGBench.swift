@@ -50,11 +50,8 @@ struct PGBench {
         try await http.createAPIKey(name: "bench", hash: APIKeys.hash(key))
         let services = AppServices(store: http, reference: reference)
         let bodies = Bench.bodies(rowsIn, batch: batch)
-        let app = try await buildApplication(services, config: ServerConfig(host: "127.0.0.1", port: port, deriveInterval: 3600))
-        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+        let (server, base) = try await Bench.startServer(services, port: port)
         defer { server.cancel() }
-        let base = "http://127.0.0.1:\(port)"
-        try await Bench.waitForServer(base)
         let session = URLSession(configuration: .ephemeral)
         var accepted = 0
         let httpSeconds = try await Clocked.seconds {
@@ -157,25 +154,23 @@ struct GrowthBench {
                     store = try SQLiteStore(path: path, reference: reference)
                 } else {
                     let url = postgres!
-                    store = try await PGStore.open(url: url + (url.contains("?") ? "&" : "?") + "schema=bench_growth_\(size)", reference: reference)
-                    try await (store as! PGStore).dropSchema()
+                    let schema = "bench_growth_\(size)_\(UInt32.random(in: 0...UInt32.max))"
+                    store = try await PGStore.open(url: url + (url.contains("?") ? "&" : "?") + "schema=" + schema, reference: reference)
                 }
-                let store2: any MonitoringStore =
-                    engine == "sqlite" ? store : try await PGStore.open(url: (store as! PGStore).pgLocation.description, reference: reference)
                 for i in 0..<seriesCount {
-                    _ = try await store2.createStation(
+                    _ = try await store.createStation(
                         Station(code: "G-\(i)", name: "Growth \(i)", kind: .ambientAir, province: "01", parameters: [StationParameter(parameter: "PM2.5")]))
                 }
-                let directory = try await store2.seriesDirectory()
+                let directory = try await store.seriesDirectory()
                 let ids = (0..<seriesCount).map { directory.stations["G-\($0)"]!.series["PM2.5"]! }
                 let fillSeconds = try await Clocked.seconds {
-                    if let s = store2 as? SQLiteStore {
+                    if let s = store as? SQLiteStore {
                         try s.benchFill(series: ids.map { (id: $0, station: 0, aqi: false) }, start: start, steps: steps, interval: 300)
                     } else {
-                        try await (store2 as! PGStore).benchFillSeries(ids, start: start, steps: steps)
+                        try await (store as! PGStore).benchFillSeries(ids, start: start, steps: steps)
                     }
                 }
-                let stored = try await store2.observationCount()
+                let stored = try await store.observationCount()
                 // The middle station: its year of hourly means, and one day of raw values.
                 let code = "G-\(seriesCount / 2)"
                 var year: [Double] = []
@@ -185,12 +180,12 @@ struct GrowthBench {
                 for q in 0..<queries {
                     year.append(
                         try await Clocked.seconds {
-                            hours = try await store2.hourlySeries(station: code, parameter: "PM2.5", from: start, to: start + 365 * 86400).count
+                            hours = try await store.hourlySeries(station: code, parameter: "PM2.5", from: start, to: start + 365 * 86400).count
                         } * 1000)
                     let d0 = start + Int64(q % 300) * 86400
                     day.append(
                         try await Clocked.seconds {
-                            raws = try await store2.rawSeries(station: code, parameter: "PM2.5", from: d0 + 1, to: d0 + 86400, limit: 1000).count
+                            raws = try await store.rawSeries(station: code, parameter: "PM2.5", from: d0 + 1, to: d0 + 86400, limit: 1000).count
                         } * 1000)
                 }
                 year.sort()
@@ -204,7 +199,7 @@ struct GrowthBench {
                             + "station-day raw (\(raws) rows): median \(String(format: "%.2f", d)) ms (×\(String(format: "%.2f", d / base!.day)))"
                     ))
                 print(results.last!.0, "→", results.last!.1)
-                if let pg = store2 as? PGStore { try await pg.dropSchema() }
+                if let pg = store as? PGStore { try await pg.dropSchema() }
                 try? FileManager.default.removeItem(atPath: path)
                 try? FileManager.default.removeItem(atPath: path + "-wal")
                 try? FileManager.default.removeItem(atPath: path + "-shm")

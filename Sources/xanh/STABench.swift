@@ -43,11 +43,8 @@ struct STABench {
         print("store: \(stations) stations × \(Self.parameters.count) parameters × \(days) days = \(total) observations, filled in \(String(format: "%.0f", fillSeconds)) s")
 
         let services = AppServices(store: store, reference: reference)
-        let app = try await buildApplication(services, config: ServerConfig(host: "127.0.0.1", port: port, deriveInterval: 3600))
-        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+        let (server, base) = try await Bench.startServer(services, port: port)
         defer { server.cancel() }
-        let base = "http://127.0.0.1:\(port)"
-        try await Bench.waitForServer(base)
         let session = URLSession(configuration: .ephemeral)
 
         // 1. The live map: every Datastream with its latest Observation, all pages.
