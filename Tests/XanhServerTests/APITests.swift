@@ -204,7 +204,14 @@ import XanhStore
         try await f.test { client in
             try await client.execute(uri: "/api/v1/observations", method: .post, headers: f.auth, body: Fixture.observations(ObservationAPITests.thousandRows())) { _ in }
             try await f.services.deriver.drain()
-            try await client.execute(uri: "/health", method: .get) { r in #expect(r.status == .ok) }
+            try await client.execute(uri: "/health", method: .get) { r in
+                #expect(r.status == .ok)
+                // The store that answered: its engine and where it is (no password).
+                let store = Fixture.json(r)["store"] as? [String: Any]
+                #expect(store?["engine"] as? String == (Fixture.onPostgres ? "postgresql" : "sqlite"))
+                #expect((store?["location"] as? String)?.isEmpty == false)
+                #expect(store?["latency_ms"] is Double)
+            }
             try await client.execute(uri: "/metrics", method: .get) { r in
                 #expect(String(buffer: r.body).contains("xanh_observations_accepted_total 1000"))
             }
