@@ -105,6 +105,21 @@ public struct PGConn: @unchecked Sendable {
         return SQLRows(columns: columns, rows: rows.map { row in row.map(Self.value) })
     }
 
+    /// Rows decoded straight into typed tuples (no per-cell boxing): for the hot reads of long series. Every column
+    /// must be NOT NULL and of the tuple's type.
+    public func typed<each C: PostgresDecodable & Sendable>(
+        _ sql: String, _ args: [any PGArgConvertible] = [], as types: (repeat each C).Type
+    ) async throws -> [(repeat each C)] {
+        do {
+            let rows = try await connection.query(Self.statement(sql, args.map(\.pgArg)), logger: logger)
+            var out: [(repeat each C)] = []
+            for try await r in rows.decode((repeat each C).self) { out.append(r) }
+            return out
+        } catch let e as PSQLError {
+            throw PGQueryError(e, sql: sql)
+        }
+    }
+
     /// Runs a statement; returns nothing. Use `RETURNING` where a count or an id is needed.
     public func execute(_ sql: String, _ args: [any PGArgConvertible] = []) async throws {
         do {

@@ -137,12 +137,10 @@ extension PGStore: ObservationStore {
     public func rawSeries(station: String, parameter: String, from: Int64, to: Int64, limit: Int) async throws -> [StoredObservation] {
         try await read { c in
             guard let id = try await self.seriesID(c, station: station, parameter: parameter) else { return [] }
-            return try await c.query(
-                "SELECT t, value, status, qc FROM observations WHERE series_id = ? AND t >= ? AND t <= ? ORDER BY t LIMIT ?", [id, from, to, limit]
-            ).rows.map {
-                StoredObservation(
-                    t: $0[0].int64!, value: $0[1].double!, status: DeviceStatus(rawValue: UInt8($0[2].int!)) ?? .measuring, qc: StoredQC(raw: $0[3].int!))
-            }
+            return try await c.typed(
+                "SELECT t, value, status, qc FROM observations WHERE series_id = ? AND t >= ? AND t <= ? ORDER BY t LIMIT ?", [id, from, to, limit],
+                as: (Int64, Double, Int64, Int64).self
+            ).map { StoredObservation(t: $0.0, value: $0.1, status: DeviceStatus(rawValue: UInt8($0.2)) ?? .measuring, qc: StoredQC(raw: Int($0.3))) }
         }
     }
 
@@ -161,21 +159,19 @@ extension PGStore: ObservationStore {
     }
 
     static func hourly(_ c: PGConn, series: Int64, from: Int64, to: Int64) async throws -> [HourlyStat] {
-        try await c.query(
-            "SELECT t, mean, min, max, count, coverage FROM hourly WHERE series_id = ? AND t >= ? AND t <= ? ORDER BY t", [series, from, to]
-        ).rows.map {
-            HourlyStat(hourEnd: $0[0].int64!, mean: $0[1].double!, min: $0[2].double!, max: $0[3].double!, count: $0[4].int!, coverage: $0[5].double!)
-        }
+        try await c.typed(
+            "SELECT t, mean, min, max, count, coverage FROM hourly WHERE series_id = ? AND t >= ? AND t <= ? ORDER BY t", [series, from, to],
+            as: (Int64, Double, Double, Double, Int64, Double).self
+        ).map { HourlyStat(hourEnd: $0.0, mean: $0.1, min: $0.2, max: $0.3, count: Int($0.4), coverage: $0.5) }
     }
 
     static func daily(_ c: PGConn, series: Int64, from: Int64, to: Int64) async throws -> [DailyStat] {
-        try await c.query(
+        try await c.typed(
             "SELECT day, mean, min, max, count, hours, coverage, max_hourly FROM daily WHERE series_id = ? AND day >= ? AND day <= ? ORDER BY day",
-            [series, from, to]
-        ).rows.map {
+            [series, from, to], as: (Int64, Double, Double, Double, Int64, Int64, Double, Double).self
+        ).map {
             DailyStat(
-                dayStart: $0[0].int64!, mean: $0[1].double!, min: $0[2].double!, max: $0[3].double!, count: $0[4].int!, hours: $0[5].int!,
-                coverage: $0[6].double!, maxHourly: $0[7].double!)
+                dayStart: $0.0, mean: $0.1, min: $0.2, max: $0.3, count: Int($0.4), hours: Int($0.5), coverage: $0.6, maxHourly: $0.7)
         }
     }
 
@@ -268,11 +264,10 @@ extension PGStore: DerivationStore {
 
     public func qcPoints(series: Int64, from: Int64, to: Int64) async throws -> [(point: QCPoint, qc: StoredQC)] {
         try await read { c in
-            try await c.query(
-                "SELECT t, value, status, qc FROM observations WHERE series_id = ? AND t > ? AND t <= ? ORDER BY t", [series, from, to]
-            ).rows.map {
-                (QCPoint(t: $0[0].int64!, value: $0[1].double!, status: DeviceStatus(rawValue: UInt8($0[2].int!)) ?? .measuring), StoredQC(raw: $0[3].int!))
-            }
+            try await c.typed(
+                "SELECT t, value, status, qc FROM observations WHERE series_id = ? AND t > ? AND t <= ? ORDER BY t", [series, from, to],
+                as: (Int64, Double, Int64, Int64).self
+            ).map { (QCPoint(t: $0.0, value: $0.1, status: DeviceStatus(rawValue: UInt8($0.2)) ?? .measuring), StoredQC(raw: Int($0.3))) }
         }
     }
 
