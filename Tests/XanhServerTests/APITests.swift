@@ -199,6 +199,22 @@ import XanhStore
         }
     }
 
+    /// On SQLite the SensorThings root answers; on PostgreSQL it says why not (decision 0012) instead of failing.
+    @Test func staAnswersOrSaysWhyNot() async throws {
+        let f = try await Fixture()
+        try await f.test { client in
+            try await client.execute(uri: "/sta/v1.1/Things", method: .get) { r in
+                if Fixture.onPostgres {
+                    #expect(r.status == .notImplemented)
+                    #expect((Fixture.json(r)["message"] as? String)?.contains("SQLite store only") == true)
+                } else {
+                    #expect(r.status == .ok)
+                    #expect((Fixture.json(r)["value"] as? [Any])?.count == 1)
+                }
+            }
+        }
+    }
+
     @Test func healthMetricsAndPages() async throws {
         let f = try await Fixture()
         try await f.test { client in

@@ -104,3 +104,16 @@ import XanhStore
         #expect(try await restored.observationCount() == 144)
     }
 }
+
+@Suite struct PGLocationTests {
+    @Test func urlsAreParsedAndBadOnesNamed() throws {
+        let l = try PGLocation(url: "postgres://xanh:secret@db.example:6543/monitoring?schema=hp")
+        #expect(l == PGLocation(host: "db.example", port: 6543, user: "xanh", password: "secret", database: "monitoring", schema: "hp"))
+        #expect(l.description == "postgres://xanh@db.example:6543/monitoring?schema=hp")  // never the password
+        #expect(try PGLocation(url: "postgresql://u@h/d").port == 5432)
+        #expect(!PGLocation.isPostgresURL("/var/lib/xanh/xanh.sqlite"))
+        for bad in ["postgres://", "postgres://u@h", "postgres://u@h/d?schema=a;drop"] {
+            #expect(throws: StoreError.self) { try PGLocation(url: bad) }
+        }
+    }
+}
