@@ -7,15 +7,22 @@ extension PGStore: FileLedgerStore {
         guard !files.isEmpty else { return [] }
         try await ensurePartitions(for: files.flatMap { Self.monthSamples($0.rows) })
         return try await write { c in
-            let now = Self.now()
+            // One statement records every file; the ledger's key decides which are new (a resend, or a second
+            // process with the same file, inserts nothing).
+            let fresh = try await c.query(
+                #"""
+                INSERT INTO file_ledger(name, fingerprint, "rows", at)
+                SELECT n, f, r, ? FROM unnest(?::text[], ?::text[], ?::bigint[]) AS v(n, f, r)
+                ON CONFLICT DO NOTHING RETURNING name, fingerprint
+                """#, [Self.now(), PGArg.texts(files.map(\.name)), PGArg.texts(files.map(\.fingerprint)), PGArg.ints(files.map { Int64($0.rows.count) })]
+            ).rows.reduce(into: Set<String>()) { $0.insert($1[0].text! + "\u{0}" + $1[1].text!) }
             var out: [FileIngestOutcome] = []
             var rows: [ValidObservation] = []
+            var seen = Set<String>()
             for f in files {
-                // The ledger's key decides: a resend (or a second process with the same file) inserts nothing.
-                let fresh = try await c.changes(
-                    #"INSERT INTO file_ledger(name, fingerprint, "rows", at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING RETURNING 1"#,
-                    [f.name, f.fingerprint, f.rows.count, now])
-                if fresh == 0 {
+                // The same file twice in one batch counts once.
+                let key = f.name + "\u{0}" + f.fingerprint
+                guard fresh.contains(key), seen.insert(key).inserted else {
                     out.append(.duplicate)
                     continue
                 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import XanhCore
+import XanhPostgres
 import XanhSQLite
 import XanhServer
 import XanhStore
@@ -19,7 +20,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Rows per HTTP request.") var batch = 100_000
     @Option(help: "Repetitions of the series query.") var queries = 50
     @Option(help: "Port for the benchmark server on 127.0.0.1.") var port = 18_181
-    @Flag(help: "Benchmark the Circular 10 drop folder instead: a backlog of --stations × --files-per-station files.") var files = false
+    @Flag(help: "Benchmark the Circular 10 drop folder instead: a backlog of --stations × --files-per-station files (with --postgres: on PostgreSQL, against COPY).") var files = false
     @Option(help: "Stations in the file backlog.") var stations = 2000
     @Option(help: "Files per station in the file backlog.") var filesPerStation = 50
     @Flag(help: "Benchmark the SensorThings API instead, on --stations × 8 parameters × --days of 5-minute data.") var sta = false
@@ -40,6 +41,10 @@ struct Bench: AsyncParsableCommand {
             try await GrowthBench(postgres: postgres, sizes: sizes.split(separator: ",").compactMap { Int($0) }, queries: queries, directory: dir).run()
             return
         }
+        if files {
+            try await FileBench(stations: stations, filesPerStation: filesPerStation, postgres: postgres).run()
+            return
+        }
         if let postgres {
             try await PGBench(url: postgres, rows: rows, batch: batch, port: port, clients: clients, loadRows: loadRows).run()
             return
@@ -50,10 +55,6 @@ struct Bench: AsyncParsableCommand {
         }
         if sta {
             try await STABench(stations: stations, days: days, port: port).run()
-            return
-        }
-        if files {
-            try await FileBench(stations: stations, filesPerStation: filesPerStation).run()
             return
         }
         let reference = try ReferenceData.bundled()
@@ -248,6 +249,8 @@ enum Machine {
 struct FileBench {
     let stations: Int
     let filesPerStation: Int
+    /// PostgreSQL instead of SQLite (baseline: COPY).
+    var postgres: String? = nil
     static let parameters = ["PM2.5", "PM10", "NO2", "SO2", "CO", "O3", "Temp", "RH"]
 
     func run() async throws {
@@ -260,7 +263,12 @@ struct FileBench {
         print("machine: \(Machine.describe())")
         print("backlog: \(stations) stations × \(filesPerStation) files × \(Self.parameters.count) parameters")
 
-        func register(_ store: SQLiteStore) async throws {
+        func open(_ name: String) async throws -> any MonitoringStore {
+            guard let url = postgres else { return try SQLiteStore(path: dir.appendingPathComponent("\(name).sqlite").path, reference: reference) }
+            let schema = "bench_files_\(name)_\(UInt32.random(in: 0...UInt32.max))"
+            return try await PGStore.open(url: url + (url.contains("?") ? "&" : "?") + "schema=" + schema, reference: reference)
+        }
+        func register(_ store: any MonitoringStore) async throws {
             for s in 0..<stations {
                 _ = try await store.createStation(
                     Station(code: "ST\(s)", name: "Station \(s)", kind: .ambientAir, province: "01", parameters: Self.parameters.map { StationParameter(parameter: $0) }))
@@ -286,8 +294,8 @@ struct FileBench {
         }
         let rowsTotal = written * Self.parameters.count
 
-        // 2. Baseline: raw inserts of the same rows, already validated, through GRDB.
-        let raw = try SQLiteStore(path: dir.appendingPathComponent("raw.sqlite").path, reference: reference)
+        // 2. Baseline: raw inserts of the same rows, already validated: GRDB prepared statement, or PostgreSQL COPY.
+        let raw = try await open("raw")
         try await register(raw)
         let directory = try await raw.seriesDirectory()
         var rows: [ValidObservation] = []
@@ -300,11 +308,17 @@ struct FileBench {
                 }
             }
         }
-        let rawSeconds = try Clocked.seconds { try raw.rawInsertBaseline(rows) }
+        let rawSeconds: Double
+        if let pg = raw as? PGStore {
+            try await pg.preparePartitions(for: rows.map(\.t))
+            rawSeconds = try await Clocked.seconds { try await pg.copyBaseline(rows) }
+        } else {
+            rawSeconds = try Clocked.seconds { try (raw as! SQLiteStore).rawInsertBaseline(rows) }
+        }
         let rawRate = Double(rows.count) / rawSeconds
 
         // 3. The drop folder: one scan reads, checks, stores and archives the whole backlog.
-        let store = try SQLiteStore(path: dir.appendingPathComponent("drop.sqlite").path, reference: reference)
+        let store = try await open("drop")
         try await register(store)
         let folder = DropFolder(store: store, catalogue: reference.parameters, config: DropFolderConfig(root: drop, settle: 0))
         var result = DropScanResult()
@@ -315,11 +329,13 @@ struct FileBench {
         let stored = try await store.observationCount()
         let fileRate = Double(written) / scanSeconds
         let rowRate = Double(rowsTotal) / scanSeconds
+        if let pg = raw as? PGStore { try await pg.dropSchema() }
+        if let pg = store as? PGStore { try await pg.dropSchema() }
         Table.print([
-            ("raw GRDB inserts of the same \(rows.count) rows (baseline)", "\(Int(rawRate)) rows/s (\(String(format: "%.3f", rawSeconds)) s)"),
+            ("\(postgres == nil ? "raw GRDB inserts" : "COPY") of the same \(rows.count) rows (baseline)", "\(Int(rawRate)) rows/s (\(String(format: "%.3f", rawSeconds)) s)"),
             ("drop folder, \(written) files (read, check, store, archive)",
              "\(Int(fileRate)) files/s, \(Int(rowRate)) observations/s (\(String(format: "%.3f", scanSeconds)) s)"),
-            ("drop folder / raw inserts (observations/s)", String(format: "%.2f", rowRate / rawRate)),
+            ("drop folder / baseline (observations/s)", String(format: "%.2f", rowRate / rawRate)),
             ("observations stored", "\(stored) of \(rowsTotal)"),
         ])
     }
