@@ -42,8 +42,15 @@ public struct ServerConfig: Sendable {
     /// Circular 10 drop folder to watch, if any.
     public var drop: DropFolderConfig?
     public var alerts: AlertConfig
+    /// Serve reads only (a process on a PostgreSQL read replica): no derivation, alerting or drop folder, and every
+    /// method other than GET/HEAD is refused with a problem that says where writes go.
+    public var readOnly: Bool
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, deriveInterval: Double = 0.5, drop: DropFolderConfig? = nil, alerts: AlertConfig = AlertConfig()) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, deriveInterval: Double = 0.5, drop: DropFolderConfig? = nil, alerts: AlertConfig = AlertConfig(),
+        readOnly: Bool = false
+    ) {
+        self.readOnly = readOnly
         self.host = host
         self.port = port
         self.deriveInterval = deriveInterval
@@ -55,9 +62,10 @@ public struct ServerConfig: Sendable {
 public typealias AppRequestContext = BasicRequestContext
 
 /// The router with every route of the API and the public pages.
-public func buildRouter(_ services: AppServices) async throws -> Router<AppRequestContext> {
+public func buildRouter(_ services: AppServices, readOnly: Bool = false) async throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ProblemMiddleware())
+    if readOnly { router.add(middleware: ReadOnlyMiddleware()) }
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: APIKeyMiddleware(store: services.store))
 
@@ -77,7 +85,13 @@ public func buildRouter(_ services: AppServices) async throws -> Router<AppReque
 }
 
 public func buildApplication(_ services: AppServices, config: ServerConfig, logger: Logger = Logger(label: "xanh")) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(services)
+    let router = try await buildRouter(services, readOnly: config.readOnly)
+    guard !config.readOnly else {
+        // A replica cannot take writes: the primary's process derives, alerts and watches the drop folder.
+        return Application(
+            router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "xanh"), services: [],
+            logger: logger)
+    }
     var background: [any Service] = [
         PollingService.derivation(
             services.deriver, alerts: services.alertEngine, interval: config.deriveInterval, metrics: services.metrics, logger: logger),
@@ -93,4 +107,19 @@ public func buildApplication(_ services: AppServices, config: ServerConfig, logg
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "xanh"),
         services: background,
         logger: logger)
+}
+
+/// Refuses writes on a read-only server (405, with `Allow: GET, HEAD`).
+struct ReadOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .get || request.method == .head else {
+            var r = try Problem(
+                status: .methodNotAllowed,
+                detail: "this server is read-only (it reads from a replica); send \(request.method) \(request.uri.path) to the primary's server"
+            ).response(from: request, context: context)
+            r.headers[.allow] = "GET, HEAD"
+            return r
+        }
+        return try await next(request, context)
+    }
 }

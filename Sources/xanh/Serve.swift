@@ -20,9 +20,13 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var placement: DropPlacement
     @Option(help: "SMTP relay for e-mail alerts, HOST:PORT (env XANH_SMTP).") var smtp: String?
     @Option(help: "Sender address of e-mail alerts (env XANH_SMTP_FROM).") var smtpFrom: String?
+    @Flag(help: "Serve reads only, e.g. from a PostgreSQL read replica: no derivation, alerts or drop folder; writes get 405 (env XANH_READ_ONLY=1).")
+    var readOnly = false
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
+        let isReadOnly = readOnly || env["XANH_READ_ONLY"] == "1"
+        if isReadOnly && (demo || drop != nil) { throw ValidationError("--read-only cannot load the demo or watch a drop folder") }
         let (db, reference) = try await store.open()
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -43,7 +47,7 @@ struct Serve: AsyncParsableCommand {
         }
         let config = ServerConfig(
             host: host ?? env["XANH_HOST"] ?? "127.0.0.1", port: port ?? env["XANH_PORT"].flatMap(Int.init) ?? 8080,
-            drop: (drop ?? env["XANH_DROP"]).map(placement.config(root:)), alerts: alerts)
+            drop: (drop ?? env["XANH_DROP"]).map(placement.config(root:)), alerts: alerts, readOnly: isReadOnly)
         let app = try await buildApplication(services, config: config, logger: logger)
         try await app.runService()
     }

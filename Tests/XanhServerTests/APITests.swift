@@ -199,6 +199,22 @@ import XanhStore
         }
     }
 
+    /// A server on a read replica serves reads and refuses writes, saying where they go; nothing is stored.
+    @Test func aReadOnlyServerRefusesWrites() async throws {
+        let f = try await Fixture()
+        try await f.test(readOnly: true) { client in
+            let body = Fixture.observations([["station": "HN-NKT", "parameter": "PM2.5", "time": "2026-11-20T10:00:00+07:00", "value": 30]])
+            try await client.execute(uri: "/api/v1/observations", method: .post, headers: f.auth, body: body) { r in
+                #expect(r.status == .methodNotAllowed)
+                #expect(r.headers[.allow] == "GET, HEAD")
+                #expect((Fixture.json(r)["detail"] as? String)?.contains("primary") == true)
+            }
+            try await client.execute(uri: "/api/v1/stations/HN-NKT", method: .get) { r in #expect(r.status == .ok) }
+            try await client.execute(uri: "/health", method: .get) { r in #expect(r.status == .ok) }
+        }
+        #expect(try await f.store.observationCount() == 0)
+    }
+
     /// On SQLite the SensorThings root answers; on PostgreSQL it says why not (decision 0012) instead of failing.
     @Test func staAnswersOrSaysWhyNot() async throws {
         let f = try await Fixture()

@@ -57,8 +57,8 @@ struct Fixture {
 
     var auth: HTTPFields { [.authorization: "Bearer \(key)", .contentType: "application/json"] }
 
-    func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let router = try await buildRouter(services)
+    func test(readOnly: Bool = false, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let router = try await buildRouter(services, readOnly: readOnly)
         let app = Application(router: router)
         try await app.test(.router, body)
     }
