@@ -183,9 +183,11 @@ struct AlertFixture {
             #expect(ok == 0)
             var tv = timeval(tv_sec: 5, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            // The stream is read on its own thread: a blocking read must not hold one of the two cooperative
+            // threads that the server, the deriver and the database client share.
+            let listener = SSEListener(fd: fd)
             TinyServer.send(fd, "GET /api/v1/alerts/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
-            var lines = LineReader(fd: fd)
-            while let l = lines.next(), !l.hasPrefix(": xanh alerts") {}
+            await listener.subscribed()
             // A rule, then NO2 above the QCVN 05:2023 1-hour limit (200 µg/m³) from 09:00 to 10:00.
             let rule = #"{"name":"QCVN 05","kind":"exceedance","scope":{"stations":["HN-NKT"],"facilities":[],"provinces":[]},"active":true}"#
             let created = try await client.execute(uri: "/api/v1/alert-rules", method: .post, headers: fixture.auth, body: ByteBuffer(string: rule))
@@ -197,20 +199,54 @@ struct AlertFixture {
             let sent = Date()
             let posted = try await client.execute(uri: "/api/v1/observations", method: .post, headers: fixture.auth, body: Fixture.observations(rows))
             #expect(posted.status == .ok)
-            var event: String?
-            var data: String?
-            while let l = lines.next() {
-                if l.hasPrefix("event: ") { event = String(l.dropFirst(7)) }
-                if l.hasPrefix("data: ") {
-                    data = String(l.dropFirst(6))
-                    break
-                }
-            }
-            let elapsed = Date().timeIntervalSince(sent)
+            let (event, data, at) = await listener.firstEvent()
+            // When the event reached the client, not when this task got to look.
+            let elapsed = at.timeIntervalSince(sent)
             #expect(event == "opened")
             let payload = try #require(data.flatMap(AlertPayload.decode))
             #expect(payload.station == "HN-NKT" && payload.parameter == "NO2" && payload.limit == 200)
             #expect(elapsed < 2, "took \(elapsed) s")
         }
+    }
+}
+
+/// Reads a Server-Sent Events stream on a thread of its own: the stream's preamble, then the first event.
+final class SSEListener: @unchecked Sendable {
+    private let preamble = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
+    private var result: (event: String?, data: String?, at: Date) = (nil, nil, Date.distantFuture)
+
+    init(fd: Int32) {
+        Thread.detachNewThread { [self] in
+            var lines = LineReader(fd: fd)
+            while let l = lines.next(), !l.hasPrefix(": xanh alerts") {}
+            preamble.signal()
+            var event: String?
+            while let l = lines.next() {
+                if l.hasPrefix("event: ") { event = String(l.dropFirst(7)) }
+                if l.hasPrefix("data: ") {
+                    result = (event, String(l.dropFirst(6)), Date())
+                    break
+                }
+            }
+            done.signal()
+        }
+    }
+
+    private static func wait(_ s: DispatchSemaphore) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                s.wait()
+                c.resume()
+            }
+        }
+    }
+
+    func subscribed() async { await Self.wait(preamble) }
+
+    /// The first event's name, its data, and when its data line arrived (distant future if none came).
+    func firstEvent() async -> (String?, String?, Date) {
+        await Self.wait(done)
+        return result
     }
 }
