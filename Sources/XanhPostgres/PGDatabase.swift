@@ -24,6 +24,9 @@ public struct PGLocation: Sendable, Equatable, CustomStringConvertible {
         self.schema = schema
     }
 
+    /// The URL with `schema=NAME` added (tests and benchmarks give each store a schema of its own).
+    public static func url(_ url: String, schema: String) -> String { url + (url.contains("?") ? "&" : "?") + "schema=" + schema }
+
     public static func isPostgresURL(_ s: String) -> Bool { s.hasPrefix("postgres://") || s.hasPrefix("postgresql://") }
 
     public init(url: String) throws {

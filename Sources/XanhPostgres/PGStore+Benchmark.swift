@@ -1,29 +1,19 @@
 import Foundation
-import NIOCore
-import PostgresNIO
 import XanhCore
 import XanhStore
 
 extension PGStore {
     /// Creates the month partitions these times fall in (ingest does this itself; bulk paths call it first).
-    public func preparePartitions(for times: [Int64]) async throws { try await ensurePartitions(for: times) }
+    public func preparePartitions<S: Sequence<Int64>>(for times: S) async throws { try await ensurePartitions(for: times) }
 
     /// The baseline the ingest benchmark compares with: the rows sent with `COPY … FROM STDIN` (text format) into
     /// `observations` — no parsing, validation, upsert or derivation marks.
     public func copyBaseline(_ rows: [ValidObservation]) async throws {
-        try await ensurePartitions(for: Self.monthSamples(rows))
-        try await pool.client.withConnection { c in
-            try await c.copyFrom(table: "observations", columns: ["series_id", "t", "value", "status", "qc"], logger: self.pool.logger) { writer in
-                var buffer = ByteBuffer()
-                buffer.reserveCapacity(1 << 21)
-                for r in rows {
-                    buffer.writeString("\(r.seriesID)\t\(r.t)\t\(r.value)\t\(r.status.rawValue)\t\(r.qc.rawValue)\n")
-                    if buffer.readableBytes > 1 << 20 {
-                        try await writer.write(buffer)
-                        buffer.clear()
-                    }
-                }
-                try await writer.write(buffer)
+        try await ensurePartitions(for: rows.lazy.map(\.t))
+        try await read { c in
+            try await c.copy(table: "observations", columns: ["series_id", "t", "value", "status", "qc"], count: rows.count) { i, b in
+                let r = rows[i]
+                b.writeString("\(r.seriesID)\t\(r.t)\t\(r.value)\t\(r.status.rawValue)\t\(r.qc.rawValue)\n")
             }
         }
     }
@@ -52,7 +42,7 @@ extension PGStore {
     /// Fills whole series with 5-minute values from `start` (`steps` each) and their hourly means, as the deriver
     /// would leave them, server-side (`generate_series`), one transaction per 20 series.
     public func benchFillSeries(_ ids: [Int64], start: Int64, steps: Int) async throws {
-        try await ensurePartitions(for: stride(from: start, through: start + Int64(steps) * 300 + 86400, by: 86400 * 27).map { $0 })
+        try await ensurePartitions(for: stride(from: start, through: start + Int64(steps) * 300 + 86400, by: 86400))
         for chunk in stride(from: 0, to: ids.count, by: 20) {
             let part = Array(ids[chunk..<min(chunk + 20, ids.count)])
             try await write { c in

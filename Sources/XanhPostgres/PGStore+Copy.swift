@@ -43,7 +43,7 @@ extension PGStore: TableCopyEngine {
 
     public func writeChunk(_ table: CopyTable, rows: [[SQLValue]], clearFirst: Bool, progress: CopyProgress) async throws {
         if table.name == "observations", let t = table.columns.firstIndex(of: "t") {
-            try await ensurePartitions(for: rows.compactMap { $0[t].int64 })
+            try await ensurePartitions(for: rows.lazy.compactMap { $0[t].int64 })
         }
         try await write { c in
             try await c.execute(Self.progressTable)

@@ -5,7 +5,7 @@ import XanhStore
 extension PGStore: FileLedgerStore {
     public func ingestFiles(_ files: [FileIngest]) async throws -> [FileIngestOutcome] {
         guard !files.isEmpty else { return [] }
-        try await ensurePartitions(for: files.flatMap { Self.monthSamples($0.rows) })
+        try await ensurePartitions(for: files.lazy.flatMap { $0.rows.lazy.map(\.t) })
         return try await write { c in
             // One statement records every file; the ledger's key decides which are new (a resend, or a second
             // process with the same file, inserts nothing).

@@ -4,21 +4,8 @@ import XanhStore
 extension PGStore: ObservationStore {
     public func ingest(_ rows: [ValidObservation]) async throws -> IngestCounts {
         guard !rows.isEmpty else { return IngestCounts(accepted: 0, replaced: 0) }
-        try await ensurePartitions(for: Self.monthSamples(rows))
+        try await ensurePartitions(for: rows.lazy.map(\.t))
         return try await write { c in try await Self.ingest(rows, c) }
-    }
-
-    /// One time in each distinct month among the rows (the month's bounds are worked out only when a row leaves the
-    /// previous row's month).
-    static func monthSamples(_ rows: [ValidObservation]) -> [Int64] {
-        var out: [Int64] = []
-        var current: (from: Int64, to: Int64) = (1, 0)
-        for r in rows where !(current.from <= r.t && r.t < current.to) {
-            let b = PGSchema.monthBounds(r.t)
-            current = (b.from, b.to)
-            out.append(r.t)
-        }
-        return out
     }
 
     /// Upserts rows (one statement over arrays), marks their hours dirty and advances each series' latest record time,
@@ -425,7 +412,7 @@ extension PGStore: RetentionStore {
             }
             dropped.append(name)
         }
-        partitions.set(nil)
+        partitions.set([])
         deleted += try await write { c in
             let n = try await c.scalar("WITH d AS (DELETE FROM observations WHERE t < ? RETURNING 1) SELECT count(*) FROM d", [horizon]).int ?? 0
             try await c.execute("DELETE FROM sta_obs_extra WHERE t < ?", [horizon])

@@ -11,8 +11,9 @@ public final class PGStore: Sendable {
     public let pgLocation: PGLocation
     public let reference: ReferenceData
     let pool: PGPool
-    let directoryCache = PGCache<SeriesDirectory>()
-    let partitions = PGCache<Set<String>>()
+    let directoryCache = Locked<SeriesDirectory?>(nil)
+    /// Month partitions known to exist.
+    let partitions = Locked<Set<String>>([])
 
     /// Connects, creates the schema if needed, applies migrations and loads the reference data.
     public static func open(url: String, reference: ReferenceData, maxConnections: Int = 16) async throws -> PGStore {
@@ -125,12 +126,15 @@ public final class PGStore: Sendable {
             "INSERT INTO meta(key, value) VALUES ('reference', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [r.versionLabel])
     }
 
-    /// Creates the month partitions that hold these times, if missing.
-    func ensurePartitions(for times: [Int64]) async throws {
-        let known = partitions.get() ?? []
+    /// Creates the month partitions that hold these times, if missing. A month's bounds are worked out only when a
+    /// time leaves the previous time's month, so a batch sorted by time costs one calendar lookup per month.
+    func ensurePartitions<S: Sequence<Int64>>(for times: S) async throws {
+        let known = partitions.get()
         var wanted: [String: (Int64, Int64)] = [:]
-        for t in times {
+        var current: (from: Int64, to: Int64) = (1, 0)
+        for t in times where !(current.from <= t && t < current.to) {
             let b = PGSchema.monthBounds(t)
+            current = (b.from, b.to)
             if !known.contains(b.name) { wanted[b.name] = (b.from, b.to) }
         }
         guard !wanted.isEmpty else { return }
@@ -148,14 +152,6 @@ public final class PGStore: Sendable {
 extension PGStore: StoreIdentity {
     public var engine: String { "postgresql" }
     public var location: String { pgLocation.description }
-}
-
-/// A value shared by the store's tasks (the series directory; the partitions known to exist).
-final class PGCache<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: T?
-    func get() -> T? { lock.withLock { value } }
-    func set(_ v: T?) { lock.withLock { value = v } }
 }
 
 extension SQLValue {

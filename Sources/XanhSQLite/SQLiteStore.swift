@@ -10,7 +10,8 @@ import XanhStore
 public final class SQLiteStore: Sendable {
     public let writer: any DatabaseWriter
     public let reference: ReferenceData
-    let directoryCache = DirectoryCache()
+    /// The series directory the validator needs; registry writes invalidate it.
+    let directoryCache = Locked<SeriesDirectory?>(nil)
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     public convenience init(path: String, reference: ReferenceData) throws {
@@ -65,14 +66,6 @@ public final class SQLiteStore: Sendable {
 extension SQLiteStore: StoreIdentity {
     public var engine: String { "sqlite" }
     public var location: String { writer.path }
-}
-
-/// Caches the series directory the validator needs; registry writes invalidate it.
-final class DirectoryCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: SeriesDirectory?
-    func get() -> SeriesDirectory? { lock.withLock { value } }
-    func set(_ d: SeriesDirectory?) { lock.withLock { value = d } }
 }
 
 enum Schema {

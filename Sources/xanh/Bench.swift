@@ -266,7 +266,7 @@ struct FileBench {
         func open(_ name: String) async throws -> any MonitoringStore {
             guard let url = postgres else { return try SQLiteStore(path: dir.appendingPathComponent("\(name).sqlite").path, reference: reference) }
             let schema = "bench_files_\(name)_\(UInt32.random(in: 0...UInt32.max))"
-            return try await PGStore.open(url: url + (url.contains("?") ? "&" : "?") + "schema=" + schema, reference: reference)
+            return try await PGStore.open(url: PGLocation.url(url, schema: schema), reference: reference)
         }
         func register(_ store: any MonitoringStore) async throws {
             for s in 0..<stations {

@@ -23,7 +23,7 @@ struct PGBench {
     let loadRows: Int
 
     func schemaURL(_ name: String) -> String {
-        url + (url.contains("?") ? "&" : "?") + "schema=bench_\(name)_\(UInt32.random(in: 0...UInt32.max))"
+        PGLocation.url(url, schema: "bench_\(name)_\(UInt32.random(in: 0...UInt32.max))")
     }
 
     func run() async throws {
@@ -91,10 +91,10 @@ struct PGBench {
                 seriesID: valid[i % 60].seriesID, t: now - 400 * 86400 + Int64(i / 60) * 60, value: Double(i % 90), status: .measuring, qc: .ok)
         }
         try await http.preparePartitions(for: load.map(\.t))
-        let done = DoneFlag()
+        let done = Locked(false)
         let loadStart = ContinuousClock.now
         let loader = Task {
-            defer { done.set() }
+            defer { done.set(true) }
             try await http.copyBaseline(load)
         }
         let busy = try await sample(0, while: { !done.get() })
@@ -116,14 +116,6 @@ struct PGBench {
         try await raw.dropSchema()
         try await http.dropSchema()
     }
-}
-
-/// A flag set once by one task and read by another.
-final class DoneFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    func get() -> Bool { lock.withLock { value } }
 }
 
 /// `xanh bench --growth`: the same reads over 10^6 and 10^8 stored observations, on SQLite and (with `--postgres`)
@@ -155,7 +147,7 @@ struct GrowthBench {
                 } else {
                     let url = postgres!
                     let schema = "bench_growth_\(size)_\(UInt32.random(in: 0...UInt32.max))"
-                    store = try await PGStore.open(url: url + (url.contains("?") ? "&" : "?") + "schema=" + schema, reference: reference)
+                    store = try await PGStore.open(url: PGLocation.url(url, schema: schema), reference: reference)
                 }
                 for i in 0..<seriesCount {
                     _ = try await store.createStation(

@@ -42,7 +42,7 @@ struct Fixture {
                 throw StoreError.invalid([.init(field: "XANH_TEST_POSTGRES_URL", message: "is required with XANH_TEST_ENGINE=postgres")])
             }
             let schema = "s_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-            return url + (url.contains("?") ? "&" : "?") + "schema=" + schema
+            return PGLocation.url(url, schema: schema)
         }
         return FileManager.default.temporaryDirectory.appendingPathComponent("xanh-srv-\(UUID().uuidString).sqlite").path
     }

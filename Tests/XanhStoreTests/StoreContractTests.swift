@@ -33,7 +33,7 @@ enum StoreFactory {
     static func testSchemaURL() -> String {
         let url = Engine.postgresURL!
         let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        return url + (url.contains("?") ? "&" : "?") + "schema=" + schema
+        return PGLocation.url(url, schema: schema)
     }
 }
 
