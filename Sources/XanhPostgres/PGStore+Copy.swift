@@ -46,6 +46,8 @@ extension PGStore: TableCopyEngine {
             try await ensurePartitions(for: rows.lazy.compactMap { $0[t].int64 })
         }
         try await write { c in
+            // Copied rows bring their SensorThings Locations and Features; the triggers stand aside.
+            try await c.execute("SELECT set_config('xanh.copying', 'on', true)")
             try await c.execute(Self.progressTable)
             if clearFirst { try await c.execute("DELETE FROM \"\(table.name)\"") }
             // As many rows per statement as the protocol's 65,535 parameters allow.

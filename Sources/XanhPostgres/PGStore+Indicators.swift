@@ -227,17 +227,3 @@ extension PGStore: IndicatorStore {
         }
     }
 }
-
-extension PGStore: SensorThingsStore {
-    /// The SensorThings API is not yet served from PostgreSQL: its query translation emits SQLite SQL (decision 0008).
-    public func staRead<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        throw StoreError.unsupported(Self.staUnsupported)
-    }
-
-    public func staWrite<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        throw StoreError.unsupported(Self.staUnsupported)
-    }
-
-    static let staUnsupported =
-        "the SensorThings API is served from the SQLite store only for now; on PostgreSQL use /api/v1 (docs/operations.md)"
-}

@@ -14,6 +14,8 @@ public final class PGStore: Sendable {
     let directoryCache = Locked<SeriesDirectory?>(nil)
     /// Month partitions known to exist.
     let partitions = Locked<Set<String>>([])
+    /// The schema PostGIS is installed in (nil without it): the SensorThings geospatial functions use it.
+    let postgis = Locked<String?>(nil)
 
     /// Connects, creates the schema if needed, applies migrations and loads the reference data.
     public static func open(url: String, reference: ReferenceData, maxConnections: Int = 16) async throws -> PGStore {
@@ -55,7 +57,7 @@ public final class PGStore: Sendable {
             try await c.execute("CREATE TABLE IF NOT EXISTS xanh_migrations(id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)")
             let applied = Set(try await c.query("SELECT id FROM xanh_migrations").rows.compactMap { $0[0].text })
             for m in PGSchema.migrations where !applied.contains(m.id) {
-                for statement in PGSchema.statements(m.sql) { try await c.execute(statement) }
+                for statement in m.statements { try await c.execute(statement) }
                 try await c.execute("INSERT INTO xanh_migrations(id, applied_at) VALUES (?, ?)", [m.id, Self.now()])
             }
             let refID = "reference:\(reference.versionLabel)"
@@ -68,6 +70,7 @@ public final class PGStore: Sendable {
                 try await Self.loadIndicatorReference(c)
                 try await c.execute("INSERT INTO xanh_migrations(id, applied_at) VALUES (?, ?)", [indID, Self.now()])
             }
+            try await self.setUpGeometry(c)
         }
         // The current month and the next two exist before the first row arrives.
         let now = Self.now()
@@ -130,6 +133,15 @@ public final class PGStore: Sendable {
     /// time leaves the previous time's month, so a batch sorted by time costs one calendar lookup per month.
     func ensurePartitions<S: Sequence<Int64>>(for times: S) async throws {
         let known = partitions.get()
+        let wanted = missingPartitions(for: times)
+        guard !wanted.isEmpty else { return }
+        try await write { c in try await Self.createPartitions(wanted, c) }
+        partitions.set(known.union(wanted.keys))
+    }
+
+    /// The month partitions that hold these times and are not known to exist, by name, with their bounds.
+    func missingPartitions<S: Sequence<Int64>>(for times: S) -> [String: (Int64, Int64)] {
+        let known = partitions.get()
         var wanted: [String: (Int64, Int64)] = [:]
         var current: (from: Int64, to: Int64) = (1, 0)
         for t in times where !(current.from <= t && t < current.to) {
@@ -137,15 +149,14 @@ public final class PGStore: Sendable {
             current = (b.from, b.to)
             if !known.contains(b.name) { wanted[b.name] = (b.from, b.to) }
         }
-        guard !wanted.isEmpty else { return }
-        try await write { c in
-            try await c.execute("SELECT pg_advisory_xact_lock(4243)")
-            for (name, range) in wanted.sorted(by: { $0.key < $1.key }) {
-                try await c.execute(
-                    "CREATE TABLE IF NOT EXISTS \(name) PARTITION OF observations FOR VALUES FROM (\(range.0)) TO (\(range.1))")
-            }
+        return wanted
+    }
+
+    static func createPartitions(_ wanted: [String: (Int64, Int64)], _ c: PGConn) async throws {
+        try await c.execute("SELECT pg_advisory_xact_lock(4243)")
+        for (name, range) in wanted.sorted(by: { $0.key < $1.key }) {
+            try await c.execute("CREATE TABLE IF NOT EXISTS \(name) PARTITION OF observations FOR VALUES FROM (\(range.0)) TO (\(range.1))")
         }
-        partitions.set(known.union(wanted.keys))
     }
 }
 

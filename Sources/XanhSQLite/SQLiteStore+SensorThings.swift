@@ -108,117 +108,9 @@ extension Schema {
           FROM stations WHERE latitude IS NOT NULL AND longitude IS NOT NULL ORDER BY id;
         INSERT INTO sta_thing_locations(thing_id, location_id) SELECT station_id, id FROM sta_locations;
 
-        CREATE VIEW sta_things AS
-          SELECT s.id AS id, s.name AS name, coalesce(s.description, s.name) AS description,
-            CASE WHEN s.kind = 'other' THEN s.properties ELSE
-              json_patch(coalesce(s.properties, '{}'), json_object('xanh', json_object('station', s.code, 'kind', s.kind,
-              'province', s.province, 'active', json(CASE WHEN s.active THEN 'true' ELSE 'false' END)))) END AS properties
-          FROM stations s;
-        CREATE VIEW sta_observed_properties AS
-          SELECT p.id AS id, p.name_en AS name, coalesce(p.definition, 'https://xanh.vn/def/parameter/' || p.code) AS definition,
-            coalesce(p.description, p.name_vi) AS description,
-            CASE WHEN p.medium = 'other' THEN p.properties ELSE
-              json_patch(coalesce(p.properties, '{}'), json_object('xanh', json_object('parameter', p.code, 'unit', p.unit))) END AS properties
-          FROM parameters p;
         """
 
-    /// The Datastream and Observation views: one per arm (raw series, hourly and daily means, hourly and daily VN_AQI),
-    /// then their unions. Arm ids live in separate ranges (see `STAIDs`), so one id tells its arm.
-    static var v3Views: String {
-        let arm = STAIDs.armSize
-        let shift = STAIDs.observationShift
-        let measurement = "'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement'"
-        let uom = "coalesce(s.uom, json_object('name', p.unit, 'symbol', p.unit, 'definition', 'https://xanh.vn/def/unit/' || p.unit))"
-        let props = { (aggregate: String, source: String) in
-            "json_patch(coalesce(s.properties, '{}'), json_object('xanh', json_object('station', st.code, 'parameter', s.parameter, "
-                + "'interval', s.interval, 'aggregate', '\(aggregate)', 'source', \(source))))"
-        }
-        func derivedMean(
-            _ k: Int64, _ aggregate: String, _ label: String, _ table: String, _ time: String, _ startShift: String, _ endShift: String
-        ) -> String {
-            """
-            SELECT \(k * arm) + s.id AS id, s.id AS base, s.station_id AS thing_id, 1 AS sensor_id, p.id AS op_id,
-              coalesce(s.name, st.name || ' · ' || p.name_en) || ' · \(label)' AS name,
-              '\(label) of ' || p.name_en || ' at station ' || st.code || ' (QC-passed values; labelled by the end of the period)' AS description,
-              \(uom) AS uom, \(measurement) AS observation_type,
-              (SELECT min(\(time)) FROM \(table) d WHERE d.series_id = s.id)\(startShift) AS phen_start,
-              (SELECT max(\(time)) FROM \(table) d WHERE d.series_id = s.id)\(endShift) AS phen_end,
-              \(props(aggregate, "s.id")) AS properties
-            FROM series s JOIN stations st ON st.id = s.station_id AND st.kind <> 'other' JOIN parameters p ON p.code = s.parameter
-            """
-        }
-        func aqiStream(_ k: Int64, _ resolution: String, _ label: String) -> String {
-            """
-            SELECT \(k * arm) + st.id AS id, st.id AS base, st.id AS thing_id, 1 AS sensor_id,
-              (SELECT id FROM parameters WHERE code = 'VN_AQI') AS op_id,
-              st.name || ' · VN_AQI \(label)' AS name,
-              '\(label) VN_AQI of station ' || st.code || ' (Decision 1459/QĐ-TCMT)' AS description,
-              json_object('name', 'VN_AQI', 'symbol', '', 'definition', 'https://xanh.vn/def/VN_AQI') AS uom, \(measurement) AS observation_type,
-              (SELECT min(t) FROM aqi a WHERE a.station_id = st.id AND a.scale = 'vn' AND a.resolution = '\(resolution)')
-                - \(resolution == "hour" ? 3600 : 0) AS phen_start,
-              (SELECT max(t) FROM aqi a WHERE a.station_id = st.id AND a.scale = 'vn' AND a.resolution = '\(resolution)')
-                + \(resolution == "hour" ? 0 : 86400) AS phen_end,
-              json_object('xanh', json_object('station', st.code, 'aggregate', 'vn_aqi_\(resolution)')) AS properties
-            FROM stations st WHERE st.kind = 'ambient_air'
-            """
-        }
-        let dsRaw = """
-            SELECT s.id AS id, s.id AS base, s.station_id AS thing_id, coalesce(s.sensor_id, 1) AS sensor_id, p.id AS op_id,
-              coalesce(s.name, st.name || ' · ' || p.name_en) AS name,
-              coalesce(s.description, p.name_en || ' at station ' || st.code || ', as reported') AS description,
-              \(uom) AS uom, coalesce(s.observation_type, \(measurement)) AS observation_type,
-              (SELECT min(t) FROM observations o WHERE o.series_id = s.id) AS phen_start,
-              (SELECT max(t) FROM observations o WHERE o.series_id = s.id) AS phen_end,
-              CASE WHEN st.kind = 'other' THEN s.properties ELSE \(props("none", "NULL")) END AS properties
-            FROM series s JOIN stations st ON st.id = s.station_id JOIN parameters p ON p.code = s.parameter
-            """
-        let obsCommon = "NULL AS result_time, NULL AS result_quality, NULL AS valid_start, NULL AS valid_end"
-        let obsRaw = """
-            SELECT coalesce(e.sta_id, o.series_id * \(shift) + o.t) AS id, o.series_id AS datastream_id, o.series_id AS base, o.t AS t,
-              o.t AS phen_start, coalesce(e.phen_end, o.t) AS phen_end, e.result_time AS result_time, o.value AS result,
-              coalesce(e.result_quality, CASE WHEN o.qc <> 0 OR o.status <> 0
-                THEN json_object('xanh', json_object('qc', sta_qc_name(o.qc), 'deviceStatus', printf('%02d', o.status))) END) AS result_quality,
-              e.valid_start AS valid_start, e.valid_end AS valid_end, e.parameters AS parameters, coalesce(e.foi_id, s.foi_id) AS foi_id
-            FROM observations o JOIN series s ON s.id = o.series_id LEFT JOIN sta_obs_extra e ON e.series_id = o.series_id AND e.t = o.t
-            """
-        func obsMean(_ k: Int64, _ table: String, _ timeColumn: String, _ start: String, _ end: String, _ extra: String) -> String {
-            """
-            SELECT (\(k * arm) + d.series_id) * \(shift) + d.\(timeColumn) AS id, \(k * arm) + d.series_id AS datastream_id,
-              d.series_id AS base, d.\(timeColumn) AS t, \(start) AS phen_start, \(end) AS phen_end, \(obsCommon), d.mean AS result,
-              json_object('count', d.count, 'coverage', d.coverage, 'min', d.min, 'max', d.max\(extra)) AS parameters, s.foi_id AS foi_id
-            FROM \(table) d JOIN series s ON s.id = d.series_id JOIN stations st ON st.id = s.station_id AND st.kind <> 'other'
-            """
-        }
-        func obsAQI(_ k: Int64, _ resolution: String) -> String {
-            let (start, end) = resolution == "hour" ? ("a.t - 3600", "a.t") : ("a.t", "a.t + 86400")
-            return """
-                SELECT (\(k * arm) + a.station_id) * \(shift) + a.t AS id, \(k * arm) + a.station_id AS datastream_id, a.station_id AS base,
-                  a.t AS t, \(start) AS phen_start, \(end) AS phen_end, \(obsCommon), a.aqi AS result,
-                  json_object('dominant', a.dominant, 'subindices', json(sta_subindices(a.subindices))) AS parameters,
-                  (SELECT foi_id FROM series WHERE station_id = a.station_id AND foi_id IS NOT NULL LIMIT 1) AS foi_id
-                FROM aqi a WHERE a.scale = 'vn' AND a.resolution = '\(resolution)'
-                """
-        }
-        let ds = [
-            ("sta_ds_raw", dsRaw),
-            ("sta_ds_hour", derivedMean(1, "hour_mean", "hourly mean", "hourly", "t", " - 3600", "")),
-            ("sta_ds_day", derivedMean(2, "day_mean", "daily mean", "daily", "day", "", " + 86400")),
-            ("sta_ds_aqi_hour", aqiStream(3, "hour", "hourly")),
-            ("sta_ds_aqi_day", aqiStream(4, "day", "daily")),
-        ]
-        let obs = [
-            ("sta_obs_raw", obsRaw),
-            ("sta_obs_hour", obsMean(1, "hourly", "t", "d.t - 3600", "d.t", "")),
-            ("sta_obs_day", obsMean(2, "daily", "day", "d.day", "d.day + 86400", ", 'hours', d.hours, 'maxHourly', d.max_hourly")),
-            ("sta_obs_aqi_hour", obsAQI(3, "hour")),
-            ("sta_obs_aqi_day", obsAQI(4, "day")),
-        ]
-        var sql = ""
-        for (name, body) in ds + obs { sql += "CREATE VIEW \(name) AS \(body);\n" }
-        sql += "CREATE VIEW sta_datastreams AS " + ds.map { "SELECT * FROM \($0.0)" }.joined(separator: " UNION ALL ") + ";\n"
-        sql += "CREATE VIEW sta_observations AS " + obs.map { "SELECT * FROM \($0.0)" }.joined(separator: " UNION ALL ") + ";\n"
-        return sql
-    }
+    static var v3Views: String { STAViews.sql(.sqlite) }
 }
 
 /// SQL functions the SensorThings compiler emits (`sta_*`): geometry predicates, decimal `mod`, `floor`/`ceiling`,
@@ -285,7 +177,12 @@ struct GRDBConnection: SQLConnection {
         return db.changesCount
     }
 
-    var lastInsertID: Int64 { db.lastInsertedRowID }
+    var dialect: SQLDialect { .sqlite }
+
+    func insert(_ sql: String, _ arguments: [SQLValue]) throws -> Int64 {
+        try db.execute(sql: sql, arguments: StatementArguments(arguments.map(\.databaseValue)))
+        return db.lastInsertedRowID
+    }
 
     func ingest(_ rows: [ValidObservation]) throws { _ = try SQLiteStore.ingest(rows, db) }
 }

@@ -51,6 +51,12 @@ public final class SQLiteStore: Sendable {
         m.registerMigration("v4-indicators") { db in
             try db.execute(sql: Schema.v4)
         }
+        // The derived Observation arms listed their columns in another order than the raw arm, so the union view
+        // put an hourly mean under valid_end: the views are created again.
+        m.registerMigration("v5-sta-views") { db in
+            for view in STAViews.names { try db.execute(sql: "DROP VIEW IF EXISTS \(view)") }
+            try db.execute(sql: Schema.v3Views)
+        }
         // Reference data is loaded by a migration named after the versions of the resource files, so a new
         // regulation ships as a data change that the next start applies.
         m.registerMigration("reference:\(reference.versionLabel)") { db in

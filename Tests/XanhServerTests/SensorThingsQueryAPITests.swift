@@ -284,6 +284,10 @@ import XanhStore
             let mean = try await sta.items("Datastreams(\(hourly))/Observations")
             #expect(mean.first?["result"]?.doubleValue == 44.75)
             #expect(mean.first?["phenomenonTime"] == .string("2026-11-20T04:00:00Z/2026-11-20T05:00:00Z"))
+            // Through the union of every arm (an order or a filter over all Observations), the mean is still the result.
+            let union = try await sta.items("Observations?$orderby=result%20desc&$filter=Datastream/id%20eq%20\(hourly)")
+            #expect(union.first?["result"]?.doubleValue == 44.75)
+            #expect(union.first?["validTime"] == nil)
             #expect(try await sta.post("Datastreams(\(hourly))/Observations", #"{"result":1}"#).status == 400)
             #expect(try await sta.items("Datastreams?$filter=properties/xanh/aggregate%20eq%20'vn_aqi_hour'").count == 1)
             // A station deleted natively is deactivated, and stays readable.

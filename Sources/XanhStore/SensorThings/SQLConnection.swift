@@ -61,13 +61,26 @@ public struct SQLRecord: Sendable {
     }
 }
 
+/// The SQL an engine speaks, where the SensorThings layer must tell them apart (`$filter` functions, JSON paths,
+/// time formatting).
+public enum SQLDialect: Sendable, Equatable {
+    case sqlite
+    /// `postgis`: the schema the PostGIS extension lives in, or nil when it is not installed (then the geospatial
+    /// `$filter` functions answer 501).
+    case postgres(postgis: String?)
+
+    public var isPostgres: Bool { if case .postgres = self { true } else { false } }
+}
+
 /// One connection inside a read or write transaction. The SensorThings layer composes its SQL in XanhStore and runs it
 /// through this seam, so every engine shares the query translation.
 public protocol SQLConnection {
+    var dialect: SQLDialect { get }
     func query(_ sql: String, _ arguments: [SQLValue]) throws -> SQLRows
     /// Returns the number of rows changed.
     @discardableResult func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int
-    var lastInsertID: Int64 { get }
+    /// Runs an `INSERT` into a table keyed by `id` and returns the new row's id.
+    func insert(_ sql: String, _ arguments: [SQLValue]) throws -> Int64
     /// The engine's observation upsert (rows, dirty marks, latest times), inside the caller's transaction.
     func ingest(_ rows: [ValidObservation]) throws
 }

@@ -3,6 +3,10 @@ import XanhCore
 
 /// Translates `$filter` and `$orderby` into SQL over the SensorThings views. Literals are written into the SQL text
 /// (numbers as parsed numbers, strings quoted with `''`), so fragments can be repeated without re-binding arguments.
+///
+/// One translation serves both engines; where their SQL differs the dialect decides. On PostgreSQL a JSON member
+/// (`properties/a/b`) is a `jsonb` value: compared with a plain value, the plain value becomes `jsonb`, and used as a
+/// number or text it goes through `sta_num` or `#>>`, which gives what SQLite's `json_extract` gives.
 struct STACompiler {
     struct Value {
         enum Kind { case number, text, bool, json, time, interval, geometry, null, duration, unknown }
@@ -14,7 +18,7 @@ struct STACompiler {
         var instant: String
         var isLiteral: Bool
 
-        init(_ sql: String, _ kind: Kind, end: String? = nil, instant: String = "1", literal: Bool = false) {
+        init(_ sql: String, _ kind: Kind, end: String? = nil, instant: String = "TRUE", literal: Bool = false) {
             self.sql = sql
             self.end = end ?? sql
             self.kind = kind
@@ -26,9 +30,40 @@ struct STACompiler {
     }
 
     let now: Double
+    let dialect: SQLDialect
     private var aliases = 0
 
-    init(now: Double) { self.now = now }
+    init(now: Double, dialect: SQLDialect = .sqlite) {
+        self.now = now
+        self.dialect = dialect
+    }
+
+    var postgres: Bool { dialect.isPostgres }
+
+    /// A value where a number is wanted (a JSON member on PostgreSQL is `jsonb`).
+    func num(_ v: Value) -> String { postgres && v.kind == .unknown ? "sta_num(\(v.sql))" : v.sql }
+
+    /// A value where text is wanted: numbers in their JSON text form.
+    func text(_ v: Value) -> String {
+        if v.kind == .number { return "sta_text(\(v.sql))" }
+        if postgres && v.kind == .unknown { return "(\(v.sql) #>> '{}')" }
+        return v.sql
+    }
+
+    /// A plain value as `jsonb`, to compare with a JSON member on PostgreSQL.
+    func jsonb(_ v: Value) -> String {
+        switch v.kind {
+        case .unknown: return v.sql
+        case .json: return "(\(v.sql))::jsonb"
+        case .text where v.isLiteral: return "to_jsonb(\(v.sql)::text)"
+        default: return "to_jsonb(\(v.sql))"
+        }
+    }
+
+    /// A time (seconds since 1970) formatted as `strftime` would, UTC.
+    func formatTime(_ t: String, sqlite: String, postgres pgFormat: String) -> String {
+        postgres ? "to_char(to_timestamp(\(t)) AT TIME ZONE 'UTC', '\(pgFormat)')" : "strftime('\(sqlite)', \(t), 'unixepoch')"
+    }
 
     mutating func newAlias() -> String {
         aliases += 1
@@ -58,7 +93,10 @@ struct STACompiler {
             let v = try value(e, entity, alias)
             switch v.kind {
             case .bool: return v.sql
-            case .number, .unknown, .json: return "(\(v.sql) = 1)"
+            case .number: return "(\(v.sql) = 1)"
+            case .unknown, .json:
+                if postgres { return v.kind == .json ? "FALSE" : "(\(num(v)) = 1)" }
+                return "(\(v.sql) = 1)"
             default: throw STAQueryError("$filter must be a condition, not a value")
             }
         }
@@ -88,7 +126,7 @@ struct STACompiler {
             switch op {
             case .eq: return "(\(other.sql) IS NULL)"
             case .ne: return "(\(other.sql) IS NOT NULL)"
-            default: return "(1 = 0)"
+            default: return "FALSE"
             }
         }
         // A time compared with a quoted time string.
@@ -100,9 +138,18 @@ struct STACompiler {
         }
         if lv.isTime && rv.isTime { return STACompiler.compareTimes(op, lv, rv) }
         // A number compared with a string compares their text forms (as the OGC tests expect).
-        if lv.kind == .number && rv.kind == .text { lv = Value("sta_text(\(lv.sql))", .text) }
-        if rv.kind == .number && lv.kind == .text { rv = Value("sta_text(\(rv.sql))", .text) }
-        if lv.kind == .time && rv.kind == .text { lv = Value("strftime('%Y-%m-%dT%H:%M:%SZ', \(lv.sql), 'unixepoch')", .text) }
+        if postgres && (lv.kind == .unknown) != (rv.kind == .unknown) {
+            return "(\(jsonb(lv)) \(STACompiler.sqlOperator(op)) \(jsonb(rv)))"
+        }
+        if lv.kind == .number && rv.kind == .text { lv = Value(text(lv), .text) }
+        if rv.kind == .number && lv.kind == .text { rv = Value(text(rv), .text) }
+        if lv.kind == .time && rv.kind == .text { lv = Value(formatTime(lv.sql, sqlite: "%Y-%m-%dT%H:%M:%SZ", postgres: #"YYYY-MM-DD"T"HH24:MI:SS"Z""#), .text) }
+        if postgres {
+            // Booleans are not numbers there; texts compare byte by byte, as on SQLite.
+            if lv.kind == .bool && lv.isLiteral && rv.kind == .number { lv = Value(lv.sql == "TRUE" ? "1" : "0", .number) }
+            if rv.kind == .bool && rv.isLiteral && lv.kind == .number { rv = Value(rv.sql == "TRUE" ? "1" : "0", .number) }
+            if lv.kind == .text && rv.kind == .text { return "(\(lv.sql) COLLATE \"C\" \(STACompiler.sqlOperator(op)) \(rv.sql))" }
+        }
         return "(\(lv.sql) \(STACompiler.sqlOperator(op)) \(rv.sql))"
     }
 
@@ -134,7 +181,7 @@ struct STACompiler {
         case .ge: return "(\(s1) >= \(s2) AND \(e1) >= \(e2))"
         case .eq: return "(\(s1) = \(s2) AND \(e1) = \(e2) AND (\(i1)) = (\(i2)))"
         case .ne: return "(NOT (\(s1) = \(s2) AND \(e1) = \(e2) AND (\(i1)) = (\(i2))))"
-        default: return "(1 = 0)"
+        default: return "FALSE"
         }
     }
 
@@ -145,7 +192,7 @@ struct STACompiler {
         case .literal(let l):
             switch l {
             case .null: return Value("NULL", .null, literal: true)
-            case .bool(let b): return Value(b ? "1" : "0", .bool, literal: true)
+            case .bool(let b): return Value(b ? "TRUE" : "FALSE", .bool, literal: true)
             case .number(let d, _): return Value(STACompiler.number(d), .number, literal: true)
             case .string(let s): return Value(STACompiler.quote(s), .text, literal: true)
             case .time(let t): return STACompiler.timeLiteral(t, t, interval: false)
@@ -157,7 +204,7 @@ struct STACompiler {
         case .call(let name, let args): return try call(name, args, entity, alias)
         case .negate(let inner):
             let v = try value(inner, entity, alias)
-            return Value("(-\(v.sql))", .number)
+            return Value("(-\(num(v)))", .number)
         case .not, .binary(.and, _, _), .binary(.or, _, _):
             return Value(try condition(e, entity, alias), .bool)
         case .binary(let op, let l, let r) where op.isComparison:
@@ -170,12 +217,13 @@ struct STACompiler {
                 return Value("(\(a.sql) \(sign) \(b.sql))", a.kind, end: "(\(a.end) \(sign) \(b.sql))", instant: a.instant)
             }
             if a.isTime, b.isTime, op == .sub { return Value("(\(a.sql) - \(b.sql))", .duration) }
+            let (x, y) = (num(a), num(b))
             switch op {
-            case .add: return Value("(\(a.sql) + \(b.sql))", .number)
-            case .sub: return Value("(\(a.sql) - \(b.sql))", .number)
-            case .mul: return Value("(\(a.sql) * \(b.sql))", .number)
-            case .div: return Value("(CAST(\(a.sql) AS REAL) / \(b.sql))", .number)
-            case .mod: return Value("sta_mod(\(a.sql), \(b.sql))", .number)
+            case .add: return Value("(\(x) + \(y))", .number)
+            case .sub: return Value("(\(x) - \(y))", .number)
+            case .mul: return Value("(\(x) * \(y))", .number)
+            case .div: return Value("(CAST(\(x) AS \(postgres ? "double precision" : "REAL")) / \(y))", .number)
+            case .mod: return Value("sta_mod(\(x), \(y))", .number)
             default: throw STAQueryError("operator \(op.rawValue) is not valid here")
             }
         }
@@ -191,6 +239,7 @@ struct STACompiler {
             if p.count > 1 {
                 guard f.kind == .json else { throw STAQueryError("\(entity.rawValue).\(head) has no sub-properties") }
                 var jsonPath = "$"
+                var keys: [String] = []
                 for part in p.dropFirst() {
                     var name = Substring(part)
                     var indexes = ""
@@ -202,6 +251,12 @@ struct STACompiler {
                         name = name[..<open]
                     }
                     jsonPath += (name.isEmpty ? "" : ".\"" + name.replacingOccurrences(of: "\"", with: "") + "\"") + indexes
+                    if !name.isEmpty { keys.append(String(name)) }
+                    if !indexes.isEmpty { keys += indexes.dropFirst().dropLast().components(separatedBy: "][") }
+                }
+                if postgres {
+                    let array = "ARRAY[" + keys.map(STACompiler.quote).joined(separator: ", ") + "]::text[]"
+                    return Value("((\(alias).\(f.columns[0]))::jsonb #> \(array))", .unknown)
                 }
                 return Value("json_extract(\(alias).\(f.columns[0]), \(STACompiler.quote(jsonPath)))", .unknown)
             }
@@ -226,7 +281,9 @@ struct STACompiler {
             case .many: cond = nav.childCondition(child: a, parentID: "\(alias).id")
             }
             func wrap(_ sql: String) -> String { "(SELECT \(sql) FROM \(nav.target.view) \(a) WHERE \(cond) LIMIT 1)" }
-            return Value(wrap(inner.sql), inner.kind, end: wrap(inner.end), instant: inner.instant == "1" || inner.instant == "0" ? inner.instant : wrap(inner.instant))
+            return Value(
+                wrap(inner.sql), inner.kind, end: wrap(inner.end),
+                instant: inner.instant == "TRUE" || inner.instant == "FALSE" ? inner.instant : wrap(inner.instant))
         }
         throw STAQueryError("'\(p.joined(separator: "/"))' is not a property or navigation of \(entity.rawValue)")
     }
@@ -237,17 +294,25 @@ struct STACompiler {
         }
         var v: [Value] = []
         for a in args { v.append(try value(a, entity, alias)) }
-        func text(_ i: Int) -> String { v[i].kind == .number ? "sta_text(\(v[i].sql))" : v[i].sql }
+        func text(_ i: Int) -> String { self.text(v[i]) }
         func time(_ i: Int) throws(STAQueryError) -> String {
             guard v[i].isTime || v[i].kind == .unknown else { throw STAQueryError("\(name)() needs a date/time argument") }
-            return v[i].sql
+            return num(v[i])
+        }
+        func geometry() throws(STAQueryError) -> String? {
+            guard case .postgres(let postgis) = dialect else { return nil }
+            guard let postgis else {
+                throw STAQueryError("\(name)() needs PostGIS in the database (CREATE EXTENSION postgis); see docs/operations.md", notImplemented: true)
+            }
+            return postgis
         }
         switch name {
         case "substringof":
             try arity(2...2)
-            return Value("(instr(\(text(1)), \(text(0))) > 0)", .bool)
+            return Value(postgres ? "(strpos(\(text(1)), \(text(0))) > 0)" : "(instr(\(text(1)), \(text(0))) > 0)", .bool)
         case "endswith":
             try arity(2...2)
+            if postgres { return Value("(right(\(text(0)), length(\(text(1)))) = \(text(1)))", .bool) }
             return Value("(length(\(text(1))) = 0 OR substr(\(text(0)), -length(\(text(1)))) = \(text(1)))", .bool)
         case "startswith":
             try arity(2...2)
@@ -257,10 +322,12 @@ struct STACompiler {
             return Value("length(\(text(0)))", .number)
         case "indexof":
             try arity(2...2)
-            return Value("(instr(\(text(0)), \(text(1))) - 1)", .number)
+            return Value("(\(postgres ? "strpos" : "instr")(\(text(0)), \(text(1))) - 1)", .number)
         case "substring":
             try arity(2...3)
-            return Value(args.count == 2 ? "substr(\(text(0)), (\(v[1].sql)) + 1)" : "substr(\(text(0)), (\(v[1].sql)) + 1, \(v[2].sql))", .text)
+            let from = postgres ? "CAST(\(num(v[1])) AS integer)" : v[1].sql
+            let count = args.count == 3 ? (postgres ? "CAST(\(num(v[2])) AS integer)" : v[2].sql) : ""
+            return Value(args.count == 2 ? "substr(\(text(0)), (\(from)) + 1)" : "substr(\(text(0)), (\(from)) + 1, \(count))", .text)
         case "tolower":
             try arity(1...1)
             return Value("lower(\(text(0)))", .text)
@@ -275,18 +342,23 @@ struct STACompiler {
             return Value("(\(text(0)) || \(text(1)))", .text)
         case "year", "month", "day", "hour", "minute", "second":
             try arity(1...1)
+            if postgres {
+                return Value("CAST(floor(extract(\(name) FROM to_timestamp(\(try time(0))) AT TIME ZONE 'UTC')) AS bigint)", .number)
+            }
             let f = ["year": "%Y", "month": "%m", "day": "%d", "hour": "%H", "minute": "%M", "second": "%S"][name]!
             return Value("CAST(strftime('\(f)', \(try time(0)), 'unixepoch') AS INTEGER)", .number)
         case "fractionalseconds":
             try arity(1...1)
             let t = try time(0)
-            return Value("(\(t) - CAST(\(t) AS INTEGER))", .number)
+            return Value(postgres ? "(\(t) - trunc(\(t)))" : "(\(t) - CAST(\(t) AS INTEGER))", .number)
         case "date":
             try arity(1...1)
-            return Value("(CAST(\(try time(0)) AS INTEGER) / 86400 * 86400)", .time)
+            let t = try time(0)
+            return Value(postgres ? "(CAST(trunc((\(t)) / 86400.0) AS bigint) * 86400)" : "(CAST(\(t) AS INTEGER) / 86400 * 86400)", .time)
         case "time":
             try arity(1...1)
-            return Value("time(\(try time(0)), 'unixepoch')", .text)
+            let t = try time(0)
+            return Value(postgres ? formatTime(t, sqlite: "", postgres: "HH24:MI:SS") : "time(\(t), 'unixepoch')", .text)
         case "totaloffsetminutes":
             try arity(1...1)
             _ = try time(0)
@@ -302,20 +374,26 @@ struct STACompiler {
             return STACompiler.timeLiteral(253_402_300_799, 253_402_300_799, interval: false)
         case "round", "floor", "ceiling":
             try arity(1...1)
-            return Value("sta_\(name == "ceiling" ? "ceil" : name)(\(v[0].sql))", .number)
+            return Value("sta_\(name == "ceiling" ? "ceil" : name)(\(num(v[0])))", .number)
         case "geo.length":
             try arity(1...1)
+            if try geometry() != nil { return Value("sta_geo_num('geo.length', \(v[0].sql))", .number) }
             return Value("sta_geo('geo.length', \(v[0].sql))", .number)
         case "geo.distance":
             try arity(2...2)
+            if try geometry() != nil { return Value("sta_geo_num('geo.distance', \(v[0].sql), \(v[1].sql))", .number) }
             return Value("sta_geo('geo.distance', \(v[0].sql), \(v[1].sql))", .number)
         case "geo.intersects", "st_equals", "st_disjoint", "st_touches", "st_within", "st_overlaps", "st_crosses", "st_intersects", "st_contains":
             try arity(2...2)
+            if try geometry() != nil { return Value("coalesce(sta_geo_bool('\(name)', \(v[0].sql), \(v[1].sql)), FALSE)", .bool) }
             return Value("(sta_geo('\(name)', \(v[0].sql), \(v[1].sql)) = 1)", .bool)
         case "st_relate":
             try arity(3...3)
             guard case .literal(.string(let pattern)) = args[2], ["T********", "F********"].contains(pattern.uppercased()) else {
                 throw STAQueryError("st_relate supports the patterns 'T********' and 'F********'", notImplemented: true)
+            }
+            if try geometry() != nil {
+                return Value("coalesce(sta_geo_bool('st_relate', \(v[0].sql), \(v[1].sql), \(v[2].sql)), FALSE)", .bool)
             }
             return Value("(sta_geo('st_relate', \(v[0].sql), \(v[1].sql), \(v[2].sql)) = 1)", .bool)
         default:
@@ -330,6 +408,6 @@ struct STACompiler {
             return "\(alias).t" + (o.descending ? " DESC" : " ASC")
         }
         let v = try value(o.expr, entity, alias)
-        return v.sql + (o.descending ? " DESC" : " ASC")
+        return v.sql + (postgres && v.kind == .text ? " COLLATE \"C\"" : "") + (o.descending ? " DESC" : " ASC")
     }
 }

@@ -65,7 +65,7 @@ extension STAService {
             let (e, id) = try self.entityPath(w.conn, path)
             if jsonPatch {
                 guard let rec = try Self.lookup(w.conn, e, id: id) else { throw STAError(404, "\(path) does not exist") }
-                var r = Renderer(conn: w.conn, base: base, compiler: STACompiler(now: now), defaultTop: self.defaultTop, maxTop: self.maxTop)
+                var r = Renderer(conn: w.conn, base: base, compiler: STACompiler(now: now, dialect: w.conn.dialect), defaultTop: self.defaultTop, maxTop: self.maxTop)
                 let doc = try r.entity(e, rec, STAOptions())
                 let patched = try JSONPatch.apply(json, to: doc)
                 let members = (patched.objectMembers ?? []).filter { !$0.0.contains("@iot.") && e.field($0.0).map { !$0.readOnly } ?? false }
@@ -74,7 +74,7 @@ extension STAService {
                 try w.update(e, id, json, put: put)
             }
             guard let rec = try Self.lookup(w.conn, e, id: id) else { return "" }
-            var r = Renderer(conn: w.conn, base: base, compiler: STACompiler(now: now), defaultTop: self.defaultTop, maxTop: self.maxTop)
+            var r = Renderer(conn: w.conn, base: base, compiler: STACompiler(now: now, dialect: w.conn.dialect), defaultTop: self.defaultTop, maxTop: self.maxTop)
             return try r.entity(e, rec, STAOptions()).text
         }
         return STAResponse(status: 200, body: text)
@@ -231,7 +231,7 @@ extension STAService {
             let isJSONPatch = (r["headers"]?["content-type"]?.stringValue ?? r["headers"]?["Content-Type"]?.stringValue ?? "").contains("json-patch")
             if isJSONPatch {
                 guard let rec = try Self.lookup(w.conn, e, id: eid) else { throw STAError(404, "\(path) does not exist") }
-                var rd = Renderer(conn: w.conn, base: base, compiler: STACompiler(now: Double(w.now)), defaultTop: defaultTop, maxTop: maxTop)
+                var rd = Renderer(conn: w.conn, base: base, compiler: STACompiler(now: Double(w.now), dialect: w.conn.dialect), defaultTop: defaultTop, maxTop: maxTop)
                 let patched = try JSONPatch.apply(body, to: try rd.entity(e, rec, STAOptions()))
                 try w.update(e, eid, .object((patched.objectMembers ?? []).filter { e.field($0.0).map { !$0.readOnly } ?? false }), put: false)
             } else {

@@ -222,7 +222,7 @@ public struct STAService: Sendable {
         let now = Double(clock())
         return try await store.staRead { conn in
             let target = try self.resolve(conn, segments)
-            var r = Renderer(conn: conn, base: base, compiler: STACompiler(now: now), defaultTop: self.defaultTop, maxTop: self.maxTop)
+            var r = Renderer(conn: conn, base: base, compiler: STACompiler(now: now, dialect: conn.dialect), defaultTop: self.defaultTop, maxTop: self.maxTop)
             switch target {
             case .entity(let e, let rec):
                 return STAResponse(status: 200, body: try r.entity(e, rec, options).text)

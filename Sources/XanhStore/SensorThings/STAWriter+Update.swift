@@ -65,7 +65,7 @@ extension STAWriter {
             if let t = body["Thing"] { thing = .int(try linkOrCreate(t, .thing, allowCreate: false)) }
             try set("sta_historical_locations", [("time", time), ("thing_id", thing)], id: .int(id))
             for l in try array(body, "Locations") ?? [] {
-                try conn.execute("INSERT OR IGNORE INTO sta_hl_locations(hl_id, location_id) VALUES (?,?)", [.int(id), .int(try linkOrCreate(l, .location, allowCreate: false))])
+                try conn.execute("INSERT INTO sta_hl_locations(hl_id, location_id) VALUES (?,?) ON CONFLICT DO NOTHING", [.int(id), .int(try linkOrCreate(l, .location, allowCreate: false))])
             }
         case .datastream:
             guard let (arm, base) = STAIDs.datastream(id), arm == .raw else {

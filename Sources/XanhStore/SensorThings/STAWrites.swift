@@ -90,13 +90,12 @@ struct STAWriter {
         case .observedProperty: return try createObservedProperty(body)
         case .observation: return try createObservation(body)
         case .featureOfInterest:
-            try conn.execute(
+            let id = try conn.insert(
                 "INSERT INTO sta_features(name, description, encoding_type, feature, properties) VALUES (?,?,?,?,?)",
                 [
                     .text(try string(body, "name", e)!), .text(try string(body, "description", e)!),
                     .text(try string(body, "encodingType", e)!), .text(try geometryJSON(body, "feature", e)), nullable(try properties(body, e)),
                 ])
-            let id = conn.lastInsertID
             for o in try array(body, "Observations") ?? [] { try attach(o, .observation, key: "FeatureOfInterest", id: id) }
             return id
         }
@@ -175,11 +174,10 @@ struct STAWriter {
     /// Replaces a Thing's Locations, records a HistoricalLocation, and moves the station to a Point location.
     mutating func setLocations(thing: Int64, _ ids: [Int64], at time: Double? = nil, record: Bool = true) throws {
         try conn.execute("DELETE FROM sta_thing_locations WHERE thing_id = ?", [.int(thing)])
-        for l in ids { try conn.execute("INSERT OR IGNORE INTO sta_thing_locations(thing_id, location_id) VALUES (?,?)", [.int(thing), .int(l)]) }
+        for l in ids { try conn.execute("INSERT INTO sta_thing_locations(thing_id, location_id) VALUES (?,?) ON CONFLICT DO NOTHING", [.int(thing), .int(l)]) }
         if record, !ids.isEmpty {
-            try conn.execute("INSERT INTO sta_historical_locations(thing_id, time) VALUES (?,?)", [.int(thing), .double(time ?? Double(now))])
-            let hl = conn.lastInsertID
-            for l in ids { try conn.execute("INSERT OR IGNORE INTO sta_hl_locations(hl_id, location_id) VALUES (?,?)", [.int(hl), .int(l)]) }
+            let hl = try conn.insert("INSERT INTO sta_historical_locations(thing_id, time) VALUES (?,?)", [.int(thing), .double(time ?? Double(now))])
+            for l in ids { try conn.execute("INSERT INTO sta_hl_locations(hl_id, location_id) VALUES (?,?) ON CONFLICT DO NOTHING", [.int(hl), .int(l)]) }
         }
         try syncStation(thing: thing)
     }
@@ -202,14 +200,13 @@ struct STAWriter {
     }
 
     mutating func createLocation(_ body: JSONValue) throws -> Int64 {
-        try conn.execute(
+        let id = try conn.insert(
             "INSERT INTO sta_locations(name, description, encoding_type, location, properties) VALUES (?,?,?,?,?)",
             [
                 .text(try string(body, "name", .location)!), .text(try string(body, "description", .location)!),
                 .text(try string(body, "encodingType", .location)!), .text(try geometryJSON(body, "location", .location)),
                 nullable(try properties(body, .location)),
             ])
-        let id = conn.lastInsertID
         for t in try array(body, "Things") ?? [] {
             let thing = try linkOrCreate(t, .thing)
             try setLocations(thing: thing, [id])
@@ -224,23 +221,21 @@ struct STAWriter {
         var locations: [Int64] = []
         for l in try array(body, "Locations") ?? [] { locations.append(try linkOrCreate(l, .location)) }
         let latest = try conn.scalar("SELECT max(time) FROM sta_historical_locations WHERE thing_id = ?", [.int(thing)]).double
-        try conn.execute("INSERT INTO sta_historical_locations(thing_id, time) VALUES (?,?)", [.int(thing), .double(time)])
-        let id = conn.lastInsertID
-        for l in locations { try conn.execute("INSERT OR IGNORE INTO sta_hl_locations(hl_id, location_id) VALUES (?,?)", [.int(id), .int(l)]) }
+        let id = try conn.insert("INSERT INTO sta_historical_locations(thing_id, time) VALUES (?,?)", [.int(thing), .double(time)])
+        for l in locations { try conn.execute("INSERT INTO sta_hl_locations(hl_id, location_id) VALUES (?,?) ON CONFLICT DO NOTHING", [.int(id), .int(l)]) }
         // A later HistoricalLocation moves the Thing; an earlier one only records history.
         if !locations.isEmpty, latest == nil || time > latest! { try setLocations(thing: thing, locations, record: false) }
         return id
     }
 
     mutating func insertSensor(_ body: JSONValue) throws -> Int64 {
-        try conn.execute(
+        return try conn.insert(
             "INSERT INTO sta_sensors(name, description, encoding_type, metadata, properties) VALUES (?,?,?,?,?)",
             [
                 .text(try string(body, "name", .sensor)!), .text(try string(body, "description", .sensor)!),
                 .text(try string(body, "encodingType", .sensor)!), .text(try json(body, "metadata", .sensor)!),
                 nullable(try properties(body, .sensor)),
             ])
-        return conn.lastInsertID
     }
 
     mutating func createObservedProperty(_ body: JSONValue) throws -> Int64 {
@@ -299,12 +294,11 @@ struct STAWriter {
                 values + [.int(old)])
             id = old
         } else {
-            try conn.execute(
+            id = try conn.insert(
                 """
                 INSERT INTO series(interval, name, description, uom, observation_type, properties, sensor_id, station_id, parameter, active)
                 VALUES (?,?,?,?,?,?,?,?,?,1)
                 """, values + [.int(thing), .text(code)])
-            id = conn.lastInsertID
         }
         for ob in try array(body, "Observations") ?? [] { try attach(ob, .observation, key: "Datastream", id: id) }
         return id
@@ -325,12 +319,11 @@ struct STAWriter {
             throw STAError(400, "Observation: no FeatureOfInterest given and Thing \(thing) has no Location to derive one from")
         }
         if let f = try conn.scalar("SELECT id FROM sta_features WHERE location_id = ? ORDER BY id LIMIT 1", [.int(loc)]).int64 { return f }
-        try conn.execute(
+        return try conn.insert(
             """
             INSERT INTO sta_features(name, description, encoding_type, feature, location_id)
             SELECT name, description, encoding_type, location, id FROM sta_locations WHERE id = ?
             """, [.int(loc)])
-        return conn.lastInsertID
     }
 
     func rawSeries(_ ds: Int64) throws -> Int64 {
