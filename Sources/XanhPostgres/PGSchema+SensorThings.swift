@@ -176,26 +176,27 @@ extension PGSchema {
     ]
 
     /// The geospatial `$filter` functions over PostGIS, qualified by the schema it is installed in. Replaced at every
-    /// start, so installing PostGIS later needs only a restart.
+    /// start, so installing PostGIS later needs only a restart. Their signatures use only `text`, so a dump of the
+    /// store's schema restores into a database without PostGIS (the functions then answer 501 until it is installed).
     static func geometryFunctions(postgis g: String) -> [String] {
         let g = "\"\(g)\""
-        return [
+        // GeoJSON text → geometry (a Feature gives its geometry); NULL when it is not GeoJSON.
+        let parse = { (v: String, into: String) in
             """
-            CREATE OR REPLACE FUNCTION sta_geom(t text) RETURNS \(g).geometry LANGUAGE plpgsql IMMUTABLE AS $$
-            DECLARE j jsonb;
             BEGIN
-              j := t::jsonb;
-              IF j ->> 'type' = 'Feature' THEN j := j -> 'geometry'; END IF;
-              RETURN \(g).ST_GeomFromGeoJSON(j::text);
-            EXCEPTION WHEN others THEN RETURN NULL;
-            END $$
-            """,
+                \(into) := \(g).ST_GeomFromGeoJSON(CASE WHEN \(v)::jsonb ->> 'type' = 'Feature' THEN (\(v)::jsonb -> 'geometry')::text ELSE \(v) END);
+              EXCEPTION WHEN others THEN RETURN NULL;
+              END;
+            """
+        }
+        return [
             """
             CREATE OR REPLACE FUNCTION sta_geo_bool(name text, a text, b text, pattern text DEFAULT NULL) RETURNS boolean
             LANGUAGE plpgsql IMMUTABLE AS $$
-            DECLARE x \(g).geometry := sta_geom(a); y \(g).geometry := sta_geom(b);
+            DECLARE x \(g).geometry; y \(g).geometry;
             BEGIN
-              IF x IS NULL OR y IS NULL THEN RETURN NULL; END IF;
+              \(parse("a", "x"))
+              \(parse("b", "y"))
               RETURN CASE name
                 WHEN 'geo.intersects' THEN \(g).ST_Intersects(x, y) WHEN 'st_intersects' THEN \(g).ST_Intersects(x, y)
                 WHEN 'st_equals' THEN \(g).ST_Equals(x, y) WHEN 'st_disjoint' THEN \(g).ST_Disjoint(x, y)
@@ -207,11 +208,12 @@ extension PGSchema {
             """
             CREATE OR REPLACE FUNCTION sta_geo_num(name text, a text, b text DEFAULT NULL) RETURNS double precision
             LANGUAGE plpgsql IMMUTABLE AS $$
-            DECLARE x \(g).geometry := sta_geom(a);
+            DECLARE x \(g).geometry; y \(g).geometry;
             BEGIN
-              IF x IS NULL THEN RETURN NULL; END IF;
+              \(parse("a", "x"))
               IF name = 'geo.length' THEN RETURN \(g).ST_Length(x); END IF;
-              RETURN \(g).ST_Distance(x, sta_geom(b));
+              \(parse("b", "y"))
+              RETURN \(g).ST_Distance(x, y);
             END $$
             """,
         ]

@@ -257,6 +257,25 @@ import XanhStore
         }
     }
 
+    /// A Thing takes the next station id itself; a station registered natively afterwards must not collide with it
+    /// (on PostgreSQL the identity has to move past the Thing's id).
+    @Test func thingsAndNativeStationsShareIDs() async throws {
+        try await withSTA { sta, f in
+            for n in 1...2 {
+                let r = try await sta.post("Things", #"{"name":"thing \#(n)","description":"d","properties":{"xanh":{"station":"T-\#(n)"}}}"#)
+                #expect(r.status == 201, "\(r.text)")
+                let body = ByteBuffer(string: #"{"code":"N-\#(n)","name":"native \#(n)","kind":"ambient_air","province":"01","latitude":21.0,"longitude":105.8}"#)
+                try await sta.client.execute(uri: "/api/v1/stations", method: .post, headers: f.auth, body: body) { r in
+                    #expect(r.status == .created, "\(String(buffer: r.body))")
+                }
+            }
+            let things = try await sta.items("Things?$orderby=id&$expand=Locations")
+            #expect(things.compactMap { $0["name"]?.stringValue } == ["thing 1", "native 1", "thing 2", "native 2"])
+            // A natively registered station with coordinates is a Thing with a Location.
+            #expect(things.compactMap { t -> Int? in if case .array(let a)? = t["Locations"] { a.count } else { nil } } == [0, 1, 0, 1])
+        }
+    }
+
     @Test func nativeAndSensorThingsAreOneStore() async throws {
         try await withSTA(station: true) { sta, f in
             // A station registered through the native API is a Thing with its Location, Datastreams and derived ones.
