@@ -72,3 +72,26 @@ extension PGStore {
         try await write { c in try await c.execute("DROP SCHEMA \"\(pgLocation.schema)\" CASCADE") }
     }
 }
+
+extension PGStore {
+    /// The SensorThings map's baseline on PostgreSQL: the latest raw value of each series, one indexed lookup each.
+    public func benchLatest(series: [Int64]) async throws -> Int {
+        try await read { c in
+            var n = 0
+            for s in series {
+                n += try await c.query("SELECT t, value FROM observations WHERE series_id = ? ORDER BY t DESC LIMIT 1", [s]).rows.isEmpty ? 0 : 1
+            }
+            return n
+        }
+    }
+
+    /// The SensorThings filter's baseline: the same window and threshold on one series, in plain SQL.
+    public func benchWindow(series: Int64, from: Int64, to: Int64, above: Double, limit: Int) async throws -> Int {
+        try await read { c in
+            try await c.query(
+                "SELECT t, value FROM observations WHERE series_id = ? AND t >= ? AND t < ? AND value > ? ORDER BY t LIMIT ?",
+                [series, from, to, above, limit]
+            ).rows.count
+        }
+    }
+}

@@ -23,7 +23,7 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Benchmark the Circular 10 drop folder instead: a backlog of --stations × --files-per-station files (with --postgres: on PostgreSQL, against COPY).") var files = false
     @Option(help: "Stations in the file backlog.") var stations = 2000
     @Option(help: "Files per station in the file backlog.") var filesPerStation = 50
-    @Flag(help: "Benchmark the SensorThings API instead, on --stations × 8 parameters × --days of 5-minute data.") var sta = false
+    @Flag(help: "Benchmark the SensorThings API instead, on --stations × 8 parameters × --days of 5-minute data (with --postgres: then on a copy in PostgreSQL).") var sta = false
     @Option(help: "Days of data for --sta.") var days = 30
     @Flag(help: "Benchmark indicators instead: aggregation and the composite index on 3,321 communes × 72 indicators × --years.") var indicators = false
     @Option(help: "Years of indicator data.") var years = 10
@@ -45,16 +45,16 @@ struct Bench: AsyncParsableCommand {
             try await FileBench(stations: stations, filesPerStation: filesPerStation, postgres: postgres).run()
             return
         }
+        if sta {
+            try await STABench(stations: stations, days: days, port: port, postgres: postgres).run()
+            return
+        }
         if let postgres {
             try await PGBench(url: postgres, rows: rows, batch: batch, port: port, clients: clients, loadRows: loadRows).run()
             return
         }
         if indicators {
             try await IndicatorBench(years: years, runs: runs).run()
-            return
-        }
-        if sta {
-            try await STABench(stations: stations, days: days, port: port).run()
             return
         }
         let reference = try ReferenceData.bundled()

@@ -4,16 +4,19 @@ import Foundation
 import FoundationNetworking
 #endif
 import XanhCore
+import XanhPostgres
 import XanhSQLite
 import XanhServer
 import XanhStore
 
 /// `xanh bench --sta`: the live-map query and a windowed filter through `/sta/v1.1`, on a store of
 /// stations × 8 parameters × days of 5-minute data, against the same reads in plain SQL measured in the same run.
+/// With `--postgres URL` the same store is then copied to PostgreSQL (`migrate-data`) and measured there too.
 struct STABench {
     let stations: Int
     let days: Int
     let port: Int
+    var postgres: String? = nil
     static let parameters = ["PM2.5", "PM10", "NO2", "SO2", "CO", "O3", "Temp", "RH"]
 
     func run() async throws {
@@ -42,6 +45,33 @@ struct STABench {
         let total = series.count * steps
         print("store: \(stations) stations × \(Self.parameters.count) parameters × \(days) days = \(total) observations, filled in \(String(format: "%.0f", fillSeconds)) s")
 
+        let target = series[series.count / 2].id
+        let from = start + Int64(steps / 2) * 300
+        let to = min(now, from + Timestamps.day)
+        var rows = try await measure(
+            store, reference: reference, engine: "SQLite", series: series.map(\.id), target: target, from: from, to: to,
+            latest: { ids in _ = try store.benchLatest(series: ids) },
+            window: { try store.benchWindow(series: target, from: from, to: to, above: 50, limit: 100) })
+        rows.insert(("observations stored", "\(total)"), at: 0)
+        if let postgres {
+            let pg = try await PGStore.open(url: PGLocation.url(postgres, schema: "stabench_\(UInt32.random(in: 0...UInt32.max))"), reference: reference)
+            defer { pg.shutdown() }
+            let copySeconds = try await Clocked.seconds { _ = try await DataMigrator(source: store, target: pg).run() }
+            print("copied to PostgreSQL with migrate-data in \(String(format: "%.0f", copySeconds)) s")
+            rows += try await measure(
+                pg, reference: reference, engine: "PostgreSQL", series: series.map(\.id), target: target, from: from, to: to,
+                latest: { ids in _ = try await pg.benchLatest(series: ids) },
+                window: { try await pg.benchWindow(series: target, from: from, to: to, above: 50, limit: 100) })
+            try await pg.dropSchema()
+        }
+        Table.print(rows)
+    }
+
+    /// The map and the filter through HTTP on one engine, and their plain-SQL baselines on the same engine.
+    func measure(
+        _ store: any MonitoringStore, reference: ReferenceData, engine: String, series: [Int64], target: Int64, from: Int64, to: Int64,
+        latest: ([Int64]) async throws -> Void, window: () async throws -> Int
+    ) async throws -> [(String, String)] {
         let services = AppServices(store: store, reference: reference)
         let (server, base) = try await Bench.startServer(services, port: port)
         defer { server.cancel() }
@@ -65,15 +95,12 @@ struct STABench {
         // Baseline: the latest raw value of every series, one indexed lookup each, pages of 100.
         var baselinePages: [Double] = []
         for chunk in stride(from: 0, to: series.count, by: 100) {
-            let ids = series[chunk..<min(chunk + 100, series.count)].map(\.id)
-            let seconds = try Clocked.seconds { _ = try store.benchLatest(series: ids) }
+            let ids = Array(series[chunk..<min(chunk + 100, series.count)])
+            let seconds = try await Clocked.seconds { try await latest(ids) }
             baselinePages.append(seconds * 1000)
         }
 
         // 2. A window and a threshold on one Datastream, 50 times.
-        let target = series[series.count / 2].id
-        let from = start + Int64(steps / 2) * 300
-        let to = min(now, from + Timestamps.day)
         let filter = "phenomenonTime ge \(Timestamps.format(from, offset: 0)) and phenomenonTime lt \(Timestamps.format(to, offset: 0)) and result gt 50"
         let filterURL = URL(string: "\(base)/sta/v1.1/Datastreams(\(target))/Observations?$top=100&$filter=\(filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")!
         var filterMillis: [Double] = []
@@ -87,7 +114,7 @@ struct STABench {
         var windowMillis: [Double] = []
         var windowItems = 0
         for _ in 0..<50 {
-            let seconds = try Clocked.seconds { windowItems = try store.benchWindow(series: target, from: from, to: to, above: 50, limit: 100) }
+            let seconds = try await Clocked.seconds { windowItems = try await window() }
             windowMillis.append(seconds * 1000)
         }
         guard windowItems == filterItems else { throw ValidationError("the filter returned \(filterItems) rows, plain SQL \(windowItems)") }
@@ -101,14 +128,13 @@ struct STABench {
         let f = stats(filterMillis)
         let w = stats(windowMillis)
         func ms(_ v: Double) -> String { String(format: "%.1f", v) }
-        Table.print([
-            ("observations stored", "\(total)"),
-            ("map: Datastreams with latest Observation, pages of 100", "\(pageMillis.count) pages, \(datastreams) Datastreams (\(withValue) with a value)"),
-            ("map page through /sta/v1.1 (HTTP)", "median \(ms(map.median)) ms, p95 \(ms(map.p95)) ms, max \(ms(map.max)) ms"),
-            ("baseline: 100 latest-value lookups in SQL", "median \(ms(mapBase.median)) ms, p95 \(ms(mapBase.p95)) ms"),
-            ("map, all pages", "\(String(format: "%.2f", pageMillis.reduce(0, +) / 1000)) s"),
-            ("filter on phenomenonTime and result, 1 Datastream (\(filterItems) items)", "median \(ms(f.median)) ms, p95 \(ms(f.p95)) ms"),
-            ("baseline: the same window in SQL", "median \(ms(w.median)) ms, p95 \(ms(w.p95)) ms"),
-        ])
+        return [
+            ("\(engine): map, Datastreams with latest Observation, pages of 100", "\(pageMillis.count) pages, \(datastreams) Datastreams (\(withValue) with a value)"),
+            ("\(engine): map page through /sta/v1.1 (HTTP)", "median \(ms(map.median)) ms, p95 \(ms(map.p95)) ms, max \(ms(map.max)) ms"),
+            ("\(engine): baseline, 100 latest-value lookups in SQL", "median \(ms(mapBase.median)) ms, p95 \(ms(mapBase.p95)) ms"),
+            ("\(engine): map, all pages", "\(String(format: "%.2f", pageMillis.reduce(0, +) / 1000)) s"),
+            ("\(engine): filter on phenomenonTime and result, 1 Datastream (\(filterItems) items)", "median \(ms(f.median)) ms, p95 \(ms(f.p95)) ms"),
+            ("\(engine): baseline, the same window in SQL", "median \(ms(w.median)) ms, p95 \(ms(w.p95)) ms"),
+        ]
     }
 }
