@@ -358,7 +358,7 @@ struct STACompiler {
         case "time":
             try arity(1...1)
             let t = try time(0)
-            return Value(postgres ? formatTime(t, sqlite: "", postgres: "HH24:MI:SS") : "time(\(t), 'unixepoch')", .text)
+            return Value(formatTime(t, sqlite: "%H:%M:%S", postgres: "HH24:MI:SS"), .text)
         case "totaloffsetminutes":
             try arity(1...1)
             _ = try time(0)

@@ -21,8 +21,9 @@ public enum STAViews {
         /// A typed NULL (PostgreSQL cannot union an untyped NULL column with a number).
         func null(_ type: String) -> String { postgres ? "NULL::\(type)" : "NULL" }
         func twoDigits(_ v: String) -> String { postgres ? "lpad(\(v)::text, 2, '0')" : "printf('%02d', \(v))" }
-        func jsonBool(_ condition: String, _ flag: String) -> String {
-            postgres ? "to_json(\(flag) <> 0)" : "json(CASE WHEN \(condition) THEN 'true' ELSE 'false' END)"
+        /// A 0/1 flag as JSON true/false.
+        func jsonBool(_ flag: String) -> String {
+            postgres ? "to_json(\(flag) <> 0)" : "json(CASE WHEN \(flag) THEN 'true' ELSE 'false' END)"
         }
         func embedded(_ jsonText: String) -> String { postgres ? "(\(jsonText))::json" : "json(\(jsonText))" }
     }
@@ -50,7 +51,7 @@ public enum STAViews {
         let things = """
             SELECT s.id AS id, s.name AS name, coalesce(s.description, s.name) AS description,
               CASE WHEN s.kind = 'other' THEN s.properties ELSE
-              \(d.text(d.patch("coalesce(s.properties, '{}')", d.object("'xanh', " + d.object("'station', s.code, 'kind', s.kind,\n              'province', s.province, 'active', \(d.jsonBool("s.active", "s.active"))"))))) END AS properties
+              \(d.text(d.patch("coalesce(s.properties, '{}')", d.object("'xanh', " + d.object("'station', s.code, 'kind', s.kind,\n              'province', s.province, 'active', \(d.jsonBool("s.active"))"))))) END AS properties
             FROM stations s
             """
         let observedProperties = """
