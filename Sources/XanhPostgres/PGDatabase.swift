@@ -50,10 +50,14 @@ public struct PGLocation: Sendable, Equatable, CustomStringConvertible {
         "postgres://\(user)@\(host):\(port)/\(database)" + (schema == "public" ? "" : "?schema=\(schema)")
     }
 
-    func clientConfiguration(maxConnections: Int) -> PostgresClient.Configuration {
+    func clientConfiguration(maxConnections: Int, limits: Limits?) -> PostgresClient.Configuration {
         var c = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: .disable)
         c.options.maximumConnections = maxConnections
         c.options.additionalStartupParameters = [("search_path", schema)]
+        if let limits {
+            c.options.connectTimeout = .milliseconds(Int64(limits.databaseConnectSeconds * 1000))
+            c.options.additionalStartupParameters.append(("statement_timeout", String(Int64(limits.statementSeconds * 1000))))
+        }
         return c
     }
 }
@@ -229,10 +233,14 @@ public struct PGQueryError: Error, CustomStringConvertible {
     public var message: String
     public var sqlState: String?
     public var sql: String
+    /// The connection failed under the statement (closed by the server, reset, never made), as opposed to the server
+    /// refusing the statement.
+    public var connectionLost: Bool
     init(_ e: PSQLError, sql: String) {
         message = e.serverInfo?[.message] ?? String(reflecting: e)
         sqlState = e.serverInfo?[.sqlState]
         self.sql = sql
+        connectionLost = [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed].contains(e.code)
     }
     public var description: String {
         "PostgreSQL: \(message)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "") + " in: " + sql.prefix(160).replacingOccurrences(of: "\n", with: " ")
@@ -245,13 +253,16 @@ public struct PGQueryError: Error, CustomStringConvertible {
 final class PGPool: Sendable {
     let client: PostgresClient
     let logger: Logger
+    /// How long a caller waits for a connection before the database counts as unavailable.
+    let leaseTimeout: Duration
     private let runner: Task<Void, Never>
 
-    init(_ location: PGLocation, maxConnections: Int) {
+    init(_ location: PGLocation, maxConnections: Int, limits: Limits?) {
         var logger = Logger(label: "xanh.postgres")
         logger.logLevel = .error
         self.logger = logger
-        let client = PostgresClient(configuration: location.clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
+        leaseTimeout = .milliseconds(Int64((limits?.databaseConnectSeconds ?? 30) * 1000))
+        let client = PostgresClient(configuration: location.clientConfiguration(maxConnections: maxConnections, limits: limits), backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }
     }
@@ -260,14 +271,44 @@ final class PGPool: Sendable {
 
     deinit { runner.cancel() }
 
+    /// Runs `body` on a pooled connection. While the database is down the pool waits for it; a caller that gets no
+    /// connection within the lease timeout fails with `StoreFault.unavailable` instead of hanging for the outage.
+    func withConnection<T: Sendable>(timeout: Duration? = nil, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let leased = Locked(false)
+        let client = client
+        let limit = timeout ?? leaseTimeout
+        return try await withoutActuallyEscaping(body) { body in
+            let work = UncheckedBox(body)
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    try await client.withConnection { c in
+                        leased.set(true)
+                        return try await work.value(c)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    // Once the body runs it is not interrupted: statement_timeout bounds its statements.
+                    if !leased.get() { throw StoreFault.unavailable("no connection to PostgreSQL within \(limit)") }
+                    return nil
+                }
+                defer { group.cancelAll() }
+                while let next = try await group.next() {
+                    if let value = next { return value }
+                }
+                throw StoreFault.unavailable("no connection to PostgreSQL")
+            }
+        }
+    }
+
     func read<T: Sendable>(_ body: (PGConn) async throws -> T) async throws -> T {
-        try await client.withConnection { c in try await body(PGConn(connection: c, logger: self.logger)) }
+        try await withConnection { c in try await body(PGConn(connection: c, logger: self.logger)) }
     }
 
     /// One transaction: the body's statements commit together or not at all. The body's own error is rethrown
     /// (not wrapped), so `StoreError` reaches the HTTP layer unchanged.
     func write<T: Sendable>(_ body: (PGConn) async throws -> T) async throws -> T {
-        try await client.withConnection { c in
+        try await withConnection { c in
             let conn = PGConn(connection: c, logger: self.logger)
             try await conn.execute("BEGIN")
             do {
@@ -280,4 +321,10 @@ final class PGPool: Sendable {
             }
         }
     }
+}
+
+/// Carries a value across a task boundary whose lifetime the caller bounds (a task group awaited before return).
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -303,7 +303,7 @@ extension PGStore: AlertStore {
     }
 
     private static func subject(_ r: SQLRecord) -> AlertSubject {
-        AlertSubject(station: r["code"].text!, facility: r["facility_id"].int64, province: r["province"].text ?? "")
+        AlertSubject(station: r["code"].text ?? "", facility: r["facility_id"].int64, province: r["province"].text ?? "")
     }
 
     public func openAlerts() async throws -> [OpenAlert] {

@@ -18,8 +18,10 @@ public final class PGStore: Sendable {
     let postgis = Locked<String?>(nil)
 
     /// Connects, creates the schema if needed, applies migrations and loads the reference data.
-    public static func open(url: String, reference: ReferenceData, maxConnections: Int = 16) async throws -> PGStore {
-        let store = PGStore(location: try PGLocation(url: url), reference: reference, maxConnections: maxConnections)
+    /// `limits` bound connecting and statements (the server passes its own); without them a maintenance command waits
+    /// as long as PostgreSQL takes.
+    public static func open(url: String, reference: ReferenceData, maxConnections: Int = 16, limits: Limits? = nil) async throws -> PGStore {
+        let store = PGStore(location: try PGLocation(url: url), reference: reference, maxConnections: maxConnections, limits: limits)
         do {
             try await store.migrate()
         } catch {
@@ -29,10 +31,10 @@ public final class PGStore: Sendable {
         return store
     }
 
-    init(location: PGLocation, reference: ReferenceData, maxConnections: Int) {
+    init(location: PGLocation, reference: ReferenceData, maxConnections: Int, limits: Limits?) {
         self.pgLocation = location
         self.reference = reference
-        pool = PGPool(location, maxConnections: maxConnections)
+        pool = PGPool(location, maxConnections: maxConnections, limits: limits)
     }
 
     /// Stops the connection pool.
@@ -163,6 +165,38 @@ public final class PGStore: Sendable {
 extension PGStore: StoreIdentity {
     public var engine: String { "postgresql" }
     public var location: String { pgLocation.description }
+
+    public func close() async { shutdown() }
+
+    public func ping(timeout: Duration) async throws {
+        do {
+            try await pool.withConnection(timeout: timeout) { c in
+                _ = try await PGConn(connection: c, logger: self.pool.logger).scalar("SELECT 1")
+            }
+        } catch {
+            throw fault(error) ?? error
+        }
+    }
+
+    public func fault(_ error: any Error) -> StoreFault? {
+        if let f = error as? StoreFault { return f }
+        if let e = error as? PGQueryError {
+            if e.connectionLost { return .unavailable(e.message) }
+            guard let state = e.sqlState else { return nil }
+            switch state {
+            case "53100": return .full(e.message)  // disk_full
+            case "25006": return .readOnly(e.message)  // read_only_sql_transaction
+            case "57014": return .timeout(e.message)  // query_canceled (statement_timeout)
+            case _ where state.hasPrefix("08") || state.hasPrefix("57P") || state.hasPrefix("53"): return .unavailable(e.message)
+            default: return nil
+            }
+        }
+        // The connection went away under a statement, or none could be made.
+        if let e = error as? PSQLError, e.serverInfo == nil, e.code != .messageDecodingFailure, e.code != .tooManyParameters {
+            return .unavailable("\(String(reflecting: e).prefix(200))")
+        }
+        return nil
+    }
 }
 
 extension SQLValue {

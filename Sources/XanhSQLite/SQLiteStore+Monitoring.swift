@@ -257,7 +257,7 @@ extension SQLiteStore: AlertStore {
                 out.append(
                     AlertCondition(
                         kind: .exceedance, subjectKey: "exc:\(r["series_id"] as Int64):\(ev.period.rawValue):\(ev.start)",
-                        subject: AlertSubject(station: r["code"], facility: r["facility_id"], province: r["province"]), parameter: ev.parameter,
+                        subject: AlertSubject(station: r["code"] ?? "", facility: r["facility_id"], province: r["province"] ?? ""), parameter: ev.parameter,
                         start: ev.start, end: ev.end, open: !(r["ended"] as Bool), value: ev.peak, limit: ev.limit, standard: "\(ev.standard) \(ev.period.rawValue)"))
             }
             for r in try Row.fetchAll(
@@ -274,7 +274,7 @@ extension SQLiteStore: AlertStore {
                 out.append(
                     AlertCondition(
                         kind: kind == .silent ? .silent : .deviceError, subjectKey: key,
-                        subject: AlertSubject(station: r["code"], facility: r["facility_id"], province: r["province"]), parameter: r["parameter"],
+                        subject: AlertSubject(station: r["code"] ?? "", facility: r["facility_id"], province: r["province"] ?? ""), parameter: r["parameter"],
                         start: start, end: try end ?? (kind == .deviceError ? Self.lastRecord(db, series: r["series_id"]) : nil), open: end == nil))
             }
             for r in try Row.fetchAll(
@@ -287,7 +287,7 @@ extension SQLiteStore: AlertStore {
                 out.append(
                     AlertCondition(
                         kind: .aqi, subjectKey: "aqi:\(r["code"] as String)",
-                        subject: AlertSubject(station: r["code"], facility: r["facility_id"], province: r["province"]), parameter: r["dominant"],
+                        subject: AlertSubject(station: r["code"] ?? "", facility: r["facility_id"], province: r["province"] ?? ""), parameter: r["dominant"],
                         start: r["t"], end: nil, open: true, value: Double(r["aqi"] as Int), standard: "VN_AQI (Decision 1459/QĐ-TCMT)"))
             }
             return out

@@ -72,6 +72,38 @@ public final class SQLiteStore: Sendable {
 extension SQLiteStore: StoreIdentity {
     public var engine: String { "sqlite" }
     public var location: String { writer.path }
+
+    /// Reads one row, then checks the free space of the database's file system: SQLite cannot write the WAL on a
+    /// full disk, so a nearly full one is reported before writes fail.
+    public func ping(timeout: Duration) async throws {
+        _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        var st = statvfs()
+        let dir = (writer.path as NSString).deletingLastPathComponent
+        if statvfs(dir.isEmpty ? "." : dir, &st) == 0 {
+            let free = UInt64(st.f_bavail) * UInt64(st.f_frsize)
+            if free < Self.minimumFreeBytes { throw StoreFault.full("\(free) bytes free on the database's disk (\(dir))") }
+        }
+    }
+
+    public func close() async {
+        try? (writer as? DatabasePool)?.close()
+    }
+
+    /// Below this much free space `/health` reports the disk as full.
+    static let minimumFreeBytes: UInt64 = 8 << 20
+
+    public func fault(_ error: any Error) -> StoreFault? {
+        if let f = error as? StoreFault { return f }
+        guard let e = error as? DatabaseError else { return nil }
+        let text = e.message ?? "\(e.resultCode)"
+        switch e.resultCode.primaryResultCode {
+        case .SQLITE_FULL: return .full(text)
+        case .SQLITE_READONLY: return .readOnly(text)
+        case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_NOMEM: return .unavailable(text)
+        case .SQLITE_INTERRUPT: return .timeout(text)
+        default: return nil
+        }
+    }
 }
 
 enum Schema {

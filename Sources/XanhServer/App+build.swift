@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Mustache
 import Prometheus
@@ -18,12 +19,17 @@ public struct AppServices: Sendable {
     public var metrics: PrometheusCollectorRegistry
     /// Current time in UTC seconds; tests pin it.
     public var clock: @Sendable () -> Int64
+    /// Bounds on what comes in (docs/operations.md, "Limits").
+    public var limits: Limits
+    /// Database faults met lately, for `/health`.
+    public var health = HealthMonitor()
 
     public init(
         store: any MonitoringStore, reference: ReferenceData, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+        limits: Limits = Limits(), clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) {
         self.store = store
+        self.limits = limits
         self.reference = reference
         self.deriver = Deriver(store: store, reference: reference, clock: clock)
         let wakeup = Wakeup()
@@ -59,14 +65,23 @@ public struct ServerConfig: Sendable {
     }
 }
 
-public typealias AppRequestContext = BasicRequestContext
+/// What a handler knows of its request besides the request itself.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The server's limits, set by the first middleware.
+    public var limits = Limits()
+
+    public init(source: Source) { coreContext = .init(source: source) }
+}
 
 /// The router with every route of the API and the public pages.
 public func buildRouter(_ services: AppServices, readOnly: Bool = false) async throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: ProblemMiddleware(services: services))
     if readOnly { router.add(middleware: ReadOnlyMiddleware()) }
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: BodyLimitMiddleware(limits: services.limits))
+    router.add(middleware: TimeBudgetMiddleware(seconds: services.limits.requestSeconds))
     router.add(middleware: APIKeyMiddleware(store: services.store))
 
     SystemController(services: services).register(on: router)
@@ -86,27 +101,27 @@ public func buildRouter(_ services: AppServices, readOnly: Bool = false) async t
 
 public func buildApplication(_ services: AppServices, config: ServerConfig, logger: Logger = Logger(label: "xanh")) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(services, readOnly: config.readOnly)
+    let configuration = ApplicationConfiguration(
+        address: .hostname(config.host, port: config.port), serverName: "xanh",
+        availableConnectionsDelegate: MaximumAvailableConnections(ConnectionLimits.maxConnections(services.limits.maxConnections, logger: logger)))
+    let server = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .milliseconds(Int64(services.limits.idleSeconds * 1000))))
     guard !config.readOnly else {
         // A replica cannot take writes: the primary's process derives, alerts and watches the drop folder.
-        return Application(
-            router: router, configuration: .init(address: .hostname(config.host, port: config.port), serverName: "xanh"), services: [],
-            logger: logger)
+        return Application(router: router, server: server, configuration: configuration, services: [], logger: logger)
     }
     var background: [any Service] = [
-        PollingService.derivation(
-            services.deriver, alerts: services.alertEngine, interval: config.deriveInterval, metrics: services.metrics, logger: logger),
+        PollingService.derivation(services, interval: config.deriveInterval, logger: logger),
         PollingService.alerting(
-            services.alertEngine, AlertDispatcher(store: services.store, config: config.alerts, logger: logger), interval: config.alerts.interval,
-            logger: logger),
+            services, AlertDispatcher(store: services.store, config: config.alerts, logger: logger), interval: config.alerts.interval, logger: logger),
     ]
     if let drop = config.drop {
-        background.append(DropFolderService(folder: DropFolder(store: services.store, catalogue: services.reference.parameters, config: drop, logger: logger, clock: services.clock)))
+        background.append(
+            DropFolderService(
+                folder: DropFolder(
+                    store: services.store, catalogue: services.reference.parameters, config: drop, limits: services.limits, logger: logger,
+                    clock: services.clock)))
     }
-    return Application(
-        router: router,
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "xanh"),
-        services: background,
-        logger: logger)
+    return Application(router: router, server: server, configuration: configuration, services: background, logger: logger)
 }
 
 /// Refuses writes on a read-only server (405, with `Allow: GET, HEAD`).

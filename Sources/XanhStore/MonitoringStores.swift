@@ -181,6 +181,35 @@ public protocol StoreIdentity: Sendable {
     /// `sqlite` or `postgresql`.
     var engine: String { get }
     var location: String { get }
+    /// What an error of this engine means for the caller, when it is a fault of the database rather than of the
+    /// request: the HTTP layer answers 503 or 507 for these, never 500.
+    func fault(_ error: any Error) -> StoreFault?
+    /// A cheap round trip to the database, given up after `timeout`; throws the fault that stops it (a full disk
+    /// included, where the engine can see it).
+    func ping(timeout: Duration) async throws
+    /// Closes the database (at shutdown): SQLite checkpoints its WAL, PostgreSQL's pool closes its connections.
+    func close() async
+}
+
+/// A database fault, in words the HTTP layer and `/health` can act on.
+public enum StoreFault: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The database cannot be reached or is restarting: try again shortly (503 with Retry-After).
+    case unavailable(String)
+    /// The disk is full (507); ingest resumes by itself once space returns.
+    case full(String)
+    /// The database is read-only (a replica, a read-only file or mount): 503.
+    case readOnly(String)
+    /// A statement ran past its time limit.
+    case timeout(String)
+
+    public var description: String {
+        switch self {
+        case .unavailable(let s): return "the database is unavailable: \(s)"
+        case .full(let s): return "the database's disk is full: \(s)"
+        case .readOnly(let s): return "the database is read-only: \(s)"
+        case .timeout(let s): return "a database statement ran past its time limit: \(s)"
+        }
+    }
 }
 
 public typealias MonitoringStore = Store & StoreIdentity & RetentionStore & FileLedgerStore & QualityStore & AlertStore & SensorThingsStore & IndicatorStore

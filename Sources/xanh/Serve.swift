@@ -22,15 +22,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Sender address of e-mail alerts (env XANH_SMTP_FROM).") var smtpFrom: String?
     @Flag(help: "Serve reads only, e.g. from a PostgreSQL read replica: no derivation, alerts or drop folder; writes get 405 (env XANH_READ_ONLY=1).")
     var readOnly = false
+    @OptionGroup var limitOptions: LimitOptions
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let isReadOnly = readOnly || env["XANH_READ_ONLY"] == "1"
         if isReadOnly && (demo || drop != nil) { throw ValidationError("--read-only cannot load the demo or watch a drop folder") }
-        let (db, reference) = try await store.open()
+        let limits = try limitOptions.resolve()
+        let (db, reference) = try await store.open(limits: limits)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let services = AppServices(store: db, reference: reference, metrics: registry)
+        let services = AppServices(store: db, reference: reference, metrics: registry, limits: limits)
         var logger = Logger(label: "xanh")
         logger.logLevel = .info
         if demo {
@@ -49,7 +51,38 @@ struct Serve: AsyncParsableCommand {
             host: host ?? env["XANH_HOST"] ?? "127.0.0.1", port: port ?? env["XANH_PORT"].flatMap(Int.init) ?? 8080,
             drop: (drop ?? env["XANH_DROP"]).map(placement.config(root:)), alerts: alerts, readOnly: isReadOnly)
         let app = try await buildApplication(services, config: config, logger: logger)
+        // SIGTERM and SIGINT end the service group gracefully: in-flight requests finish, background services stop,
+        // then the database is closed.
         try await app.runService()
+        await db.close()
+        logger.info("stopped")
+    }
+}
+
+/// Every limit as `--limit NAME=VALUE` (repeatable) or its environment variable; flags win over the environment.
+struct LimitOptions: ParsableArguments {
+    @Option(
+        name: .customLong("limit"),
+        help: ArgumentHelp(
+            "A limit, NAME=VALUE (repeatable): \(Limits.settings.map(\.flag).joined(separator: ", ")); or the environment variable XANH_NAME (docs/operations.md).",
+            valueName: "NAME=VALUE"))
+    var limit: [String] = []
+
+    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Limits {
+        var limits = Limits()
+        for s in Limits.settings {
+            if let v = environment[s.environment], !v.isEmpty, !s.set(&limits, v) {
+                throw ValidationError("\(s.environment)=\(v) is not a valid value (\(s.help))")
+            }
+        }
+        for item in limit {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let s = Limits.settings.first(where: { $0.flag == parts[0] }) else {
+                throw ValidationError("--limit \(item): expected NAME=VALUE with NAME one of \(Limits.settings.map(\.flag).joined(separator: ", "))")
+            }
+            guard s.set(&limits, parts[1]) else { throw ValidationError("--limit \(item): not a valid value (\(s.help))") }
+        }
+        return limits
     }
 }
 
@@ -102,12 +135,14 @@ struct Watch: AsyncParsableCommand {
     @Argument(help: "The drop folder.") var dir: String
     @OptionGroup var placement: DropPlacement
     @Flag(help: "Process what is ready once and exit.") var once = false
+    @OptionGroup var limitOptions: LimitOptions
 
     func run() async throws {
-        let (db, reference) = try await store.open()
+        let limits = try limitOptions.resolve()
+        let (db, reference) = try await store.open(limits: limits)
         var logger = Logger(label: "xanh.watch")
         logger.logLevel = .info
-        let folder = DropFolder(store: db, catalogue: reference.parameters, config: placement.config(root: dir), logger: logger)
+        let folder = DropFolder(store: db, catalogue: reference.parameters, config: placement.config(root: dir), limits: limits, logger: logger)
         if once {
             let r = try await folder.scanOnce()
             print("\(r.ingested) files ingested (\(r.rows) rows), \(r.duplicates) already ingested, \(r.quarantined) quarantined, \(r.pending) still being written")

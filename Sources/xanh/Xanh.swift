@@ -32,13 +32,14 @@ struct StoreOptions: ParsableArguments {
     /// What `/health` and logs show: the engine and where, without a password.
     var displayName: String { isPostgres ? ((try? PGLocation(url: resolvedPath).description) ?? "postgres") : resolvedPath }
 
-    func open() async throws -> (any MonitoringStore, ReferenceData) {
+    /// Opens the store; `limits` (the server's) bound connecting and statements on PostgreSQL.
+    func open(limits: Limits? = nil) async throws -> (any MonitoringStore, ReferenceData) {
         let reference = try ReferenceData.bundled()
-        return (try await Self.open(resolvedPath, reference: reference), reference)
+        return (try await Self.open(resolvedPath, reference: reference, limits: limits), reference)
     }
 
-    static func open(_ location: String, reference: ReferenceData) async throws -> any MonitoringStore {
-        if PGLocation.isPostgresURL(location) { return try await PGStore.open(url: location, reference: reference) }
+    static func open(_ location: String, reference: ReferenceData, limits: Limits? = nil) async throws -> any MonitoringStore {
+        if PGLocation.isPostgresURL(location) { return try await PGStore.open(url: location, reference: reference, limits: limits) }
         return try SQLiteStore(path: location, reference: reference)
     }
 }

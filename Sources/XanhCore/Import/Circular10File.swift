@@ -175,13 +175,13 @@ public struct Circular10Reader: Sendable {
     /// Explicit file-name → station code mapping, for names that do not match codes. Keys are the full prefix
     /// (`HaiPhong_NhietDienHP_KhiThai1`) or the station part alone (`KhiThai1`).
     public let names: [String: String]
-    public let latestAllowed: Int64
+    public let window: ObservationWindow
 
-    public init(catalogue: ParameterCatalogue, directory: SeriesDirectory, names: [String: String], now: Int64, futureTolerance: Int64 = 600) {
+    public init(catalogue: ParameterCatalogue, directory: SeriesDirectory, names: [String: String], now: Int64, limits: Limits = Limits()) {
         self.catalogue = catalogue
         self.directory = directory
         self.names = names
-        self.latestAllowed = now + futureTolerance
+        self.window = ObservationWindow(now: now, limits: limits)
     }
 
     public struct Batch: Sendable {
@@ -238,8 +238,8 @@ public struct Circular10Reader: Sendable {
                 problems.append(.init(.unitMismatch, line: line.number, "unit '\(line.unit)' of \(line.code) is not the catalogue unit '\(p.unit)' of \(p.code)"))
                 continue
             }
-            guard line.t <= latestAllowed else {
-                problems.append(.init(.badTimestamp, line: line.number, "time \(Timestamps.format(line.t)) is in the future"))
+            if let reason = window.refusal(line.t, as: Timestamps.format(line.t)) {
+                problems.append(.init(.badTimestamp, line: line.number, reason))
                 continue
             }
             guard let value = line.value else {

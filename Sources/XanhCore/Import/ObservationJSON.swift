@@ -16,24 +16,181 @@ public enum ObservationJSON {
         /// JSON pointer to the missing or offending member, when there is one.
         public var pointer: String?
         public var description: String { message }
+        /// The error may only mean that the bytes so far end inside a value.
+        var truncated = false
+        public static func == (a: SyntaxError, b: SyntaxError) -> Bool { a.message == b.message && a.pointer == b.pointer }
     }
 
-    public static func parse(_ data: [UInt8]) throws(SyntaxError) -> Parsed {
-        var bytes = data
-        bytes.append(0)  // a terminator for strtod
-        return try bytes.withUnsafeBufferPointer { buf throws(SyntaxError) -> Parsed in
-            var r = Reader(b: buf, end: buf.count - 1)
-            return try r.document()
+    /// Parses a whole body at once (the CLI and tests); the HTTP route feeds a `Stream` as the body arrives.
+    public static func parse(_ data: [UInt8], maxDepth: Int = 64) throws(SyntaxError) -> Parsed {
+        var out = Parsed(rows: [], rowErrors: [:])
+        var stream = Stream(maxDepth: maxDepth)
+        func keep(_ row: ObservationInput, _ error: String?) {
+            if let error { out.rowErrors[out.rows.count] = error }
+            out.rows.append(row)
+        }
+        try stream.feed(data, keep)
+        try stream.finish(keep)
+        return out
+    }
+
+    /// An incremental parser: bytes go in as they arrive and each row comes out as soon as it is complete, so a
+    /// caller that validates rows on the way keeps only what it stores, never the whole body.
+    ///
+    /// A step (a key, a row, a value to skip, a separator) that runs into the end of the bytes so far is tried again
+    /// once at least twice as many bytes are pending, so a value that spans many chunks costs linear time.
+    public struct Stream {
+        enum Phase { case open, key, row, afterRow, afterMember, trailing }
+        var phase = Phase.open
+        var pending: [UInt8] = []
+        /// Bytes of the body before `pending[0]`, for error offsets.
+        var consumed = 0
+        /// The next attempt waits until this many bytes are pending.
+        var attemptAt = 0
+        var sawObservations = false
+        public let maxDepth: Int
+
+        public init(maxDepth: Int = 64) { self.maxDepth = maxDepth }
+
+        public mutating func feed<C: Collection<UInt8>>(_ bytes: C, _ emit: (ObservationInput, String?) -> Void) throws(SyntaxError) {
+            pending.append(contentsOf: bytes)
+            guard pending.count >= attemptAt else { return }
+            try run(final: false, emit)
+        }
+
+        /// The body is complete: parses what is left and checks the document is whole.
+        public mutating func finish(_ emit: (ObservationInput, String?) -> Void) throws(SyntaxError) {
+            try run(final: true, emit)
+            guard phase == .trailing else {
+                throw SyntaxError(message: "body is not valid JSON: unexpected end at byte \(consumed + pending.count)", pointer: nil)
+            }
+            guard sawObservations else { throw SyntaxError(message: "/observations: is required", pointer: "/observations") }
+        }
+
+        mutating func run(final: Bool, _ emit: (ObservationInput, String?) -> Void) throws(SyntaxError) {
+            pending.append(0)  // a terminator for strtod
+            let base = consumed
+            let maxDepth = maxDepth
+            var phase = self.phase
+            var saw = sawObservations
+            let used = try pending.withUnsafeBufferPointer { buf throws(SyntaxError) -> Int in
+                var r = Reader(b: buf, end: buf.count - 1, base: base, maxDepth: maxDepth)
+                while true {
+                    let mark = r.i
+                    let before = phase
+                    do throws(SyntaxError) {
+                        let more = try Self.step(&r, &phase, &saw, emit)
+                        // A step that ends at the last byte so far may be cut short (a number, a literal): unless the
+                        // body is complete, it is tried again with more bytes.
+                        if !final && r.i >= r.end && phase != .trailing {
+                            phase = before
+                            return mark
+                        }
+                        if !more { return r.i }
+                    } catch {
+                        if !final && error.truncated {
+                            phase = before
+                            return mark
+                        }
+                        throw error
+                    }
+                }
+            }
+            self.phase = phase
+            sawObservations = saw
+            pending.removeLast()
+            pending.removeFirst(used)
+            consumed += used
+            attemptAt = final ? 0 : 2 * pending.count
+        }
+
+        /// One syntactic step; false once the document is over (only whitespace may follow).
+        static func step(
+            _ r: inout Reader, _ phase: inout Phase, _ saw: inout Bool, _ emit: (ObservationInput, String?) -> Void
+        ) throws(SyntaxError) -> Bool {
+            switch phase {
+            case .open:
+                try r.expect(0x7B, "'{'")
+                r.ws()
+                guard r.i < r.end else { throw r.fail("unexpected end") }
+                if r.b[r.i] == 0x7D {
+                    r.i += 1
+                    phase = .trailing
+                } else {
+                    phase = .key
+                }
+            case .key:
+                let key = try r.string()
+                try r.expect(0x3A, "':'")
+                if key == "observations" {
+                    r.ws()
+                    guard r.i < r.end else { throw r.fail("unexpected end") }
+                    guard r.b[r.i] == 0x5B else { throw SyntaxError(message: "/observations: expected an array", pointer: "/observations") }
+                    r.i += 1
+                    r.ws()
+                    guard r.i < r.end else { throw r.fail("unexpected end") }
+                    saw = true
+                    if r.b[r.i] == 0x5D {
+                        r.i += 1
+                        phase = .afterMember
+                    } else {
+                        phase = .row
+                    }
+                } else {
+                    try r.skipValue(depth: 1)
+                    phase = .afterMember
+                }
+            case .row:
+                r.ws()
+                guard r.i < r.end else { throw r.fail("unexpected end") }
+                if r.b[r.i] == 0x7B {
+                    let (row, error) = try r.row()
+                    emit(row, error)
+                } else {
+                    try r.skipValue(depth: 2)
+                    emit(ObservationInput(station: nil, parameter: nil, time: nil, value: nil, status: nil), "row must be an object")
+                }
+                phase = .afterRow
+            case .afterRow:
+                phase = try r.more(closing: 0x5D) ? .row : .afterMember
+            case .afterMember:
+                phase = try r.more(closing: 0x7D) ? .key : .trailing
+            case .trailing:
+                r.ws()
+                guard r.i == r.end else { throw r.fail("unexpected data after the document") }
+                return false
+            }
+            return true
         }
     }
 
     struct Reader {
         let b: UnsafeBufferPointer<UInt8>
         let end: Int
+        /// Offset of `b[0]` in the body.
+        let base: Int
+        let maxDepth: Int
         var i = 0
 
+        init(b: UnsafeBufferPointer<UInt8>, end: Int, base: Int = 0, maxDepth: Int = 64) {
+            self.b = b
+            self.end = end
+            self.base = base
+            self.maxDepth = maxDepth
+        }
+
+        /// A syntax error at the current byte; one at the end of the bytes so far may only mean more are to come.
         func fail(_ what: String) -> SyntaxError {
-            SyntaxError(message: "body is not valid JSON: \(what) at byte \(i)", pointer: nil)
+            var e = SyntaxError(message: "body is not valid JSON: \(what) at byte \(base + i)", pointer: nil)
+            e.truncated = i >= end
+            return e
+        }
+
+        /// The bytes end inside a token.
+        func cut() -> SyntaxError {
+            var e = SyntaxError(message: "body is not valid JSON: unexpected end at byte \(base + end)", pointer: nil)
+            e.truncated = true
+            return e
         }
 
         mutating func ws() {
@@ -59,58 +216,6 @@ public enum ObservationJSON {
             ws()
             guard i < end, b[i] == c else { throw fail("expected \(name)") }
             i += 1
-        }
-
-        mutating func document() throws(SyntaxError) -> Parsed {
-            try expect(0x7B, "'{'")
-            var result: Parsed?
-            ws()
-            if i < end, b[i] == 0x7D {
-                i += 1
-            } else {
-                while true {
-                    let key = try string()
-                    try expect(0x3A, "':'")
-                    if key == "observations" {
-                        ws()
-                        guard i < end, b[i] == 0x5B else { throw SyntaxError(message: "/observations: expected an array", pointer: "/observations") }
-                        result = try rows()
-                    } else {
-                        try skipValue()
-                    }
-                    if try more(closing: 0x7D) { continue }
-                    break
-                }
-            }
-            ws()
-            guard i == end else { throw fail("unexpected data after the document") }
-            guard let result else { throw SyntaxError(message: "/observations: is required", pointer: "/observations") }
-            return result
-        }
-
-        mutating func rows() throws(SyntaxError) -> Parsed {
-            i += 1  // [
-            var out = Parsed(rows: [], rowErrors: [:])
-            ws()
-            if i < end, b[i] == 0x5D {
-                i += 1
-                return out
-            }
-            while true {
-                ws()
-                guard i < end else { throw fail("unexpected end") }
-                if b[i] == 0x7B {
-                    let (row, error) = try row()
-                    if let error { out.rowErrors[out.rows.count] = error }
-                    out.rows.append(row)
-                } else {
-                    try skipValue()
-                    out.rowErrors[out.rows.count] = "row must be an object"
-                    out.rows.append(ObservationInput(station: nil, parameter: nil, time: nil, value: nil, status: nil))
-                }
-                if try more(closing: 0x5D) { continue }
-                return out
-            }
         }
 
         enum Scalar {
@@ -176,14 +281,14 @@ public enum ObservationJSON {
                 try literal("null")
                 return .null
             default:
-                try skipValue()
+                try skipValue(depth: 3)
                 return .other
             }
         }
 
         mutating func literal(_ word: StaticString) throws(SyntaxError) {
             let n = word.utf8CodeUnitCount
-            guard i + n <= end else { throw fail("unexpected end") }
+            guard i + n <= end else { throw cut() }
             for k in 0..<n where b[i + k] != word.utf8Start[k] { throw fail("invalid literal") }
             i += n
         }
@@ -196,13 +301,15 @@ public enum ObservationJSON {
                 i += 1
                 digits += 1
             }
-            guard digits > 0 else { throw fail("invalid number") }
+            if i >= end { throw cut() }
+            guard digits > 0, let origin = b.baseAddress?.advanced(by: start) else { throw fail("invalid number") }
             var endPtr: UnsafeMutablePointer<CChar>?
-            let value = b.baseAddress!.advanced(by: start).withMemoryRebound(to: CChar.self, capacity: i - start + 1) { p in
-                strtod(p, &endPtr)
+            let value = origin.withMemoryRebound(to: CChar.self, capacity: i - start + 1) { p in strtod(p, &endPtr) }
+            let consumed = endPtr.map { UnsafeRawPointer($0) - UnsafeRawPointer(origin) } ?? 0
+            guard consumed == i - start, value.isFinite else {
+                i = start
+                throw fail("invalid number")
             }
-            let consumed = endPtr.map { UnsafeRawPointer($0) - UnsafeRawPointer(b.baseAddress!.advanced(by: start)) } ?? 0
-            guard consumed == i - start, value.isFinite else { i = start; throw fail("invalid number") }
             return value
         }
 
@@ -227,7 +334,7 @@ public enum ObservationJSON {
                     return String(decoding: out, as: UTF8.self)
                 }
                 if c == 0x5C {
-                    guard i + 1 < end else { throw fail("unterminated string") }
+                    guard i + 1 < end else { throw cut() }
                     let e = b[i + 1]
                     i += 2
                     switch e {
@@ -256,7 +363,7 @@ public enum ObservationJSON {
         }
 
         mutating func hex4() throws(SyntaxError) -> UInt32 {
-            guard i + 4 <= end else { throw fail("invalid \\u escape") }
+            guard i + 4 <= end else { throw cut() }
             var v: UInt32 = 0
             for _ in 0..<4 {
                 let c = b[i]
@@ -273,8 +380,11 @@ public enum ObservationJSON {
             return v
         }
 
-        /// Skips any JSON value, checking its syntax.
-        mutating func skipValue() throws(SyntaxError) {
+        /// Skips any JSON value, checking its syntax; `depth` is the nesting of the value, bounded by `maxDepth`.
+        mutating func skipValue(depth: Int) throws(SyntaxError) {
+            guard depth <= maxDepth else {
+                throw SyntaxError(message: "body nests arrays and objects more than \(maxDepth) deep (the limit) at byte \(base + i)", pointer: nil)
+            }
             ws()
             guard i < end else { throw fail("unexpected end") }
             switch b[i] {
@@ -290,7 +400,7 @@ public enum ObservationJSON {
                 while true {
                     _ = try string()
                     try expect(0x3A, "':'")
-                    try skipValue()
+                    try skipValue(depth: depth + 1)
                     if try more(closing: 0x7D) { continue }
                     return
                 }
@@ -299,7 +409,7 @@ public enum ObservationJSON {
                 ws()
                 if i < end, b[i] == 0x5D { i += 1; return }
                 while true {
-                    try skipValue()
+                    try skipValue(depth: depth + 1)
                     if try more(closing: 0x5D) { continue }
                     return
                 }

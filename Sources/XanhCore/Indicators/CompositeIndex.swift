@@ -131,31 +131,35 @@ public enum CompositeIndex {
                 }
             }
         }
-        let included = units.filter { !excluded.contains($0) }
+        // A unit counts only with a value (reported or imputed) for every indicator left; with no indicator left
+        // (a year nobody reported) there is nothing to score.
+        let included = def.indicators.isEmpty ? [] : units.filter { !excluded.contains($0) }
         // Normalise each indicator across the included units.
         var normalised: [String: [String: Double]] = [:]
         for d in def.dimensions {
             for c in d.components {
-                let xs = included.map { values[$0]![c.indicator]! }
-                for (u, x) in zip(included, xs) {
+                let pairs = included.compactMap { u in values[u]?[c.indicator].map { (u, $0) } }
+                let xs = pairs.map(\.1)
+                for (u, x) in pairs {
                     normalised[u, default: [:]][c.indicator] = normalise(x, all: xs, c, def.normalisation)
                 }
             }
         }
-        var scored: [(String, Double, [String: Double])] = []
+        var scored: [(unit: String, score: Double, dimensions: [String: Double])] = []
         for u in included {
+            let scores = normalised[u] ?? [:]
             var dims: [String: Double] = [:]
             var dimScores: [(Double, Double)] = []
             for d in def.dimensions {
-                let s = aggregate(d.components.map { (normalised[u]![$0.indicator]!, $0.weight) }, def.aggregation)
+                let s = aggregate(d.components.compactMap { c in scores[c.indicator].map { ($0, c.weight) } }, def.aggregation)
                 dims[d.code] = s
                 dimScores.append((s, d.weight))
             }
             scored.append((u, aggregate(dimScores, def.aggregation), dims))
         }
-        let ranks = rank(scored.map { ($0.0, $0.1) })
+        let ranks = rank(scored.map { ($0.unit, $0.score) })
         return IndexResult(
-            scores: scored.map { .init(unit: $0.0, score: $0.1, rank: ranks[$0.0]!, dimensions: $0.2, normalised: normalised[$0.0]!) }
+            scores: scored.map { .init(unit: $0.unit, score: $0.score, rank: ranks[$0.unit] ?? 0, dimensions: $0.dimensions, normalised: normalised[$0.unit] ?? [:]) }
                 .sorted { ($0.rank, $0.unit) < ($1.rank, $1.unit) },
             imputed: imputed, excluded: excluded.sorted(), droppedIndicators: dropped)
     }
@@ -247,7 +251,7 @@ public enum CompositeIndex {
         let units = nominal.scores.map { s -> Sensitivity.UnitRanks in
             let r = (ranks[s.unit] ?? [s.rank]).sorted()
             func q(_ p: Double) -> Int { r[Swift.min(r.count - 1, Int((Double(r.count - 1) * p).rounded()))] }
-            return .init(unit: s.unit, nominal: s.rank, median: q(0.5), best: r.first!, worst: r.last!, p5: q(0.05), p95: q(0.95))
+            return .init(unit: s.unit, nominal: s.rank, median: q(0.5), best: r.first ?? s.rank, worst: r.last ?? s.rank, p5: q(0.05), p95: q(0.95))
         }
         return Sensitivity(runs: runs, seed: seed, weightSpread: weightSpread, units: units)
     }

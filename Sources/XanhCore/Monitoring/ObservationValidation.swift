@@ -61,13 +61,13 @@ public struct RowError: Error, Sendable, Equatable, Codable {
 public struct ObservationValidator: Sendable {
     public let catalogue: ParameterCatalogue
     public let directory: SeriesDirectory
-    /// Rows later than this instant are rejected as being in the future.
-    public let latestAllowed: Int64
+    /// The times a row may carry.
+    public let window: ObservationWindow
 
-    public init(catalogue: ParameterCatalogue, directory: SeriesDirectory, now: Int64, futureTolerance: Int64 = 600) {
+    public init(catalogue: ParameterCatalogue, directory: SeriesDirectory, now: Int64, limits: Limits = Limits()) {
         self.catalogue = catalogue
         self.directory = directory
-        self.latestAllowed = now + futureTolerance
+        self.window = ObservationWindow(now: now, limits: limits)
     }
 
     public func validate(_ row: ObservationInput) -> Result<ValidObservation, RowErrorReason> {
@@ -89,7 +89,7 @@ public struct ObservationValidator: Sendable {
         } catch {
             return .failure(.init(error.description))
         }
-        if t > latestAllowed { return .failure(.init("time \(time) is in the future")) }
+        if let reason = window.refusal(t, as: time) { return .failure(.init(reason)) }
         guard let value = row.value else { return .failure(.init("value is missing")) }
         guard value.isFinite else { return .failure(.init("value must be a finite number")) }
         var status = DeviceStatus.measuring
@@ -107,4 +107,24 @@ public struct ObservationValidator: Sendable {
 public struct RowErrorReason: Error, Sendable, Equatable {
     public var message: String
     public init(_ message: String) { self.message = message }
+}
+
+/// The times an observation may carry: not before the configured earliest instant (1990 by default: no network
+/// in Vietnam reported earlier, and a time in year 1 or 1900 is a logger's unset clock), and not after now plus the
+/// loggers' clock tolerance.
+public struct ObservationWindow: Sendable, Equatable {
+    public var earliest: Int64
+    public var latest: Int64
+
+    public init(now: Int64, limits: Limits = Limits()) {
+        earliest = limits.earliestObservation
+        latest = now + limits.futureTolerance
+    }
+
+    /// Why `t` is refused, or nil when it lies in the window. `text` is the time as it arrived.
+    public func refusal(_ t: Int64, as text: @autoclosure () -> String) -> String? {
+        if t > latest { return "time \(text()) is in the future" }
+        if t < earliest { return "time \(text()) is before \(Timestamps.format(earliest)), the earliest time accepted" }
+        return nil
+    }
 }

@@ -92,10 +92,18 @@ public struct RegistryValidation {
         }
     }
 
+    /// Longest name or other free text of a registry entry, in characters.
+    public static let maxText = 500
+
+    static func checkText(_ value: String?, _ field: String, into out: inout [Problem]) {
+        if let value, value.count > maxText { out.append(.init(field: field, message: "must be at most \(maxText) characters (it has \(value.count))")) }
+    }
+
     public static func check(
         _ s: Station, catalogue: ParameterCatalogue, provinces: Set<String>, facilityLimits: FacilityLimits? = nil
     ) -> [Problem] {
         var out: [Problem] = []
+        checkText(s.name, "name", into: &out)
         let codeOK = !s.code.isEmpty && s.code.count <= 64 && s.code.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }
         if !codeOK { out.append(.init(field: "code", message: "must be 1–64 letters, digits, '-', '_' or '.'")) }
         if s.name.trimmingWhitespace().isEmpty { out.append(.init(field: "name", message: "must not be empty")) }
@@ -104,10 +112,10 @@ public struct RegistryValidation {
         if let lon = s.longitude, !(lon >= -180 && lon <= 180) { out.append(.init(field: "longitude", message: "must be between -180 and 180")) }
         var seen = Set<String>()
         for (i, p) in s.parameters.enumerated() {
-            if catalogue.lookup(p.parameter, kind: s.kind) == nil {
-                out.append(.init(field: "parameters/\(i)/parameter", message: "'\(p.parameter)' is not in the catalogue"))
-            } else if !seen.insert(catalogue.lookup(p.parameter, kind: s.kind)!.code).inserted {
-                out.append(.init(field: "parameters/\(i)/parameter", message: "'\(p.parameter)' is listed twice"))
+            if let known = catalogue.lookup(p.parameter, kind: s.kind) {
+                if !seen.insert(known.code).inserted { out.append(.init(field: "parameters/\(i)/parameter", message: "'\(p.parameter)' is listed twice")) }
+            } else {
+                out.append(.init(field: "parameters/\(i)/parameter", message: "'\(p.parameter.prefix(64))' is not in the catalogue"))
             }
             if p.interval < 1 || p.interval > 86_400 { out.append(.init(field: "parameters/\(i)/interval", message: "must be 1–86400 seconds")) }
         }
@@ -120,6 +128,10 @@ public struct RegistryValidation {
 
     public static func check(_ f: Facility, provinces: Set<String>) -> [Problem] {
         var out: [Problem] = []
+        checkText(f.name, "name", into: &out)
+        checkText(f.address, "address", into: &out)
+        checkText(f.sector, "sector", into: &out)
+        checkText(f.taxCode, "taxCode", into: &out)
         if f.name.trimmingWhitespace().isEmpty { out.append(.init(field: "name", message: "must not be empty")) }
         if !provinces.contains(f.province) { out.append(.init(field: "province", message: "'\(f.province)' is not an official provincial code")) }
         if let t = f.taxCode, !t.isEmpty, !(t.allSatisfy { $0.isNumber || $0 == "-" }) {

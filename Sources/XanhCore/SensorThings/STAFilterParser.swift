@@ -14,6 +14,26 @@ public struct STAFilterParser {
     var tokens: [Token]
     var pos = 0
     let source: String
+    /// Nesting reached so far and operators seen: a filter is bounded in both, so that neither the parser nor the
+    /// compiler that walks the tree can run out of stack.
+    var depth = 0
+    var nodes = 0
+    public static let maxDepth = 64
+    public static let maxNodes = 1_000
+
+    /// Counts one operator or call; refuses a filter with too many.
+    mutating func node() throws(STAQueryError) {
+        nodes += 1
+        guard nodes <= Self.maxNodes else {
+            throw STAQueryError("the expression has more than \(Self.maxNodes) operators and calls (the limit); split the query")
+        }
+    }
+
+    /// Enters one level of nesting; refuses a filter nested deeper than the limit.
+    mutating func enter() throws(STAQueryError) {
+        depth += 1
+        guard depth <= Self.maxDepth else { throw STAQueryError("the expression is nested more than \(Self.maxDepth) levels deep (the limit)") }
+    }
 
     public static func parse(_ text: String) throws(STAQueryError) -> STAExpr {
         var p = STAFilterParser(tokens: try tokenize(text), source: text)
@@ -63,49 +83,77 @@ public struct STAFilterParser {
     }
 
     mutating func parseOr() throws(STAQueryError) -> STAExpr {
+        try enter()
+        defer { depth -= 1 }
         var l = try parseAnd()
-        while keyword(["or"]) != nil { l = .binary(.or, l, try parseAnd()) }
+        while keyword(["or"]) != nil {
+            try node()
+            l = .binary(.or, l, try parseAnd())
+        }
         return l
     }
 
     mutating func parseAnd() throws(STAQueryError) -> STAExpr {
         var l = try parseNot()
-        while keyword(["and"]) != nil { l = .binary(.and, l, try parseNot()) }
+        while keyword(["and"]) != nil {
+            try node()
+            l = .binary(.and, l, try parseNot())
+        }
         return l
     }
 
     mutating func parseNot() throws(STAQueryError) -> STAExpr {
-        if keyword(["not"]) != nil { return .not(try parseNot()) }
+        if keyword(["not"]) != nil {
+            try node()
+            try enter()
+            defer { depth -= 1 }
+            return .not(try parseNot())
+        }
         return try parseEquality()
     }
 
     mutating func parseEquality() throws(STAQueryError) -> STAExpr {
         var l = try parseRelational()
-        while let w = keyword(["eq", "ne"]) { l = .binary(STABinaryOp(rawValue: w)!, l, try parseRelational()) }
+        while let w = keyword(["eq", "ne"]), let op = STABinaryOp(rawValue: w) {
+            try node()
+            l = .binary(op, l, try parseRelational())
+        }
         return l
     }
 
     mutating func parseRelational() throws(STAQueryError) -> STAExpr {
         var l = try parseAdditive()
-        while let w = keyword(["gt", "ge", "lt", "le"]) { l = .binary(STABinaryOp(rawValue: w)!, l, try parseAdditive()) }
+        while let w = keyword(["gt", "ge", "lt", "le"]), let op = STABinaryOp(rawValue: w) {
+            try node()
+            l = .binary(op, l, try parseAdditive())
+        }
         return l
     }
 
     mutating func parseAdditive() throws(STAQueryError) -> STAExpr {
         var l = try parseMultiplicative()
-        while let w = keyword(["add", "sub"]) { l = .binary(STABinaryOp(rawValue: w)!, l, try parseMultiplicative()) }
+        while let w = keyword(["add", "sub"]), let op = STABinaryOp(rawValue: w) {
+            try node()
+            l = .binary(op, l, try parseMultiplicative())
+        }
         return l
     }
 
     mutating func parseMultiplicative() throws(STAQueryError) -> STAExpr {
         var l = try parseUnary()
-        while let w = keyword(["mul", "div", "mod"]) { l = .binary(STABinaryOp(rawValue: w)!, l, try parseUnary()) }
+        while let w = keyword(["mul", "div", "mod"]), let op = STABinaryOp(rawValue: w) {
+            try node()
+            l = .binary(op, l, try parseUnary())
+        }
         return l
     }
 
     mutating func parseUnary() throws(STAQueryError) -> STAExpr {
         if case .ident("-") = peek {
             pos += 1
+            try node()
+            try enter()
+            defer { depth -= 1 }
             return .negate(try parseUnary())
         }
         return try parsePrimary()
@@ -122,7 +170,7 @@ public struct STAFilterParser {
             return e
         case .string(let s): return .literal(.string(s))
         case .number(let n):
-            guard let d = Double(n) else { throw STAQueryError("'\(n)' is not a number") }
+            guard let d = Double(n), d.isFinite else { throw STAQueryError("'\(n)' is not a finite number") }
             return .literal(.number(d, text: n))
         case .time(let t): return .literal(.time(t))
         case .interval(let a, let b): return .literal(.interval(a, b))
@@ -144,6 +192,7 @@ public struct STAFilterParser {
             }
             if peek == .open {
                 pos += 1
+                try node()
                 var args: [STAExpr] = []
                 if peek != .close {
                     while true {

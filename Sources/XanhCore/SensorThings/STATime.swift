@@ -23,7 +23,7 @@ public enum STATime {
         seconds += Double(h * 3600 + mi * 60)
         var i = 16
         if i < s.count, s[i] == UInt8(ascii: ":") {
-            guard let sec = num(i + 1, 2), sec < 61 else { return nil }
+            guard let sec = num(i + 1, 2), sec < 60 else { return nil }  // a leap second has no Unix time
             seconds += Double(sec)
             i += 3
             if i < s.count, s[i] == UInt8(ascii: ".") {

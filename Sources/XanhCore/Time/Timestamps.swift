@@ -101,7 +101,7 @@ public enum Timestamps {
                 if i == start { throw .malformed(original()) }
             }
         }
-        guard month >= 1, month <= 12, day >= 1, day <= daysInMonth(year, month), hh <= 23, mm <= 59, ss <= 60 else {
+        guard month >= 1, month <= 12, day >= 1, day <= daysInMonth(year, month), hh <= 23, mm <= 59, ss <= 59 else {
             throw .malformed(original())
         }
         guard i < n else { throw .missingOffset(original()) }

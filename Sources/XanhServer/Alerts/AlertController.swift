@@ -36,8 +36,8 @@ struct AlertController {
 
     func register(on api: RouterGroup<AppRequestContext>) {
         api.get("alert-rules") { _, _ in try JSON.response(Page(items: try await services.store.rules(), next: nil)) }
-        api.post("alert-rules") { request, _ in
-            let rule = try await JSON.decode(AlertRule.self, from: request)
+        api.post("alert-rules") { request, context in
+            let rule = try await JSON.decode(AlertRule.self, from: request, context)
             return try JSON.response(try await services.store.createRule(rule), status: .created)
         }
         api.delete("alert-rules/{id}") { _, context in
@@ -48,8 +48,8 @@ struct AlertController {
         api.get("subscriptions") { _, _ in
             try JSON.response(Page(items: try await services.store.subscriptions().map(SubscriptionView.init), next: nil))
         }
-        api.post("subscriptions") { request, _ in
-            let b = try await JSON.decode(SubscriptionBody.self, from: request)
+        api.post("subscriptions") { request, context in
+            let b = try await JSON.decode(SubscriptionBody.self, from: request, context)
             guard let c = b.channel.flatMap(Channel.init(rawValue:)) else {
                 throw Problem(status: .unprocessableContent, detail: "/channel: must be webhook or email", pointer: "/channel")
             }

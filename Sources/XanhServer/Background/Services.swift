@@ -3,46 +3,74 @@ import Prometheus
 import ServiceLifecycle
 import XanhStore
 
-/// Runs `work` every `interval` seconds until the application shuts down; a failed pass is logged and counted.
+/// Runs `work` every `interval` seconds until the application shuts down; a failed pass is logged and counted, and
+/// the service waits longer after each failure in a row (up to a minute), so an outage of the database is survived
+/// quietly and work resumes when it is back. Shutting down ends the loop normally.
 struct PollingService: Service {
     let name: String
     let interval: Double
     let logger: Logger
     let failures: Counter?
+    var health: HealthMonitor?
+    var fault: (@Sendable (any Error) -> StoreFault?)?
+    var clock: @Sendable () -> Int64 = { 0 }
     let work: @Sendable () async throws -> Void
 
+    static let longestPause: Double = 60
+
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
+            var pause = interval
+            var failed = 0
             while !Task.isCancelled {
                 do {
                     try await work()
+                    if failed > 0 { logger.info("\(name) works again after \(failed) failed passes") }
+                    failed = 0
+                    pause = interval
+                } catch is CancellationError {
+                    return
                 } catch {
+                    if Task.isCancelled { return }
                     failures?.increment()
-                    logger.error("\(name) failed: \(error)")
+                    failed += 1
+                    if let f = fault?(error) { health?.record(f, at: clock()) }
+                    // The first failure is logged in full; then one line each time the pause doubles.
+                    if failed == 1 || pause < Self.longestPause { logger.error("\(name) failed (\(failed) in a row): \(error)") }
+                    pause = min(Self.longestPause, max(interval, pause * 2))
                 }
-                try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+                do { try await Task.sleep(for: .milliseconds(Int64(pause * 1000))) } catch { return }
             }
         }
     }
 
     /// The `Deriver` whenever there is pending work; after a pass that derived something, the alert engine at once.
-    static func derivation(
-        _ deriver: Deriver, alerts: AlertEngine, interval: Double, metrics: PrometheusCollectorRegistry, logger: Logger
-    ) -> PollingService {
-        let processed = metrics.makeCounter(name: "xanh_derivation_marks_total", help: "Dirty (series, hour) marks derived")
-        let failures = metrics.makeCounter(name: "xanh_derivation_failures_total", help: "Derivation passes that failed")
-        return PollingService(name: "derivation", interval: interval, logger: logger, failures: failures) {
+    static func derivation(_ services: AppServices, interval: Double, logger: Logger) -> PollingService {
+        let processed = services.metrics.makeCounter(name: "xanh_derivation_marks_total", help: "Dirty (series, hour) marks derived")
+        let failures = services.metrics.makeCounter(name: "xanh_derivation_failures_total", help: "Derivation passes that failed")
+        let (deriver, alerts, health) = (services.deriver, services.alertEngine, services.health)
+        let store = services.store
+        return PollingService(
+            name: "derivation", interval: interval, logger: logger, failures: failures, health: health, fault: { store.fault($0) },
+            clock: services.clock
+        ) {
             let n = try await deriver.drain()
             if n > 0 {
                 processed.increment(by: Int64(n))
+                health.recordSuccess()
                 try await alerts.tick()
             }
         }
     }
 
     /// The alert engine (silence, alert decisions), then the dispatcher.
-    static func alerting(_ engine: AlertEngine, _ dispatcher: AlertDispatcher, interval: Double, logger: Logger) -> PollingService {
-        PollingService(name: "alerting", interval: interval, logger: logger, failures: nil) {
+    static func alerting(_ services: AppServices, _ dispatcher: AlertDispatcher, interval: Double, logger: Logger) -> PollingService {
+        let engine = services.alertEngine
+        let store = services.store
+        return PollingService(
+            name: "alerting", interval: interval, logger: logger, failures: nil, health: services.health, fault: { store.fault($0) },
+            clock: services.clock
+        ) {
             try await engine.tick()
             try await dispatcher.deliverDue()
         }

@@ -91,7 +91,7 @@ struct IndicatorController {
         }
         api.put("indicators/{code}") { request, context in
             let code = try context.parameters.require("code")
-            var i = try await JSON.decode(Indicator.self, from: request)
+            var i = try await JSON.decode(Indicator.self, from: request, context)
             i.code = code
             let problems = IndicatorCatalogue.problems(i)
             guard problems.isEmpty else { throw Problem(status: .unprocessableContent, detail: problems.joined(separator: "; ")) }
@@ -113,8 +113,8 @@ struct IndicatorController {
                 [$0.indicator, $0.unit, $0.period, Self.num($0.value), Self.num($0.numerator), Self.num($0.denominator), $0.status, $0.updatedBy, $0.updatedAt]
             } header: { ["indicator", "unit", "period", "value", "numerator", "denominator", "status", "updated_by", "updated_at"] }
         }
-        api.post("values") { request, _ in
-            let body = try await JSON.decode(ValuesBody.self, from: request, limit: 32 << 20)
+        api.post("values") { request, context in
+            let body = try await JSON.decode(ValuesBody.self, from: request, context)
             let inputs = body.values.enumerated().map { i, v in
                 IndicatorValueInput(
                     indicator: v.indicator, unit: v.unit, period: v.period, value: v.value, numerator: v.numerator, denominator: v.denominator,
@@ -127,8 +127,8 @@ struct IndicatorController {
             return try JSON.response(["stored": n])
         }
         for action in [ValueAction.submit, .approve, .reopen] {
-            api.post("values/\(action.rawValue)") { request, _ in
-                let body = try await JSON.decode(TransitionBody.self, from: request)
+            api.post("values/\(action.rawValue)") { request, context in
+                let body = try await JSON.decode(TransitionBody.self, from: request, context)
                 let who = try await identity(request)
                 try await refusing {
                     try await services.store.transition(
@@ -157,10 +157,14 @@ struct IndicatorController {
                     .contentDisposition: "attachment; filename=\"xanh-template-\(period).xlsx\"",
                 ], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
-        api.post("values/upload") { request, _ in
-            let data = Data(buffer: try await request.body.collect(upTo: 32 << 20))
+        api.post("values/upload") { request, context in
+            let data = Data(buffer: try await request.bodyBytes())
             let inputs: [IndicatorValueInput]
-            do { inputs = try IndicatorTemplate.read(data) } catch let e as XLSX.ReadError { throw Problem(status: .badRequest, detail: e.message) }
+            do {
+                inputs = try IndicatorTemplate.read(data, bounds: XLSX.Bounds(context.limits))
+            } catch let e as XLSX.ReadError {
+                throw Problem(status: .badRequest, detail: e.message)
+            }
             let who = try await identity(request)
             let n = try await refusing {
                 try await service.submit(inputs, status: request.query("submit") == "false" ? .draft : .submitted, by: who.name, at: services.clock())
@@ -189,8 +193,8 @@ struct IndicatorController {
                 [$0.indicator, $0.unit, String($0.baselineYear), Self.num($0.baselineValue), String($0.targetYear), Self.num($0.targetValue), $0.source]
             } header: { ["indicator", "unit", "baseline_year", "baseline_value", "target_year", "target_value", "source"] }
         }
-        api.post("targets") { request, _ in
-            let t = try await JSON.decode(IndicatorTarget.self, from: request)
+        api.post("targets") { request, context in
+            let t = try await JSON.decode(IndicatorTarget.self, from: request, context)
             guard try await service.catalogue()[t.indicator] != nil else {
                 throw Problem(status: .unprocessableContent, detail: "indicator '\(t.indicator)' is not in the catalogue", pointer: "/indicator")
             }
@@ -312,8 +316,9 @@ public enum IndicatorTemplate {
     }
 
     /// The rows of a filled template; a text where a number belongs is reported with its cell.
-    public static func read(_ data: Data) throws -> [IndicatorValueInput] {
-        guard let sheet = try XLSX.read(data).first(where: { $0.name == "values" }) ?? XLSX.read(data).first else {
+    public static func read(_ data: Data, bounds: XLSX.Bounds = XLSX.Bounds()) throws -> [IndicatorValueInput] {
+        let sheets = try XLSX.read(data, bounds: bounds)
+        guard let sheet = sheets.first(where: { $0.name == "values" }) ?? sheets.first else {
             throw XLSX.ReadError(message: "the workbook has no sheet")
         }
         let head = (sheet.rows.first ?? []).map { $0.text?.lowercased().trimmingCharacters(in: .whitespaces) ?? "" }

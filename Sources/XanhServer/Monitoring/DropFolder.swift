@@ -60,13 +60,15 @@ public actor DropFolder {
     public let config: DropFolderConfig
     let clock: @Sendable () -> Int64
     let logger: Logger
+    let limits: Limits
     private var madeDirectories = Set<String>()
 
     public init(
-        store: any Store & FileLedgerStore, catalogue: ParameterCatalogue, config: DropFolderConfig, logger: Logger = Logger(label: "xanh.drop"),
-        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+        store: any Store & FileLedgerStore, catalogue: ParameterCatalogue, config: DropFolderConfig, limits: Limits = Limits(),
+        logger: Logger = Logger(label: "xanh.drop"), clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) {
         self.store = store
+        self.limits = limits
         self.catalogue = catalogue
         self.config = config
         self.clock = clock
@@ -110,7 +112,7 @@ public actor DropFolder {
 
     private func process(_ files: [Found], into result: inout DropScanResult) async throws {
         let reader = Circular10Reader(
-            catalogue: catalogue, directory: try await store.seriesDirectory(), names: try await store.fileNameMap(), now: clock())
+            catalogue: catalogue, directory: try await store.seriesDirectory(), names: try await store.fileNameMap(), now: clock(), limits: limits)
         var good: [(Found, FileIngest)] = []
         var bad: [(Found, Circular10.Problems)] = []
         for f in files {

@@ -78,7 +78,7 @@ struct QualityController {
 
         api.post("stations/{code}/overrides") { request, context in
             let code = try context.parameters.require("code")
-            let body = try await JSON.decode(OverrideBody.self, from: request)
+            let body = try await JSON.decode(OverrideBody.self, from: request, context)
             var errors: [[String: String]] = []
             func need(_ v: String?, _ f: String) -> String? {
                 if v == nil || v!.trimmingCharacters(in: .whitespaces).isEmpty { errors.append(["pointer": "/\(f)", "detail": "is required"]) }
@@ -133,7 +133,7 @@ struct QualityController {
         api.put("file-names/{name}") { request, context in
             let name = try context.parameters.require("name")
             struct Body: Decodable { var station: String? }
-            let body = try await JSON.decode(Body.self, from: request)
+            let body = try await JSON.decode(Body.self, from: request, context)
             guard let station = body.station, !station.isEmpty else {
                 throw Problem(status: .unprocessableContent, detail: "/station: is required", pointer: "/station")
             }

@@ -86,8 +86,8 @@ struct StationController {
             let items = try await services.store.stations(after: request.query("cursor"), limit: limit, kind: kind, province: request.query("province"))
             return try JSON.response(Page(items: items.map(StationBody.init), next: items.count == limit ? items.last?.code : nil))
         }
-        api.post("stations") { request, _ in
-            let body = try await JSON.decode(StationBody.self, from: request)
+        api.post("stations") { request, context in
+            let body = try await JSON.decode(StationBody.self, from: request, context)
             let s = try await services.store.createStation(try body.station())
             return try JSON.response(StationBody(s), status: .created, headers: [.location: "/api/v1/stations/\(s.code)"])
         }
@@ -98,7 +98,7 @@ struct StationController {
         }
         api.put("stations/{code}") { request, context in
             let code = try context.parameters.require("code")
-            let body = try await JSON.decode(StationBody.self, from: request)
+            let body = try await JSON.decode(StationBody.self, from: request, context)
             if let c = body.code, c != code {
                 throw Problem(status: .unprocessableContent, detail: "/code: '\(c)' differs from the code in the path '\(code)'", pointer: "/code")
             }
@@ -150,8 +150,8 @@ struct FacilityController {
             let items = try await services.store.facilities(after: request.query("cursor").flatMap { Int64($0) }, limit: limit)
             return try JSON.response(Page(items: items.map(Body.init), next: items.count == limit ? items.last?.id.map(String.init) : nil))
         }
-        api.post("facilities") { request, _ in
-            let f = try await services.store.createFacility(try await JSON.decode(Body.self, from: request).facility)
+        api.post("facilities") { request, context in
+            let f = try await services.store.createFacility(try await JSON.decode(Body.self, from: request, context).facility)
             return try JSON.response(Body(f), status: .created, headers: [.location: "/api/v1/facilities/\(f.id ?? 0)"])
         }
         api.get("facilities/{id}") { _, context in
@@ -160,7 +160,7 @@ struct FacilityController {
             return try JSON.response(Body(f))
         }
         api.put("facilities/{id}") { request, context in
-            var f = try await JSON.decode(Body.self, from: request).facility
+            var f = try await JSON.decode(Body.self, from: request, context).facility
             f.id = try Self.id(context)
             return try JSON.response(Body(try await services.store.updateFacility(f)))
         }

@@ -7,10 +7,12 @@ import XanhStore
 /// OGC SensorThings API 1.1 at `/sta/v1.1`, over the same store as the native API.
 struct SensorThingsController {
     let service: STAService
+    let services: AppServices
     static let prefix = "/sta/v1.1"
 
     init(services: AppServices) {
-        service = STAService(store: services.store, catalogue: services.reference.parameters, clock: services.clock)
+        self.services = services
+        service = STAService(store: services.store, catalogue: services.reference.parameters, limits: services.limits, clock: services.clock)
     }
 
     func register(on router: Router<AppRequestContext>) {
@@ -24,10 +26,12 @@ struct SensorThingsController {
         }
     }
 
+    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")
+
     /// Absolute URL of the service root as the client addressed it.
     static func base(_ req: Request) -> String {
         let host = req.head.authority ?? "127.0.0.1"
-        let scheme = req.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http"
+        let scheme = forwardedProto.flatMap { req.headers[$0] } ?? "http"
         return "\(scheme)://\(host)\(prefix)"
     }
 
@@ -42,7 +46,7 @@ struct SensorThingsController {
             case .get:
                 r = try await service.get(path: path, query: query, base: base)
             case .post:
-                let body = Array(buffer: try await req.body.collect(upTo: 64 << 20))
+                let body = Array(buffer: try await req.bodyBytes())
                 if path.trimmingCharacters(in: CharacterSet(charactersIn: "/")) == "$batch" {
                     guard (req.headers[.contentType] ?? "").contains("json") else {
                         throw STAError(501, "only JSON batch requests (Content-Type: application/json) are offered; multipart batches are not")
@@ -52,7 +56,7 @@ struct SensorThingsController {
                     r = try await service.post(path: path, body: body, base: base)
                 }
             case .patch, .put:
-                let body = Array(buffer: try await req.body.collect(upTo: 16 << 20))
+                let body = Array(buffer: try await req.bodyBytes())
                 let jsonPatch = (req.headers[.contentType] ?? "").contains("json-patch")
                 r = try await service.update(path: path, body: body, base: base, put: req.method == .put, jsonPatch: jsonPatch)
             case .delete:
@@ -65,23 +69,25 @@ struct SensorThingsController {
             guard let body = r.body else { return Response(status: .init(code: r.status), headers: headers) }
             return Response(status: .init(code: r.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
         } catch let e as STAError {
-            return Self.error(e.status, e.message)
+            return Self.error(Problem(status: .init(code: e.status), detail: e.message))
         } catch let e as StoreError {
-            let p = Problem.from(e)
-            return Self.error(p.status.code == 422 ? 400 : p.status.code, p.detail)
+            var p = Problem.from(e)
+            if p.status.code == 422 { p.status = .badRequest }
+            return Self.error(p)
         } catch {
-            // Constraint failures come from bad input (a relation that does not hold); anything else is ours.
-            let text = "\(error)"
-            if text.contains("constraint") { return Self.error(409, "the change conflicts with stored data: \(text)") }
-            ctx.logger.error("SensorThings error: \(text)")
-            return Self.error(500, "internal error")
+            // Constraint failures come from bad input (a relation that does not hold); faults of the database are
+            // 503/507; anything else is ours.
+            if services.store.fault(error) == nil, "\(error)".contains("constraint") {
+                return Self.error(Problem(status: .conflict, detail: "the change conflicts with stored data: \(error)"))
+            }
+            return Self.error(Problem.of(error, request: req, services: services, logger: ctx.logger))
         }
     }
 
-    /// The error body FROST-Server clients read.
-    static func error(_ status: Int, _ message: String) -> Response {
-        let body = JSONValue.object([("code", .number(String(status))), ("type", .string("error")), ("message", .string(message))]).text
-        return Response(
-            status: .init(code: status), headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    /// A problem document that FROST-Server clients also read: `code` and `message` beside the problem's members.
+    static func error(_ problem: Problem) -> Response {
+        var p = problem
+        p.extra = ["code": String(p.status.code), "message": p.detail]
+        return Response(status: p.status, headers: p.headers, body: .init(byteBuffer: ByteBuffer(bytes: p.body)))
     }
 }

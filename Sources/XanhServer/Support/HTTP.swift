@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import XanhCore
 import XanhStore
 
@@ -10,21 +11,69 @@ struct Problem: Error, HTTPResponseError {
     /// JSON pointer to the offending field or row, when there is one.
     var pointer: String?
     var errors: [[String: String]]?
+    /// Seconds after which the client may try again (503).
+    var retryAfter: Int?
+    /// Members SensorThings clients read (`code`, `message`), beside the problem's own.
+    var extra: [String: String] = [:]
 
-    init(status: HTTPResponse.Status, detail: String, pointer: String? = nil, errors: [[String: String]]? = nil) {
+    init(status: HTTPResponse.Status, detail: String, pointer: String? = nil, errors: [[String: String]]? = nil, retryAfter: Int? = nil) {
         self.status = status
         self.detail = detail
         self.pointer = pointer
         self.errors = errors
+        self.retryAfter = retryAfter
+    }
+
+    var body: [UInt8] {
+        var members: [(String, JSONValue)] = [
+            ("type", .string("about:blank")), ("title", .string(status.reasonPhrase)), ("status", .number(String(status.code))), ("detail", .string(detail)),
+        ]
+        if let pointer { members.append(("pointer", .string(pointer))) }
+        if let errors { members.append(("errors", .array(errors.map { e in .object(e.keys.sorted().map { ($0, .string(e[$0] ?? "")) }) }))) }
+        for (k, v) in extra.sorted(by: { $0.key < $1.key }) { members.append((k, k == "code" ? .number(v) : .string(v))) }
+        return Array(JSONValue.object(members.sorted { $0.0 < $1.0 }).text.utf8)
+    }
+
+    var headers: HTTPFields {
+        var h: HTTPFields = [.contentType: "application/problem+json; charset=utf-8"]
+        if let retryAfter { h[.retryAfter] = String(retryAfter) }
+        return h
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var body: [String: Any] = ["type": "about:blank", "title": status.reasonPhrase, "status": status.code, "detail": detail]
-        if let pointer { body["pointer"] = pointer }
-        if let errors { body["errors"] = errors }
-        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
-        return Response(
-            status: status, headers: [.contentType: "application/problem+json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The answer to a database fault: try again later (503), or the disk is full (507).
+    static func from(_ f: StoreFault, read: Bool) -> Problem {
+        switch f {
+        case .unavailable: return Problem(status: .serviceUnavailable, detail: f.description + "; try again shortly", retryAfter: 5)
+        case .readOnly: return Problem(status: .serviceUnavailable, detail: f.description + "; writes cannot be stored now", retryAfter: 60)
+        case .full: return Problem(status: .init(code: 507, reasonPhrase: "Insufficient Storage"), detail: f.description + "; nothing was stored, send it again once space is freed")
+        case .timeout:
+            return read
+                ? Problem(status: .badRequest, detail: f.description + " (XANH_STATEMENT_SECONDS); narrow the request")
+                : Problem(status: .serviceUnavailable, detail: f.description + "; nothing was stored, try again", retryAfter: 5)
+        }
+    }
+
+    /// The problem for anything a handler throws: ours as they are, database faults as 503/507, anything else 500.
+    static func of(_ error: any Error, request: Request, services: AppServices, logger: Logger) -> Problem {
+        switch error {
+        case let p as Problem: return p
+        case let e as StoreError: return from(e)
+        case let f as StoreFault:
+            services.health.record(f, at: services.clock())
+            return from(f, read: request.method == .get || request.method == .head)
+        case let e as HTTPError: return Problem(status: e.status, detail: e.body ?? e.status.reasonPhrase)
+        case let e as any HTTPResponseError:
+            return Problem(status: e.status, detail: e.status == .contentTooLarge ? "the body is over the limit for this route" : e.status.reasonPhrase)
+        default:
+            if let f = services.store.fault(error) { return of(f, request: request, services: services, logger: logger) }
+            if error is CancellationError { return Problem(status: .serviceUnavailable, detail: "the server is shutting down; try again", retryAfter: 5) }
+            logger.error("unhandled error: \(error)")
+            return Problem(status: .internalServerError, detail: "internal error")
+        }
     }
 
     static func from(_ error: StoreError) -> Problem {
@@ -40,20 +89,16 @@ struct Problem: Error, HTTPResponseError {
     }
 }
 
-/// Turns store errors into problems and any other error into a 500 problem, so every error is problem+json.
+/// Turns every error into a problem document: store errors as 404/409/422, database faults as 503/507, anything else
+/// as 500.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let services: AppServices
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let e as StoreError {
-            throw Problem.from(e)
-        } catch let e as Problem {
-            throw e
-        } catch let e as HTTPError {
-            throw Problem(status: e.status, detail: e.body ?? e.status.reasonPhrase)
         } catch {
-            context.logger.error("unhandled error: \(error)")
-            throw Problem(status: .internalServerError, detail: "internal error")
+            throw Problem.of(error, request: request, services: services, logger: context.logger)
         }
     }
 }
@@ -71,8 +116,10 @@ enum JSON {
         return Response(status: status, headers: h, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = 1 << 20) async throws -> T {
-        let buffer = try await request.body.collect(upTo: limit)
+    /// Decodes a JSON body: bounded in bytes by the body-limit middleware and in nesting here, before the decoder runs.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, _ context: AppRequestContext) async throws -> T {
+        let buffer = try await request.bodyBytes()
+        try JSONDepth.check(buffer.readableBytesView, max: context.limits.maxJSONDepth)
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
         } catch let e as DecodingError {

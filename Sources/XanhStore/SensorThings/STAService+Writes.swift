@@ -18,8 +18,9 @@ extension STAService {
     func write<T: Sendable>(_ body: @escaping @Sendable (inout STAWriter) throws -> T) async throws -> T {
         let catalogue = self.catalogue
         let now = clock()
+        let limits = self.limits
         return try await store.staWrite { conn in
-            var w = STAWriter(conn: conn, catalogue: catalogue, now: now)
+            var w = STAWriter(conn: conn, catalogue: catalogue, now: now, limits: limits)
             return try body(&w)
         }
     }
@@ -65,7 +66,7 @@ extension STAService {
             let (e, id) = try self.entityPath(w.conn, path)
             if jsonPatch {
                 guard let rec = try Self.lookup(w.conn, e, id: id) else { throw STAError(404, "\(path) does not exist") }
-                var r = Renderer(conn: w.conn, base: base, compiler: STACompiler(now: now, dialect: w.conn.dialect), defaultTop: self.defaultTop, maxTop: self.maxTop)
+                var r = self.renderer(w.conn, base: base, now: now)
                 let doc = try r.entity(e, rec, STAOptions())
                 let patched = try JSONPatch.apply(json, to: doc)
                 let members = (patched.objectMembers ?? []).filter { !$0.0.contains("@iot.") && e.field($0.0).map { !$0.readOnly } ?? false }
@@ -74,7 +75,7 @@ extension STAService {
                 try w.update(e, id, json, put: put)
             }
             guard let rec = try Self.lookup(w.conn, e, id: id) else { return "" }
-            var r = Renderer(conn: w.conn, base: base, compiler: STACompiler(now: now, dialect: w.conn.dialect), defaultTop: self.defaultTop, maxTop: self.maxTop)
+            var r = self.renderer(w.conn, base: base, now: now)
             return try r.entity(e, rec, STAOptions()).text
         }
         return STAResponse(status: 200, body: text)
@@ -231,7 +232,7 @@ extension STAService {
             let isJSONPatch = (r["headers"]?["content-type"]?.stringValue ?? r["headers"]?["Content-Type"]?.stringValue ?? "").contains("json-patch")
             if isJSONPatch {
                 guard let rec = try Self.lookup(w.conn, e, id: eid) else { throw STAError(404, "\(path) does not exist") }
-                var rd = Renderer(conn: w.conn, base: base, compiler: STACompiler(now: Double(w.now), dialect: w.conn.dialect), defaultTop: defaultTop, maxTop: maxTop)
+                var rd = renderer(w.conn, base: base, now: Double(w.now))
                 let patched = try JSONPatch.apply(body, to: try rd.entity(e, rec, STAOptions()))
                 try w.update(e, eid, .object((patched.objectMembers ?? []).filter { e.field($0.0).map { !$0.readOnly } ?? false }), put: false)
             } else {

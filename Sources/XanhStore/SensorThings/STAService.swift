@@ -34,14 +34,41 @@ public struct STAService: Sendable {
     public let store: any SensorThingsStore
     public let catalogue: ParameterCatalogue
     public let clock: @Sendable () -> Int64
-    /// Default and largest page.
-    public var defaultTop = 100
-    public var maxTop = 10_000
+    /// Page sizes, expansion, response size and time (docs/operations.md, "Limits").
+    public var limits: Limits
 
-    public init(store: any SensorThingsStore, catalogue: ParameterCatalogue, clock: @escaping @Sendable () -> Int64) {
+    public init(store: any SensorThingsStore, catalogue: ParameterCatalogue, limits: Limits = Limits(), clock: @escaping @Sendable () -> Int64) {
         self.store = store
         self.catalogue = catalogue
+        self.limits = limits
         self.clock = clock
+    }
+
+    /// A renderer over one connection, bounded by the service's limits from now on.
+    func renderer(_ conn: any SQLConnection, base: String, now: Double) -> Renderer {
+        Renderer(
+            conn: conn, base: base, compiler: STACompiler(now: now, dialect: conn.dialect), limits: limits,
+            deadline: .now + .milliseconds(Int64(limits.requestSeconds * 1000)))
+    }
+
+    /// The body as text, unless it is larger than the response limit.
+    func bounded(_ v: JSONValue) throws -> String {
+        let text = v.text
+        guard text.utf8.count <= limits.maxResponseBytes else {
+            throw STAError(
+                400,
+                "the response would be \(text.utf8.count) bytes, over the limit of \(limits.maxResponseBytes) (XANH_MAX_RESPONSE_BYTES); ask for fewer entities ($top, $select, $expand)")
+        }
+        return text
+    }
+
+    /// Refuses `$expand` paths deeper than the limit, counting nested `$expand`s inside options.
+    func checkExpandDepth(_ o: STAOptions) throws {
+        func depth(_ items: [STAExpand]) -> Int { items.map { $0.path.count + depth($0.options.expand) }.max() ?? 0 }
+        let d = depth(o.expand)
+        guard d <= limits.maxExpandDepth else {
+            throw STAError(400, "$expand goes \(d) levels deep, over the limit of \(limits.maxExpandDepth) (XANH_MAX_EXPAND_DEPTH)")
+        }
     }
 
     public static let conformance = [
@@ -219,25 +246,26 @@ public struct STAService: Sendable {
         if segments.isEmpty { return root(base: base) }
         let options: STAOptions
         do { options = try STAOptions.parse(query: query) } catch { throw STAError.from(error) }
+        try checkExpandDepth(options)
         let now = Double(clock())
         return try await store.staRead { conn in
             let target = try self.resolve(conn, segments)
-            var r = Renderer(conn: conn, base: base, compiler: STACompiler(now: now, dialect: conn.dialect), defaultTop: self.defaultTop, maxTop: self.maxTop)
+            var r = self.renderer(conn, base: base, now: now)
             switch target {
             case .entity(let e, let rec):
-                return STAResponse(status: 200, body: try r.entity(e, rec, options).text)
+                return STAResponse(status: 200, body: try self.bounded(try r.entity(e, rec, options)))
             case .collection(let e, let conds, let parentDS, let parentPath, _):
                 let page = try r.collection(e, conds, parentDS, options)
                 let next = page.hasMore ? Renderer.nextLink(base: base, path: parentPath, query: query, skip: options.skip + page.records.count) : nil
                 if options.resultFormat == "dataArray" {
                     guard e == .observation else { throw STAError(400, "$resultFormat=dataArray applies to Observations") }
-                    return STAResponse(status: 200, body: try r.dataArray(page, options, next: next).text)
+                    return STAResponse(status: 200, body: try self.bounded(try r.dataArray(page, options, next: next)))
                 }
                 var members: [(String, JSONValue)] = []
                 if let c = page.count { members.append(("@iot.count", .number(String(c)))) }
                 members.append(("value", .array(try page.records.map { rec throws in try r.entity(e, rec, options) })))
                 if let next { members.append(("@iot.nextLink", .string(next))) }
-                return STAResponse(status: 200, body: JSONValue.object(members).text)
+                return STAResponse(status: 200, body: try self.bounded(JSONValue.object(members)))
             case .property(_, let rec, let f, let sub):
                 let v = Renderer.propertyValue(f, rec, sub)
                 if v.isNull { return STAResponse(status: 204, body: nil) }
@@ -261,7 +289,7 @@ public struct STAService: Sendable {
                     members.append(
                         ("@iot.nextLink", .string(Renderer.nextLink(base: base, path: parentPath + "/$ref", query: query, skip: options.skip + page.records.count))))
                 }
-                return STAResponse(status: 200, body: JSONValue.object(members).text)
+                return STAResponse(status: 200, body: try self.bounded(JSONValue.object(members)))
             default:
                 throw STAError(404, "not found")
             }
@@ -274,8 +302,11 @@ struct Renderer {
     let conn: any SQLConnection
     let base: String
     var compiler: STACompiler
-    let defaultTop: Int
-    let maxTop: Int
+    let limits: Limits
+    /// When the request's time budget runs out.
+    let deadline: ContinuousClock.Instant
+    /// Entities read so far, expanded ones included.
+    var entities = 0
 
     struct Page {
         var records: [SQLRecord]
@@ -301,26 +332,51 @@ struct Renderer {
         } else {
             order.append("e.id ASC")
         }
-        let top = min(o.top ?? defaultTop, maxTop)
+        try checkBudget()
+        if let t = o.top, t > limits.maxTop {
+            throw STAError(400, "$top=\(t) is over the limit of \(limits.maxTop) (XANH_MAX_TOP); page with @iot.nextLink")
+        }
+        let top = o.top ?? limits.defaultTop
+        // Never read more rows than the response may still hold.
+        let room = max(0, limits.maxEntities - entities)
         if o.orderBy.isEmpty, view == e.view, e == .datastream || e == .observation {
-            return try byArm(e, conds, o, top: top)
+            return try counted(try byArm(e, conds, o, top: top, room: room))
         }
         let rows = try conn.query(
-            "SELECT e.* FROM \(view) e\(whereSQL) ORDER BY \(order.joined(separator: ", ")) LIMIT \(top + 1) OFFSET \(o.skip)", []
+            "SELECT e.* FROM \(view) e\(whereSQL) ORDER BY \(order.joined(separator: ", ")) LIMIT \(min(top, room) + 1) OFFSET \(o.skip)", []
         ).records
         var count: Int?
         if o.count {
             count = Int(try conn.scalar("SELECT count(*) FROM \(view) e\(whereSQL)").int64 ?? 0)
         }
-        return Page(records: Array(rows.prefix(top)), count: count, hasMore: top > 0 && rows.count > top)
+        return try counted(Page(records: Array(rows.prefix(top)), count: count, hasMore: top > 0 && rows.count > top))
+    }
+
+    /// Adds a page's entities to the response's count; refuses the request once it passes the limit.
+    mutating func counted(_ page: Page) throws -> Page {
+        entities += page.records.count
+        guard entities <= limits.maxEntities else {
+            throw STAError(
+                400,
+                "the response would hold more than \(limits.maxEntities) entities (XANH_MAX_ENTITIES); ask for fewer ($top, inside $expand too)")
+        }
+        return page
+    }
+
+    /// Refuses to go on once the request's time budget is spent.
+    func checkBudget() throws {
+        guard ContinuousClock.now < deadline else {
+            throw STAError(
+                400, "the request took longer than its budget of \(JSONValue.formatNumber(limits.requestSeconds)) s (XANH_REQUEST_SECONDS); narrow it")
+        }
     }
 
     /// The default (id) order over the union of Datastream or Observation arms: arm ids lie in increasing ranges, so
     /// the arms are read one after the other, each in its key order, instead of sorting the union on every page.
-    mutating func byArm(_ e: STAEntity, _ conds: [String], _ o: STAOptions, top: Int) throws -> Page {
+    mutating func byArm(_ e: STAEntity, _ conds: [String], _ o: STAOptions, top: Int, room: Int) throws -> Page {
         let whereSQL = conds.isEmpty ? "" : " WHERE " + conds.joined(separator: " AND ")
         var skip = o.skip
-        var need = top + 1
+        var need = min(top, room) + 1
         var rows: [SQLRecord] = []
         var total = 0
         for arm in STAIDs.Arm.allCases {
@@ -424,7 +480,9 @@ struct Renderer {
             if let (_, options) = expands.first(where: { $0.0 == nav.name }) {
                 switch nav.link {
                 case .one(let fk):
+                    try checkBudget()
                     if let fkID = rec[fk].int64, let child = try STAService.lookup(conn, nav.target, id: fkID) {
+                        _ = try counted(Page(records: [child], count: nil, hasMore: false))
                         m.append((nav.name, try entity(nav.target, child, options)))
                     } else {
                         m.append((nav.name, .null))

@@ -6,6 +6,9 @@ struct STAWriter {
     let conn: any SQLConnection
     let catalogue: ParameterCatalogue
     let now: Int64
+    let limits: Limits
+    /// The times an Observation may carry, as on every other path in.
+    var window: ObservationWindow { ObservationWindow(now: now, limits: limits) }
 
     static let measurement = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement"
 
@@ -375,6 +378,7 @@ struct STAWriter {
         let phen = f.phenomenon ?? (Double(now), Double(now))
         let t = Int64(phen.0.rounded(.down))
         guard t >= 0, t < STAIDs.observationShift else { throw STAError(400, "Observation: phenomenonTime must be between 1970 and 2106") }
+        if let reason = window.refusal(t, as: Timestamps.format(t)) { throw STAError(400, "Observation: phenomenonTime: \(reason)") }
         guard let value = f.result else { throw STAError(400, "Observation: 'result' is required") }
         try conn.ingest([ValidObservation(seriesID: series, t: t, value: value, status: .measuring, qc: try qcFlag(series: series, value: value))])
         var feature = f.feature

@@ -1,0 +1,135 @@
+/// Every bound Xanh puts on what comes in from outside: query sizes, bodies, files, connections, the database and
+/// the times observations may carry. Each is a setting (a flag of `xanh serve` and an environment variable, listed
+/// by `Limits.settings`); the defaults are safe for a province on one machine (docs/operations.md, "Limits").
+public struct Limits: Sendable, Equatable {
+    // MARK: reads
+    /// Largest page a client may ask for: SensorThings `$top` (also inside `$expand`) and the native `limit`.
+    public var maxTop = 10_000
+    /// SensorThings page when `$top` is not given.
+    public var defaultTop = 100
+    /// Deepest `$expand` path (`Things?$expand=Datastreams/Observations` is 2).
+    public var maxExpandDepth = 4
+    /// Entities in one SensorThings response, expanded ones included.
+    public var maxEntities = 50_000
+    /// Bytes of one response body built in memory.
+    public var maxResponseBytes = 64 << 20
+    /// Seconds a read may take before it is stopped and answered 400 (a query too costly for one request).
+    public var requestSeconds: Double = 30
+
+    // MARK: bodies
+    /// Bytes of an observation batch (`POST /api/v1/observations`, SensorThings `CreateObservations` and `$batch`).
+    public var maxBatchBody = 64 << 20
+    /// Bytes of a file upload (XLSX or CSV templates) or a SensorThings entity body.
+    public var maxUploadBody = 16 << 20
+    /// Bytes of any other body.
+    public var maxBody = 1 << 20
+    /// Nesting of arrays and objects in a JSON body.
+    public var maxJSONDepth = 64
+
+    // MARK: files
+    /// Bytes an XLSX workbook may inflate to, all parts together.
+    public var maxXLSXInflated = 64 << 20
+    /// Parts (ZIP entries) of an XLSX workbook.
+    public var maxXLSXEntries = 500
+    /// Rows and columns of one sheet.
+    public var maxSheetRows = 100_000
+    public var maxSheetColumns = 500
+    /// Cells of one sheet, counted as stored (each row up to its last cell).
+    public var maxSheetCells = 2_000_000
+
+    // MARK: connections
+    /// Seconds a connection may wait for a whole request head, or stay idle between requests, before it is closed.
+    public var idleSeconds: Double = 30
+    /// Open client connections; further ones wait in the listen backlog.
+    public var maxConnections = 10_000
+
+    // MARK: database
+    /// Seconds to open a database connection (PostgreSQL).
+    public var databaseConnectSeconds: Double = 5
+    /// Seconds one statement may run on PostgreSQL (`statement_timeout`) for the server; maintenance commands run
+    /// without it. On SQLite a read is interrupted when its request's budget runs out.
+    public var statementSeconds: Double = 60
+
+    // MARK: times
+    /// The earliest observation time accepted (UTC seconds): 1990-01-01T00:00:00+07:00 unless set.
+    public var earliestObservation: Int64 = 631_126_800
+    /// Seconds after now an observation time may lie (clock skew of loggers).
+    public var futureTolerance: Int64 = 600
+
+    public init() {}
+
+    /// One setting as the server reads it: its flag, its environment variable, what it bounds, and how to read and
+    /// write its value as text.
+    public struct Setting: Sendable {
+        public var flag: String
+        public var environment: String
+        public var help: String
+        public let value: @Sendable (Limits) -> String
+        /// Sets the value from text; false when the text is not a valid value for this setting.
+        public let set: @Sendable (inout Limits, String) -> Bool
+
+        /// A count or a size: a positive integer.
+        static func count(_ flag: String, _ env: String, _ help: String, _ path: WritableKeyPath<Limits, Int> & Sendable) -> Setting {
+            Setting(
+                flag: flag, environment: env, help: help, value: { String($0[keyPath: path]) },
+                set: { l, text in
+                    guard let v = Int(text), v > 0 else { return false }
+                    l[keyPath: path] = v
+                    return true
+                })
+        }
+
+        /// A duration in seconds, more than zero and at most a day.
+        static func seconds(_ flag: String, _ env: String, _ help: String, _ path: WritableKeyPath<Limits, Double> & Sendable) -> Setting {
+            Setting(
+                flag: flag, environment: env, help: help, value: { JSONValue.formatNumber($0[keyPath: path]) },
+                set: { l, text in
+                    guard let v = Double(text), v.isFinite, v > 0, v <= 86_400 else { return false }
+                    l[keyPath: path] = v
+                    return true
+                })
+        }
+    }
+
+    /// Every limit, in the order of docs/operations.md.
+    public static let settings: [Setting] = [
+        .count("max-top", "XANH_MAX_TOP", "largest page ($top, limit)", \.maxTop),
+        .count("default-top", "XANH_DEFAULT_TOP", "SensorThings page without $top", \.defaultTop),
+        .count("max-expand-depth", "XANH_MAX_EXPAND_DEPTH", "deepest $expand path", \.maxExpandDepth),
+        .count("max-entities", "XANH_MAX_ENTITIES", "entities in one SensorThings response", \.maxEntities),
+        .count("max-response-bytes", "XANH_MAX_RESPONSE_BYTES", "bytes of a response built in memory", \.maxResponseBytes),
+        .seconds("request-seconds", "XANH_REQUEST_SECONDS", "seconds a read may take", \.requestSeconds),
+        .count("max-batch-body", "XANH_MAX_BATCH_BODY", "bytes of an observation batch", \.maxBatchBody),
+        .count("max-upload-body", "XANH_MAX_UPLOAD_BODY", "bytes of an upload or SensorThings entity", \.maxUploadBody),
+        .count("max-body", "XANH_MAX_BODY", "bytes of any other body", \.maxBody),
+        .count("max-json-depth", "XANH_MAX_JSON_DEPTH", "nesting of a JSON body", \.maxJSONDepth),
+        .count("max-xlsx-inflated", "XANH_MAX_XLSX_INFLATED", "bytes an XLSX may inflate to", \.maxXLSXInflated),
+        .count("max-xlsx-entries", "XANH_MAX_XLSX_ENTRIES", "parts of an XLSX workbook", \.maxXLSXEntries),
+        .count("max-sheet-rows", "XANH_MAX_SHEET_ROWS", "rows of a sheet", \.maxSheetRows),
+        .count("max-sheet-columns", "XANH_MAX_SHEET_COLUMNS", "columns of a sheet", \.maxSheetColumns),
+        .count("max-sheet-cells", "XANH_MAX_SHEET_CELLS", "cells of a sheet", \.maxSheetCells),
+        .seconds("idle-seconds", "XANH_IDLE_SECONDS", "seconds to send a request head, or idle", \.idleSeconds),
+        .count("max-connections", "XANH_MAX_CONNECTIONS", "open client connections", \.maxConnections),
+        .seconds("database-connect-seconds", "XANH_DATABASE_CONNECT_SECONDS", "seconds to connect to PostgreSQL", \.databaseConnectSeconds),
+        .seconds("statement-seconds", "XANH_STATEMENT_SECONDS", "seconds one statement may run", \.statementSeconds),
+        Setting(
+            flag: "earliest-observation", environment: "XANH_EARLIEST_OBSERVATION", help: "earliest observation time (a date or ISO 8601)",
+            value: { Timestamps.format($0.earliestObservation) },
+            set: { l, text in
+                guard let t = Timestamps.parseDate(text) ?? (try? Timestamps.parseISO8601(text)) else { return false }
+                l.earliestObservation = t
+                return true
+            }),
+        Setting(
+            flag: "future-tolerance", environment: "XANH_FUTURE_TOLERANCE", help: "seconds an observation may lie ahead of now",
+            value: { String($0.futureTolerance) },
+            set: { l, text in
+                guard let v = Int64(text), v >= 0, v <= 366 * 86_400 else { return false }
+                l.futureTolerance = v
+                return true
+            }),
+    ]
+
+    /// The limits as a JSON-friendly list (for `/openapi.json` and `/health`).
+    public var described: [(name: String, value: String)] { Self.settings.map { ($0.flag, $0.value(self)) } }
+}
