@@ -11,6 +11,14 @@ public struct CopyTable: Sendable, Equatable {
         self.columns = columns
         self.key = key
     }
+
+    /// Where each key column sits among the columns.
+    func keyIndexes() throws -> [Int] {
+        try key.map { k in
+            guard let i = columns.firstIndex(of: k) else { throw StoreError.conflict("internal: key column \(k) is not a column of \(name)") }
+            return i
+        }
+    }
 }
 
 /// An order-independent fingerprint of a table's rows: the row count and two 64-bit sums of per-row FNV-1a hashes
@@ -81,7 +89,7 @@ extension TableCopyEngine {
     public func checksum(_ table: CopyTable) async throws -> TableChecksum {
         var sum = TableChecksum()
         var last: [SQLValue]?
-        let keyIndexes = table.key.map { table.columns.firstIndex(of: $0)! }
+        let keyIndexes = try table.keyIndexes()
         while true {
             let rows = try await readChunk(table, after: last, limit: table.key.isEmpty ? Int.max : 50_000)
             for r in rows { sum.add(r) }
@@ -176,8 +184,8 @@ public struct DataMigrator: Sendable {
         var chunks = 0
         try await target.beginCopy()
         for t in tables {
-            if progress[t.name]?.done == true {
-                log("\(t.name): already copied (\(progress[t.name]!.rows) rows)")
+            if let p = progress[t.name], p.done {
+                log("\(t.name): already copied (\(p.rows) rows)")
                 continue
             }
             var last = progress[t.name]?.lastKey
@@ -186,7 +194,7 @@ public struct DataMigrator: Sendable {
             while true {
                 if let stop = stopAfterChunks, chunks >= stop { return [] }
                 let rows = try await source.readChunk(t, after: t.key.isEmpty ? nil : last, limit: t.key.isEmpty ? Int.max : chunk)
-                let keyIndexes = t.key.map { t.columns.firstIndex(of: $0)! }
+                let keyIndexes = try t.keyIndexes()
                 if let lastRow = rows.last { last = keyIndexes.map { lastRow[$0] } }
                 copied += rows.count
                 let done = t.key.isEmpty || rows.count < chunk

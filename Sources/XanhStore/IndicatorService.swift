@@ -115,9 +115,9 @@ public struct IndicatorService: Sendable {
         let rows = try await store.values(indicator: code, unit: nil, period: period, statuses: statuses, limit: 10_000_000).map {
             IndicatorValueRow(unit: $0.unit, period: $0.period, value: $0.value, numerator: $0.numerator, denominator: $0.denominator)
         }
-        var h = loaded
-        if h == nil { h = try await hierarchy() }
-        var out = IndicatorAggregator.toProvinces(i, rows, hierarchy: h!)
+        let h: AdminHierarchy
+        if let loaded { h = loaded } else { h = try await hierarchy() }
+        var out = IndicatorAggregator.toProvinces(i, rows, hierarchy: h)
         // The nation: the provinces aggregated by the same rule (a nation-level report wins).
         var byPeriod: [String: [IndicatorValueRow]] = [:]
         for (province, periods) in out {
@@ -143,7 +143,7 @@ public struct IndicatorService: Sendable {
         let catalogue = try await catalogue()
         for code in Set(def.indicators) {
             let agg = try await aggregate(code, period: String(year), catalogue: catalogue, hierarchy: h)
-            for p in provinces { data[p]![code] = agg[p]?[String(year)]?.value }
+            for p in provinces { data[p, default: [:]][code] = agg[p]?[String(year)]?.value }
         }
         return data
     }

@@ -60,7 +60,7 @@ public struct StoredAQI: Sendable, Equatable {
 /// How both engines store an AQI's sub-indices in one text column: `PM10=40;PM2.5=87`, keys sorted.
 public enum AQISubindexText {
     public static func encode(_ s: [String: Int]) -> String {
-        s.keys.sorted().map { "\($0)=\(s[$0]!)" }.joined(separator: ";")
+        s.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
     }
 
     public static func decode(_ s: String) -> [String: Int] {

@@ -51,9 +51,9 @@ struct AlertCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (sqlite, _) = try await store.open()
-            guard (webhook == nil) != (email == nil) else { throw ValidationError("give --webhook URL or --email ADDRESS") }
+            guard (webhook == nil) != (email == nil), let target = webhook ?? email else { throw ValidationError("give --webhook URL or --email ADDRESS") }
             let s = try await sqlite.createSubscription(
-                Subscription(rule: rule, channel: webhook != nil ? .webhook : .email, target: webhook ?? email!, secret: secret))
+                Subscription(rule: rule, channel: webhook != nil ? .webhook : .email, target: target, secret: secret))
             print("subscription \(s.id ?? 0): \(s.channel.rawValue) \(s.target)")
         }
     }

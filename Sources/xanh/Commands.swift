@@ -43,9 +43,14 @@ struct StationCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (sqlite, _) = try await store.open()
-            guard remove || code != nil else { throw ValidationError("give a station code, or --remove") }
-            try await sqlite.mapFileName(name, toStation: remove ? nil : code)
-            print(remove ? "removed mapping of \(name)" : "files named \(name)_yyyyMMddhhmmss.txt go to station \(code!)")
+            if remove {
+                try await sqlite.mapFileName(name, toStation: nil)
+                print("removed mapping of \(name)")
+                return
+            }
+            guard let code else { throw ValidationError("give a station code, or --remove") }
+            try await sqlite.mapFileName(name, toStation: code)
+            print("files named \(name)_yyyyMMddhhmmss.txt go to station \(code)")
         }
     }
 

@@ -136,7 +136,7 @@ struct IndicatorCommand: AsyncParsableCommand {
             print("unit,period,value,numerator,denominator,count")
             for (unit, periods) in agg.sorted(by: { $0.key < $1.key }) {
                 for (p, r) in periods.sorted(by: { $0.key < $1.key }) {
-                    print([unit, p, r.value.map { String($0) } ?? "", r.numerator.map { String($0) } ?? "", r.denominator.map { String($0) } ?? "", String(r.count)].joined(separator: ","))
+                    print(CSV.line([unit, p, r.value.map { String($0) } ?? "", r.numerator.map { String($0) } ?? "", r.denominator.map { String($0) } ?? "", String(r.count)]))
                 }
             }
         }
@@ -156,13 +156,14 @@ struct IndicatorCommand: AsyncParsableCommand {
             let data = try await IndicatorService(store: sqlite).indexData(def, year: year)
             let result = CompositeIndex.compute(def, data: data)
             let s = runs > 0 ? CompositeIndex.sensitivity(def, data: data, runs: runs, seed: seed) : nil
-            print("rank,unit,score," + def.dimensions.map(\.code).joined(separator: ",") + (s == nil ? "" : ",rank_best,rank_worst"))
+            print(CSV.line(["rank", "unit", "score"] + def.dimensions.map(\.code) + (s == nil ? [] : ["rank_best", "rank_worst"])))
+            if result.scores.isEmpty { FileHandle.standardError.write(Data("no scores: no province has values for \(year)\n".utf8)) }
             for r in result.scores {
                 let u = s?.units.first { $0.unit == r.unit }
                 print(
-                    "\(r.rank),\(r.unit),\(String(format: "%.2f", r.score)),"
-                        + def.dimensions.map { String(format: "%.2f", r.dimensions[$0.code] ?? .nan) }.joined(separator: ",")
-                        + (u.map { ",\($0.best),\($0.worst)" } ?? ""))
+                    CSV.line(
+                        [String(r.rank), r.unit, String(format: "%.2f", r.score)] + def.dimensions.map { String(format: "%.2f", r.dimensions[$0.code] ?? .nan) }
+                            + (u.map { [String($0.best), String($0.worst)] } ?? [])))
             }
             if !result.imputed.isEmpty { FileHandle.standardError.write(Data("imputed \(result.imputed.count) missing values (mean)\n".utf8)) }
         }

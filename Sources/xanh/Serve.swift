@@ -98,12 +98,14 @@ enum DemoLoader {
         let catalogue = services.reference.parameters
         var chunks: [[ValidObservation]] = []
         DemoNetwork.generate(end: services.clock()) { rows in
+            // The demo's rows name the stations and parameters it registered just above.
             chunks.append(
-                rows.map { r in
-                    let p = catalogue.resolve(r.parameter, among: directory.stations[r.station]!.series.keys)!
+                rows.compactMap { r in
+                    guard let series = directory.stations[r.station]?.series, let p = catalogue.resolve(r.parameter, among: series.keys),
+                        let id = series[p.code]
+                    else { return nil }
                     return ValidObservation(
-                        seriesID: directory.stations[r.station]!.series[p.code]!, t: r.t, value: r.value, status: r.status,
-                        qc: QualityControl.flag(value: r.value, status: r.status, parameter: p))
+                        seriesID: id, t: r.t, value: r.value, status: r.status, qc: QualityControl.flag(value: r.value, status: r.status, parameter: p))
                 })
         }
         var total = 0

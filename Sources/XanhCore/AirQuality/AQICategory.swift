@@ -45,7 +45,7 @@ public struct AQIResult: Sendable, Equatable, Codable {
         var best: (String, Int)?
         for p in pollutantOrder {
             guard let v = subs[p] else { continue }
-            if best == nil || v > best!.1 { best = (p, v) }
+            if v > best?.1 ?? Int.min { best = (p, v) }
         }
         guard let b = best else { return nil }
         return AQIResult(aqi: b.1, dominant: b.0, subindices: subs)

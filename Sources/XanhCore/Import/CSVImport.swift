@@ -87,8 +87,39 @@ public enum ObservationCSV {
     }
 }
 
-/// A small RFC 4180 reader: quoted fields, doubled quotes, CRLF; keeps each record's line number.
+/// A small RFC 4180 reader and writer: quoted fields, doubled quotes, CRLF; keeps each record's line number.
+///
+/// Every cell written to a spreadsheet (CSV or XLSX) goes through `neutralised`: text that a spreadsheet would take
+/// for a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, as OWASP advises
+/// against formula injection; a plain number is left alone. Reading undoes it, so an export imports as it was.
 public enum CSV {
+    static let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
+
+    /// The text a spreadsheet will show as text, never evaluate.
+    public static func neutralised(_ s: String) -> String {
+        guard let first = s.first, formulaStarts.contains(first) else { return s }
+        if Double(s) != nil, !s.contains("\t"), !s.contains("\r") { return s }  // -12.5 is a number, not a formula
+        return "'" + s
+    }
+
+    /// What `neutralised` made of a text, back.
+    public static func restored(_ s: String) -> String {
+        guard s.hasPrefix("'"), let second = s.dropFirst().first, formulaStarts.contains(second) else { return s }
+        return String(s.dropFirst())
+    }
+
+    /// One field of a CSV line: neutralised, and quoted when it holds a separator, a quote or a line break.
+    public static func field(_ s: String) -> String {
+        let v = neutralised(s)
+        if v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
+            return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return v
+    }
+
+    /// A CSV line without its line break.
+    public static func line(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") }
+
     public struct Record: Sendable, Equatable {
         public var line: Int
         public var fields: [String]
@@ -104,7 +135,7 @@ public enum CSV {
         var it = text.makeIterator()
         var pending: Character? = nil
         func endRecord() {
-            fields.append(field)
+            fields.append(restored(field))
             if !(fields.count == 1 && fields[0].isEmpty) { out.append(Record(line: start, fields: fields)) }
             fields = []
             field = ""
@@ -123,7 +154,7 @@ public enum CSV {
             } else if c == "\"" {
                 quoted = true
             } else if c == "," {
-                fields.append(field)
+                fields.append(restored(field))
                 field = ""
             } else if c == "\n" || c == "\r\n" || c == "\r" {
                 endRecord()

@@ -195,10 +195,10 @@ public enum IndicatorAggregator {
         case .none:
             return rows.count == 1 ? Result(value: rows[0].value ?? IndicatorValidation.value(i, value: nil, numerator: rows[0].numerator, denominator: rows[0].denominator), numerator: rows[0].numerator, denominator: rows[0].denominator, count: 1) : nil
         case .ratioOfSums:
-            let usable = rows.filter { $0.numerator != nil && $0.denominator != nil }
+            let usable = rows.compactMap { r in r.numerator.flatMap { n in r.denominator.map { (n, $0) } } }
             guard !usable.isEmpty else { return nil }
-            let n = usable.reduce(0) { $0 + $1.numerator! }
-            let d = usable.reduce(0) { $0 + $1.denominator! }
+            let n = usable.reduce(0) { $0 + $1.0 }
+            let d = usable.reduce(0) { $0 + $1.1 }
             return Result(value: d == 0 ? nil : n / d * (i.factor ?? 1), numerator: n, denominator: d, count: usable.count)
         case .sum:
             let values = rows.compactMap { valueOf(i, $0) }
@@ -207,13 +207,21 @@ public enum IndicatorAggregator {
             let values = rows.compactMap { valueOf(i, $0) }
             return values.isEmpty ? nil : Result(value: values.reduce(0, +) / Double(values.count), numerator: nil, denominator: nil, count: values.count)
         case .weightedMean:
-            let usable = rows.filter { valueOf(i, $0) != nil && ($0.denominator ?? 0) > 0 }
+            let usable = rows.compactMap { r in valueOf(i, r).flatMap { v in r.denominator.flatMap { $0 > 0 ? (v, $0) : nil } } }
             guard !usable.isEmpty else { return nil }
-            let w = usable.reduce(0) { $0 + $1.denominator! }
-            let s = usable.reduce(0) { $0 + valueOf(i, $1)! * $1.denominator! }
+            let w = usable.reduce(0) { $0 + $1.1 }
+            let s = usable.reduce(0) { $0 + $1.0 * $1.1 }
             return Result(value: s / w, numerator: nil, denominator: w, count: usable.count)
         case .last:
-            guard let latest = rows.max(by: { (Period($0.period) ?? Period("1900")!) < (Period($1.period) ?? Period("1900")!) }) else { return nil }
+            // A period that does not parse sorts first (it never happens for stored rows, which were validated).
+            let latest = rows.max { a, b in
+                switch (Period(a.period), Period(b.period)) {
+                case (let x?, let y?): return x < y
+                case (nil, _?): return true
+                default: return false
+                }
+            }
+            guard let latest else { return nil }
             return Result(value: valueOf(i, latest), numerator: latest.numerator, denominator: latest.denominator, count: 1)
         }
     }
@@ -304,7 +312,7 @@ public enum IndicatorFormula {
             if ch == "{" { current = "" } else if ch == "}", let c = current {
                 out.append(c)
                 current = nil
-            } else if current != nil { current!.append(ch) }
+            } else if let c = current { current = c + String(ch) }
         }
         return out
     }
@@ -390,7 +398,7 @@ public enum IndicatorFormula {
             return l
         }
         let e = try sum()
-        guard chars.isEmpty else { throw ParseError(message: "unexpected '\(chars.first!)' in '\(text)'") }
+        if let extra = chars.first { throw ParseError(message: "unexpected '\(extra)' in '\(text)'") }
         return e
     }
 }
@@ -438,9 +446,8 @@ public enum IndicatorTable {
                 continue
             }
             let frequency = Indicator.Frequency(rawValue: cell("frequency") ?? "year") ?? .year
-            var bad: String?
-            for name in ["factor", "min", "max"] where number(name) == nil { bad = name }
-            if let bad {
+            guard let factor = number("factor"), let min = number("min"), let max = number("max") else {
+                let bad = ["factor", "min", "max"].last { number($0) == nil } ?? "factor"
                 problems.append((origin(r, bad), "\(bad) '\(cell(bad) ?? "")' is not a number"))
                 continue
             }
@@ -449,9 +456,9 @@ public enum IndicatorTable {
                 frequency: frequency, direction: direction, agency: cell("agency"),
                 frameworks: (cell("frameworks") ?? "").split(separator: ";").map { String($0).trimmingCharacters(in: .whitespaces) },
                 computation: computation, numerator: cell("numerator"), denominator: cell("denominator"),
-                factor: number("factor")! ?? (computation == .ratio ? 1 : nil), unitAggregation: aggregation,
+                factor: factor ?? (computation == .ratio ? 1 : nil), unitAggregation: aggregation,
                 periodAggregation: aggregation == .sum ? .sum : aggregation == .none ? .none : computation == .ratio ? .ratioOfSums : .last,
-                min: number("min")!, max: number("max")!, source: nil, official: nil, confidence: nil)
+                min: min, max: max, source: nil, official: nil, confidence: nil)
             var withFormula = i
             withFormula.formula = cell("formula")
             let p = IndicatorCatalogue.problems(withFormula)

@@ -74,6 +74,6 @@ public struct TargetProgress: Codable, Sendable, Equatable {
             let (y1, v1) = points[k]
             return y1 == y0 ? v1 : v0 + (v1 - v0) * Double(year - y0) / Double(y1 - y0)
         }
-        return points.last!.1
+        return points.last?.1 ?? points[0].1
     }
 }

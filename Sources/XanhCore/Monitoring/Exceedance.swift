@@ -116,9 +116,8 @@ public enum ExceedanceDetector {
                 let g = groups[y.start] ?? (0, 0, y.end)
                 groups[y.start] = (g.sum + d.mean, g.n + 1, y.end)
             }
-            return groups.keys.sorted().compactMap { start in
-                let g = groups[start]!
-                return g.n >= 274 ? PeriodValue(start: start, end: g.end, value: g.sum / Double(g.n)) : nil
+            return groups.sorted { $0.key < $1.key }.compactMap { start, g in
+                g.n >= 274 ? PeriodValue(start: start, end: g.end, value: g.sum / Double(g.n)) : nil
             }
         }
     }

@@ -179,6 +179,9 @@ public enum Timestamps {
         }
     }
 
+    /// The local (UTC+7) calendar year of a UTC time.
+    public static func localYear(_ t: Int64) -> Int { Int(civilFromDays(floorDiv(t + vietnamOffset, day)).year) }
+
     /// The local (UTC+7) calendar date `YYYY-MM-DD` of a UTC time.
     public static func localDate(_ t: Int64) -> String {
         String(format(localMidnight(t)).prefix(10))

@@ -89,7 +89,7 @@ struct AlertController {
         // Server-Sent Events: each alert opening or closing as `event: opened|closed`, `id: <log seq>`, `data: <JSON>`.
         // A client that reconnects with `Last-Event-ID` (or `?after=SEQ`) gets what it missed.
         api.get("alerts/stream") { request, _ in
-            let resume = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) } ?? request.query("after").flatMap { Int64($0) }
+            let resume = HTTPField.Name("Last-Event-ID").flatMap { request.headers[$0] }.flatMap { Int64($0) } ?? request.query("after").flatMap { Int64($0) }
             var from = resume ?? 0
             if resume == nil { from = try await services.store.latestAlertSeq() }
             let start = from

@@ -18,7 +18,7 @@ public enum DemoIndicatorLoader {
         }
         try await services.store.transition(keys, action: .approve, approver: true, by: "demo", comment: nil, at: now)
         for t in DemoIndicators.targets { _ = try await services.store.upsertTarget(t) }
-        let year = Int(Timestamps.localDate(now).prefix(4))!
+        let year = Timestamps.localYear(now)
         return n + (try await MonitoringIndicators(services: services).compute(year: year))
     }
 }

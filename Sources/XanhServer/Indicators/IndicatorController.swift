@@ -78,7 +78,7 @@ struct IndicatorController {
         api.get("indicators") { request, _ in
             let list = try await service.catalogue().values.sorted { $0.code < $1.code }
             let framework = request.query("framework")
-            return try Self.table(request, items: list.filter { framework == nil || $0.frameworks.contains(framework!) }, name: "indicators") {
+            return try Self.table(request, items: list.filter { i in framework.map { i.frameworks.contains($0) } ?? true }, name: "indicators") {
                 [$0.code, $0.nameVi, $0.nameEn, $0.unit, $0.frequency.rawValue, $0.direction.rawValue, $0.computation.rawValue,
                  $0.unitAggregation.rawValue, $0.frameworks.joined(separator: ";"), $0.agency ?? "", $0.numerator ?? "", $0.denominator ?? "",
                  Self.num($0.factor), Self.num($0.min), Self.num($0.max), $0.formula ?? ""]
@@ -202,7 +202,7 @@ struct IndicatorController {
             return try JSON.response(try await services.store.upsertTarget(t), status: .created)
         }
         api.get("targets/progress") { request, _ in
-            let year = try request.intQuery("year", default: Int(Timestamps.localDate(services.clock()).prefix(4))!, range: 1990...2100)
+            let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()), range: 1990...2100)
             let targets = try await services.store.targets(indicator: request.query("indicator"), unit: request.query("unit"))
             let catalogue = try await service.catalogue()
             struct Item: Codable {
@@ -221,7 +221,7 @@ struct IndicatorController {
         }
 
         api.post("indicators/compute") { request, _ in
-            let year = try request.intQuery("year", default: Int(Timestamps.localDate(services.clock()).prefix(4))!, range: 2000...2100)
+            let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()), range: 2000...2100)
             guard try await identity(request).role == "approver" else {
                 throw Problem(status: .forbidden, detail: "computing indicators stores approved values: it needs a key with the approver role")
             }
@@ -241,7 +241,7 @@ struct IndicatorController {
                 guard let v = IndexDefinition.Aggregation(rawValue: a) else { throw Problem(status: .badRequest, detail: "aggregation '\(a)' is not arithmetic or geometric") }
                 def.aggregation = v
             }
-            let year = try request.intQuery("year", default: Int(Timestamps.localDate(services.clock()).prefix(4))! - 1, range: 1990...2100)
+            let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()) - 1, range: 1990...2100)
             let runs = try request.intQuery("runs", default: 0, range: 0...10_000)
             let seed = UInt64(try request.intQuery("seed", default: 1, range: 0...Int.max))
             let data = try await service.indexData(def, year: year)

@@ -81,7 +81,7 @@ struct QualityController {
             let body = try await JSON.decode(OverrideBody.self, from: request, context)
             var errors: [[String: String]] = []
             func need(_ v: String?, _ f: String) -> String? {
-                if v == nil || v!.trimmingCharacters(in: .whitespaces).isEmpty { errors.append(["pointer": "/\(f)", "detail": "is required"]) }
+                if (v ?? "").trimmingCharacters(in: .whitespaces).isEmpty { errors.append(["pointer": "/\(f)", "detail": "is required"]) }
                 return v
             }
             let parameter = need(body.parameter, "parameter")
@@ -100,11 +100,7 @@ struct QualityController {
             if let toText { do { to = try Timestamps.parseISO8601(toText) } catch { errors.append(["pointer": "/to", "detail": "\(error)"]) } }
             if errors.isEmpty, from > to { errors.append(["pointer": "/from", "detail": "is after 'to'"]) }
             if errors.isEmpty, to - from > QCOverride.maxSpan { errors.append(["pointer": "/to", "detail": "an override may span at most 31 days"]) }
-            guard errors.isEmpty, let parameter, let reason else {
-                throw Problem(
-                    status: .unprocessableContent, detail: errors.map { "\($0["pointer"]!): \($0["detail"]!)" }.joined(separator: "; "),
-                    pointer: errors.first?["pointer"], errors: errors)
-            }
+            guard errors.isEmpty, let parameter, let reason else { throw Problem.invalid(errors) }
             let by = try await APIKeys.identity(request, store: services.store)?.name ?? "api"
             let o = try await services.store.addOverride(
                 station: code, parameter: parameter, QCOverride(from: from, to: to, flag: flag, reason: reason, by: by, at: services.clock()))
@@ -128,7 +124,7 @@ struct QualityController {
 
         api.get("file-names") { _, _ in
             let map = try await services.store.fileNameMap()
-            return try JSON.response(Page(items: map.keys.sorted().map { ["name": $0, "station": map[$0]!] }, next: nil))
+            return try JSON.response(Page(items: map.sorted { $0.key < $1.key }.map { ["name": $0.key, "station": $0.value] }, next: nil))
         }
         api.put("file-names/{name}") { request, context in
             let name = try context.parameters.require("name")

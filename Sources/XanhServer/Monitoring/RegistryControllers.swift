@@ -59,11 +59,7 @@ struct StationBody: Codable {
         if name == nil { missing.append(["pointer": "/name", "detail": "is required"]) }
         if province == nil { missing.append(["pointer": "/province", "detail": "is required"]) }
         if kind == nil { missing.append(["pointer": "/kind", "detail": "is required"]) }
-        guard missing.isEmpty, let code, let name, let province, let kindText = kind else {
-            throw Problem(
-                status: .unprocessableContent, detail: missing.map { "\($0["pointer"]!): \($0["detail"]!)" }.joined(separator: "; "),
-                pointer: missing.first?["pointer"], errors: missing)
-        }
+        guard missing.isEmpty, let code, let name, let province, let kindText = kind else { throw Problem.invalid(missing) }
         guard let kind = StationKind(rawValue: kindText) else {
             throw Problem(
                 status: .unprocessableContent,

@@ -44,6 +44,13 @@ struct Problem: Error, HTTPResponseError {
         Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
+    /// 422 with one entry per field (`pointer`, `detail`).
+    static func invalid(_ errors: [[String: String]]) -> Problem {
+        Problem(
+            status: .unprocessableContent, detail: errors.map { "\($0["pointer"] ?? ""): \($0["detail"] ?? "")" }.joined(separator: "; "),
+            pointer: errors.first?["pointer"], errors: errors)
+    }
+
     /// The answer to a database fault: try again later (503), or the disk is full (507).
     static func from(_ f: StoreFault, read: Bool) -> Problem {
         switch f {
@@ -207,11 +214,8 @@ extension Request {
 }
 
 func csvResponse(_ header: [String], _ rows: [[String]], filename: String) -> Response {
-    var text = header.joined(separator: ",") + "\n"
-    for r in rows {
-        text += r.map { $0.contains(",") || $0.contains("\"") ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }.joined(separator: ",")
-        text += "\n"
-    }
+    var text = CSV.line(header) + "\n"
+    for r in rows { text += CSV.line(r) + "\n" }
     return Response(
         status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],
         body: .init(byteBuffer: ByteBuffer(string: text)))

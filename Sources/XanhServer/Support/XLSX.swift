@@ -97,7 +97,7 @@ public enum XLSX {
                     switch cell {
                     case .empty: continue
                     case .number(let d): xml += "<c r=\"\(ref)\"><v>\(d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d))</v></c>"
-                    case .text(let s): xml += "<c r=\"\(ref)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(escape(s))</t></is></c>"
+                    case .text(let s): xml += "<c r=\"\(ref)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(escape(CSV.neutralised(s)))</t></is></c>"
                     }
                 }
                 xml += "</row>"
@@ -302,8 +302,8 @@ final class SheetReader: NSObject, XMLParserDelegate {
         }
         let cell: XLSX.Cell
         switch type {
-        case "s": cell = Int(value).flatMap { $0 >= 0 && $0 < shared.count ? .text(shared[$0]) : nil } ?? .empty
-        case "inlineStr", "str": cell = .text(value)
+        case "s": cell = Int(value).flatMap { $0 >= 0 && $0 < shared.count ? .text(CSV.restored(shared[$0])) : nil } ?? .empty
+        case "inlineStr", "str": cell = .text(CSV.restored(value))
         case "b": cell = .text(value == "1" ? "TRUE" : "FALSE")
         case "e": cell = .text(value)
         default: cell = value.isEmpty ? .empty : (Double(value).map { .number($0) } ?? .text(value))

@@ -27,7 +27,7 @@ extension WebController {
 
     func indicatorsModel(_ lang: Language, year: Int) async throws -> [String: Any] {
         let labels = Self.indicatorLabels(lang)
-        var model = common(lang, title: labels["title"]!, path: "/indicators")
+        var model = common(lang, title: labels["title", default: "title"], path: "/indicators")
         model["ind"] = labels
         model["year"] = year
         model["prevYear"] = year - 1
@@ -66,9 +66,9 @@ extension WebController {
             let value = try await service.aggregate(t.indicator, period: String(year), catalogue: catalogue, hierarchy: hierarchy)[t.unit]?[String(year)]?.value
             let p = TargetProgress.evaluate(t, direction: i.direction, year: year, value: value)
             targets.append([
-                "indicator": lang == .vi ? i.nameVi : i.nameEn, "unit": t.unit == "VN" ? labels["nation"]! : provinceName(t.unit, lang),
-                "value": fmt(value), "target": "\(fmt(t.targetValue)) (\(t.targetYear))", "status": labels[p.status.rawValue]!,
-                "color": Self.statusColors[p.status.rawValue]!, "source": t.source,
+                "indicator": lang == .vi ? i.nameVi : i.nameEn, "unit": t.unit == "VN" ? labels["nation", default: "nation"] : provinceName(t.unit, lang),
+                "value": fmt(value), "target": "\(fmt(t.targetValue)) (\(t.targetYear))", "status": labels[p.status.rawValue, default: p.status.rawValue],
+                "color": Self.statusColors[p.status.rawValue, default: "#9e9e9e"], "source": t.source,
             ])
         }
         model["targets"] = targets

@@ -38,6 +38,11 @@ struct WebController {
         }
     }
 
+    static func kindLabel(_ k: StationKind, _ lang: Language) -> String {
+        guard let l = kindLabels[k] else { return k.rawValue }
+        return lang == .vi ? l.vi : l.en
+    }
+
     static let kindLabels: [StationKind: (vi: String, en: String)] = [
         .ambientAir: ("Không khí xung quanh", "Ambient air"), .emissionStack: ("Khí thải ống khói", "Stack emissions"),
         .wastewater: ("Nước thải", "Wastewater"), .surfaceWater: ("Nước mặt", "Surface water"), .groundwater: ("Nước dưới đất", "Groundwater"),
@@ -77,14 +82,14 @@ struct WebController {
         }
         router.get("indicators") { request, _ in
             let lang = Language(rawValue: request.query("lang") ?? "vi") ?? .vi
-            let year = try request.intQuery("year", default: Int(Timestamps.localDate(services.clock()).prefix(4))! - 1, range: 1990...2100)
+            let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()) - 1, range: 1990...2100)
             return html(library.render(try await indicatorsModel(lang, year: year), withTemplate: "indicators"))
         }
     }
 
     /// Open alerts, then the latest 100, in the page's language.
     func alertsModel(_ lang: Language) async throws -> [String: Any] {
-        var model = common(lang, title: Self.labels(lang)["alerts"]!, path: "/alerts")
+        var model = common(lang, title: Self.labels(lang)["alerts", default: "alerts"], path: "/alerts")
         func rows(_ alerts: [StoredAlert]) -> [[String: Any]] {
             alerts.compactMap { a in
                 guard let p = AlertPayload.decode(a.payload) else { return nil }
@@ -114,7 +119,7 @@ struct WebController {
         let labels = Self.labels(lang)
         return [
             "lang": lang.rawValue, "labels": labels, "title": title, "heading": title, "otherLangHref": "\(path)?lang=\(other.rawValue)",
-            "otherLangLabel": labels["other"]!,
+            "otherLangLabel": labels["other", default: "other"],
             "categories": services.reference.vnAQI.table.categories.map {
                 ["min": $0.min, "max": $0.max, "name": $0.name(lang), "color": $0.color, "textColor": Self.textColor($0.color)] as [String: Any]
             },
@@ -124,12 +129,12 @@ struct WebController {
     func indexModel(_ lang: Language) async throws -> [String: Any] {
         let stations = try await services.store.allStations().filter(\.active)
         let latest = Dictionary(try await services.store.latestAQI().map { ($0.station, $0) }, uniquingKeysWith: { a, _ in a })
-        var model = common(lang, title: Self.labels(lang)["title"]!, path: "/")
+        var model = common(lang, title: Self.labels(lang)["title", default: "title"], path: "/")
         model["stationCount"] = stations.count
         model["stations"] = stations.map { s -> [String: Any] in
             var m: [String: Any] = [
                 "code": s.code, "name": s.name, "province": provinceName(s.province, lang), "lang": lang.rawValue,
-                "kindLabel": lang == .vi ? Self.kindLabels[s.kind]!.vi : Self.kindLabels[s.kind]!.en, "hasAQI": false,
+                "kindLabel": Self.kindLabel(s.kind, lang), "hasAQI": false,
             ]
             if let a = latest[s.code] {
                 let c = services.reference.vnAQI.category(for: a.result.aqi)
@@ -150,7 +155,7 @@ struct WebController {
         var model = common(lang, title: s.name, path: "/stations/\(s.code)")
         model["station"] = [
             "code": s.code, "province": provinceName(s.province, lang),
-            "kindLabel": lang == .vi ? Self.kindLabels[s.kind]!.vi : Self.kindLabels[s.kind]!.en,
+            "kindLabel": Self.kindLabel(s.kind, lang),
             "coordinates": s.latitude.flatMap { lat in s.longitude.map { String(format: "%.4f, %.4f", lat, $0) } } ?? "",
         ] as [String: Any]
         let now = services.clock()
@@ -185,7 +190,7 @@ struct WebController {
         let labels = Self.labels(lang)
         model["events"] = try await services.store.stationEvents(station: s.code, kind: nil, from: now - 7 * Timestamps.day, to: now, limit: 50).map { e -> [String: Any] in
             ["kind": labels[e.event.kind.rawValue] ?? e.event.kind.rawValue, "parameter": e.event.parameter ?? "", "start": Self.shortTime(e.event.start),
-             "end": e.event.end.map(Self.shortTime) ?? labels["ongoing"]!]
+             "end": e.event.end.map(Self.shortTime) ?? labels["ongoing", default: "ongoing"]]
         }
         model["exceedances"] = try await services.store.exceedances(station: s.code, from: now - 7 * Timestamps.day, to: now, afterID: nil, limit: 100).map { e -> [String: Any] in
             ["parameter": e.event.parameter, "period": e.event.period.rawValue, "start": Self.shortTime(e.event.start), "end": Self.shortTime(e.event.end),

@@ -345,7 +345,7 @@ struct STACompiler {
             if postgres {
                 return Value("CAST(floor(extract(\(name) FROM to_timestamp(\(try time(0))) AT TIME ZONE 'UTC')) AS bigint)", .number)
             }
-            let f = ["year": "%Y", "month": "%m", "day": "%d", "hour": "%H", "minute": "%M", "second": "%S"][name]!
+            let f = ["year": "%Y", "month": "%m", "day": "%d", "hour": "%H", "minute": "%M", "second": "%S"][name, default: "%S"]
             return Value("CAST(strftime('\(f)', \(try time(0)), 'unixepoch') AS INTEGER)", .number)
         case "fractionalseconds":
             try arity(1...1)

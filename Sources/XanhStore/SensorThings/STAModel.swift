@@ -41,8 +41,8 @@ public enum STAEntity: String, Sendable, CaseIterable {
         }
     }
 
-    public var fields: [STAField] { Self.fieldTable[self]! }
-    public var navigations: [STANavigation] { Self.navigationTable[self]! }
+    public var fields: [STAField] { Self.fieldTable[self] ?? makeFields() }
+    public var navigations: [STANavigation] { Self.navigationTable[self] ?? makeNavigations() }
     private static let fieldTable = Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.makeFields()) })
     private static let navigationTable = Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.makeNavigations()) })
 

@@ -440,15 +440,14 @@ struct Renderer {
                 groups[head] = STAOptions()
             }
             if item.path.count == 1 {
-                let nested = groups[head]!.expand
                 var o = item.options
-                o.expand = nested + o.expand
+                o.expand = (groups[head]?.expand ?? []) + o.expand
                 groups[head] = o
             } else {
-                groups[head]!.expand.append(STAExpand(path: Array(item.path.dropFirst()), options: item.options))
+                groups[head, default: STAOptions()].expand.append(STAExpand(path: Array(item.path.dropFirst()), options: item.options))
             }
         }
-        return order.map { ($0, groups[$0]!) }
+        return order.map { ($0, groups[$0] ?? STAOptions()) }
     }
 
     mutating func entity(_ e: STAEntity, _ rec: SQLRecord, _ o: STAOptions) throws -> JSONValue {
@@ -465,13 +464,13 @@ struct Renderer {
             }
         }
         var m: [(String, JSONValue)] = []
-        if selected == nil || selected!.contains("id") {
+        if selected?.contains("id") ?? true {
             m.append(("@iot.selfLink", .string(link)))
             m.append(("@iot.id", .number(String(id))))
-        } else if selected!.contains("@iot.selfLink") {
+        } else if selected?.contains("@iot.selfLink") == true {
             m.append(("@iot.selfLink", .string(link)))
         }
-        for f in e.fields where selected == nil || selected!.contains(f.name) {
+        for f in e.fields where selected?.contains(f.name) ?? true {
             let v = Self.fieldValue(f, rec)
             if v.isNull && !f.mandatory && selected == nil { continue }
             m.append((f.name, v))
@@ -499,7 +498,7 @@ struct Renderer {
                         )
                     }
                 }
-            } else if selected == nil || selected!.contains(nav.name) {
+            } else if selected?.contains(nav.name) ?? true {
                 m.append(("\(nav.name)@iot.navigationLink", .string("\(link)/\(nav.name)")))
             }
         }
@@ -518,8 +517,9 @@ struct Renderer {
         for rec in page.records {
             let ds = rec["datastream_id"].int64 ?? 0
             let row = JSONValue.array(
-                components.map { c in
-                    c == "id" ? .number(String(rec["id"].int64 ?? 0)) : Self.fieldValue(STAEntity.observation.field(c)!, rec)
+                components.map { c -> JSONValue in
+                    guard c != "id", let f = STAEntity.observation.field(c) else { return .number(String(rec["id"].int64 ?? 0)) }
+                    return Self.fieldValue(f, rec)
                 })
             if groups.last?.0 == ds { groups[groups.count - 1].1.append(row) } else { groups.append((ds, [row])) }
         }

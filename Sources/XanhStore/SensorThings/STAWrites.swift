@@ -28,6 +28,18 @@ struct STAWriter {
         return s
     }
 
+    /// A mandatory string member.
+    func required(_ body: JSONValue, _ key: String, _ e: STAEntity) throws -> String {
+        guard let s = try string(body, key, e) else { throw STAError(400, "\(e.rawValue): '\(key)' is required") }
+        return s
+    }
+
+    /// A mandatory JSON member, as text.
+    func requiredJSON(_ body: JSONValue, _ key: String, _ e: STAEntity) throws -> String {
+        guard let s = try json(body, key, e) else { throw STAError(400, "\(e.rawValue): '\(key)' is required") }
+        return s
+    }
+
     func json(_ body: JSONValue, _ key: String, _ e: STAEntity, required: Bool = true) throws -> String? {
         guard let v = body[key], !v.isNull else {
             if required { throw STAError(400, "\(e.rawValue): '\(key)' is required") }
@@ -62,7 +74,7 @@ struct STAWriter {
     /// Resolves a nested entity: a link (checked to exist) or a new entity created now.
     mutating func linkOrCreate(_ v: JSONValue, _ e: STAEntity, allowCreate: Bool = true, link: [(String, JSONValue)] = []) throws -> Int64 {
         if let id = linkID(v) {
-            guard let id, try exists(e, id) else { throw STAError(400, "\(e.rawValue) \(v["@iot.id"]!.text) does not exist") }
+            guard let id, try exists(e, id) else { throw STAError(400, "\(e.rawValue) \(v["@iot.id"]?.text ?? "") does not exist") }
             return id
         }
         guard allowCreate else { throw STAError(400, "a PATCH may link \(e.setName) by {\"@iot.id\": …} but not create them") }
@@ -96,8 +108,8 @@ struct STAWriter {
             let id = try conn.insert(
                 "INSERT INTO sta_features(name, description, encoding_type, feature, properties) VALUES (?,?,?,?,?)",
                 [
-                    .text(try string(body, "name", e)!), .text(try string(body, "description", e)!),
-                    .text(try string(body, "encodingType", e)!), .text(try geometryJSON(body, "feature", e)), nullable(try properties(body, e)),
+                    .text(try required(body, "name", e)), .text(try required(body, "description", e)),
+                    .text(try required(body, "encodingType", e)), .text(try geometryJSON(body, "feature", e)), nullable(try properties(body, e)),
                 ])
             for o in try array(body, "Observations") ?? [] { try attach(o, .observation, key: "FeatureOfInterest", id: id) }
             return id
@@ -129,8 +141,8 @@ struct STAWriter {
     }
 
     mutating func createThing(_ body: JSONValue) throws -> Int64 {
-        let name = try string(body, "name", .thing)!
-        let description = try string(body, "description", .thing)!
+        let name = try required(body, "name", .thing)
+        let description = try required(body, "description", .thing)
         let xanh = body["properties"]?["xanh"]
         var kind = StationKind.other
         if let k = xanh?["kind"]?.stringValue {
@@ -206,8 +218,8 @@ struct STAWriter {
         let id = try conn.insert(
             "INSERT INTO sta_locations(name, description, encoding_type, location, properties) VALUES (?,?,?,?,?)",
             [
-                .text(try string(body, "name", .location)!), .text(try string(body, "description", .location)!),
-                .text(try string(body, "encodingType", .location)!), .text(try geometryJSON(body, "location", .location)),
+                .text(try required(body, "name", .location)), .text(try required(body, "description", .location)),
+                .text(try required(body, "encodingType", .location)), .text(try geometryJSON(body, "location", .location)),
                 nullable(try properties(body, .location)),
             ])
         for t in try array(body, "Things") ?? [] {
@@ -227,7 +239,7 @@ struct STAWriter {
         let id = try conn.insert("INSERT INTO sta_historical_locations(thing_id, time) VALUES (?,?)", [.int(thing), .double(time)])
         for l in locations { try conn.execute("INSERT INTO sta_hl_locations(hl_id, location_id) VALUES (?,?) ON CONFLICT DO NOTHING", [.int(id), .int(l)]) }
         // A later HistoricalLocation moves the Thing; an earlier one only records history.
-        if !locations.isEmpty, latest == nil || time > latest! { try setLocations(thing: thing, locations, record: false) }
+        if !locations.isEmpty, time > latest ?? -.infinity { try setLocations(thing: thing, locations, record: false) }
         return id
     }
 
@@ -235,16 +247,16 @@ struct STAWriter {
         return try conn.insert(
             "INSERT INTO sta_sensors(name, description, encoding_type, metadata, properties) VALUES (?,?,?,?,?)",
             [
-                .text(try string(body, "name", .sensor)!), .text(try string(body, "description", .sensor)!),
-                .text(try string(body, "encodingType", .sensor)!), .text(try json(body, "metadata", .sensor)!),
+                .text(try required(body, "name", .sensor)), .text(try required(body, "description", .sensor)),
+                .text(try required(body, "encodingType", .sensor)), .text(try requiredJSON(body, "metadata", .sensor)),
                 nullable(try properties(body, .sensor)),
             ])
     }
 
     mutating func createObservedProperty(_ body: JSONValue) throws -> Int64 {
-        let name = try string(body, "name", .observedProperty)!
-        let definition = try string(body, "definition", .observedProperty)!
-        let description = try string(body, "description", .observedProperty)!
+        let name = try required(body, "name", .observedProperty)
+        let definition = try required(body, "definition", .observedProperty)
+        let description = try required(body, "description", .observedProperty)
         let id = (try conn.scalar("SELECT coalesce(max(id), 0) + 1 FROM parameters").int64) ?? 1
         try conn.execute(
             """
@@ -264,12 +276,12 @@ struct STAWriter {
     }
 
     mutating func createDatastream(_ body: JSONValue) throws -> Int64 {
-        let name = try string(body, "name", .datastream)!
-        let description = try string(body, "description", .datastream)!
+        let name = try required(body, "name", .datastream)
+        let description = try required(body, "description", .datastream)
         guard let uom = body["unitOfMeasurement"], uom.objectMembers != nil else {
             throw STAError(400, "Datastream: 'unitOfMeasurement' is required and must be an object {name, symbol, definition}")
         }
-        let observationType = try string(body, "observationType", .datastream)!
+        let observationType = try required(body, "observationType", .datastream)
         guard let t = body["Thing"] else { throw STAError(400, "Datastream: 'Thing' is required") }
         guard let s = body["Sensor"] else { throw STAError(400, "Datastream: 'Sensor' is required") }
         guard let o = body["ObservedProperty"] else { throw STAError(400, "Datastream: 'ObservedProperty' is required") }
@@ -385,7 +397,7 @@ struct STAWriter {
         let seriesFeature = try conn.scalar("SELECT foi_id FROM series WHERE id = ?", [.int(series)]).int64
         if feature == nil { feature = seriesFeature == nil ? try autoFeature(series: series) : seriesFeature }
         if seriesFeature == nil, let feature { try conn.execute("UPDATE series SET foi_id = ? WHERE id = ?", [.int(feature), .int(series)]) }
-        let extraFOI: SQLValue = (feature == seriesFeature || seriesFeature == nil) ? .null : .int(feature!)
+        let extraFOI: SQLValue = feature.flatMap { f in seriesFeature.flatMap { f == $0 ? nil : .int(f) } } ?? .null
         let encoded = STAIDs.observationID(series: series, t: t)
         let staID: SQLValue = keepID.map { $0 == encoded ? .null : .int($0) } ?? .null
         let phenEnd: SQLValue = phen.1 != phen.0 || phen.0 != Double(t) ? .double(phen.1) : .null
