@@ -72,6 +72,7 @@ let package = Package(
             dependencies: [
                 "XanhCore", "XanhStore", "XanhSQLite", "XanhPostgres", "XanhServer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
     ],

@@ -26,6 +26,7 @@ public actor Deriver {
     public func drain(batchSize: Int = 100_000) async throws -> Int {
         var total = 0
         while true {
+            try Task.checkCancellation()
             let n = try await runOnce(limit: batchSize)
             if n == 0 { return total }
             total += n
@@ -48,6 +49,8 @@ public actor Deriver {
         var dayRanges: [Int64: (from: Int64, to: Int64)] = [:]  // per series: [first day start, end of last day]
         var stationRanges: [Int64: (from: Int64, to: Int64)] = [:]
         for info in infos {
+            // A shutdown stops a pass between series: nothing is applied, and the marks wait for the next start.
+            try Task.checkCancellation()
             guard let r = ranges[info.id] else { continue }
             let from = Timestamps.dayStart(ofHourEnd: r.lo)
             let to = Timestamps.dayStart(ofHourEnd: r.hi) + Timestamps.day
@@ -67,6 +70,8 @@ public actor Deriver {
             try await deriveAQI(station: stationID, series: all, range: range, into: &derived)
         }
         for info in infos {
+            // A shutdown stops a pass between series: nothing is applied, and the marks wait for the next start.
+            try Task.checkCancellation()
             guard let r = dayRanges[info.id] else { continue }
             if info.kind == .ambientAir && reference.limits.hasLimits(parameter: info.parameter) {
                 for period in AveragingPeriod.allCases {

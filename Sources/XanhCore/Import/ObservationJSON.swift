@@ -76,16 +76,20 @@ public enum ObservationJSON {
             let used = try pending.withUnsafeBufferPointer { buf throws(SyntaxError) -> Int in
                 var r = Reader(b: buf, end: buf.count - 1, base: base, maxDepth: maxDepth)
                 while true {
+                    // Whitespace between steps is consumed, so that a body of blanks holds nothing back.
+                    r.ws()
                     let mark = r.i
                     let before = phase
                     do throws(SyntaxError) {
-                        let more = try Self.step(&r, &phase, &saw, emit)
+                        var row: (ObservationInput, String?)?
+                        let more = try Self.step(&r, &phase, &saw) { row = ($0, $1) }
                         // A step that ends at the last byte so far may be cut short (a number, a literal): unless the
-                        // body is complete, it is tried again with more bytes.
+                        // body is complete, it is tried again with more bytes, and its row is taken then.
                         if !final && r.i >= r.end && phase != .trailing {
                             phase = before
                             return mark
                         }
+                        if let (input, error) = row { emit(input, error) }
                         if !more { return r.i }
                     } catch {
                         if !final && error.truncated {
@@ -102,7 +106,15 @@ public enum ObservationJSON {
             pending.removeFirst(used)
             consumed += used
             attemptAt = final ? 0 : 2 * pending.count
+            // One row, key or skipped value longer than this is refused rather than held in memory as it grows.
+            guard pending.count <= Self.maxStep else {
+                throw SyntaxError(
+                    message: "body is not valid here: a single row or value at byte \(consumed) is longer than \(Self.maxStep) bytes", pointer: nil)
+            }
         }
+
+        /// The longest row or other value held while it arrives.
+        public static let maxStep = 1 << 20
 
         /// One syntactic step; false once the document is over (only whitespace may follow).
         static func step(

@@ -105,7 +105,9 @@ struct AirQualityController {
             if scale == .us && resolution == .day {
                 throw Problem(status: .badRequest, detail: "the US EPA AQI is computed hourly only (scale=us needs resolution=hour)", pointer: "/query/scale")
             }
-            let (from, to) = try bounds(request, defaultSpan: resolution == .hour ? 2 * Timestamps.day : 30 * Timestamps.day)
+            let (from, to) = try bounds(
+                request, defaultSpan: resolution == .hour ? 2 * Timestamps.day : 30 * Timestamps.day,
+                maxSpan: resolution == .hour ? Self.maxHourSpan : Self.maxDaySpan)
             let lang = Language(rawValue: request.query("lang") ?? "vi") ?? .vi
             let rows = try await services.store.aqiSeries(station: code, scale: scale, resolution: resolution, from: from, to: to)
             let items = rows.map { item($0, scale: scale, lang: lang, feed: false) }
@@ -176,7 +178,7 @@ struct AirQualityController {
                     w.endObject()
                 }
             case .hour:
-                let (from, to) = try bounds(request, defaultSpan: 2 * Timestamps.day)
+                let (from, to) = try bounds(request, defaultSpan: 2 * Timestamps.day, maxSpan: Self.maxHourSpan)
                 let rows = try await services.store.hourlySeries(station: code, parameter: parameter.code, from: from, to: to)
                 if csv {
                     return csvResponse(
@@ -193,7 +195,7 @@ struct AirQualityController {
                     w.endObject()
                 }
             case .day:
-                let (from, to) = try bounds(request, defaultSpan: 30 * Timestamps.day)
+                let (from, to) = try bounds(request, defaultSpan: 30 * Timestamps.day, maxSpan: Self.maxDaySpan)
                 let rows = try await services.store.dailySeries(
                     station: code, parameter: parameter.code, from: Timestamps.localMidnight(from), to: to)
                 if csv {
@@ -244,8 +246,13 @@ struct AirQualityController {
         return s
     }
 
+    /// The longest range of one request: a year and a day of hours, ten years of days (the rows of a response stay
+    /// under 9,000 and 3,700); events and raw values are paged instead.
+    static let maxHourSpan: Int64 = 367 * Timestamps.day
+    static let maxDaySpan: Int64 = 3_660 * Timestamps.day
+
     /// `from`/`to` query bounds (inclusive); `to` defaults to now, `from` to `to − defaultSpan`.
-    func bounds(_ request: Request, defaultSpan: Int64) throws -> (Int64, Int64) {
-        try request.timeRange(now: services.clock(), defaultSpan: defaultSpan)
+    func bounds(_ request: Request, defaultSpan: Int64, maxSpan: Int64? = nil) throws -> (Int64, Int64) {
+        try request.timeRange(now: services.clock(), defaultSpan: defaultSpan, maxSpan: maxSpan)
     }
 }

@@ -103,7 +103,7 @@ struct IndicatorController {
             let statuses = try Self.statuses(request.query("status"))
             let rows = try await services.store.values(
                 indicator: request.query("indicator"), unit: request.query("unit"), period: request.query("period"), statuses: statuses,
-                limit: try request.intQuery("limit", default: 100_000, range: 1...1_000_000))
+                limit: try request.intQuery("limit", default: 100_000, range: 1...100_000))
             let items = rows.map {
                 ValueDTO(
                     indicator: $0.indicator, unit: $0.unit, period: $0.period, value: $0.value, numerator: $0.numerator, denominator: $0.denominator,

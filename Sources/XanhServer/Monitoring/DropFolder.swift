@@ -141,6 +141,7 @@ public actor DropFolder {
         guard !found.isEmpty else { return result }
         found.sort { $0.path < $1.path }
         for start in stride(from: 0, to: found.count, by: config.batchFiles) {
+            try Task.checkCancellation()
             try await process(Array(found[start..<min(found.count, start + config.batchFiles)]), into: &result)
         }
         return result

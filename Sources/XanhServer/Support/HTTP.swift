@@ -24,9 +24,19 @@ struct Problem: Error, HTTPResponseError {
         self.retryAfter = retryAfter
     }
 
+    /// The standard reason phrase, also for a status made from a bare code.
+    var title: String {
+        if !status.reasonPhrase.isEmpty { return status.reasonPhrase }
+        let known: [HTTPResponse.Status] = [
+            .badRequest, .unauthorized, .forbidden, .notFound, .methodNotAllowed, .conflict, .contentTooLarge, .unprocessableContent,
+            .tooManyRequests, .internalServerError, .notImplemented, .serviceUnavailable,
+        ]
+        return known.first { $0.code == status.code }?.reasonPhrase ?? "HTTP \(status.code)"
+    }
+
     var body: [UInt8] {
         var members: [(String, JSONValue)] = [
-            ("type", .string("about:blank")), ("title", .string(status.reasonPhrase)), ("status", .number(String(status.code))), ("detail", .string(detail)),
+            ("type", .string("about:blank")), ("title", .string(title)), ("status", .number(String(status.code))), ("detail", .string(detail)),
         ]
         if let pointer { members.append(("pointer", .string(pointer))) }
         if let errors { members.append(("errors", .array(errors.map { e in .object(e.keys.sorted().map { ($0, .string(e[$0] ?? "")) }) }))) }
