@@ -98,18 +98,56 @@ extension PGArg: PGArgConvertible { public var pgArg: PGArg { self } }
 public struct PGConn: @unchecked Sendable {
     let connection: PostgresConnection
     let logger: Logger
+    /// How long to wait for PostgreSQL's answer to one statement before the connection counts as lost: PostgresNIO
+    /// does not always fail a statement whose connection the server dropped (an immediate restart), and a request must
+    /// not wait for it forever (docs/operations.md, "PostgreSQL faults"). Nil waits as long as it takes.
+    var answerTimeout: TimeAmount? = nil
 
-    /// Runs `sql` with `?` placeholders (outside quotes) bound to `args`.
-    public func query(_ sql: String, _ args: [any PGArgConvertible] = []) async throws -> SQLRows {
-        let rows: [PostgresRow]
+    /// `future`'s result; `StoreFault.unavailable` as soon as the connection is seen closed with the answer still
+    /// pending (checked four times a second), or once the answer timeout passes, when the connection is closed so the
+    /// pool replaces it.
+    func answer<T: Sendable>(_ future: EventLoopFuture<T>, _ sql: String) -> EventLoopFuture<T> {
+        let loop = future.eventLoop
+        let promise = loop.makePromise(of: T.self)
+        future.cascade(to: promise)
+        let connection = connection
+        let deadline = answerTimeout.map { NIODeadline.now() + $0 }
+        let check = loop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) { task in
+            if connection.isClosed {
+                promise.fail(StoreFault.unavailable("the connection to PostgreSQL was lost under: \(sql.prefix(60))"))
+                task.cancel()
+            } else if let deadline, NIODeadline.now() >= deadline {
+                promise.fail(StoreFault.unavailable("PostgreSQL did not answer in time: \(sql.prefix(60))"))
+                let closing: EventLoopFuture<Void> = connection.close()
+                closing.whenComplete { _ in }
+                task.cancel()
+            }
+        }
+        promise.futureResult.whenComplete { _ in check.cancel() }
+        return promise.futureResult
+    }
+
+    /// Runs a statement and collects every row before returning.
+    ///
+    /// The rows are gathered by PostgresNIO's future-based API, never by iterating its async row sequence: a stream
+    /// that waits for the consumer's demand when the server closes the connection (a restart) trips a precondition in
+    /// PostgresNIO's `RowStreamStateMachine` and ends the process; gathering everything on the event loop never
+    /// waits for demand (docs/operations.md, "PostgreSQL faults").
+    func run(_ sql: String, _ args: [PGArg]) async throws -> PostgresQueryResult {
         do {
-            rows = try await connection.query(Self.statement(sql, args.map(\.pgArg)), logger: logger).collect()
+            let future: EventLoopFuture<PostgresQueryResult> = connection.query(try Self.statement(sql, args), logger: logger)
+            return try await answer(future, sql).get()
         } catch let e as PSQLError {
             throw PGQueryError(e, sql: sql)
         }
-        guard let first = rows.first else { return SQLRows(columns: [], rows: []) }
+    }
+
+    /// Runs `sql` with `?` placeholders (outside quotes) bound to `args`.
+    public func query(_ sql: String, _ args: [any PGArgConvertible] = []) async throws -> SQLRows {
+        let result = try await run(sql, args.map(\.pgArg))
+        guard let first = result.rows.first else { return SQLRows(columns: [], rows: []) }
         let columns = first.map(\.columnName)
-        return SQLRows(columns: columns, rows: rows.map { row in row.map(Self.value) })
+        return SQLRows(columns: columns, rows: result.rows.map { row in row.map(Self.value) })
     }
 
     /// Rows decoded straight into typed tuples (no per-cell boxing): for the hot reads of long series. Every column
@@ -117,11 +155,9 @@ public struct PGConn: @unchecked Sendable {
     public func typed<each C: PostgresDecodable & Sendable>(
         _ sql: String, _ args: [any PGArgConvertible] = [], as types: (repeat each C).Type
     ) async throws -> [(repeat each C)] {
+        let result = try await run(sql, args.map(\.pgArg))
         do {
-            let rows = try await connection.query(Self.statement(sql, args.map(\.pgArg)), logger: logger)
-            var out: [(repeat each C)] = []
-            for try await r in rows.decode((repeat each C).self) { out.append(r) }
-            return out
+            return try result.rows.map { try $0.decode((repeat each C).self) }
         } catch let e as PSQLError {
             throw PGQueryError(e, sql: sql)
         }
@@ -129,11 +165,7 @@ public struct PGConn: @unchecked Sendable {
 
     /// Runs a statement; returns nothing. Use `RETURNING` where a count or an id is needed.
     public func execute(_ sql: String, _ args: [any PGArgConvertible] = []) async throws {
-        do {
-            try await connection.query(Self.statement(sql, args.map(\.pgArg)), logger: logger)
-        } catch let e as PSQLError {
-            throw PGQueryError(e, sql: sql)
-        }
+        _ = try await run(sql, args.map(\.pgArg))
     }
 
     /// The rows a data-changing statement touched (it must end with `RETURNING 1` or another column).
@@ -141,22 +173,36 @@ public struct PGConn: @unchecked Sendable {
         try await query(sql, args).rows.count
     }
 
-    /// Streams rows to `COPY table(columns) FROM STDIN` (text format); `line` appends one row, tab-separated,
-    /// newline-terminated.
+    /// Sends rows to `COPY table(columns) FROM STDIN` (text format); `line` appends one row, tab-separated,
+    /// newline-terminated. The rows are written out first and sent in 1 MiB parts by a task of its own, so that the
+    /// answer timeout can give up on a COPY whose connection died under it.
     public func copy(table: String, columns: [String], count: Int, line: (Int, inout ByteBuffer) -> Void) async throws {
-        do {
-            try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
-                var buffer = ByteBuffer()
-                buffer.reserveCapacity(1 << 21)
-                for i in 0..<count {
-                    line(i, &buffer)
-                    if buffer.readableBytes > 1 << 20 {
-                        try await writer.write(buffer)
-                        buffer.clear()
-                    }
-                }
-                try await writer.write(buffer)
+        var parts: [ByteBuffer] = []
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(1 << 20)
+        for i in 0..<count {
+            line(i, &buffer)
+            if buffer.readableBytes > 1 << 20 {
+                parts.append(buffer)
+                buffer = ByteBuffer()
+                buffer.reserveCapacity(1 << 20)
             }
+        }
+        parts.append(buffer)
+        let (connection, logger) = (connection, logger)
+        let promise = connection.eventLoop.makePromise(of: Void.self)
+        Task {
+            do {
+                try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                    for p in parts { try await writer.write(p) }
+                }
+                promise.succeed(())
+            } catch {
+                promise.fail(error)
+            }
+        }
+        do {
+            try await answer(promise.futureResult, "COPY \(table)").get()
         } catch let e as PSQLError {
             throw PGQueryError(e, sql: "COPY \(table)")
         }
@@ -255,6 +301,8 @@ final class PGPool: Sendable {
     let logger: Logger
     /// How long a caller waits for a connection before the database counts as unavailable.
     let leaseTimeout: Duration
+    /// How long one statement's answer may take (the statement timeout and a margin), when the store has limits.
+    let answerTimeout: TimeAmount?
     private let runner: Task<Void, Never>
 
     init(_ location: PGLocation, maxConnections: Int, limits: Limits?) {
@@ -262,6 +310,7 @@ final class PGPool: Sendable {
         logger.logLevel = .error
         self.logger = logger
         leaseTimeout = .milliseconds(Int64((limits?.databaseConnectSeconds ?? 30) * 1000))
+        answerTimeout = limits.map { .milliseconds(Int64(($0.statementSeconds + 10) * 1000)) }
         let client = PostgresClient(configuration: location.clientConfiguration(maxConnections: maxConnections, limits: limits), backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }
@@ -301,15 +350,17 @@ final class PGPool: Sendable {
         }
     }
 
+    func conn(_ c: PostgresConnection) -> PGConn { PGConn(connection: c, logger: logger, answerTimeout: answerTimeout) }
+
     func read<T: Sendable>(_ body: (PGConn) async throws -> T) async throws -> T {
-        try await withConnection { c in try await body(PGConn(connection: c, logger: self.logger)) }
+        try await withConnection { c in try await body(self.conn(c)) }
     }
 
     /// One transaction: the body's statements commit together or not at all. The body's own error is rethrown
     /// (not wrapped), so `StoreError` reaches the HTTP layer unchanged.
     func write<T: Sendable>(_ body: (PGConn) async throws -> T) async throws -> T {
         try await withConnection { c in
-            let conn = PGConn(connection: c, logger: self.logger)
+            let conn = self.conn(c)
             try await conn.execute("BEGIN")
             do {
                 let v = try await body(conn)

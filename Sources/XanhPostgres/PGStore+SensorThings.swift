@@ -71,7 +71,8 @@ struct PGSyncConnection: SQLConnection {
     private func run(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
         let statement = try PGConn.statement(sql, arguments.map(PGArg.from))
         do {
-            return try conn.connection.query(statement, logger: conn.logger).wait()
+            let future: EventLoopFuture<PostgresQueryResult> = conn.connection.query(statement, logger: conn.logger)
+            return try conn.answer(future, sql).wait()
         } catch let e as PSQLError {
             throw PGQueryError(e, sql: sql)
         }

@@ -171,7 +171,7 @@ extension PGStore: StoreIdentity {
     public func ping(timeout: Duration) async throws {
         do {
             try await pool.withConnection(timeout: timeout) { c in
-                _ = try await PGConn(connection: c, logger: self.pool.logger).scalar("SELECT 1")
+                _ = try await self.pool.conn(c).scalar("SELECT 1")
             }
         } catch {
             throw fault(error) ?? error
@@ -191,6 +191,8 @@ extension PGStore: StoreIdentity {
             default: return nil
             }
         }
+        // PostgresNIO's older error type, still thrown by some paths when the connection closes under a call.
+        if let e = error as? PostgresError, case .connectionClosed = e { return .unavailable("the connection to PostgreSQL closed") }
         // The connection went away under a statement, or none could be made.
         if let e = error as? PSQLError, e.serverInfo == nil, e.code != .messageDecodingFailure, e.code != .tooManyParameters {
             return .unavailable("\(String(reflecting: e).prefix(200))")

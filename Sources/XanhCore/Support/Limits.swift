@@ -93,7 +93,7 @@ public struct Limits: Sendable, Equatable {
 
     /// Every limit, in the order of docs/operations.md.
     public static let settings: [Setting] = [
-        .count("max-top", "XANH_MAX_TOP", "largest page ($top, limit)", \.maxTop),
+        .count("max-top", "XANH_MAX_TOP", "largest SensorThings page ($top)", \.maxTop),
         .count("default-top", "XANH_DEFAULT_TOP", "SensorThings page without $top", \.defaultTop),
         .count("max-expand-depth", "XANH_MAX_EXPAND_DEPTH", "deepest $expand path", \.maxExpandDepth),
         .count("max-entities", "XANH_MAX_ENTITIES", "entities in one SensorThings response", \.maxEntities),

@@ -29,6 +29,19 @@ struct SystemController {
         return data
     }()
 
+    /// The bundled document with the server's limits stated in `info.x-xanh-limits` (name → value).
+    static func openAPI(limits: Limits) -> Data {
+        guard var doc = try? JSONValue.parse(bytes: Array(openAPIDocument)), case .object(var top) = doc else { return openAPIDocument }
+        let stated = JSONValue.object(limits.described.map { ($0.name, .string($0.value)) })
+        if let i = top.firstIndex(where: { $0.0 == "info" }), case .object(var info) = top[i].1 {
+            info.removeAll { $0.0 == "x-xanh-limits" }
+            info.append(("x-xanh-limits", stated))
+            top[i].1 = .object(info)
+        }
+        doc = .object(top)
+        return Data(doc.text.utf8)
+    }
+
     func register(on router: Router<AppRequestContext>) {
         router.get("health") { _, _ in
             // A cheap round trip proves the database answers; nothing here grows with the data.
@@ -36,7 +49,7 @@ struct SystemController {
             var database = "ok"
             var reasons: [String] = []
             do {
-                try await services.store.ping(timeout: .seconds(1))
+                try await services.store.ping(timeout: .milliseconds(500))
             } catch {
                 let f = services.store.fault(error) ?? .unavailable("\(error)")
                 if case .unavailable = f { database = "down" } else { database = "degraded" }
@@ -58,8 +71,9 @@ struct SystemController {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: services.metrics.emitToBuffer())))
         }
+        let openAPI = Self.openAPI(limits: services.limits)
         router.get("openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: Self.openAPIDocument)))
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
         }
     }
 }
