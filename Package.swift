@@ -1,11 +1,24 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Modules, each meaning one thing (docs/architecture.md): imports go down this list, never up.
+//   XanhCore          the domain, reference data and file formats; no I/O but its own resources
+//   XanhStore         storage capabilities (protocols) and the values they carry
+//   XanhSQL           the SQL seam: statements, rows, transactions, dialects
+//   XanhSQLStore      every store written once over the seam, with the schema and its migrations
+//   XanhSQLite        the GRDB driver
+//   XanhPostgres      the PostgresNIO driver
+//   XanhSensorThings  OGC SensorThings API 1.1: query language, SQL compiler, views, service
+//   XanhServices      the use cases: ingest and the drop folder, derivation, alerts, indicators, maintenance
+//   XanhHTTP          routes, middleware, pages and their labels, the OpenAPI document
+//   xanh              the command-line tool and composition root
+//   xanh-bench        benchmarks (Benchmarks/), outside the production binary
 let package = Package(
     name: "Xanh",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "xanh", targets: ["xanh"]),
+        .executable(name: "xanh-bench", targets: ["XanhBench"]),
         .library(name: "XanhCore", targets: ["XanhCore"]),
     ],
     dependencies: [
@@ -23,56 +36,81 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
-        // Pure domain: no I/O beyond reading its own bundled reference data.
         .target(
             name: "XanhCore",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Resources")]
         ),
-        // Storage protocols, shared by every engine.
         .target(name: "XanhStore", dependencies: ["XanhCore"]),
-        // SQLite engine (GRDB).
+        .target(name: "XanhSQL", dependencies: ["XanhCore", "XanhStore"]),
+        .target(name: "XanhSensorThings", dependencies: ["XanhCore", "XanhStore", "XanhSQL"]),
+        .target(name: "XanhSQLStore", dependencies: ["XanhCore", "XanhStore", "XanhSQL", "XanhSensorThings"]),
         .target(
             name: "XanhSQLite",
-            dependencies: ["XanhCore", "XanhStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["XanhCore", "XanhStore", "XanhSQL", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // PostgreSQL engine (PostgresNIO): partitioned observations, COPY/UNNEST ingest.
         .target(
             name: "XanhPostgres",
-            dependencies: ["XanhCore", "XanhStore", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: [
+                "XanhCore", "XanhStore", "XanhSQL", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
-        // HTTP layer: receives stores through its initialiser, never imports an engine.
         .target(
-            name: "XanhServer",
+            name: "XanhServices",
             dependencies: [
                 "XanhCore", "XanhStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "XanhHTTP",
+            dependencies: [
+                "XanhCore", "XanhStore", "XanhServices", "XanhSensorThings",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-                .product(name: "GRDB", package: "GRDB.swift"),
             ],
-            resources: [.copy("Templates"), .copy("openapi.json")]
+            resources: [.copy("Templates"), .copy("Labels"), .copy("openapi.json")]
         ),
         .executableTarget(
             name: "xanh",
             dependencies: [
-                "XanhCore", "XanhStore", "XanhSQLite", "XanhPostgres", "XanhServer",
+                "XanhCore", "XanhStore", "XanhSQL", "XanhSQLStore", "XanhSQLite", "XanhPostgres", "XanhSensorThings", "XanhServices", "XanhHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
-        .testTarget(name: "XanhCoreTests", dependencies: ["XanhCore"]),
-        .testTarget(name: "XanhStoreTests", dependencies: ["XanhCore", "XanhStore", "XanhSQLite", "XanhPostgres"]),
-        .testTarget(
-            name: "XanhServerTests",
+        .executableTarget(
+            name: "XanhBench",
             dependencies: [
-                "XanhCore", "XanhStore", "XanhSQLite", "XanhPostgres", "XanhServer",
+                "XanhCore", "XanhStore", "XanhSQL", "XanhSQLStore", "XanhSQLite", "XanhPostgres", "XanhSensorThings", "XanhServices", "XanhHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/XanhBench"
+        ),
+        .testTarget(name: "XanhCoreTests", dependencies: ["XanhCore"]),
+        .testTarget(name: "XanhSensorThingsTests", dependencies: ["XanhCore", "XanhSQL", "XanhSensorThings"]),
+        .testTarget(
+            name: "XanhStoreTests",
+            dependencies: ["XanhCore", "XanhStore", "XanhSQL", "XanhSQLStore", "XanhSQLite", "XanhPostgres", "XanhSensorThings", "XanhServices"]
+        ),
+        .testTarget(
+            name: "XanhHTTPTests",
+            dependencies: [
+                "XanhCore", "XanhStore", "XanhSQL", "XanhSQLStore", "XanhSQLite", "XanhPostgres", "XanhSensorThings", "XanhServices", "XanhHTTP",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

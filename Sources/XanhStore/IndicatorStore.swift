@@ -47,6 +47,8 @@ public struct IndicatorValueWrite: Sendable, Equatable {
     public var denominator: Double?
     /// Where it came from, for error messages (`row 4`, `Sheet1!C7`).
     public var origin: String
+    public var key: ValueKey { ValueKey(indicator: indicator, unit: unit, period: period) }
+
     public init(indicator: String, unit: String, period: String, value: Double?, numerator: Double?, denominator: Double?, origin: String) {
         self.indicator = indicator
         self.unit = unit
@@ -100,31 +102,3 @@ public struct IndicatorWriteError: Error, Sendable, Equatable, CustomStringConve
     public static func == (a: Self, b: Self) -> Bool { a.description == b.description }
 }
 
-/// Administrative units, the indicator catalogue, reported values with their workflow and history, and targets.
-public protocol IndicatorStore: Sendable {
-    func adminUnits() async throws -> [AdminUnit]
-    /// Inserts or replaces units (CSV import of communes, updates of names or dates).
-    func upsertUnits(_ units: [AdminUnit]) async throws
-    func setBoundary(unit: String, geoJSON: String) async throws
-    func boundary(unit: String) async throws -> String?
-
-    func indicators() async throws -> [Indicator]
-    func upsertIndicator(_ i: Indicator) async throws
-
-    /// Writes values as `draft` or `submitted`, in one transaction, recording history; refuses the whole batch if a
-    /// value is approved (locked).
-    func writeValues(_ rows: [IndicatorValueWrite], status: ValueStatus, by: String, at: Int64) async throws
-    /// submit / approve / reopen, all-or-nothing.
-    func transition(_ keys: [ValueKey], action: ValueAction, approver: Bool, by: String, comment: String?, at: Int64) async throws
-    func values(indicator: String?, unit: String?, period: String?, statuses: [ValueStatus], limit: Int) async throws -> [StoredIndicatorValue]
-    func history(_ key: ValueKey) async throws -> [ValueHistoryEntry]
-    /// Earlier values of an indicator in a unit (for the outlier check).
-    func unitHistory(indicator: String, unit: String, before period: String) async throws -> [Double]
-
-    func targets(indicator: String?, unit: String?) async throws -> [IndicatorTarget]
-    func upsertTarget(_ t: IndicatorTarget) async throws -> IndicatorTarget
-
-    /// The name and role (`editor`, `approver`) of a valid key.
-    func apiKeyRole(hash: String) async throws -> (name: String, role: String)?
-    func setAPIKeyRole(name: String, role: String) async throws
-}

@@ -19,31 +19,6 @@ public enum FileIngestOutcome: Sendable, Equatable {
     case duplicate
 }
 
-/// The ledger of ingested files, so a file is counted once whatever happens between commit and archive.
-public protocol FileLedgerStore: Sendable {
-    /// Stores the rows of every file not yet in the ledger and records the files, in one transaction.
-    func ingestFiles(_ files: [FileIngest]) async throws -> [FileIngestOutcome]
-    func ingestedFileCount() async throws -> Int
-    /// Explicit file-name → station code mapping.
-    func fileNameMap() async throws -> [String: String]
-    func mapFileName(_ name: String, toStation code: String?) async throws
-}
-
-/// QC overrides, completeness, station events.
-public protocol QualityStore: Sendable {
-    /// Records an override and marks the hours it covers for derivation. Returns it with its id.
-    func addOverride(station: String, parameter: String, _ o: QCOverride) async throws -> QCOverride
-    func overrides(station: String, parameter: String?, from: Int64, to: Int64) async throws -> [(parameter: String, override: QCOverride)]
-    /// Received and valid records per series and hour, hours with hourEnd in [from, to].
-    func hourCounts(station: String, from: Int64, to: Int64) async throws -> [(parameter: String, interval: Int, counts: [HourCount])]
-    /// Stations with their latest record and open silence event, for the silence check.
-    func stationActivity() async throws -> [StationActivity]
-    func openSilence(stationID: Int64, start: Int64) async throws
-    /// Closes the open silence event of a station at its first record after the event started.
-    func closeSilence(stationID: Int64) async throws
-    func stationEvents(station: String?, kind: StationEventKind?, from: Int64, to: Int64, limit: Int) async throws -> [StoredStationEvent]
-}
-
 public struct StationActivity: Sendable {
     public var stationID: Int64
     public var code: String
@@ -70,32 +45,6 @@ public struct StoredStationEvent: Sendable, Equatable {
         self.station = station
         self.event = event
     }
-}
-
-/// Alert rules, subscriptions, alerts, and the durable outbox that delivers them.
-public protocol AlertStore: Sendable {
-    func createRule(_ r: AlertRule) async throws -> AlertRule
-    func rules() async throws -> [AlertRule]
-    func deleteRule(id: Int64) async throws
-    func createSubscription(_ s: Subscription) async throws -> Subscription
-    func subscriptions() async throws -> [Subscription]
-
-    /// Conditions recent enough to alert on (ended no earlier than `since`), and those of every open alert.
-    func alertConditions(since: Int64) async throws -> [AlertCondition]
-    func openAlerts() async throws -> [OpenAlert]
-    /// Rule|subject keys of every alert ever raised for these subjects.
-    func raisedKeys(subjects: [String]) async throws -> Set<String>
-    /// Opens and closes alerts, appends to the alert log and queues deliveries, in one transaction.
-    func applyAlerts(_ d: AlertDecisions, at now: Int64) async throws
-    func alertLog(afterSeq: Int64, limit: Int) async throws -> [AlertLogEntry]
-    func latestAlertSeq() async throws -> Int64
-    func alerts(openOnly: Bool, limit: Int) async throws -> [StoredAlert]
-
-    /// Deliveries due at `nowMs` (milliseconds; not delivered, not given up).
-    func dueDeliveries(nowMs: Int64, limit: Int) async throws -> [Delivery]
-    /// Records one attempt; `retryAtMs` nil with ok false gives up.
-    func recordAttempt(delivery: Int64, atMs: Int64, ok: Bool, detail: String, retryAtMs: Int64?) async throws
-    func attempts(delivery: Int64) async throws -> [DeliveryAttempt]
 }
 
 public enum Channel: String, Sendable, Codable { case webhook, email }
@@ -212,4 +161,3 @@ public enum StoreFault: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-public typealias MonitoringStore = Store & StoreIdentity & RetentionStore & FileLedgerStore & QualityStore & AlertStore & SensorThingsStore & IndicatorStore

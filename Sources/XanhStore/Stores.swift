@@ -84,66 +84,6 @@ public struct StoredExceedance: Sendable, Equatable {
     }
 }
 
-/// The registry of stations, facilities and API keys.
-public protocol RegistryStore: Sendable {
-    func createStation(_ s: Station) async throws -> Station
-    /// Replaces the station with the same code (its parameters included).
-    func updateStation(_ s: Station) async throws -> Station
-    func station(code: String) async throws -> Station?
-    /// Stations ordered by code, after the cursor code.
-    func stations(after: String?, limit: Int, kind: StationKind?, province: String?) async throws -> [Station]
-    func setStationActive(code: String, active: Bool) async throws
-
-    func createFacility(_ f: Facility) async throws -> Facility
-    func updateFacility(_ f: Facility) async throws -> Facility
-    func facility(id: Int64) async throws -> Facility?
-    func facilities(after: Int64?, limit: Int) async throws -> [Facility]
-    func setFacilityActive(id: Int64, active: Bool) async throws
-
-    func createAPIKey(name: String, hash: String) async throws
-    /// The name of the key with this hash, if it exists and is not revoked.
-    func apiKeyName(hash: String) async throws -> String?
-
-    /// The station → parameter → series map the ingest validator uses.
-    func seriesDirectory() async throws -> SeriesDirectory
-}
-
-/// Raw observations in, derived series out.
-public protocol ObservationStore: Sendable {
-    /// Stores rows (upsert by series and time) and marks the hours they touch for derivation, in one transaction.
-    /// Returns once the rows are durable.
-    func ingest(_ rows: [ValidObservation]) async throws -> IngestCounts
-    func observationCount() async throws -> Int
-    func rawSeries(station: String, parameter: String, from: Int64, to: Int64, limit: Int) async throws -> [StoredObservation]
-    func hourlySeries(station: String, parameter: String, from: Int64, to: Int64) async throws -> [HourlyStat]
-    func dailySeries(station: String, parameter: String, from: Int64, to: Int64) async throws -> [DailyStat]
-    func aqiSeries(station: String, scale: AQIScale, resolution: AQIResolution, from: Int64, to: Int64) async throws -> [StoredAQI]
-    /// The latest hourly VN_AQI of every active ambient-air station that has one.
-    func latestAQI() async throws -> [StoredAQI]
-    func exceedances(station: String?, from: Int64, to: Int64, afterID: Int64?, limit: Int) async throws -> [StoredExceedance]
-}
-
-/// Primitives the `Deriver` builds on. Every engine implements these; the maths stays in XanhCore.
-public protocol DerivationStore: Sendable {
-    /// Up to `limit` pending dirty marks, and the largest sequence number among them.
-    func pendingDirty(limit: Int) async throws -> (maxSeq: Int64, marks: [DirtyMark])
-    func seriesInfo(ids: [Int64]) async throws -> [SeriesInfo]
-    /// All series of a station.
-    func seriesOfStation(_ stationID: Int64) async throws -> [SeriesInfo]
-    /// Raw points with from < t ≤ to, sorted, with their stored flags.
-    func qcPoints(series: Int64, from: Int64, to: Int64) async throws -> [(point: QCPoint, qc: StoredQC)]
-    /// Overrides of a series overlapping [from, to], oldest first.
-    func overrides(series: Int64, from: Int64, to: Int64) async throws -> [QCOverride]
-    /// Hourly rows with from ≤ hourEnd ≤ to, sorted.
-    func hourly(series: Int64, from: Int64, to: Int64) async throws -> [HourlyStat]
-    /// Daily rows with from ≤ dayStart ≤ to, sorted.
-    func daily(series: Int64, from: Int64, to: Int64) async throws -> [DailyStat]
-    /// Events of a series and period overlapping [from, to] (end ≥ from and start ≤ to), with their ids.
-    func events(series: Int64, period: AveragingPeriod, from: Int64, to: Int64) async throws -> [(id: Int64, event: ExceedanceEvent)]
-    /// Applies one batch of derived results in one transaction.
-    func apply(_ batch: DerivedBatch) async throws
-}
-
 public struct DirtyMark: Sendable, Hashable {
     public var series: Int64
     public var hourEnd: Int64
@@ -177,12 +117,24 @@ public struct DerivedBatch: Sendable {
         public var from: Int64
         public var to: Int64
         public var rows: [HourlyStat]
+        public init(series: Int64, from: Int64, to: Int64, rows: [HourlyStat]) {
+            self.series = series
+            self.from = from
+            self.to = to
+            self.rows = rows
+        }
     }
     public struct Daily: Sendable {
         public var series: Int64
         public var from: Int64
         public var to: Int64
         public var rows: [DailyStat]
+        public init(series: Int64, from: Int64, to: Int64, rows: [DailyStat]) {
+            self.series = series
+            self.from = from
+            self.to = to
+            self.rows = rows
+        }
     }
     public struct AQI: Sendable {
         public var stationID: Int64
@@ -191,18 +143,35 @@ public struct DerivedBatch: Sendable {
         public var from: Int64
         public var to: Int64
         public var rows: [(t: Int64, result: AQIResult)]
+        public init(stationID: Int64, scale: AQIScale, resolution: AQIResolution, from: Int64, to: Int64, rows: [(t: Int64, result: AQIResult)]) {
+            self.stationID = stationID
+            self.scale = scale
+            self.resolution = resolution
+            self.from = from
+            self.to = to
+            self.rows = rows
+        }
     }
     public struct Events: Sendable {
         public var series: Int64
         /// Ids of stored events this batch replaces.
         public var replace: [Int64]
         public var rows: [ExceedanceEvent]
+        public init(series: Int64, replace: [Int64], rows: [ExceedanceEvent]) {
+            self.series = series
+            self.replace = replace
+            self.rows = rows
+        }
     }
 
     /// Flags that changed (QC sequence rules and overrides).
     public struct Flags: Sendable {
         public var series: Int64
         public var changes: [(t: Int64, qc: StoredQC)]
+        public init(series: Int64, changes: [(t: Int64, qc: StoredQC)]) {
+            self.series = series
+            self.changes = changes
+        }
     }
     /// Received / valid counts per hour, replacing [from, to] (hour ends).
     public struct Counts: Sendable {
@@ -210,6 +179,12 @@ public struct DerivedBatch: Sendable {
         public var from: Int64
         public var to: Int64
         public var rows: [HourCount]
+        public init(series: Int64, from: Int64, to: Int64, rows: [HourCount]) {
+            self.series = series
+            self.from = from
+            self.to = to
+            self.rows = rows
+        }
     }
     /// Device-error runs of a series, replacing those that start in [from, to].
     public struct DeviceErrors: Sendable {
@@ -217,6 +192,12 @@ public struct DerivedBatch: Sendable {
         public var from: Int64
         public var to: Int64
         public var runs: [(start: Int64, end: Int64?)]
+        public init(series: Int64, from: Int64, to: Int64, runs: [(start: Int64, end: Int64?)]) {
+            self.series = series
+            self.from = from
+            self.to = to
+            self.runs = runs
+        }
     }
 
     public var flags: [Flags] = []
@@ -232,18 +213,3 @@ public struct DerivedBatch: Sendable {
     public init() {}
 }
 
-extension RegistryStore {
-    /// Every station, active or not, ordered by code (read page by page).
-    public func allStations(pageSize: Int = 5000) async throws -> [Station] {
-        var out: [Station] = []
-        var cursor: String?
-        repeat {
-            let page = try await stations(after: cursor, limit: pageSize, kind: nil, province: nil)
-            out += page
-            cursor = page.count == pageSize ? page.last?.code : nil
-        } while cursor != nil
-        return out
-    }
-}
-
-public typealias Store = RegistryStore & ObservationStore & DerivationStore

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import XanhCore
-import XanhSQLite
+import XanhServices
 import XanhStore
 
 struct AlertCommand: AsyncParsableCommand {
@@ -20,11 +20,11 @@ struct AlertCommand: AsyncParsableCommand {
         @Option(help: "Limit to these provincial codes (repeatable).") var province: [String] = []
 
         func run() async throws {
-            let (sqlite, _) = try await store.open()
+            let db = try await store.open()
             guard let k = AlertRuleKind(rawValue: kind) else {
                 throw ValidationError("--kind must be one of \(AlertRuleKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let rule = try await sqlite.createRule(
+            let rule = try await db.createRule(
                 AlertRule(name: name, kind: k, scope: AlertScope(stations: station, facilities: facility, provinces: province), aqiAtLeast: aqiAtLeast, minutes: minutes))
             print("rule \(rule.id ?? 0): \(rule.name) (\(rule.kind.rawValue))")
         }
@@ -34,8 +34,8 @@ struct AlertCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List alert rules.")
         @OptionGroup var store: StoreOptions
         func run() async throws {
-            let (sqlite, _) = try await store.open()
-            for r in try await sqlite.rules() {
+            let db = try await store.open()
+            for r in try await db.rules() {
                 print("\(r.id ?? 0)\t\(r.active ? "active" : "inactive")\t\(r.kind.rawValue)\t\(r.name)")
             }
         }
@@ -50,9 +50,9 @@ struct AlertCommand: AsyncParsableCommand {
         @Option(help: "E-mail address.") var email: String?
 
         func run() async throws {
-            let (sqlite, _) = try await store.open()
+            let db = try await store.open()
             guard (webhook == nil) != (email == nil), let target = webhook ?? email else { throw ValidationError("give --webhook URL or --email ADDRESS") }
-            let s = try await sqlite.createSubscription(
+            let s = try await db.createSubscription(
                 Subscription(rule: rule, channel: webhook != nil ? .webhook : .email, target: target, secret: secret))
             print("subscription \(s.id ?? 0): \(s.channel.rawValue) \(s.target)")
         }
@@ -63,8 +63,8 @@ struct AlertCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
         @Flag(help: "Open alerts only.") var open = false
         func run() async throws {
-            let (sqlite, _) = try await store.open()
-            for a in try await sqlite.alerts(openOnly: open, limit: 100) {
+            let db = try await store.open()
+            for a in try await db.alerts(openOnly: open, limit: 100) {
                 let p = AlertPayload.decode(a.payload)
                 print("\(a.id)\t\(a.closedAt == nil ? "open" : "closed")\t\(Timestamps.format(a.openedAt))\t\(p?.messageVi ?? a.subjectKey)")
             }
@@ -87,12 +87,12 @@ struct QCCommand: AsyncParsableCommand {
         @Option(help: "Who sets it.") var by: String = NSUserName()
 
         func run() async throws {
-            let (sqlite, _) = try await store.open()
+            let db = try await store.open()
             guard let f = QCFlag(key: flag) else { throw ValidationError("--flag must be one of \(QCFlag.allCases.map(\.key).joined(separator: ", "))") }
             let a = try Timestamps.parseISO8601(from)
             let b = try Timestamps.parseISO8601(to)
             guard a <= b, b - a <= QCOverride.maxSpan else { throw ValidationError("--from must be before --to, at most 31 days apart") }
-            let o = try await sqlite.addOverride(
+            let o = try await db.addOverride(
                 station: station, parameter: parameter, QCOverride(from: a, to: b, flag: f, reason: reason, by: by, at: Int64(Date().timeIntervalSince1970)))
             print("override \(o.id): \(station) \(parameter) \(from) – \(to) → \(f.key); derived again by the running server")
         }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import XanhCore
-import XanhSQLite
-import XanhServer
+import XanhHTTP
+import XanhServices
 import XanhStore
 
 struct StationCommand: AsyncParsableCommand {
@@ -22,12 +22,12 @@ struct StationCommand: AsyncParsableCommand {
         @Option(help: "Parameters with their reporting interval in seconds, e.g. 'PM2.5:300,PM10:300,NO2'.") var parameters: String = ""
 
         func run() async throws {
-            let (sqlite, _) = try await store.open()
+            let db = try await store.open()
             guard let k = StationKind(rawValue: kind) else { throw ValidationError("--kind must be one of \(StationKind.allCases.map(\.rawValue).joined(separator: ", "))") }
             let s = Station(
                 code: code, name: name, kind: k, province: province, facility: facility, latitude: latitude, longitude: longitude,
                 parameters: try StationCSV.parameters(parameters))
-            let created = try await sqlite.createStation(s)
+            let created = try await db.services().registry.createStation(s)
             print("added station \(created.code) (\(created.parameters.map(\.parameter).joined(separator: ", ")))")
         }
     }
@@ -42,14 +42,14 @@ struct StationCommand: AsyncParsableCommand {
         @Flag(help: "Remove the mapping.") var remove = false
 
         func run() async throws {
-            let (sqlite, _) = try await store.open()
+            let db = try await store.open()
             if remove {
-                try await sqlite.mapFileName(name, toStation: nil)
+                try await db.mapFileName(name, toStation: nil)
                 print("removed mapping of \(name)")
                 return
             }
             guard let code else { throw ValidationError("give a station code, or --remove") }
-            try await sqlite.mapFileName(name, toStation: code)
+            try await db.mapFileName(name, toStation: code)
             print("files named \(name)_yyyyMMddhhmmss.txt go to station \(code)")
         }
     }
@@ -59,11 +59,11 @@ struct StationCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let (sqlite, _) = try await store.open()
+            let db = try await store.open()
             var cursor: String?
             print(["code", "name", "kind", "province", "active", "parameters"].joined(separator: "\t"))
             repeat {
-                let page = try await sqlite.stations(after: cursor, limit: 1000, kind: nil, province: nil)
+                let page = try await db.stations(after: cursor, limit: 1000, kind: nil, province: nil)
                 for s in page {
                     print([s.code, s.name, s.kind.rawValue, s.province, s.active ? "yes" : "no", s.parameters.map { "\($0.parameter):\($0.interval)" }.joined(separator: ",")].joined(separator: "\t"))
                 }
@@ -79,13 +79,14 @@ struct StationCommand: AsyncParsableCommand {
         @Argument var file: String
 
         func run() async throws {
-            let (sqlite, _) = try await store.open()
+            let db = try await store.open()
             let text = try String(contentsOfFile: file, encoding: .utf8)
             let stations = try StationCSV.parse(text, file: file)
             var failures = 0
+            let registry = db.services().registry
             for (line, s) in stations {
                 do {
-                    if try await sqlite.station(code: s.code) != nil { _ = try await sqlite.updateStation(s) } else { _ = try await sqlite.createStation(s) }
+                    if try await db.station(code: s.code) != nil { _ = try await registry.updateStation(s) } else { _ = try await registry.createStation(s) }
                 } catch {
                     failures += 1
                     FileHandle.standardError.write(Data("\(file):\(line): \(error)\n".utf8))
@@ -108,10 +109,9 @@ struct KeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard ["editor", "approver"].contains(role) else { throw ValidationError("--role must be editor or approver") }
-            let (sqlite, _) = try await store.open()
+            let db = try await store.open()
             let key = APIKeys.generate()
-            try await sqlite.createAPIKey(name: name, hash: APIKeys.hash(key))
-            try await sqlite.setAPIKeyRole(name: name, role: role)
+            try await db.createAPIKey(name: name, hash: APIKeys.hash(key), role: role)
             print(key)
         }
     }
@@ -127,11 +127,10 @@ struct ImportCommand: AsyncParsableCommand {
         @Argument var file: String
 
         func run() async throws {
-            let (sqlite, reference) = try await store.open()
-            let services = AppServices(store: sqlite, reference: reference)
+            let services = try await store.open().services()
             let text = try String(contentsOfFile: file, encoding: .utf8)
             let (inputs, lines, fieldErrors) = try ObservationCSV.parse(text, file: file)
-            let (counts, rejected) = try await ObservationIngestor(services: services).ingest(inputs, fieldErrors: fieldErrors)
+            let (counts, rejected) = try await services.ingestor.ingest(inputs, fieldErrors: fieldErrors)
             for r in rejected { FileHandle.standardError.write(Data("\(file):\(lines[r.index]): \(r.error)\n".utf8)) }
             try await services.deriver.drain()
             print("accepted \(counts.accepted) (replaced \(counts.replaced)), rejected \(rejected.count)")

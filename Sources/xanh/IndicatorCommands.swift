@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
 import XanhCore
-import XanhSQLite
-import XanhServer
+import XanhServices
 import XanhStore
 
 extension ImportCommand {
@@ -17,11 +16,11 @@ extension ImportCommand {
         @Option(help: "Who reports (recorded in the history).") var by = "cli"
 
         func run() async throws {
-            let (sqlite, _) = try await store.open()
+            let db = try await store.open()
             let data = try Data(contentsOf: URL(fileURLWithPath: file))
             let inputs = file.lowercased().hasSuffix(".xlsx") ? try IndicatorTemplate.read(data) : try IndicatorCSV.parse(String(decoding: data, as: UTF8.self), file: file)
             do {
-                let n = try await IndicatorService(store: sqlite).submit(inputs, status: draft ? .draft : .submitted, by: by, at: Int64(Date().timeIntervalSince1970))
+                let n = try await db.services().indicators.submit(inputs, status: draft ? .draft : .submitted, by: by, at: Int64(Date().timeIntervalSince1970))
                 print("stored \(n) values as \(draft ? "draft" : "submitted")")
             } catch let e as IndicatorWriteError {
                 for p in e.problems { FileHandle.standardError.write(Data("\(file): \(p.origin): \(p.message)\n".utf8)) }
@@ -39,7 +38,7 @@ extension ImportCommand {
         @Argument var file: String
 
         func run() async throws {
-            let (sqlite, _) = try await store.open()
+            let db = try await store.open()
             let data = try Data(contentsOf: URL(fileURLWithPath: file))
             let header: [String]
             let rows: [[String]]
@@ -65,14 +64,14 @@ extension ImportCommand {
                 throw ExitCode(1)
             case .success(let list):
                 // Fields the table does not carry (source, official, confidence) are kept from the stored definition.
-                let existing = Dictionary(uniqueKeysWithValues: try await sqlite.indicators().map { ($0.code, $0) })
+                let existing = Dictionary(uniqueKeysWithValues: try await db.indicators().map { ($0.code, $0) })
                 for var i in list {
                     if let old = existing[i.code] {
                         i.source = i.source ?? old.source
                         i.official = i.official ?? old.official
                         i.confidence = i.confidence ?? old.confidence
                     }
-                    try await sqlite.upsertIndicator(i)
+                    try await db.upsertIndicator(i)
                 }
                 print("loaded \(list.count) indicators")
             }
@@ -86,9 +85,9 @@ extension ImportCommand {
         @Argument var file: String
 
         func run() async throws {
-            let (sqlite, _) = try await store.open()
-            let units = try AdminUnitCSV.parse(try String(contentsOfFile: file, encoding: .utf8), known: Set(try await sqlite.adminUnits().map(\.id)), file: file)
-            try await sqlite.upsertUnits(units)
+            let db = try await store.open()
+            let units = try AdminUnitCSV.parse(try String(contentsOfFile: file, encoding: .utf8), known: Set(try await db.adminUnits().map(\.id)), file: file)
+            try await db.upsertUnits(units)
             print("loaded \(units.count) units")
         }
     }
@@ -101,10 +100,10 @@ extension ImportCommand {
         @Option(help: "The feature property holding the name.") var nameProperty = "ten_tinh"
 
         func run() async throws {
-            let (sqlite, _) = try await store.open()
+            let db = try await store.open()
             let json = try JSONValue.parse(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: file))))
             guard case .array(let features)? = json["features"] else { throw ValidationError("\(file) is not a GeoJSON FeatureCollection") }
-            let provinces = try await sqlite.adminUnits().filter { $0.level == .province && $0.validTo == nil }
+            let provinces = try await db.adminUnits().filter { $0.level == .province && $0.validTo == nil }
             var matched = 0
             for f in features {
                 let name = f["properties"]?[nameProperty]?.stringValue ?? ""
@@ -112,7 +111,7 @@ extension ImportCommand {
                     FileHandle.standardError.write(Data("\(file): no province matches '\(name)'\n".utf8))
                     continue
                 }
-                try await sqlite.setBoundary(unit: unit.id, geoJSON: geometry.text)
+                try await db.setBoundary(unit: unit.id, geoJSON: geometry.text)
                 matched += 1
             }
             print("attached \(matched) of \(features.count) boundaries")
@@ -131,8 +130,8 @@ struct IndicatorCommand: AsyncParsableCommand {
         @Argument var indicator: String
 
         func run() async throws {
-            let (sqlite, _) = try await store.open()
-            let agg = try await IndicatorService(store: sqlite).aggregate(indicator)
+            let db = try await store.open()
+            let agg = try await db.services().indicators.aggregate(indicator)
             print("unit,period,value,numerator,denominator,count")
             for (unit, periods) in agg.sorted(by: { $0.key < $1.key }) {
                 for (p, r) in periods.sorted(by: { $0.key < $1.key }) {
@@ -151,9 +150,9 @@ struct IndicatorCommand: AsyncParsableCommand {
         @Option var seed: UInt64 = 1
 
         func run() async throws {
-            let (sqlite, _) = try await store.open()
+            let db = try await store.open()
             guard let def = try IndexCatalogue.bundled().indexes.first(where: { $0.id == id }) else { throw ValidationError("no index '\(id)'") }
-            let data = try await IndicatorService(store: sqlite).indexData(def, year: year)
+            let data = try await db.services().indicators.indexData(def, year: year)
             let result = CompositeIndex.compute(def, data: data)
             let s = runs > 0 ? CompositeIndex.sensitivity(def, data: data, runs: runs, seed: seed) : nil
             print(CSV.line(["rank", "unit", "score"] + def.dimensions.map(\.code) + (s == nil ? [] : ["rank_best", "rank_worst"])))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import XanhCore
+import XanhServices
 import XanhStore
 
 /// `xanh migrate-data`: copies a database to another engine (SQLite → PostgreSQL to move up, or back), table by table
@@ -26,9 +27,8 @@ struct MigrateData: AsyncParsableCommand {
 
     func run() async throws {
         let reference = try ReferenceData.bundled()
-        guard let source = try await StoreOptions.open(Self.location(from), reference: reference) as? any TableCopyEngine,
-            let target = try await StoreOptions.open(Self.location(to), reference: reference) as? any TableCopyEngine
-        else { throw ValidationError("both engines must support copying") }
+        let source = try await StoreOptions.open(Self.location(from), reference: reference)
+        let target = try await StoreOptions.open(Self.location(to), reference: reference)
         let migrator = DataMigrator(source: source, target: target, chunk: chunk)
         let start = ContinuousClock.now
         let reports = verifyOnly ? try await migrator.verify(log: { print($0) }) : try await migrator.run(log: { print($0) })

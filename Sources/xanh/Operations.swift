@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import XanhCore
-import XanhPostgres
-import XanhSQLite
 import XanhStore
 
 /// `xanh retention`: raw observations older than N days are deleted; hourly and daily means, AQI, events and
@@ -14,7 +12,7 @@ struct Retention: AsyncParsableCommand {
 
     func run() async throws {
         guard rawDays >= 1 else { throw ValidationError("--raw-days must be at least 1") }
-        let (db, _) = try await store.open()
+        let db = try await store.open()
         let cutoff = Int64(Date().timeIntervalSince1970) - Int64(rawDays) * 86_400
         let r = try await db.applyRetention(rawBefore: cutoff)
         print("raw observations before \(Timestamps.format(r.horizon)) removed: \(r.deletedRows) rows"
@@ -34,22 +32,9 @@ struct Backup: AsyncParsableCommand {
     @Option(help: "The backup file to create.") var to: String
 
     func run() async throws {
-        if store.isPostgres {
-            let loc = try PGLocation(url: store.resolvedPath)
-            var args = ["-Fc", "-h", loc.host, "-p", String(loc.port), "-U", loc.user, "-f", to]
-            if loc.schema != "public" { args += ["-n", loc.schema] }
-            args.append(loc.database)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["pg_dump"] + args
-            if let pw = loc.password { p.environment = ProcessInfo.processInfo.environment.merging(["PGPASSWORD": pw]) { $1 } }
-            try p.run()
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { throw ValidationError("pg_dump failed with status \(p.terminationStatus)") }
-        } else {
-            let reference = try ReferenceData.bundled()
-            try SQLiteStore(path: store.resolvedPath, reference: reference).backup(to: to)
-        }
+        let db = try await store.open()
+        try db.db.backup(to: to)
+        await db.close()
         print("backup of \(store.displayName) written to \(to)")
     }
 }

@@ -5,8 +5,10 @@ import Logging
 import Metrics
 import Prometheus
 import XanhCore
-import XanhSQLite
-import XanhServer
+import XanhHTTP
+import XanhSQLStore
+import XanhSensorThings
+import XanhServices
 import XanhStore
 
 struct Serve: AsyncParsableCommand {
@@ -29,14 +31,15 @@ struct Serve: AsyncParsableCommand {
         let isReadOnly = readOnly || env["XANH_READ_ONLY"] == "1"
         if isReadOnly && (demo || drop != nil) { throw ValidationError("--read-only cannot load the demo or watch a drop folder") }
         let limits = try limitOptions.resolve()
-        let (db, reference) = try await store.open(limits: limits)
+        let db = try await store.open(limits: limits)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let services = AppServices(store: db, reference: reference, metrics: registry, limits: limits)
+        let services = db.services(limits: limits, counters: .prometheus(registry))
+        let sensorThings = STAService(store: db, catalogue: db.reference.parameters, limits: limits, clock: services.clock)
         var logger = Logger(label: "xanh")
         logger.logLevel = .info
         if demo {
-            let added = try await DemoLoader.load(into: db, services: services)
+            let added = try await DemoLoader.load(services: services)
             logger.info(added == 0 ? "demo: database already holds data; nothing added" : "demo: added \(added) observations")
         }
         var alerts = AlertConfig()
@@ -50,7 +53,7 @@ struct Serve: AsyncParsableCommand {
         let config = ServerConfig(
             host: host ?? env["XANH_HOST"] ?? "127.0.0.1", port: port ?? env["XANH_PORT"].flatMap(Int.init) ?? 8080,
             drop: (drop ?? env["XANH_DROP"]).map(placement.config(root:)), alerts: alerts, readOnly: isReadOnly)
-        let app = try await buildApplication(services, config: config, logger: logger)
+        let app = try await buildApplication(services, sensorThings: sensorThings, metrics: registry, config: config, logger: logger)
         // SIGTERM and SIGINT end the service group gracefully: in-flight requests finish, background services stop,
         // then the database is closed.
         try await app.runService()
@@ -86,36 +89,6 @@ struct LimitOptions: ParsableArguments {
     }
 }
 
-enum DemoLoader {
-    /// Loads the demo network if the database has no station and no observation. Returns rows added.
-    static func load(into store: any MonitoringStore, services: AppServices) async throws -> Int {
-        let observations = try await store.observationCount()
-        let stations = try await store.stations(after: nil, limit: 1, kind: nil, province: nil)
-        guard observations == 0, stations.isEmpty else { return 0 }
-        let facility = try await store.createFacility(DemoNetwork.facility)
-        for s in DemoNetwork.stations(facilityID: facility.id) { _ = try await store.createStation(s) }
-        let directory = try await store.seriesDirectory()
-        let catalogue = services.reference.parameters
-        var chunks: [[ValidObservation]] = []
-        DemoNetwork.generate(end: services.clock()) { rows in
-            // The demo's rows name the stations and parameters it registered just above.
-            chunks.append(
-                rows.compactMap { r in
-                    guard let series = directory.stations[r.station]?.series, let p = catalogue.resolve(r.parameter, among: series.keys),
-                        let id = series[p.code]
-                    else { return nil }
-                    return ValidObservation(
-                        seriesID: id, t: r.t, value: r.value, status: r.status, qc: QualityControl.flag(value: r.value, status: r.status, parameter: p))
-                })
-        }
-        var total = 0
-        for c in chunks { total += try await store.ingest(c).accepted }
-        try await services.deriver.drain()
-        _ = try await DemoIndicatorLoader.load(services: services)
-        return total
-    }
-}
-
 /// Where a drop folder's files go, and when a file counts as complete.
 struct DropPlacement: ParsableArguments {
     @Option(help: "Archive of ingested files (default DROP-archive).") var archive: String?
@@ -141,10 +114,10 @@ struct Watch: AsyncParsableCommand {
 
     func run() async throws {
         let limits = try limitOptions.resolve()
-        let (db, reference) = try await store.open(limits: limits)
+        let db = try await store.open(limits: limits)
         var logger = Logger(label: "xanh.watch")
         logger.logLevel = .info
-        let folder = DropFolder(store: db, catalogue: reference.parameters, config: placement.config(root: dir), limits: limits, logger: logger)
+        let folder = DropFolder(store: db, catalogue: db.reference.parameters, config: placement.config(root: dir), limits: limits, logger: logger)
         if once {
             let r = try await folder.scanOnce()
             print("\(r.ingested) files ingested (\(r.rows) rows), \(r.duplicates) already ingested, \(r.quarantined) quarantined, \(r.pending) still being written")

@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import XanhCore
 import XanhPostgres
+import XanhSQL
+import XanhSQLStore
 import XanhSQLite
-import XanhServer
+import XanhServices
 import XanhStore
 
 @main
@@ -11,7 +13,10 @@ struct Xanh: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xanh",
         abstract: "Xanh: environmental monitoring and green-growth information for Vietnamese provinces.",
-        subcommands: [Serve.self, Watch.self, AlertCommand.self, QCCommand.self, StationCommand.self, KeyCommand.self, ImportCommand.self, IndicatorCommand.self, Migrate.self, MigrateData.self, Retention.self, Backup.self, Bench.self])
+        subcommands: [
+            Serve.self, Watch.self, AlertCommand.self, QCCommand.self, StationCommand.self, KeyCommand.self, ImportCommand.self, IndicatorCommand.self,
+            Migrate.self, MigrateData.self, Retention.self, Backup.self,
+        ])
 }
 
 /// Where the database lives: `--database` (or `--db`), else `XANH_DATABASE_URL`, else `XANH_DB`, else `xanh.sqlite` in
@@ -27,20 +32,29 @@ struct StoreOptions: ParsableArguments {
         return path ?? env["XANH_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["XANH_DB"] ?? "xanh.sqlite"
     }
 
-    var isPostgres: Bool { PGLocation.isPostgresURL(resolvedPath) }
-
     /// What `/health` and logs show: the engine and where, without a password.
-    var displayName: String { isPostgres ? ((try? PGLocation(url: resolvedPath).description) ?? "postgres") : resolvedPath }
-
-    /// Opens the store; `limits` (the server's) bound connecting and statements on PostgreSQL.
-    func open(limits: Limits? = nil) async throws -> (any MonitoringStore, ReferenceData) {
-        let reference = try ReferenceData.bundled()
-        return (try await Self.open(resolvedPath, reference: reference, limits: limits), reference)
+    var displayName: String {
+        PGLocation.isPostgresURL(resolvedPath) ? ((try? PGLocation(url: resolvedPath).description) ?? "postgres") : resolvedPath
     }
 
-    static func open(_ location: String, reference: ReferenceData, limits: Limits? = nil) async throws -> any MonitoringStore {
-        if PGLocation.isPostgresURL(location) { return try await PGStore.open(url: location, reference: reference, limits: limits) }
-        return try SQLiteStore(path: location, reference: reference)
+    /// Opens the store; `limits` (the server's) bound connecting and statements on PostgreSQL.
+    func open(limits: Limits? = nil) async throws -> SQLStore {
+        try await Self.open(resolvedPath, reference: try ReferenceData.bundled(), limits: limits)
+    }
+
+    /// The composition root of storage: the driver the location names, and every store over it, migrated.
+    static func open(_ location: String, reference: ReferenceData, limits: Limits? = nil) async throws -> SQLStore {
+        let db: any SQLDatabase =
+            PGLocation.isPostgresURL(location)
+            ? try await PostgresDatabase.open(url: location, limits: limits) : try SQLiteDatabase(path: location)
+        return try await SQLStore.open(db, reference: reference, rules: .xanh)
+    }
+}
+
+extension SQLStore {
+    /// The use cases over this store.
+    func services(limits: Limits = Limits(), counters: Counters = .none) -> AppServices {
+        AppServices(store: self, reference: reference, limits: limits, counters: counters)
     }
 }
 
@@ -49,7 +63,8 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        _ = try await store.open()
+        let s = try await store.open()
+        await s.close()
         print("database \(store.displayName) is up to date")
     }
 }

@@ -2,15 +2,17 @@ import Foundation
 import Testing
 import XanhCore
 import XanhPostgres
+import XanhSQLStore
 import XanhSQLite
+import XanhServices
 import XanhStore
 
 /// `xanh migrate-data`: a store copied to another engine and back is the same, table by table; an interrupted copy
 /// resumes; a difference is named.
 @Suite struct DataMigrationTests {
     /// A SQLite store with a station, six hours of derived data, an alert rule, an indicator value with its history.
-    static func source() async throws -> SQLiteStore {
-        let store = try await StoreFactory.make(.sqlite) as! SQLiteStore
+    static func source() async throws -> SQLStore {
+        let store = try await StoreFactory.make(.sqlite)
         _ = try await store.createStation(ambient)
         let dir = try await store.seriesDirectory().stations["HN-NKT"]!
         let day = Timestamps.parseDate("2026-11-20")!
@@ -18,20 +20,17 @@ import XanhStore
         _ = try await store.ingest(rows(dir.series["NO2"]!, from: day, hours: 6) { _ in 250 })
         try await Deriver(store: store, reference: StoreFactory.reference, clock: { day + Timestamps.day }).drain()
         _ = try await store.createRule(AlertRule(name: "AQI", kind: .aqi, scope: AlertScope(), aqiAtLeast: 150))
-        try await store.writeValues(
+        try await IndicatorService(store: store).write(
             [IndicatorValueWrite(indicator: "2.1", unit: "01", period: "2025", value: 12.5, numerator: nil, denominator: nil, origin: "row 2")],
             status: .draft, by: "test", at: day)
         return store
     }
 
-    static func sqliteTarget() throws -> SQLiteStore {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-mig-\(UUID().uuidString).sqlite").path
-        return try SQLiteStore(path: path, reference: StoreFactory.reference)
-    }
+    static func sqliteTarget() async throws -> SQLStore { try await StoreFactory.make(.sqlite) }
 
     @Test func copiesEveryTableAndVerifiesIt() async throws {
         let a = try await Self.source()
-        let b = try Self.sqliteTarget()
+        let b = try await Self.sqliteTarget()
         let reports = try await DataMigrator(source: a, target: b, chunk: 50).run()
         #expect(reports.allSatisfy { $0.matches })
         #expect(reports.first { $0.table == "observations" }?.source.rows == 144)
@@ -46,12 +45,12 @@ import XanhStore
         #expect(try await b.hourlySeries(station: "HN-NKT", parameter: "NO2", from: day, to: day + Timestamps.day) == hours)
         #expect(try await b.exceedances(station: nil, from: 0, to: .max, afterID: nil, limit: 10).count > 0)
         _ = try await b.createStation(Station(code: "NEW", name: "New", kind: .ambientAir, province: "01", latitude: 21, longitude: 105, parameters: []))
-        #expect(try await b.staRead { c in try c.scalar("SELECT count(*) FROM sta_locations").int64 } == 2)
+        #expect(try await b.staRead { c in try await c.scalar("SELECT count(*) FROM sta_locations").int64 } == 2)
     }
 
     @Test func anInterruptedCopyResumesAndADifferenceIsNamed() async throws {
         let a = try await Self.source()
-        let b = try Self.sqliteTarget()
+        let b = try await Self.sqliteTarget()
         // Stopped after 4 chunks of 10 rows: the first tables are done, observations not reached.
         _ = try await DataMigrator(source: a, target: b, chunk: 10).run(stopAfterChunks: 4)
         let partial = try await b.copyProgress()
@@ -75,13 +74,13 @@ import XanhStore
     /// SQLite → PostgreSQL → SQLite gives back the same rows in every table.
     @Test(.enabled(if: Engine.postgresURL != nil)) func roundTripThroughPostgreSQL() async throws {
         let a = try await Self.source()
-        let pg = try await PGStore.open(url: StoreFactory.testSchemaURL(), reference: StoreFactory.reference, maxConnections: 4)
+        let pg = try await StoreFactory.make(.postgres)
         let there = try await DataMigrator(source: a, target: pg, chunk: 25).run()
         #expect(there.allSatisfy { $0.matches })
         #expect(try await pg.observationCount() == 144)
         let latest = try await a.latestAQI()
         #expect(try await pg.latestAQI() == latest)
-        let b = try Self.sqliteTarget()
+        let b = try await Self.sqliteTarget()
         _ = try await DataMigrator(source: pg, target: b, chunk: 25).run()
         let back = try await DataMigrator(source: a, target: b).verify()
         #expect(back.count == there.count)
@@ -95,9 +94,9 @@ import XanhStore
     @Test func sqliteBackupRoundTrips() async throws {
         let a = try await Self.source()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-backup-\(UUID().uuidString).sqlite").path
-        try a.backup(to: path)
-        #expect(throws: StoreError.self) { try a.backup(to: path) }  // never overwrites
-        let restored = try SQLiteStore(path: path, reference: StoreFactory.reference)
+        try a.db.backup(to: path)
+        #expect(throws: StoreError.self) { try a.db.backup(to: path) }  // never overwrites
+        let restored = try await SQLStore.open(try SQLiteDatabase(path: path), reference: StoreFactory.reference, rules: .xanh)
         let reports = try await DataMigrator(source: a, target: restored).verify()
         #expect(reports.count > 30)
         #expect(reports.allSatisfy { $0.matches })

@@ -2,7 +2,10 @@ import Foundation
 import Testing
 import XanhCore
 import XanhPostgres
+import XanhSQL
+import XanhSQLStore
 import XanhSQLite
+import XanhServices
 import XanhStore
 
 /// The engines the contract suite runs on: SQLite always, PostgreSQL when `XANH_TEST_POSTGRES_URL` names a database
@@ -19,13 +22,17 @@ enum Engine: String, CaseIterable, Sendable, CustomTestStringConvertible {
 enum StoreFactory {
     static let reference = try! ReferenceData.bundled()
 
-    static func make(_ engine: Engine) async throws -> any MonitoringStore {
+    static func make(_ engine: Engine, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) async throws -> SQLStore {
+        try await SQLStore.open(try await database(engine), reference: reference, rules: .xanh, clock: clock)
+    }
+
+    /// A new, empty database of the engine.
+    static func database(_ engine: Engine) async throws -> any SQLDatabase {
         switch engine {
         case .sqlite:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-test-\(UUID().uuidString).sqlite").path
-            return try SQLiteStore(path: path, reference: reference)
+            return try SQLiteDatabase(path: FileManager.default.temporaryDirectory.appendingPathComponent("xanh-test-\(UUID().uuidString).sqlite").path)
         case .postgres:
-            return try await PGStore.open(url: testSchemaURL(), reference: reference, maxConnections: 4)
+            return try await PostgresDatabase.open(url: testSchemaURL(), maxConnections: 4)
         }
     }
 
@@ -55,21 +62,22 @@ func rows(_ series: Int64, from start: Int64, hours: Int, value: (Int64) -> Doub
     @Test(arguments: Engine.available) func registryRoundTripAndValidation(_ engine: Engine) async throws {
         // Given an empty store
         let store = try await StoreFactory.make(engine)
+        let registry = RegistryService(stations: store, facilities: store, rules: store, reference: StoreFactory.reference)
         // When a station is created with a Circular 10 parameter code
         var s = ambient
         s.parameters[0].parameter = "PM2,5"
-        let created = try await store.createStation(s)
+        let created = try await registry.createStation(s)
         // Then it is stored under canonical codes, and a duplicate is a conflict
         #expect(created.parameters.first?.parameter == "PM2.5")
         #expect(try await store.station(code: "HN-NKT")?.parameters.count == 4)
         await #expect(throws: StoreError.conflict("station 'HN-NKT' already exists")) { try await store.createStation(ambient) }
-        // Bad fields are named
+        // Bad fields are named before the store is asked
         var bad = ambient
         bad.code = "X1"
         bad.province = "99"
         bad.parameters = [StationParameter(parameter: "FOO")]
         do {
-            _ = try await store.createStation(bad)
+            _ = try await registry.createStation(bad)
             Issue.record("expected a validation error")
         } catch StoreError.invalid(let problems) {
             #expect(problems.map(\.field) == ["province", "parameters/0/parameter"])

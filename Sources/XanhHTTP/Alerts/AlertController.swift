@@ -1,0 +1,128 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ServiceLifecycle
+import XanhCore
+import XanhServices
+import XanhStore
+
+/// Alert rules, subscriptions, alerts, and the Server-Sent Events stream.
+struct AlertController {
+    let services: AppServices
+    /// Longest wait between reads of the alert log by an open stream; alerts raised in this process wake it at once,
+    /// the poll catches those written by another process.
+    let streamPoll: Double
+
+    struct SubscriptionBody: Decodable {
+        var rule: Int64?
+        var channel: String?
+        var target: String?
+        var secret: String?
+    }
+
+    struct SubscriptionView: Encodable {
+        var id: Int64?
+        var rule: Int64?
+        var channel: String
+        var target: String
+        var signed: Bool
+        init(_ s: Subscription) {
+            id = s.id
+            rule = s.rule
+            channel = s.channel.rawValue
+            target = s.target
+            signed = s.secret != nil
+        }
+    }
+
+    func register(on api: RouterGroup<AppRequestContext>) {
+        api.get("alert-rules") { _, _ in try JSON.response(Page(items: try await services.store.rules(), next: nil)) }
+        api.post("alert-rules") { request, context in
+            let rule = try await JSON.decode(AlertRule.self, from: request, context)
+            return try JSON.response(try await services.store.createRule(rule), status: .created)
+        }
+        api.delete("alert-rules/{id}") { _, context in
+            guard let id = Int64(try context.parameters.require("id")) else { throw Problem(status: .notFound, detail: "no such rule") }
+            try await services.store.deleteRule(id: id)
+            return Response(status: .noContent)
+        }
+        api.get("subscriptions") { _, _ in
+            try JSON.response(Page(items: try await services.store.subscriptions().map(SubscriptionView.init), next: nil))
+        }
+        api.post("subscriptions") { request, context in
+            let b = try await JSON.decode(SubscriptionBody.self, from: request, context)
+            guard let c = b.channel.flatMap(Channel.init(rawValue:)) else {
+                throw Problem(status: .unprocessableContent, detail: "/channel: must be webhook or email", pointer: "/channel")
+            }
+            guard let target = b.target, !target.isEmpty else { throw Problem(status: .unprocessableContent, detail: "/target: is required", pointer: "/target") }
+            if c == .webhook, !(target.hasPrefix("http://") || target.hasPrefix("https://")) || URL(string: target) == nil {
+                throw Problem(status: .unprocessableContent, detail: "/target: a webhook needs an http or https URL", pointer: "/target")
+            }
+            if c == .email, !target.contains("@") {
+                throw Problem(status: .unprocessableContent, detail: "/target: '\(target)' is not an e-mail address", pointer: "/target")
+            }
+            let s = try await services.store.createSubscription(Subscription(rule: b.rule, channel: c, target: target, secret: b.secret))
+            return try JSON.response(SubscriptionView(s), status: .created)
+        }
+        api.get("alerts") { request, _ in
+            let openOnly = request.query("open") == "true"
+            let limit = try request.intQuery("limit", default: 100, range: 1...1000)
+            let items = try await services.store.alerts(openOnly: openOnly, limit: limit)
+            return JSONWriter.page(items, next: nil) { w, a in
+                w.beginObject()
+                w.key("id")
+                w.number(Int(a.id))
+                w.key("rule")
+                w.number(Int(a.rule))
+                w.key("open")
+                w.bool(a.closedAt == nil)
+                w.key("openedAt")
+                w.time(a.openedAt)
+                if let c = a.closedAt {
+                    w.key("closedAt")
+                    w.time(c)
+                }
+                w.key("alert")
+                w.raw(a.payload)
+                w.endObject()
+            }
+        }
+        // Server-Sent Events: each alert opening or closing as `event: opened|closed`, `id: <log seq>`, `data: <JSON>`.
+        // A client that reconnects with `Last-Event-ID` (or `?after=SEQ`) gets what it missed.
+        api.get("alerts/stream") { request, _ in
+            let resume = HTTPField.Name("Last-Event-ID").flatMap { request.headers[$0] }.flatMap { Int64($0) } ?? request.query("after").flatMap { Int64($0) }
+            var from = resume ?? 0
+            if resume == nil { from = try await services.store.latestAlertSeq() }
+            let start = from
+            let store = services.store
+            let poll = streamPoll
+            let wakeup = services.alertWakeup
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"],
+                body: ResponseBody { writer in
+                    var seq = start
+                    var idle = 0.0
+                    try await writer.write(ByteBuffer(string: ": xanh alerts\nretry: 2000\n\n"))
+                    // Ends when the client goes (a write fails), or when the server shuts down.
+                    while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                        let entries = try await store.alertLog(afterSeq: seq, limit: 100)
+                        for e in entries {
+                            try await writer.write(ByteBuffer(string: "id: \(e.seq)\nevent: \(e.event)\ndata: \(e.payload)\n\n"))
+                            seq = e.seq
+                        }
+                        if entries.isEmpty {
+                            idle += poll
+                            if idle >= 15 {
+                                try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                                idle = 0
+                            }
+                            await wakeup.wait(seconds: poll)
+                        }
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+    }
+}
+

@@ -1,0 +1,125 @@
+import Foundation
+import XanhCore
+import XanhSQL
+import XanhStore
+
+/// Migrations, recorded in `xanh_migrations` on both engines, each applied once in one transaction with the others
+/// of its run. The history of each engine's schema is frozen (`SQLiteSchema`, `PostgresSchema`); what comes after is
+/// written once (`shared`). Reference data loads under a migration named after its versions, so a new regulation ships
+/// as a data change that the next start applies.
+enum Migrations {
+    /// Written once for both engines, after each engine's frozen history.
+    static let shared: [(id: String, statements: [String])] = [
+        // The index the SensorThings layer offers as an ObservedProperty, and the one Sensor of automatic stations
+        // (SQLite's v3 inserted them; on PostgreSQL the reference loader did). The Sensor is the first row of an empty
+        // table, so it is 1 on both engines and the identity sequence moves past it.
+        (
+            "sta-reference",
+            [
+                """
+                INSERT INTO parameters(code, name_vi, name_en, unit, medium, aqi, circular10, aliases, id, definition, description)
+                VALUES ('VN_AQI', 'Chỉ số chất lượng không khí Việt Nam', 'Vietnam Air Quality Index', '', 'index', 0, '', '',
+                  (SELECT coalesce(max(id), 0) + 1 FROM parameters), 'https://xanh.vn/def/VN_AQI',
+                  'VN_AQI computed under Decision 1459/QĐ-TCMT (hourly NowCast and daily)')
+                ON CONFLICT(code) DO NOTHING
+                """,
+                """
+                INSERT INTO sta_sensors(name, description, encoding_type, metadata)
+                SELECT 'Automatic continuous monitoring station',
+                  'Analysers and data logger of an automatic station reporting under Circular 10/2021/TT-BTNMT', 'text/html',
+                  '"https://thuvienphapluat.vn/van-ban/Tai-nguyen-Moi-truong/Thong-tu-10-2021-TT-BTNMT"'
+                WHERE NOT EXISTS (SELECT 1 FROM sta_sensors)
+                """,
+            ]
+        )
+    ]
+
+    static func history(_ dialect: SQLDialect) -> [(id: String, statements: [String])] {
+        (dialect.isPostgres ? PostgresSchema.migrations : SQLiteSchema.migrations) + shared
+    }
+
+    static func run(on db: any SQLDatabase, reference: ReferenceData) async throws {
+        try await db.write { c in
+            if c.dialect.isPostgres {
+                // One migrating process at a time (several servers may start against one database).
+                try await c.execute("SELECT pg_advisory_xact_lock(4242)")
+            } else {
+                // A migration that rebuilds a table checks its foreign keys at commit, as GRDB's migrator did.
+                try await c.execute("PRAGMA defer_foreign_keys = ON")
+            }
+            try await c.execute("CREATE TABLE IF NOT EXISTS xanh_migrations(id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            var applied = Set(try await c.query("SELECT id FROM xanh_migrations").map { try $0.text("id") })
+            if applied.isEmpty, !c.dialect.isPostgres {
+                // A database of an earlier version was migrated by GRDB's migrator: its history carries over.
+                if try await c.exists("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'grdb_migrations'") {
+                    let now = Int64(Date().timeIntervalSince1970)
+                    for r in try await c.query("SELECT identifier FROM grdb_migrations") {
+                        let id = try r.text("identifier")
+                        try await c.execute("INSERT INTO xanh_migrations(id, applied_at) VALUES (\(id), \(now))")
+                        applied.insert(id)
+                    }
+                }
+            }
+            func record(_ id: String) async throws {
+                try await c.execute("INSERT INTO xanh_migrations(id, applied_at) VALUES (\(id), \(Int64(Date().timeIntervalSince1970)))")
+            }
+            for m in history(c.dialect) where !applied.contains(m.id) {
+                for statement in m.statements { try await c.execute(SQL(verbatim: statement)) }
+                try await record(m.id)
+            }
+            let referenceID = "reference:\(reference.versionLabel)"
+            if !applied.contains(referenceID) {
+                try await ReferenceLoader.load(reference, c)
+                try await record(referenceID)
+            }
+            let indicatorsID = try ReferenceLoader.indicatorLabel()
+            if !applied.contains(indicatorsID) {
+                try await ReferenceLoader.loadIndicators(c)
+                try await record(indicatorsID)
+            }
+        }
+    }
+}
+
+/// The bundled reference data, loaded into either engine by the same statements.
+enum ReferenceLoader {
+    static func load(_ r: ReferenceData, _ c: any SQLConnection) async throws {
+        for p in r.parameters.parameters {
+            try await c.execute(
+                """
+                INSERT INTO parameters(code, name_vi, name_en, unit, medium, plausible_min, plausible_max, aqi, circular10, aliases, id)
+                VALUES (\(p.code), \(p.nameVi), \(p.nameEn), \(p.unit), \(p.medium), \(p.plausibleMin), \(p.plausibleMax), \(p.aqi),
+                  \(p.circular10.joined(separator: "|")), \(p.aliases.joined(separator: "|")), (SELECT coalesce(max(id), 0) + 1 FROM parameters))
+                ON CONFLICT(code) DO UPDATE SET name_vi=excluded.name_vi, name_en=excluded.name_en, unit=excluded.unit,
+                  medium=excluded.medium, plausible_min=excluded.plausible_min, plausible_max=excluded.plausible_max,
+                  aqi=excluded.aqi, circular10=excluded.circular10, aliases=excluded.aliases
+                """)
+        }
+        for p in r.provinces {
+            try await c.execute(
+                """
+                INSERT INTO provinces(code, name_vi, name_en, kind, communes, merged_from, valid_from)
+                VALUES (\(p.code), \(p.nameVi), \(p.nameEn), \(p.kind), \(p.communes), \(p.mergedFrom.joined(separator: ";")), \(p.validFrom))
+                ON CONFLICT(code) DO UPDATE SET name_vi=excluded.name_vi, name_en=excluded.name_en, kind=excluded.kind,
+                  communes=excluded.communes, merged_from=excluded.merged_from, valid_from=excluded.valid_from
+                """)
+        }
+        try await c.execute("DELETE FROM ambient_limits")
+        try await c.insertRows(
+            into: "ambient_limits", columns: ["standard", "parameter", "period", "value", "valid_from", "valid_to"],
+            rows: r.limits.limits.map { [.text($0.standard), .text($0.parameter), .text($0.period.rawValue), .double($0.value), .text($0.validFrom), $0.validTo.sqlValue] })
+        try await c.execute(
+            "INSERT INTO meta(key, value) VALUES ('reference', \(r.versionLabel)) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+    }
+
+    static func indicatorLabel() throws -> String { "indicators:\(try IndicatorCatalogue.bundled().version)+units-2025" }
+
+    /// Bundled units and indicators; a new catalogue version re-runs it (existing values and imported units stay).
+    static func loadIndicators(_ c: any SQLConnection) async throws {
+        try await SQLStore.upsert(try AdminHierarchy.bundled(), c)
+        for i in try IndicatorCatalogue.bundled().indicators {
+            try await c.execute(
+                "INSERT INTO indicators(code, definition) VALUES (\(i.code), \(StoredJSON.encode(i))) ON CONFLICT(code) DO UPDATE SET definition = excluded.definition")
+        }
+    }
+}

@@ -1,0 +1,558 @@
+import XanhStore
+import XanhSQL
+import Foundation
+import XanhCore
+
+/// An error with the HTTP status SensorThings clients expect (400 bad query or body, 404 missing, 409 conflict,
+/// 501 not implemented).
+public struct STAError: Error, Sendable, CustomStringConvertible {
+    public var status: Int
+    public var message: String
+    public init(_ status: Int, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+    public var description: String { message }
+
+    static func from(_ e: STAQueryError) -> STAError { STAError(e.notImplemented ? 501 : 400, e.message) }
+}
+
+public struct STAResponse: Sendable {
+    public var status: Int
+    public var body: String?
+    public var contentType: String
+    public var location: String?
+    public init(status: Int, body: String?, contentType: String = "application/json; charset=utf-8", location: String? = nil) {
+        self.status = status
+        self.body = body
+        self.contentType = contentType
+        self.location = location
+    }
+}
+
+/// The SensorThings API 1.1 over the monitoring store. Reads and writes compose SQL here and run it through
+/// `SQLConnection`, so both engines share one translation.
+public struct STAService: Sendable {
+    public let store: any SensorThingsSource
+    public let catalogue: ParameterCatalogue
+    public let clock: @Sendable () -> Int64
+    /// Page sizes, expansion, response size and time (docs/operations.md, "Limits").
+    public var limits: Limits
+
+    public init(store: any SensorThingsSource, catalogue: ParameterCatalogue, limits: Limits = Limits(), clock: @escaping @Sendable () -> Int64) {
+        self.store = store
+        self.catalogue = catalogue
+        self.limits = limits
+        self.clock = clock
+    }
+
+    /// A renderer over one connection, bounded by the service's limits from now on.
+    func renderer(_ conn: any SQLConnection, base: String, now: Double) -> Renderer {
+        Renderer(
+            conn: conn, base: base, compiler: STACompiler(now: now, dialect: conn.dialect), limits: limits,
+            deadline: .now + .milliseconds(Int64(limits.requestSeconds * 1000)))
+    }
+
+    /// The body as text, unless it is larger than the response limit.
+    func bounded(_ v: JSONValue) throws -> String {
+        let text = v.text
+        guard text.utf8.count <= limits.maxResponseBytes else {
+            throw STAError(
+                400,
+                "the response would be \(text.utf8.count) bytes, over the limit of \(limits.maxResponseBytes) (XANH_MAX_RESPONSE_BYTES); ask for fewer entities ($top, $select, $expand)")
+        }
+        return text
+    }
+
+    /// Refuses `$expand` paths deeper than the limit, counting nested `$expand`s inside options.
+    func checkExpandDepth(_ o: STAOptions) throws {
+        func depth(_ items: [STAExpand]) -> Int { items.map { $0.path.count + depth($0.options.expand) }.max() ?? 0 }
+        let d = depth(o.expand)
+        guard d <= limits.maxExpandDepth else {
+            throw STAError(400, "$expand goes \(d) levels deep, over the limit of \(limits.maxExpandDepth) (XANH_MAX_EXPAND_DEPTH)")
+        }
+    }
+
+    public static let conformance = [
+        "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel",
+        "http://www.opengis.net/spec/iot_sensing/1.1/req/resource-path/resource-path-to-entities",
+        "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data",
+        "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete",
+        "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
+        "https://fraunhoferiosb.github.io/FROST-Server/extensions/JsonBatchRequest.html",
+    ]
+
+    /// `GET /sta/v1.1`
+    public func root(base: String) -> STAResponse {
+        let sets = STAEntity.allCases.map { e in JSONValue.object([("name", .string(e.setName)), ("url", .string("\(base)/\(e.setName)"))]) }
+        let doc = JSONValue.object([
+            ("value", .array(sets)),
+            ("serverSettings", .object([("conformance", .array(Self.conformance.map { .string($0) }))])),
+        ])
+        return STAResponse(status: 200, body: doc.text)
+    }
+
+    // MARK: paths
+
+    struct Segment: Equatable {
+        var name: String
+        var id: Int64?
+        /// `Things(x)` with an id that is not an integer: never found.
+        var badID: Bool = false
+    }
+
+    static func parsePath(_ path: String) throws(STAError) -> [Segment] {
+        var out: [Segment] = []
+        for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
+            let s = STAOptions.percentDecode(String(raw))
+            if let open = s.firstIndex(of: "("), s.hasSuffix(")") {
+                let idText = s[s.index(after: open)..<s.index(before: s.endIndex)]
+                let id = Int64(idText)
+                out.append(Segment(name: String(s[..<open]), id: id, badID: id == nil))
+            } else {
+                out.append(Segment(name: s, id: nil))
+            }
+        }
+        return out
+    }
+
+    /// The entity and navigation a collection path hangs from (`Datastreams(5)/Observations`).
+    struct Parent {
+        var entity: STAEntity
+        var id: Int64
+        var navigation: String
+    }
+
+    /// Where a path leads.
+    indirect enum Target {
+        case collection(STAEntity, conditions: [String], parentDatastream: Int64?, parentPath: String, parent: Parent?)
+        case entity(STAEntity, SQLRow)
+        case property(STAEntity, SQLRow, STAField, sub: [String])
+        case ref(Target)
+        case value(Target)
+    }
+
+    static func datastreamSource(_ entity: STAEntity, conditions: [String], parentDatastream: Int64?) -> (view: String, conditions: [String]) {
+        if entity == .observation, let ds = parentDatastream, let (arm, base) = STAIDs.datastream(ds) {
+            return (arm.observationView, ["e.base = \(base)"])
+        }
+        return (entity.view, conditions)
+    }
+
+    /// One entity by id (within the conditions a navigation path sets), or nil.
+    static func lookup(_ conn: any SQLConnection, _ entity: STAEntity, id: Int64, conditions: [String] = []) async throws -> SQLRow? {
+        var view = entity.view
+        var conds = conditions
+        switch entity {
+        case .datastream:
+            guard let (arm, base) = STAIDs.datastream(id) else { return nil }
+            view = arm.datastreamView
+            conds.append("e.base = \(base)")
+        case .observation:
+            if let moved = try await conn.query("SELECT series_id, t FROM sta_obs_extra WHERE sta_id = ?", [.int(id)]).rows.first,
+                let s = moved[0].int64, let t = moved[1].int64
+            {
+                view = STAIDs.Arm.raw.observationView
+                conds.append("e.base = \(s) AND e.t = \(t)")
+            } else {
+                guard let (ds, t) = STAIDs.observation(id), let (arm, base) = STAIDs.datastream(ds) else { return nil }
+                view = arm.observationView
+                conds.append("e.base = \(base) AND e.t = \(t) AND e.id = \(id)")
+            }
+        default:
+            conds.append("e.id = \(id)")
+        }
+        return try await conn.query("SELECT e.* FROM \(view) e WHERE \(conds.joined(separator: " AND "))", []).records.first
+    }
+
+    func resolve(_ conn: any SQLConnection, _ segments: [Segment]) async throws -> Target {
+        guard let first = segments.first, let entity = STAEntity.fromSet(first.name) else {
+            throw STAError(404, "'\(segments.first?.name ?? "")' is not an entity set of this service")
+        }
+        var target: Target = .collection(entity, conditions: [], parentDatastream: nil, parentPath: entity.setName, parent: nil)
+        var path = entity.setName
+        var rest = segments[...]
+        if first.badID { throw STAError(404, "no \(entity.rawValue) with id \(first.name)") }
+        if let id = first.id {
+            guard let rec = try await Self.lookup(conn, entity, id: id) else { throw STAError(404, "\(entity.setName)(\(id)) does not exist") }
+            target = .entity(entity, rec)
+            path += "(\(id))"
+        }
+        rest = rest.dropFirst()
+        while let seg = rest.popFirst() {
+            switch target {
+            case .entity(let e, let rec):
+                if seg.name == "$ref" {
+                    guard rest.isEmpty else { throw STAError(404, "$ref must end the path") }
+                    return .ref(target)
+                }
+                if let nav = e.navigation(seg.name) {
+                    let id = rec["id"].int64 ?? 0
+                    switch nav.link {
+                    case .one(let fk):
+                        guard let fkID = rec[fk].int64, let child = try await Self.lookup(conn, nav.target, id: fkID) else {
+                            throw STAError(404, "\(path)/\(seg.name) does not exist")
+                        }
+                        if seg.id != nil || seg.badID { throw STAError(404, "\(seg.name) is a single entity; it takes no id") }
+                        target = .entity(nav.target, child)
+                        path = "\(nav.target.setName)(\(fkID))"
+                    case .many:
+                        let conds = [nav.childCondition(child: "e", parentID: String(id))]
+                        let parentDS = e == .datastream ? id : nil
+                        if seg.badID { throw STAError(404, "no \(nav.target.rawValue) with id \(seg.name)") }
+                        if let cid = seg.id {
+                            let (_, scoped) = Self.datastreamSource(nav.target, conditions: conds, parentDatastream: parentDS)
+                            let within = nav.target == .observation && parentDS != nil ? [] : scoped
+                            guard let child = try await Self.lookup(conn, nav.target, id: cid, conditions: within),
+                                parentDS == nil || nav.target != .observation || child["datastream_id"].int64 == parentDS
+                            else { throw STAError(404, "\(path)/\(seg.name)(\(cid)) does not exist") }
+                            target = .entity(nav.target, child)
+                            path = "\(nav.target.setName)(\(cid))"
+                        } else {
+                            target = .collection(
+                                nav.target, conditions: conds, parentDatastream: parentDS, parentPath: "\(path)/\(seg.name)",
+                                parent: Parent(entity: e, id: id, navigation: nav.name))
+                        }
+                    }
+                    continue
+                }
+                if let f = e.field(seg.name) {
+                    target = .property(e, rec, f, sub: [])
+                    continue
+                }
+                throw STAError(404, "'\(seg.name)' is not a property or navigation of \(e.rawValue)")
+            case .collection(let e, let conds, let parentDS, let parentPath, _):
+                if seg.name == "$ref" {
+                    guard rest.isEmpty else { throw STAError(404, "$ref must end the path") }
+                    return .ref(target)
+                }
+                throw STAError(404, "'\(seg.name)' cannot follow the collection \(parentPath) (\(e.setName)\(conds.isEmpty && parentDS == nil ? "" : " of a parent"))")
+            case .property(let e, let rec, let f, let sub):
+                if seg.name == "$value" {
+                    guard rest.isEmpty else { throw STAError(404, "$value must end the path") }
+                    return .value(target)
+                }
+                guard f.kind == .json else { throw STAError(404, "\(e.rawValue).\(f.name) has no sub-properties") }
+                target = .property(e, rec, f, sub: sub + [seg.name])
+            case .ref, .value:
+                throw STAError(404, "nothing can follow $ref or $value")
+            }
+        }
+        return target
+    }
+
+    // MARK: GET
+
+    public func get(path: String, query: String, base: String) async throws -> STAResponse {
+        let segments = try Self.parsePath(path)
+        if segments.isEmpty { return root(base: base) }
+        let options: STAOptions
+        do { options = try STAOptions.parse(query: query) } catch { throw STAError.from(error) }
+        try checkExpandDepth(options)
+        let now = Double(clock())
+        return try await store.staRead { conn in
+            let target = try await self.resolve(conn, segments)
+            var r = self.renderer(conn, base: base, now: now)
+            switch target {
+            case .entity(let e, let rec):
+                return await STAResponse(status: 200, body: try self.bounded(try r.entity(e, rec, options)))
+            case .collection(let e, let conds, let parentDS, let parentPath, _):
+                let page = try await r.collection(e, conds, parentDS, options)
+                let next = page.hasMore ? Renderer.nextLink(base: base, path: parentPath, query: query, skip: options.skip + page.records.count) : nil
+                if options.resultFormat == "dataArray" {
+                    guard e == .observation else { throw STAError(400, "$resultFormat=dataArray applies to Observations") }
+                    return STAResponse(status: 200, body: try self.bounded(try r.dataArray(page, options, next: next)))
+                }
+                var members: [(String, JSONValue)] = []
+                if let c = page.count { members.append(("@iot.count", .number(String(c)))) }
+                var values: [JSONValue] = []
+                for rec in page.records { values.append(try await r.entity(e, rec, options)) }
+                members.append(("value", .array(values)))
+                if let next { members.append(("@iot.nextLink", .string(next))) }
+                return STAResponse(status: 200, body: try self.bounded(JSONValue.object(members)))
+            case .property(_, let rec, let f, let sub):
+                let v = Renderer.propertyValue(f, rec, sub)
+                if v.isNull { return STAResponse(status: 204, body: nil) }
+                return STAResponse(status: 200, body: JSONValue.object([((sub.last ?? f.name), v)]).text)
+            case .value(.property(_, let rec, let f, let sub)):
+                let v = Renderer.propertyValue(f, rec, sub)
+                if v.isNull { return STAResponse(status: 204, body: nil) }
+                let text: String
+                if case .string(let s) = v { text = s } else { text = v.text }
+                return STAResponse(status: 200, body: text, contentType: "text/plain; charset=utf-8")
+            case .ref(.entity(let e, let rec)):
+                return STAResponse(status: 200, body: JSONValue.object([("@iot.selfLink", .string(r.selfLink(e, rec)))]).text)
+            case .ref(.collection(let e, let conds, let parentDS, let parentPath, _)):
+                var o = options
+                o.select = ["id"]
+                let page = try await r.collection(e, conds, parentDS, o)
+                var members: [(String, JSONValue)] = []
+                if let c = page.count { members.append(("@iot.count", .number(String(c)))) }
+                members.append(("value", .array(page.records.map { .object([("@iot.selfLink", .string(r.selfLink(e, $0)))]) })))
+                if page.hasMore {
+                    members.append(
+                        ("@iot.nextLink", .string(Renderer.nextLink(base: base, path: parentPath + "/$ref", query: query, skip: options.skip + page.records.count))))
+                }
+                return STAResponse(status: 200, body: try self.bounded(JSONValue.object(members)))
+            default:
+                throw STAError(404, "not found")
+            }
+        }
+    }
+}
+
+/// Runs collection queries and renders entities, expanding as asked.
+struct Renderer {
+    let conn: any SQLConnection
+    let base: String
+    var compiler: STACompiler
+    let limits: Limits
+    /// When the request's time budget runs out.
+    let deadline: ContinuousClock.Instant
+    /// Entities read so far, expanded ones included.
+    var entities = 0
+
+    struct Page {
+        var records: [SQLRow]
+        var count: Int?
+        var hasMore: Bool
+    }
+
+    mutating func collection(_ e: STAEntity, _ conditions: [String], _ parentDS: Int64?, _ o: STAOptions) async throws -> Page {
+        let (view, baseConds) = STAService.datastreamSource(e, conditions: conditions, parentDatastream: parentDS)
+        var conds = baseConds
+        if let f = o.filter {
+            do { conds.append(try compiler.condition(f, e, "e")) } catch { throw STAError.from(error) }
+        }
+        let whereSQL = conds.isEmpty ? "" : " WHERE " + conds.joined(separator: " AND ")
+        var order: [String] = []
+        do {
+            for key in o.orderBy { order.append(try compiler.orderKey(key, e, "e", singleDatastream: view != e.view)) }
+        } catch { throw STAError.from(error) }
+        // A stable order: by id, which for Observations is (Datastream, time).
+        if e == .observation {
+            if parentDS == nil { order.append("e.datastream_id ASC") }
+            if !order.contains(where: { $0.hasPrefix("e.t ") }) { order.append("e.t ASC") }
+        } else {
+            order.append("e.id ASC")
+        }
+        try checkBudget()
+        if let t = o.top, t > limits.maxTop {
+            throw STAError(400, "$top=\(t) is over the limit of \(limits.maxTop) (XANH_MAX_TOP); page with @iot.nextLink")
+        }
+        let top = o.top ?? limits.defaultTop
+        // Never read more rows than the response may still hold.
+        let room = max(0, limits.maxEntities - entities)
+        if o.orderBy.isEmpty, view == e.view, e == .datastream || e == .observation {
+            return try await counted(try byArm(e, conds, o, top: top, room: room))
+        }
+        let rows = try await conn.query(
+            "SELECT e.* FROM \(view) e\(whereSQL) ORDER BY \(order.joined(separator: ", ")) LIMIT \(min(top, room) + 1) OFFSET \(o.skip)", []
+        ).records
+        var count: Int?
+        if o.count {
+            count = await Int(try conn.scalar("SELECT count(*) FROM \(view) e\(whereSQL)").int64 ?? 0)
+        }
+        return try counted(Page(records: Array(rows.prefix(top)), count: count, hasMore: top > 0 && rows.count > top))
+    }
+
+    /// Adds a page's entities to the response's count; refuses the request once it passes the limit.
+    mutating func counted(_ page: Page) throws -> Page {
+        entities += page.records.count
+        guard entities <= limits.maxEntities else {
+            throw STAError(
+                400,
+                "the response would hold more than \(limits.maxEntities) entities (XANH_MAX_ENTITIES); ask for fewer ($top, inside $expand too)")
+        }
+        return page
+    }
+
+    /// Refuses to go on once the request's time budget is spent.
+    func checkBudget() throws {
+        guard ContinuousClock.now < deadline else {
+            throw STAError(
+                400, "the request took longer than its budget of \(JSONValue.formatNumber(limits.requestSeconds)) s (XANH_REQUEST_SECONDS); narrow it")
+        }
+    }
+
+    /// The default (id) order over the union of Datastream or Observation arms: arm ids lie in increasing ranges, so
+    /// the arms are read one after the other, each in its key order, instead of sorting the union on every page.
+    mutating func byArm(_ e: STAEntity, _ conds: [String], _ o: STAOptions, top: Int, room: Int) async throws -> Page {
+        let whereSQL = conds.isEmpty ? "" : " WHERE " + conds.joined(separator: " AND ")
+        var skip = o.skip
+        var need = min(top, room) + 1
+        var rows: [SQLRow] = []
+        var total = 0
+        for arm in STAIDs.Arm.allCases {
+            let view = e == .datastream ? arm.datastreamView : arm.observationView
+            let order = e == .datastream ? "e.base" : "e.base, e.t"
+            if skip > 0 || o.count {
+                let n = await Int(try conn.scalar("SELECT count(*) FROM \(view) e\(whereSQL)").int64 ?? 0)
+                total += n
+                if skip >= n {
+                    skip -= n
+                    continue
+                }
+            }
+            guard need > 0 else { continue }
+            let got = try await conn.query("SELECT e.* FROM \(view) e\(whereSQL) ORDER BY \(order) LIMIT \(need) OFFSET \(skip)", []).records
+            skip = 0
+            need -= got.count
+            rows += got
+            if need == 0 && !o.count { break }
+        }
+        return Page(records: Array(rows.prefix(top)), count: o.count ? total : nil, hasMore: top > 0 && rows.count > top)
+    }
+
+    func selfLink(_ e: STAEntity, _ rec: SQLRow) -> String { "\(base)/\(e.setName)(\(rec["id"].int64 ?? 0))" }
+
+    static func fieldValue(_ f: STAField, _ rec: SQLRow) -> JSONValue {
+        let v = rec[f.columns[0]]
+        switch f.kind {
+        case .text: return v.text.map { .string($0) } ?? .null
+        case .number:
+            switch v {
+            case .int(let i): return .number(String(i))
+            case .double(let d): return .number(d)
+            case .text(let s): return .string(s)
+            case .null: return .null
+            }
+        case .json:
+            guard let s = v.text else { return .null }
+            return (try? JSONValue.parse(s)) ?? .string(s)
+        case .time: return v.double.map { .string(STATime.format($0)) } ?? .null
+        case .interval:
+            guard let s = v.double else { return .null }
+            let e = rec[f.columns[1]].double ?? s
+            return .string(e == s ? STATime.format(s) : STATime.format(s) + "/" + STATime.format(e))
+        }
+    }
+
+    /// A property, or a member inside a JSON property (`properties/a/b`); null when absent.
+    static func propertyValue(_ f: STAField, _ rec: SQLRow, _ path: [String]) -> JSONValue {
+        path.reduce(fieldValue(f, rec)) { v, key in v[key] ?? .null }
+    }
+
+    /// Groups `$expand` items by their first step (`Datastreams/Sensor,Datastreams/Thing` → one Datastreams item).
+    static func group(_ items: [STAExpand]) -> [(String, STAOptions)] {
+        var order: [String] = []
+        var groups: [String: STAOptions] = [:]
+        for item in items {
+            let head = item.path[0]
+            if groups[head] == nil {
+                order.append(head)
+                groups[head] = STAOptions()
+            }
+            if item.path.count == 1 {
+                var o = item.options
+                o.expand = (groups[head]?.expand ?? []) + o.expand
+                groups[head] = o
+            } else {
+                groups[head, default: STAOptions()].expand.append(STAExpand(path: Array(item.path.dropFirst()), options: item.options))
+            }
+        }
+        return order.map { ($0, groups[$0] ?? STAOptions()) }
+    }
+
+    mutating func entity(_ e: STAEntity, _ rec: SQLRow, _ o: STAOptions) async throws -> JSONValue {
+        let id = rec["id"].int64 ?? 0
+        let link = "\(base)/\(e.setName)(\(id))"
+        let selected = o.select.map(Set.init)
+        let expands = Self.group(o.expand)
+        for (name, _) in expands where e.navigation(name) == nil {
+            throw STAError(400, "$expand: '\(name)' is not a navigation property of \(e.rawValue)")
+        }
+        if let selected {
+            for s in selected where s != "id" && s != "@iot.selfLink" && e.field(s) == nil && e.navigation(s) == nil {
+                throw STAError(400, "$select: '\(s)' is not a property of \(e.rawValue)")
+            }
+        }
+        var m: [(String, JSONValue)] = []
+        if selected?.contains("id") ?? true {
+            m.append(("@iot.selfLink", .string(link)))
+            m.append(("@iot.id", .number(String(id))))
+        } else if selected?.contains("@iot.selfLink") == true {
+            m.append(("@iot.selfLink", .string(link)))
+        }
+        for f in e.fields where selected?.contains(f.name) ?? true {
+            let v = Self.fieldValue(f, rec)
+            if v.isNull && !f.mandatory && selected == nil { continue }
+            m.append((f.name, v))
+        }
+        for nav in e.navigations {
+            if let (_, options) = expands.first(where: { $0.0 == nav.name }) {
+                switch nav.link {
+                case .one(let fk):
+                    try checkBudget()
+                    if let fkID = rec[fk].int64, let child = try await STAService.lookup(conn, nav.target, id: fkID) {
+                        _ = try counted(Page(records: [child], count: nil, hasMore: false))
+                        await m.append((nav.name, try entity(nav.target, child, options)))
+                    } else {
+                        m.append((nav.name, .null))
+                    }
+                case .many:
+                    let page = try await collection(
+                        nav.target, [nav.childCondition(child: "e", parentID: String(id))], e == .datastream ? id : nil, options)
+                    if let c = page.count { m.append(("\(nav.name)@iot.count", .number(String(c)))) }
+                    var values: [JSONValue] = []
+                    for r in page.records { values.append(try await entity(nav.target, r, options)) }
+                    m.append((nav.name, .array(values)))
+                    if page.hasMore {
+                        m.append(
+                            ("\(nav.name)@iot.nextLink",
+                                .string(Self.nextLink(base: base, path: "\(e.setName)(\(id))/\(nav.name)", query: options.queryString, skip: options.skip + page.records.count)))
+                        )
+                    }
+                }
+            } else if selected?.contains(nav.name) ?? true {
+                m.append(("\(nav.name)@iot.navigationLink", .string("\(link)/\(nav.name)")))
+            }
+        }
+        return .object(m)
+    }
+
+    static let dataArrayDefault = ["id", "phenomenonTime", "result", "resultTime", "resultQuality", "validTime", "parameters"]
+
+    func dataArray(_ page: Page, _ o: STAOptions, next: String?) throws -> JSONValue {
+        let components = o.select ?? Self.dataArrayDefault
+        for c in components where c != "id" && STAEntity.observation.field(c) == nil {
+            throw STAError(400, "$select: '\(c)' is not a property of Observation")
+        }
+        guard o.expand.isEmpty else { throw STAError(400, "$expand is not allowed with $resultFormat=dataArray") }
+        var groups: [(Int64, [JSONValue])] = []
+        for rec in page.records {
+            let ds = rec["datastream_id"].int64 ?? 0
+            let row = JSONValue.array(
+                components.map { c -> JSONValue in
+                    guard c != "id", let f = STAEntity.observation.field(c) else { return .number(String(rec["id"].int64 ?? 0)) }
+                    return Self.fieldValue(f, rec)
+                })
+            if groups.last?.0 == ds { groups[groups.count - 1].1.append(row) } else { groups.append((ds, [row])) }
+        }
+        var m: [(String, JSONValue)] = []
+        if let c = page.count { m.append(("@iot.count", .number(String(c)))) }
+        m.append(
+            ("value",
+                .array(
+                    groups.map { ds, rows in
+                        .object([
+                            ("Datastream@iot.navigationLink", .string("\(base)/Datastreams(\(ds))")),
+                            ("components", .array(components.map { .string($0) })),
+                            ("dataArray@iot.count", .number(String(rows.count))),
+                            ("dataArray", .array(rows)),
+                        ])
+                    })))
+        if let next { m.append(("@iot.nextLink", .string(next))) }
+        return .object(m)
+    }
+
+    /// The same request with `$skip` advanced; other options are kept as the client sent them.
+    static func nextLink(base: String, path: String, query: String, skip: Int) -> String {
+        var parts = query.split(separator: "&").map(String.init).filter {
+            let key = STAOptions.percentDecode(String($0.split(separator: "=", maxSplits: 1).first ?? ""))
+            return key != "$skip"
+        }
+        parts.append("$skip=\(skip)")
+        return "\(base)/\(path)?" + parts.joined(separator: "&")
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import XanhCore
+import XanhStore
+
+/// The use cases of one running Xanh over one store, built once by the composition root (the `xanh` executable or a
+/// test) and handed out piece by piece: a controller or a command takes only what it uses.
+public struct AppServices: Sendable {
+    public var store: any MonitoringStore
+    public var reference: ReferenceData
+    /// Bounds on what comes in (docs/operations.md, "Limits").
+    public var limits: Limits
+    /// Current time in UTC seconds; tests pin it.
+    public var clock: @Sendable () -> Int64
+    /// Database faults met lately, for `/health`.
+    public var health = HealthMonitor()
+    /// Where counts go (Prometheus in the server).
+    public var counters: Counters
+    public var deriver: Deriver
+    public var alertEngine: AlertEngine
+    /// Rung when alerts open or close.
+    public var alertWakeup: Wakeup
+
+    public init(
+        store: any MonitoringStore, reference: ReferenceData, limits: Limits = Limits(), counters: Counters = .none,
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) {
+        self.store = store
+        self.reference = reference
+        self.limits = limits
+        self.counters = counters
+        self.clock = clock
+        deriver = Deriver(store: store, reference: reference, clock: clock)
+        let wakeup = Wakeup()
+        alertWakeup = wakeup
+        alertEngine = AlertEngine(store: store, clock: clock, onChange: { Task { await wakeup.notifyAll() } })
+    }
+
+    public var ingestor: ObservationIngestor {
+        ObservationIngestor(
+            stations: store, observations: store, catalogue: reference.parameters, limits: limits, health: health, counters: counters, clock: clock)
+    }
+
+    public var indicators: IndicatorService { IndicatorService(store: store) }
+
+    public var registry: RegistryService { RegistryService(stations: store, facilities: store, rules: store, reference: reference) }
+}

@@ -1,0 +1,116 @@
+import XanhCore
+import Logging
+import ServiceLifecycle
+import XanhStore
+
+/// Runs `work` every `interval` seconds until the application shuts down; a failed pass is logged and counted, and
+/// the service waits longer after each failure in a row (up to a minute), so an outage of the database is survived
+/// quietly and work resumes when it is back. Shutting down ends the loop normally.
+public struct PollingService: Service {
+    let name: String
+    let interval: Double
+    let logger: Logger
+    let failures: (@Sendable () -> Void)?
+    var health: HealthMonitor?
+    var fault: (@Sendable (any Error) -> StoreFault?)?
+    var clock: @Sendable () -> Int64 = { 0 }
+    let work: @Sendable () async throws -> Void
+
+    static let longestPause: Double = 60
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var pause = interval
+            var failed = 0
+            while !Task.isCancelled {
+                do {
+                    try await work()
+                    if failed > 0 { logger.info("\(name) works again after \(failed) failed passes") }
+                    failed = 0
+                    pause = interval
+                } catch is CancellationError {
+                    return
+                } catch {
+                    if Task.isCancelled { return }
+                    failures?()
+                    failed += 1
+                    if let f = fault?(error) { health?.record(f, at: clock()) }
+                    // The first failure is logged in full; then one line each time the pause doubles.
+                    if failed == 1 || pause < Self.longestPause { logger.error("\(name) failed (\(failed) in a row): \(error)") }
+                    pause = min(Self.longestPause, max(interval, pause * 2))
+                }
+                do { try await Task.sleep(for: .milliseconds(Int64(pause * 1000))) } catch { return }
+            }
+        }
+    }
+
+    /// The `Deriver` whenever there is pending work; after a pass that derived something, the alert engine at once.
+    public static func derivation(_ services: AppServices, interval: Double, logger: Logger) -> PollingService {
+        let counters = services.counters
+        let (deriver, alerts, health) = (services.deriver, services.alertEngine, services.health)
+        let store = services.store
+        return PollingService(
+            name: "derivation", interval: interval, logger: logger,
+            failures: { counters.increment("xanh_derivation_failures_total", "Derivation passes that failed", 1) }, health: health,
+            fault: { store.fault($0) }, clock: services.clock
+        ) {
+            let n = try await deriver.drain()
+            if n > 0 {
+                counters.increment("xanh_derivation_marks_total", "Dirty (series, hour) marks derived", Int64(n))
+                health.recordSuccess()
+                try await alerts.tick()
+            }
+        }
+    }
+
+    /// The alert engine (silence, alert decisions), then the dispatcher.
+    public static func alerting(_ services: AppServices, _ dispatcher: AlertDispatcher, interval: Double, logger: Logger) -> PollingService {
+        let engine = services.alertEngine
+        let store = services.store
+        return PollingService(
+            name: "alerting", interval: interval, logger: logger, failures: nil, health: services.health, fault: { store.fault($0) },
+            clock: services.clock
+        ) {
+            try await engine.tick()
+            try await dispatcher.deliverDue()
+        }
+    }
+}
+
+/// Watches the Circular 10 drop folder.
+public struct DropFolderService: Service {
+    let folder: DropFolder
+    public init(folder: DropFolder) { self.folder = folder }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await folder.run() }
+    }
+}
+
+/// Wakes tasks waiting for news (the SSE streams when alerts change); a waiter also wakes after its timeout.
+public actor Wakeup {
+    private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var next = 0
+
+    public init() {}
+
+    public func wait(seconds: Double) async {
+        let id = next
+        next += 1
+        await withCheckedContinuation { c in
+            waiters[id] = c
+            Task {
+                try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                self.fire(id)
+            }
+        }
+    }
+
+    private func fire(_ id: Int) { waiters.removeValue(forKey: id)?.resume() }
+
+    public func notifyAll() {
+        let all = waiters
+        waiters = [:]
+        for c in all.values { c.resume() }
+    }
+}

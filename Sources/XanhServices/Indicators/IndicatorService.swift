@@ -1,0 +1,194 @@
+import Foundation
+import XanhCore
+import XanhStore
+
+/// What indicator work reads and writes.
+public typealias IndicatorStorage = AdminUnitStore & IndicatorCatalogueStore & IndicatorValueStore & TargetStore
+
+/// Indicator work shared by the API and the CLI: validation, the value workflow, aggregation to provinces, progress
+/// and the index.
+public struct IndicatorService: Sendable {
+    public let store: any IndicatorStorage
+
+    public init(store: any IndicatorStorage) { self.store = store }
+
+    public func catalogue() async throws -> [String: Indicator] {
+        Dictionary(uniqueKeysWithValues: try await store.indicators().map { ($0.code, $0) })
+    }
+
+    public func hierarchy() async throws -> AdminHierarchy { AdminHierarchy(try await store.adminUnits()) }
+
+    /// Validates every row; returns the writes, or every problem with its origin (then nothing is to be stored).
+    public func validate(_ inputs: [IndicatorValueInput]) async throws -> Result<[IndicatorValueWrite], IndicatorWriteError> {
+        let indicators = try await catalogue()
+        let h = try await hierarchy()
+        var out: [IndicatorValueWrite] = []
+        var problems: [(origin: String, message: String)] = []
+        var seen = Set<ValueKey>()
+        for r in inputs {
+            func fail(_ m: String) { problems.append((r.origin, m)) }
+            if let (field, text) = r.notANumber {
+                fail("\(field) '\(text)' is not a number")
+                continue
+            }
+            guard let code = r.indicator?.trimmingCharacters(in: .whitespaces), !code.isEmpty else {
+                fail("indicator is missing")
+                continue
+            }
+            guard let i = indicators[code] else {
+                fail("indicator '\(code)' is not in the catalogue")
+                continue
+            }
+            guard let periodText = r.period?.trimmingCharacters(in: .whitespaces), let period = Period(periodText) else {
+                fail("period '\(r.period ?? "")' is not a year (2024), a quarter (2024-Q3) or a month (2024-07)")
+                continue
+            }
+            guard let unitCode = r.unit?.trimmingCharacters(in: .whitespaces), !unitCode.isEmpty,
+                let unit = h.resolve(unitCode, on: period.endDate)
+            else {
+                fail("unit '\(r.unit ?? "")' is not an administrative unit")
+                continue
+            }
+            if !unit.valid(on: period.endDate) {
+                fail("unit '\(unitCode)' (\(unit.nameVi)) did not exist in \(period)")
+                continue
+            }
+            if i.computation == .monitoring || i.computation == .formula {
+                fail("\(code) is computed (\(i.computation == .formula ? "a formula over other indicators" : "from monitoring data")), not entered")
+                continue
+            }
+            let history = try await store.unitHistory(indicator: code, unit: unit.id, before: period.description)
+            if let p = IndicatorValidation.problem(
+                i, value: r.value, numerator: r.numerator, denominator: r.denominator, unitText: r.unitOfMeasure, history: history)
+            {
+                // Name the cell the problem is in when the input came from a sheet.
+                let field = p.hasPrefix("unit '") ? "unitOfMeasure" : i.isRatio ? "numerator" : "value"
+                problems.append((r.cells[field] ?? r.origin, "\(code): \(p)"))
+                continue
+            }
+            let key = ValueKey(indicator: code, unit: unit.id, period: period.description)
+            guard seen.insert(key).inserted else {
+                fail("\(code) for \(unit.id) in \(period) appears twice")
+                continue
+            }
+            out.append(
+                IndicatorValueWrite(
+                    indicator: code, unit: unit.id, period: period.description,
+                    value: IndicatorValidation.value(i, value: r.value, numerator: r.numerator, denominator: r.denominator), numerator: r.numerator,
+                    denominator: r.denominator, origin: r.origin))
+        }
+        return problems.isEmpty ? .success(out) : .failure(IndicatorWriteError(problems))
+    }
+
+    /// Validates and stores, all-or-nothing.
+    public func submit(_ inputs: [IndicatorValueInput], status: ValueStatus, by: String, at: Int64) async throws -> Int {
+        switch try await validate(inputs) {
+        case .failure(let e): throw e
+        case .success(let writes):
+            try await write(writes, status: status, by: by, at: at)
+            return writes.count
+        }
+    }
+
+    /// Stores validated values with `status`, unless the workflow refuses one (an approved value is locked): then
+    /// nothing of the batch is stored, and the error names every refused row.
+    public func write(_ rows: [IndicatorValueWrite], status: ValueStatus, by: String, at: Int64) async throws {
+        try await store.changeValues(rows.map(\.key)) { current in
+            var problems: [(origin: String, message: String)] = []
+            var changes: [ValueChange] = []
+            for r in rows {
+                let old = current[r.key]
+                switch ValueWorkflow.apply(.write, to: old?.status, approver: false, comment: nil) {
+                case .failure(let e): problems.append((r.origin, "\(r.indicator) \(r.unit) \(r.period): \(e.message)"))
+                case .success:
+                    changes.append(
+                        ValueChange(
+                            key: r.key, status: status, fields: (r.value, r.numerator, r.denominator), by: by, at: at, action: old == nil ? "create" : "update",
+                            comment: nil))
+                }
+            }
+            if !problems.isEmpty { throw IndicatorWriteError(problems) }
+            return changes
+        }
+    }
+
+    /// Submits, approves or reopens values, as the workflow allows for the actor (`approver`); all or nothing.
+    public func transition(_ keys: [ValueKey], action: ValueAction, approver: Bool, by: String, comment: String?, at: Int64) async throws {
+        try await store.changeValues(keys) { current in
+            var problems: [(origin: String, message: String)] = []
+            var changes: [ValueChange] = []
+            for k in keys {
+                switch ValueWorkflow.apply(action, to: current[k]?.status, approver: approver, comment: comment) {
+                case .failure(let e): problems.append(("\(k.indicator) \(k.unit) \(k.period)", e.message))
+                case .success(let new):
+                    changes.append(ValueChange(key: k, status: new, fields: nil, by: by, at: at, action: action.rawValue, comment: comment))
+                }
+            }
+            if !problems.isEmpty { throw IndicatorWriteError(problems) }
+            return changes
+        }
+    }
+
+    /// One indicator for every current province and period (`statuses` filters what counts; approved and submitted
+    /// by default), plus the nation.
+    public func aggregate(
+        _ code: String, statuses: [ValueStatus] = [.submitted, .approved], period: String? = nil, catalogue known: [String: Indicator]? = nil,
+        hierarchy loaded: AdminHierarchy? = nil
+    ) async throws -> [String: [String: IndicatorAggregator.Result]] {
+        var catalogue = known ?? [:]
+        if known == nil { catalogue = try await self.catalogue() }
+        guard let i = catalogue[code] else { throw StoreError.notFound("indicator '\(code)' is not in the catalogue") }
+        if i.computation == .formula, let formula = i.formula {
+            // A formula is evaluated on the aggregates of the indicators it names, unit by unit and period by period.
+            var parts: [String: [String: [String: IndicatorAggregator.Result]]] = [:]
+            for ref in Set(IndicatorFormula.references(formula)) where ref != code {
+                parts[ref] = try await aggregate(ref, statuses: statuses, period: period, catalogue: catalogue, hierarchy: loaded)
+            }
+            var out: [String: [String: IndicatorAggregator.Result]] = [:]
+            let keys = Set(parts.values.flatMap { $0.flatMap { u, ps in ps.keys.map { "\(u)|\($0)" } } })
+            for key in keys {
+                let kv = key.split(separator: "|").map(String.init)
+                var values: [String: Double] = [:]
+                for (ref, agg) in parts { if let v = agg[kv[0]]?[kv[1]]?.value { values[ref] = v } }
+                if let v = IndicatorFormula.evaluate(formula, values) {
+                    out[kv[0], default: [:]][kv[1]] = IndicatorAggregator.Result(value: v, numerator: nil, denominator: nil, count: values.count)
+                }
+            }
+            return out
+        }
+        let rows = try await store.values(indicator: code, unit: nil, period: period, statuses: statuses, limit: 10_000_000).map {
+            IndicatorValueRow(unit: $0.unit, period: $0.period, value: $0.value, numerator: $0.numerator, denominator: $0.denominator)
+        }
+        let h: AdminHierarchy
+        if let loaded { h = loaded } else { h = try await hierarchy() }
+        var out = IndicatorAggregator.toProvinces(i, rows, hierarchy: h)
+        // The nation: the provinces aggregated by the same rule (a nation-level report wins).
+        var byPeriod: [String: [IndicatorValueRow]] = [:]
+        for (province, periods) in out {
+            for (p, r) in periods { byPeriod[p, default: []].append(IndicatorValueRow(unit: province, period: p, value: r.value, numerator: r.numerator, denominator: r.denominator)) }
+        }
+        for (p, rs) in byPeriod {
+            if let own = rows.first(where: { $0.unit == "VN" && $0.period == p }) {
+                out["VN", default: [:]][p] = IndicatorAggregator.Result(
+                    value: IndicatorValidation.value(i, value: own.value, numerator: own.numerator, denominator: own.denominator), numerator: own.numerator,
+                    denominator: own.denominator, count: 1)
+            } else if let r = IndicatorAggregator.combine(i, rs, by: i.unitAggregation) {
+                out["VN", default: [:]][p] = r
+            }
+        }
+        return out
+    }
+
+    /// The index's inputs for one year: each current province's value of each indicator.
+    public func indexData(_ def: IndexDefinition, year: Int) async throws -> [String: [String: Double?]] {
+        let h = try await hierarchy()
+        let provinces = h.units.values.filter { $0.level == .province && $0.validTo == nil }.map(\.id)
+        var data: [String: [String: Double?]] = Dictionary(uniqueKeysWithValues: provinces.map { ($0, [:]) })
+        let catalogue = try await catalogue()
+        for code in Set(def.indicators) {
+            let agg = try await aggregate(code, period: String(year), catalogue: catalogue, hierarchy: h)
+            for p in provinces { data[p, default: [:]][code] = agg[p]?[String(year)]?.value }
+        }
+        return data
+    }
+}

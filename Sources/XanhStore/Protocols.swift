@@ -1,0 +1,266 @@
+import XanhCore
+
+// The storage capabilities, each small enough to read at once: a service or a controller is handed only the ones it
+// uses. One implementation (XanhSQLStore's `SQLStore`) serves them all over either engine; the contract suite
+// (Tests/XanhStoreTests) calls every method on both.
+
+/// Stations and their series.
+public protocol StationStore: Sendable {
+    /// Stores a station whose fields the caller has validated; 409 when the code exists, 422 when its facility does not.
+    func createStation(_ s: Station) async throws -> Station
+    /// Replaces the station with the same code (its parameters included).
+    func updateStation(_ s: Station) async throws -> Station
+    func station(code: String) async throws -> Station?
+    /// Stations ordered by code, after the cursor code.
+    func stations(after: String?, limit: Int, kind: StationKind?, province: String?) async throws -> [Station]
+    func setStationActive(code: String, active: Bool) async throws
+    /// The station → parameter → series map the ingest validator uses.
+    func seriesDirectory() async throws -> SeriesDirectory
+}
+
+/// Facilities (enterprises, industrial-zone plants) that run stations.
+public protocol FacilityStore: Sendable {
+    func createFacility(_ f: Facility) async throws -> Facility
+    func updateFacility(_ f: Facility) async throws -> Facility
+    func facility(id: Int64) async throws -> Facility?
+    func facilities(after: Int64?, limit: Int) async throws -> [Facility]
+    func setFacilityActive(id: Int64, active: Bool) async throws
+}
+
+/// API keys (only their SHA-256 is stored).
+public protocol KeyStore: Sendable {
+    func createAPIKey(name: String, hash: String, role: String) async throws
+    /// The key with this hash, if it exists and is not revoked.
+    func apiKey(hash: String) async throws -> APIKeyRecord?
+    func setAPIKeyRole(name: String, role: String) async throws
+}
+
+/// Raw observations in; raw and rolled-up series out.
+public protocol ObservationStore: Sendable {
+    /// Stores rows (upsert by series and time) and marks the hours they touch for derivation, in one transaction.
+    /// Returns once the rows are durable.
+    func ingest(_ rows: [ValidObservation]) async throws -> IngestCounts
+    func observationCount() async throws -> Int
+    func rawSeries(station: String, parameter: String, from: Int64, to: Int64, limit: Int) async throws -> [StoredObservation]
+    func hourlySeries(station: String, parameter: String, from: Int64, to: Int64) async throws -> [HourlyStat]
+    func dailySeries(station: String, parameter: String, from: Int64, to: Int64) async throws -> [DailyStat]
+}
+
+/// AQI series, the live map's latest values, and limit exceedances.
+public protocol AirQualityStore: Sendable {
+    func aqiSeries(station: String, scale: AQIScale, resolution: AQIResolution, from: Int64, to: Int64) async throws -> [StoredAQI]
+    /// The latest hourly VN_AQI of every active ambient-air station that has one.
+    func latestAQI() async throws -> [StoredAQI]
+    func exceedances(station: String?, from: Int64, to: Int64, afterID: Int64?, limit: Int) async throws -> [StoredExceedance]
+}
+
+/// Primitives the `Deriver` builds on; the maths stays in XanhCore.
+public protocol DerivationStore: Sendable {
+    /// Up to `limit` pending dirty marks, and the largest sequence number among them.
+    func pendingDirty(limit: Int) async throws -> (maxSeq: Int64, marks: [DirtyMark])
+    func seriesInfo(ids: [Int64]) async throws -> [SeriesInfo]
+    /// All series of a station.
+    func seriesOfStation(_ stationID: Int64) async throws -> [SeriesInfo]
+    /// Raw points with from < t ≤ to, sorted, with their stored flags.
+    func qcPoints(series: Int64, from: Int64, to: Int64) async throws -> [(point: QCPoint, qc: StoredQC)]
+    /// Overrides of a series overlapping [from, to], oldest first.
+    func overrides(series: Int64, from: Int64, to: Int64) async throws -> [QCOverride]
+    /// Hourly rows with from ≤ hourEnd ≤ to, sorted.
+    func hourly(series: Int64, from: Int64, to: Int64) async throws -> [HourlyStat]
+    /// Daily rows with from ≤ dayStart ≤ to, sorted.
+    func daily(series: Int64, from: Int64, to: Int64) async throws -> [DailyStat]
+    /// Events of a series and period overlapping [from, to] (end ≥ from and start ≤ to), with their ids.
+    func events(series: Int64, period: AveragingPeriod, from: Int64, to: Int64) async throws -> [(id: Int64, event: ExceedanceEvent)]
+    /// Applies one batch of derived results in one transaction.
+    func apply(_ batch: DerivedBatch) async throws
+}
+
+/// The ledger of ingested Circular 10 files, so a file is counted once whatever happens between commit and archive.
+public protocol FileLedgerStore: Sendable {
+    /// Stores the rows of every file not yet in the ledger and records the files, in one transaction.
+    func ingestFiles(_ files: [FileIngest]) async throws -> [FileIngestOutcome]
+    func ingestedFileCount() async throws -> Int
+    /// Explicit file-name → station code mapping.
+    func fileNameMap() async throws -> [String: String]
+    func mapFileName(_ name: String, toStation code: String?) async throws
+}
+
+/// QC overrides by staff, and data completeness.
+public protocol QualityStore: Sendable {
+    /// Records an override and marks the hours it covers for derivation. Returns it with its id.
+    func addOverride(station: String, parameter: String, _ o: QCOverride) async throws -> QCOverride
+    func overrides(station: String, parameter: String?, from: Int64, to: Int64) async throws -> [(parameter: String, override: QCOverride)]
+    /// Received and valid records per series and hour, hours with hourEnd in [from, to].
+    func hourCounts(station: String, from: Int64, to: Int64) async throws -> [(parameter: String, interval: Int, counts: [HourCount])]
+}
+
+/// Silence and device-error events of stations.
+public protocol StationEventStore: Sendable {
+    /// Stations with their latest record and open silence event, for the silence check.
+    func stationActivity() async throws -> [StationActivity]
+    func openSilence(stationID: Int64, start: Int64) async throws
+    /// Closes the open silence event of a station at its first record after the event started.
+    func closeSilence(stationID: Int64) async throws
+    func stationEvents(station: String?, kind: StationEventKind?, from: Int64, to: Int64, limit: Int) async throws -> [StoredStationEvent]
+}
+
+/// Alert rules and who is told.
+public protocol AlertRuleStore: Sendable {
+    func createRule(_ r: AlertRule) async throws -> AlertRule
+    func rules() async throws -> [AlertRule]
+    func deleteRule(id: Int64) async throws
+    func createSubscription(_ s: Subscription) async throws -> Subscription
+    func subscriptions() async throws -> [Subscription]
+}
+
+/// Alerts: the conditions they are decided from, the open ones, and their log.
+public protocol AlertStateStore: Sendable {
+    /// Conditions recent enough to alert on (ended no earlier than `since`), and those of every open alert.
+    func alertConditions(since: Int64) async throws -> [AlertCondition]
+    func openAlerts() async throws -> [OpenAlert]
+    /// Rule|subject keys of every alert ever raised for these subjects.
+    func raisedKeys(subjects: [String]) async throws -> Set<String>
+    /// Opens and closes alerts, appends to the alert log and queues deliveries, in one transaction.
+    func applyAlerts(_ d: AlertDecisions, at now: Int64) async throws
+    func alertLog(afterSeq: Int64, limit: Int) async throws -> [AlertLogEntry]
+    func latestAlertSeq() async throws -> Int64
+    func alerts(openOnly: Bool, limit: Int) async throws -> [StoredAlert]
+}
+
+/// The durable outbox that delivers alerts.
+public protocol OutboxStore: Sendable {
+    /// Deliveries due at `nowMs` (milliseconds; not delivered, not given up).
+    func dueDeliveries(nowMs: Int64, limit: Int) async throws -> [Delivery]
+    /// Records one attempt; `retryAtMs` nil with ok false gives up.
+    func recordAttempt(delivery: Int64, atMs: Int64, ok: Bool, detail: String, retryAtMs: Int64?) async throws
+    func attempts(delivery: Int64) async throws -> [DeliveryAttempt]
+}
+
+/// Retention of raw observations by age, with every rollup kept.
+public protocol RetentionStore: Sendable {
+    /// Records the horizon the rules allow for `before` (from then on, later rows before it are refused) and deletes
+    /// raw observations before it, series by series (whole month partitions on PostgreSQL).
+    func applyRetention(rawBefore before: Int64) async throws -> RetentionReport
+    /// The recorded horizon, if retention ever ran.
+    func rawHorizon() async throws -> Int64?
+}
+
+/// The rules a store applies inside its transactions, handed to it by the use-case layer (XanhServices'
+/// `StoreRules.xanh`), so that no rule lives in the storage code while each is checked against the data it
+/// concerns in the same transaction.
+public struct StoreRules: Sendable {
+    /// Refuses a batch of observations (e.g. rows before the retention horizon).
+    public var checkIngest: @Sendable (_ rows: [ValidObservation], _ horizon: Int64?) throws -> Void
+    /// The retention horizon a run may use, given the one asked for, the oldest hour still to derive and the last one.
+    public var retentionHorizon: @Sendable (_ requested: Int64, _ oldestPendingHourEnd: Int64?, _ previous: Int64?) -> Int64
+
+    public init(
+        checkIngest: @escaping @Sendable ([ValidObservation], Int64?) throws -> Void,
+        retentionHorizon: @escaping @Sendable (Int64, Int64?, Int64?) -> Int64
+    ) {
+        self.checkIngest = checkIngest
+        self.retentionHorizon = retentionHorizon
+    }
+}
+
+/// Administrative units with history and boundaries.
+public protocol AdminUnitStore: Sendable {
+    func adminUnits() async throws -> [AdminUnit]
+    func upsertUnits(_ units: [AdminUnit]) async throws
+    func setBoundary(unit: String, geoJSON: String) async throws
+    func boundary(unit: String) async throws -> String?
+}
+
+/// The indicator catalogue.
+public protocol IndicatorCatalogueStore: Sendable {
+    func indicators() async throws -> [Indicator]
+    func upsertIndicator(_ i: Indicator) async throws
+}
+
+/// Reported indicator values, their workflow state and history.
+public protocol IndicatorValueStore: Sendable {
+    /// In one transaction: reads the current state of each key, lets `decide` (the workflow, a use-case rule) say
+    /// what becomes of them, and stores that with a history entry each. A `decide` that throws stores nothing.
+    func changeValues(_ keys: [ValueKey], decide: @Sendable ([ValueKey: ValueState]) throws -> [ValueChange]) async throws
+    func values(indicator: String?, unit: String?, period: String?, statuses: [ValueStatus], limit: Int) async throws -> [StoredIndicatorValue]
+    func history(_ key: ValueKey) async throws -> [ValueHistoryEntry]
+    /// The unit's earlier values of an indicator (for outlier checks), oldest first.
+    func unitHistory(indicator: String, unit: String, before period: String) async throws -> [Double]
+}
+
+/// Targets of indicators, per unit and year.
+public protocol TargetStore: Sendable {
+    func targets(indicator: String?, unit: String?) async throws -> [IndicatorTarget]
+    func upsertTarget(_ t: IndicatorTarget) async throws -> IndicatorTarget
+}
+
+extension StationStore {
+    /// Every station, active or not, ordered by code (read page by page).
+    public func allStations(pageSize: Int = 5000) async throws -> [Station] {
+        var out: [Station] = []
+        var cursor: String?
+        repeat {
+            let page = try await stations(after: cursor, limit: pageSize, kind: nil, province: nil)
+            out += page
+            cursor = page.count == pageSize ? page.last?.code : nil
+        } while cursor != nil
+        return out
+    }
+}
+
+/// An API key as stored.
+public struct APIKeyRecord: Sendable, Equatable {
+    public var name: String
+    public var role: String
+    public init(name: String, role: String) {
+        self.name = name
+        self.role = role
+    }
+}
+
+/// The state of a value as `IndicatorValueStore.changeValues` reads it.
+public struct ValueState: Sendable, Equatable {
+    public var status: ValueStatus
+    public var value: Double?
+    public init(status: ValueStatus, value: Double?) {
+        self.status = status
+        self.value = value
+    }
+}
+
+/// What becomes of one value: its new fields (for a write) or only its new status (a transition), and the history
+/// entry that records it.
+public struct ValueChange: Sendable, Equatable {
+    public var key: ValueKey
+    public var status: ValueStatus
+    /// New fields; nil keeps the stored ones (a transition).
+    public var fields: (value: Double?, numerator: Double?, denominator: Double?)?
+    public var by: String
+    public var at: Int64
+    /// `create`, `update`, `submit`, `approve`, `reopen`…
+    public var action: String
+    public var comment: String?
+
+    public init(
+        key: ValueKey, status: ValueStatus, fields: (value: Double?, numerator: Double?, denominator: Double?)?, by: String, at: Int64, action: String,
+        comment: String?
+    ) {
+        self.key = key
+        self.status = status
+        self.fields = fields
+        self.by = by
+        self.at = at
+        self.action = action
+        self.comment = comment
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.key == b.key && a.status == b.status && a.by == b.by && a.at == b.at && a.action == b.action && a.comment == b.comment
+            && a.fields?.value == b.fields?.value && a.fields?.numerator == b.fields?.numerator && a.fields?.denominator == b.fields?.denominator
+    }
+}
+
+/// Every capability together: what the composition root builds and hands out piece by piece.
+public typealias MonitoringStore = StationStore & FacilityStore & KeyStore & ObservationStore & AirQualityStore & DerivationStore
+    & FileLedgerStore & QualityStore & StationEventStore & AlertRuleStore & AlertStateStore & OutboxStore & RetentionStore & AdminUnitStore
+    & IndicatorCatalogueStore & IndicatorValueStore & TargetStore & StoreIdentity
