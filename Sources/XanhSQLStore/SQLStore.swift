@@ -39,7 +39,7 @@ public final class SQLStore: Sendable {
 
     /// Migration ids applied, in order.
     public func appliedMigrations() async throws -> [String] {
-        try await read { c in try await c.query("SELECT id FROM xanh_migrations ORDER BY applied_at, id").map { try $0.text("id") } }
+        try await read { c in try await c.query("SELECT id FROM xanh_migrations ORDER BY seq").map { try $0.text("id") } }
     }
 }
 

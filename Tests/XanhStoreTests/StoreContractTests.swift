@@ -23,17 +23,22 @@ enum StoreFactory {
     static let reference = try! ReferenceData.bundled()
 
     static func make(_ engine: Engine, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) async throws -> SQLStore {
-        try await SQLStore.open(try await database(engine), reference: reference, rules: .xanh, clock: clock)
+        try await open(newLocation(engine), clock: clock)
     }
 
-    /// A new, empty database of the engine.
-    static func database(_ engine: Engine) async throws -> any SQLDatabase {
+    /// Where a new, empty database of the engine goes: a SQLite file, or a PostgreSQL schema of its own.
+    static func newLocation(_ engine: Engine) -> String {
         switch engine {
-        case .sqlite:
-            return try SQLiteDatabase(path: FileManager.default.temporaryDirectory.appendingPathComponent("xanh-test-\(UUID().uuidString).sqlite").path)
-        case .postgres:
-            return try await PostgresDatabase.open(url: testSchemaURL(), maxConnections: 4)
+        case .sqlite: return FileManager.default.temporaryDirectory.appendingPathComponent("xanh-test-\(UUID().uuidString).sqlite").path
+        case .postgres: return testSchemaURL()
         }
+    }
+
+    /// Opens (or reopens, as a restarted process would) the store at a location.
+    static func open(_ location: String, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) async throws -> SQLStore {
+        let db: any SQLDatabase =
+            PGLocation.isPostgresURL(location) ? try await PostgresDatabase.open(url: location, maxConnections: 4) : try SQLiteDatabase(path: location)
+        return try await SQLStore.open(db, reference: reference, rules: .xanh, clock: clock)
     }
 
     /// The test database's URL with a fresh schema.

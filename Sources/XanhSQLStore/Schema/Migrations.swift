@@ -47,21 +47,25 @@ enum Migrations {
                 // A migration that rebuilds a table checks its foreign keys at commit, as GRDB's migrator did.
                 try await c.execute("PRAGMA defer_foreign_keys = ON")
             }
-            try await c.execute("CREATE TABLE IF NOT EXISTS xanh_migrations(id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            // `seq` keeps the order they were applied in (several apply within one second).
+            try await c.execute("CREATE TABLE IF NOT EXISTS xanh_migrations(id TEXT PRIMARY KEY, seq BIGINT NOT NULL, applied_at BIGINT NOT NULL)")
             var applied = Set(try await c.query("SELECT id FROM xanh_migrations").map { try $0.text("id") })
+            func record(_ id: String) async throws {
+                try await c.execute(
+                    """
+                    INSERT INTO xanh_migrations(id, seq, applied_at)
+                    SELECT \(id), coalesce(max(seq), 0) + 1, \(Int64(Date().timeIntervalSince1970)) FROM xanh_migrations
+                    """)
+            }
             if applied.isEmpty, !c.dialect.isPostgres {
                 // A database of an earlier version was migrated by GRDB's migrator: its history carries over.
                 if try await c.exists("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'grdb_migrations'") {
-                    let now = Int64(Date().timeIntervalSince1970)
-                    for r in try await c.query("SELECT identifier FROM grdb_migrations") {
+                    for r in try await c.query("SELECT identifier FROM grdb_migrations ORDER BY rowid") {
                         let id = try r.text("identifier")
-                        try await c.execute("INSERT INTO xanh_migrations(id, applied_at) VALUES (\(id), \(now))")
+                        try await record(id)
                         applied.insert(id)
                     }
                 }
-            }
-            func record(_ id: String) async throws {
-                try await c.execute("INSERT INTO xanh_migrations(id, applied_at) VALUES (\(id), \(Int64(Date().timeIntervalSince1970)))")
             }
             for m in history(c.dialect) where !applied.contains(m.id) {
                 for statement in m.statements { try await c.execute(SQL(verbatim: statement)) }
