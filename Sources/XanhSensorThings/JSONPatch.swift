@@ -6,34 +6,34 @@ import XanhCore
 /// RFC 6902 JSON Patch (add, remove, replace, move, copy, test) on a JSON document.
 enum JSONPatch {
     static func apply(_ ops: JSONValue, to doc: JSONValue) throws -> JSONValue {
-        guard case .array(let list) = ops else { throw STAError(400, "a JSON Patch is an array of operations") }
+        guard case .array(let list) = ops else { throw STAError(.badRequest, "a JSON Patch is an array of operations") }
         var d = doc
         for (i, op) in list.enumerated() {
             guard let name = op["op"]?.stringValue, let path = op["path"]?.stringValue else {
-                throw STAError(400, "JSON Patch operation \(i) needs 'op' and 'path'")
+                throw STAError(.badRequest, "JSON Patch operation \(i) needs 'op' and 'path'")
             }
             let pointer = try parse(path)
             switch name {
             case "add", "replace":
-                guard let v = op["value"] else { throw STAError(400, "JSON Patch operation \(i) (\(name)) needs a 'value'") }
+                guard let v = op["value"] else { throw STAError(.badRequest, "JSON Patch operation \(i) (\(name)) needs a 'value'") }
                 d = try set(d, pointer[...], v, replace: name == "replace")
             case "remove": d = try remove(d, pointer[...])
             case "move", "copy":
-                guard let from = op["from"]?.stringValue else { throw STAError(400, "JSON Patch operation \(i) (\(name)) needs 'from'") }
+                guard let from = op["from"]?.stringValue else { throw STAError(.badRequest, "JSON Patch operation \(i) (\(name)) needs 'from'") }
                 let fp = try parse(from)
-                guard let v = get(d, fp[...]) else { throw STAError(400, "JSON Patch operation \(i): nothing at \(from)") }
+                guard let v = get(d, fp[...]) else { throw STAError(.badRequest, "JSON Patch operation \(i): nothing at \(from)") }
                 if name == "move" { d = try remove(d, fp[...]) }
                 d = try set(d, pointer[...], v, replace: false)
             case "test":
-                guard get(d, pointer[...]) == op["value"] else { throw STAError(400, "JSON Patch test failed at \(path)") }
-            default: throw STAError(400, "JSON Patch operation '\(name)' is not defined")
+                guard get(d, pointer[...]) == op["value"] else { throw STAError(.badRequest, "JSON Patch test failed at \(path)") }
+            default: throw STAError(.badRequest, "JSON Patch operation '\(name)' is not defined")
             }
         }
         return d
     }
 
     static func parse(_ path: String) throws -> [String] {
-        guard path.hasPrefix("/") else { throw STAError(400, "JSON Pointer '\(path)' must start with '/'") }
+        guard path.hasPrefix("/") else { throw STAError(.badRequest, "JSON Pointer '\(path)' must start with '/'") }
         return path.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
             $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
         }
@@ -55,22 +55,22 @@ enum JSONPatch {
             if let i = m.lastIndex(where: { $0.0 == k }) {
                 m[i].1 = try set(m[i].1, p.dropFirst(), v, replace: replace)
             } else {
-                guard p.count == 1, !replace else { throw STAError(400, "JSON Patch: nothing at '\(k)' to \(replace ? "replace" : "descend into")") }
+                guard p.count == 1, !replace else { throw STAError(.badRequest, "JSON Patch: nothing at '\(k)' to \(replace ? "replace" : "descend into")") }
                 m.append((k, v))
             }
             return .object(m)
         case .array(var a):
             if p.count == 1, !replace {
-                if k == "-" { a.append(v) } else if let i = Int(k), i <= a.count { a.insert(v, at: i) } else { throw STAError(400, "JSON Patch: bad index '\(k)'") }
+                if k == "-" { a.append(v) } else if let i = Int(k), i <= a.count { a.insert(v, at: i) } else { throw STAError(.badRequest, "JSON Patch: bad index '\(k)'") }
                 return .array(a)
             }
-            guard let i = Int(k), i < a.count else { throw STAError(400, "JSON Patch: bad index '\(k)'") }
+            guard let i = Int(k), i < a.count else { throw STAError(.badRequest, "JSON Patch: bad index '\(k)'") }
             a[i] = try set(a[i], p.dropFirst(), v, replace: replace)
             return .array(a)
         case .null where p.count == 1 && !replace:
             return .object([(k, v)])
         default:
-            throw STAError(400, "JSON Patch: '\(k)' is not inside an object or array")
+            throw STAError(.badRequest, "JSON Patch: '\(k)' is not inside an object or array")
         }
     }
 
@@ -78,14 +78,14 @@ enum JSONPatch {
         guard let k = p.first else { return .null }
         switch d {
         case .object(var m):
-            guard let i = m.lastIndex(where: { $0.0 == k }) else { throw STAError(400, "JSON Patch: nothing at '\(k)' to remove") }
+            guard let i = m.lastIndex(where: { $0.0 == k }) else { throw STAError(.badRequest, "JSON Patch: nothing at '\(k)' to remove") }
             if p.count == 1 { m.remove(at: i) } else { m[i].1 = try remove(m[i].1, p.dropFirst()) }
             return .object(m)
         case .array(var a):
-            guard let i = Int(k), i < a.count else { throw STAError(400, "JSON Patch: bad index '\(k)'") }
+            guard let i = Int(k), i < a.count else { throw STAError(.badRequest, "JSON Patch: bad index '\(k)'") }
             if p.count == 1 { a.remove(at: i) } else { a[i] = try remove(a[i], p.dropFirst()) }
             return .array(a)
-        default: throw STAError(400, "JSON Patch: nothing at '\(k)' to remove")
+        default: throw STAError(.badRequest, "JSON Patch: nothing at '\(k)' to remove")
         }
     }
 }

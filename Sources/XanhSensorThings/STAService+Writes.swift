@@ -13,7 +13,7 @@ private let inverseLinks: [String: (key: String, many: Bool)] = [
 
 extension STAService {
     func parseBody(_ bytes: [UInt8]) throws -> JSONValue {
-        do { return try JSONValue.parse(bytes: bytes) } catch { throw STAError(400, "the body is not valid JSON: \(error.description)") }
+        do { return try JSONValue.parse(bytes: bytes) } catch { throw STAError(.badRequest, "the body is not valid JSON: \(error.description)") }
     }
 
     /// Runs a write in one transaction of the store.
@@ -29,22 +29,22 @@ extension STAService {
     }
 
     /// `POST` to a collection: 201 with the new entity's `Location`.
-    public func post(path: String, body: [UInt8], base: String) async throws -> STAResponse {
+    public func post(path: String, body: [UInt8], base: String) async throws -> STAResult {
         let segments = try Self.parsePath(path)
         if segments.count == 1, segments[0].name == "CreateObservations" { return try await createObservations(body: body, base: base) }
         let json = try parseBody(body)
         let (entity, id) = try await write { w in try await self.create(&w, segments, json) }
-        return STAResponse(status: 201, body: nil, location: "\(base)/\(entity.setName)(\(id))")
+        return .created(location: "\(base)/\(entity.setName)(\(id))", body: nil)
     }
 
     func create(_ w: inout STAWriter, _ segments: [Segment], _ json: JSONValue) async throws -> (STAEntity, Int64) {
         guard case .collection(let entity, _, _, _, let parent) = try await resolve(w.conn, segments) else {
-            throw STAError(405, "POST goes to a collection, such as /Things or /Datastreams(1)/Observations")
+            throw STAError(.methodNotAllowed, "POST goes to a collection, such as /Things or /Datastreams(1)/Observations")
         }
         var body = json
         if let parent {
             guard let inverse = inverseLinks["\(parent.entity.rawValue)/\(parent.navigation)"], var members = body.objectMembers else {
-                throw STAError(400, "cannot create \(entity.setName) under \(parent.entity.rawValue)/\(parent.navigation)")
+                throw STAError(.badRequest, "cannot create \(entity.setName) under \(parent.entity.rawValue)/\(parent.navigation)")
             }
             let link = JSONValue.object([("@iot.id", .number(String(parent.id)))])
             members.removeAll { $0.0 == inverse.key }
@@ -56,19 +56,19 @@ extension STAService {
 
     func entityPath(_ conn: any SQLConnection, _ path: String) async throws -> (STAEntity, Int64) {
         guard case .entity(let e, let rec) = try await resolve(conn, try Self.parsePath(path)), let id = rec["id"].int64 else {
-            throw STAError(404, "\(path) is not an entity")
+            throw STAError(.notFound, "\(path) is not an entity")
         }
         return (e, id)
     }
 
     /// `PATCH` (merge, or JSON-Patch when `jsonPatch`) and `PUT` (replace): 200 with the entity.
-    public func update(path: String, body: [UInt8], base: String, put: Bool, jsonPatch: Bool) async throws -> STAResponse {
+    public func update(path: String, body: [UInt8], base: String, put: Bool, jsonPatch: Bool) async throws -> STAResult {
         let json = try parseBody(body)
         let now = Double(clock())
         let text = try await write { w in
             let (e, id) = try await self.entityPath(w.conn, path)
             if jsonPatch {
-                guard let rec = try await Self.lookup(w.conn, e, id: id) else { throw STAError(404, "\(path) does not exist") }
+                guard let rec = try await Self.lookup(w.conn, e, id: id) else { throw STAError(.notFound, "\(path) does not exist") }
                 var r = self.renderer(w.conn, base: base, now: now)
                 let doc = try await r.entity(e, rec, STAOptions())
                 let patched = try JSONPatch.apply(json, to: doc)
@@ -81,33 +81,33 @@ extension STAService {
             var r = self.renderer(w.conn, base: base, now: now)
             return try await r.entity(e, rec, STAOptions()).text
         }
-        return STAResponse(status: 200, body: text)
+        return .changed(text)
     }
 
     /// `DELETE`: 200, with the standard's cascade.
-    public func delete(path: String) async throws -> STAResponse {
+    public func delete(path: String) async throws -> STAResult {
         try await write { w in
             let (e, id) = try await self.entityPath(w.conn, path)
             try await w.delete(e, id)
         }
-        return STAResponse(status: 200, body: nil)
+        return .changed(nil)
     }
 
     /// `POST /CreateObservations`: 201 with one self link, or an "error …" string, per row.
-    public func createObservations(body: [UInt8], base: String) async throws -> STAResponse {
-        guard case .array(let groups) = try parseBody(body) else { throw STAError(400, "CreateObservations takes a JSON array") }
+    public func createObservations(body: [UInt8], base: String) async throws -> STAResult {
+        guard case .array(let groups) = try parseBody(body) else { throw STAError(.badRequest, "CreateObservations takes a JSON array") }
         let results = try await write { w -> [String] in
             var out: [String] = []
             for (gi, g) in groups.enumerated() {
                 guard let ds = g["Datastream"]?["@iot.id"]?.int64Value else {
-                    throw STAError(400, "CreateObservations[\(gi)]: 'Datastream' must be {\"@iot.id\": …} (MultiDatastreams are not offered)")
+                    throw STAError(.badRequest, "CreateObservations[\(gi)]: 'Datastream' must be {\"@iot.id\": …} (MultiDatastreams are not offered)")
                 }
                 guard case .array(let components)? = g["components"], case .array(let rows)? = g["dataArray"] else {
-                    throw STAError(400, "CreateObservations[\(gi)]: 'components' and 'dataArray' are required arrays")
+                    throw STAError(.badRequest, "CreateObservations[\(gi)]: 'components' and 'dataArray' are required arrays")
                 }
                 let names = components.compactMap(\.stringValue)
                 guard names.contains("phenomenonTime"), names.contains("result") else {
-                    throw STAError(400, "CreateObservations[\(gi)]: components must include phenomenonTime and result")
+                    throw STAError(.badRequest, "CreateObservations[\(gi)]: components must include phenomenonTime and result")
                 }
                 let series = try await w.rawSeries(ds)
                 for (ri, row) in rows.enumerated() {
@@ -130,14 +130,14 @@ extension STAService {
             }
             return out
         }
-        return STAResponse(status: 201, body: JSONValue.array(results.map { .string($0) }).text)
+        return .created(location: nil, body: JSONValue.array(results.map { .string($0) }).text)
     }
 
     /// `POST $batch` with a JSON body (OData 4.01 JSON batch, as FROST-Server offers): requests run in order; those
     /// sharing an `atomicityGroup` run in one transaction; `$id` names a created entity in later URLs and bodies.
-    public func batch(body: [UInt8], base: String) async throws -> STAResponse {
+    public func batch(body: [UInt8], base: String) async throws -> STAResult {
         guard let requests = try parseBody(body)["requests"], case .array(let items) = requests else {
-            throw STAError(400, "a JSON batch is {\"requests\": [{\"id\", \"method\", \"url\", \"body\"?}, …]}")
+            throw STAError(.badRequest, "a JSON batch is {\"requests\": [{\"id\", \"method\", \"url\", \"body\"?}, …]}")
         }
         var created: [String: String] = [:]
         var responses: [JSONValue] = []
@@ -166,7 +166,7 @@ extension STAService {
                         responses.append(resp)
                     }
                 } catch {
-                    let e = error as? STAError ?? STAError(500, "\(error)")
+                    let e = error as? STAError ?? STAError(.internalError, "\(error)")
                     for r in slice { responses.append(Self.batchError(r, e)) }
                 }
                 continue
@@ -176,7 +176,7 @@ extension STAService {
                 if (r["method"]?.stringValue ?? "").uppercased() == "GET" {
                     let (path, query) = Self.batchURL(r["url"]?.stringValue ?? "", refs: created, base: base)
                     let resp = try await get(path: path, query: query, base: base)
-                    var m: [(String, JSONValue)] = [("id", r["id"] ?? .null), ("status", .number(String(resp.status)))]
+                    var m: [(String, JSONValue)] = [("id", r["id"] ?? .null), ("status", .number(String(resp.code)))]
                     if let b = resp.body { m.append(("body", (try? JSONValue.parse(b)) ?? .string(b))) }
                     responses.append(.object(m))
                 } else {
@@ -186,16 +186,16 @@ extension STAService {
                     responses.append(resp)
                 }
             } catch {
-                responses.append(Self.batchError(r, error as? STAError ?? STAError(500, "\(error)")))
+                responses.append(Self.batchError(r, error as? STAError ?? STAError(.internalError, "\(error)")))
             }
         }
-        return STAResponse(status: 200, body: JSONValue.object([("responses", .array(responses))]).text)
+        return .document(JSONValue.object([("responses", .array(responses))]).text)
     }
 
     static func batchError(_ r: JSONValue, _ e: STAError) -> JSONValue {
         .object([
-            ("id", r["id"] ?? .null), ("status", .number(String(e.status))),
-            ("body", .object([("code", .number(String(e.status))), ("type", .string("error")), ("message", .string(e.message))])),
+            ("id", r["id"] ?? .null), ("status", .number(String(e.code))),
+            ("body", .object([("code", .number(String(e.code))), ("type", .string("error")), ("message", .string(e.message))])),
         ])
     }
 
@@ -223,7 +223,7 @@ extension STAService {
             }
         }
         let body: JSONValue
-        do { body = try JSONValue.parse(bodyText) } catch { throw STAError(400, "request \(r["id"]?.text ?? "?"): body is not valid JSON") }
+        do { body = try JSONValue.parse(bodyText) } catch { throw STAError(.badRequest, "request \(r["id"]?.text ?? "?"): body is not valid JSON") }
         let id = r["id"] ?? .null
         switch method {
         case "POST":
@@ -234,7 +234,7 @@ extension STAService {
             let (e, eid) = try await entityPath(w.conn, path)
             let isJSONPatch = (r["headers"]?["content-type"]?.stringValue ?? r["headers"]?["Content-Type"]?.stringValue ?? "").contains("json-patch")
             if isJSONPatch {
-                guard let rec = try await Self.lookup(w.conn, e, id: eid) else { throw STAError(404, "\(path) does not exist") }
+                guard let rec = try await Self.lookup(w.conn, e, id: eid) else { throw STAError(.notFound, "\(path) does not exist") }
                 var rd = renderer(w.conn, base: base, now: Double(w.now))
                 let patched = try await JSONPatch.apply(body, to: try rd.entity(e, rec, STAOptions()))
                 try await w.update(e, eid, .object((patched.objectMembers ?? []).filter { e.field($0.0).map { !$0.readOnly } ?? false }), put: false)
@@ -247,7 +247,7 @@ extension STAService {
             try await w.delete(e, eid)
             return (.object([("id", id), ("status", .number("200"))]), nil, nil)
         default:
-            throw STAError(400, "method '\(method)' is not allowed in a batch")
+            throw STAError(.badRequest, "method '\(method)' is not allowed in a batch")
         }
     }
 }

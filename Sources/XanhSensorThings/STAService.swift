@@ -3,30 +3,66 @@ import XanhSQL
 import Foundation
 import XanhCore
 
-/// An error with the HTTP status SensorThings clients expect (400 bad query or body, 404 missing, 409 conflict,
-/// 501 not implemented).
+/// Why a request was refused: a bad query or body, a missing entity, a conflict with stored data, or something the
+/// service does not offer. The HTTP layer gives each its status; a JSON batch answers with the same codes inside its
+/// body, as the standard's batch format does.
 public struct STAError: Error, Sendable, CustomStringConvertible {
-    public var status: Int
+    public enum Kind: Sendable, Equatable {
+        case badRequest, notFound, methodNotAllowed, conflict, notImplemented, internalError
+    }
+    public var kind: Kind
     public var message: String
-    public init(_ status: Int, _ message: String) {
-        self.status = status
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
         self.message = message
     }
     public var description: String { message }
 
-    static func from(_ e: STAQueryError) -> STAError { STAError(e.notImplemented ? 501 : 400, e.message) }
+    /// The code the standard (OData, HTTP) gives the kind.
+    public var code: Int {
+        switch kind {
+        case .badRequest: return 400
+        case .notFound: return 404
+        case .methodNotAllowed: return 405
+        case .conflict: return 409
+        case .notImplemented: return 501
+        case .internalError: return 500
+        }
+    }
+
+    static func from(_ e: STAQueryError) -> STAError { STAError(e.notImplemented ? .notImplemented : .badRequest, e.message) }
 }
 
-public struct STAResponse: Sendable {
-    public var status: Int
-    public var body: String?
-    public var contentType: String
-    public var location: String?
-    public init(status: Int, body: String?, contentType: String = "application/json; charset=utf-8", location: String? = nil) {
-        self.status = status
-        self.body = body
-        self.contentType = contentType
-        self.location = location
+/// What a request gave: a JSON document, a property's raw `$value`, nothing (a null property), a created entity, or
+/// the outcome of a change.
+public enum STAResult: Sendable, Equatable {
+    /// A JSON document (an entity, a collection, a property, the service root, a batch's responses).
+    case document(String)
+    /// A property's `$value` as plain text.
+    case value(String)
+    /// The property is null: nothing to send.
+    case empty
+    /// Created: where the new entity is, and a body when the request asks for one (the self links of a data array).
+    case created(location: String?, body: String?)
+    /// Changed or deleted; the entity as it now is, when the request returns it.
+    case changed(String?)
+
+    /// The code the standard gives the result (HTTP, and inside a JSON batch).
+    public var code: Int {
+        switch self {
+        case .document, .value, .changed: return 200
+        case .empty: return 204
+        case .created: return 201
+        }
+    }
+
+    /// The body, if any.
+    public var body: String? {
+        switch self {
+        case .document(let s), .value(let s): return s
+        case .empty: return nil
+        case .created(_, let b), .changed(let b): return b
+        }
     }
 }
 
@@ -58,7 +94,7 @@ public struct STAService: Sendable {
         let text = v.text
         guard text.utf8.count <= limits.maxResponseBytes else {
             throw STAError(
-                400,
+                .badRequest,
                 "the response would be \(text.utf8.count) bytes, over the limit of \(limits.maxResponseBytes) (XANH_MAX_RESPONSE_BYTES); ask for fewer entities ($top, $select, $expand)")
         }
         return text
@@ -69,7 +105,7 @@ public struct STAService: Sendable {
         func depth(_ items: [STAExpand]) -> Int { items.map { $0.path.count + depth($0.options.expand) }.max() ?? 0 }
         let d = depth(o.expand)
         guard d <= limits.maxExpandDepth else {
-            throw STAError(400, "$expand goes \(d) levels deep, over the limit of \(limits.maxExpandDepth) (XANH_MAX_EXPAND_DEPTH)")
+            throw STAError(.badRequest, "$expand goes \(d) levels deep, over the limit of \(limits.maxExpandDepth) (XANH_MAX_EXPAND_DEPTH)")
         }
     }
 
@@ -83,13 +119,13 @@ public struct STAService: Sendable {
     ]
 
     /// `GET /sta/v1.1`
-    public func root(base: String) -> STAResponse {
+    public func root(base: String) -> STAResult {
         let sets = STAEntity.allCases.map { e in JSONValue.object([("name", .string(e.setName)), ("url", .string("\(base)/\(e.setName)"))]) }
         let doc = JSONValue.object([
             ("value", .array(sets)),
             ("serverSettings", .object([("conformance", .array(Self.conformance.map { .string($0) }))])),
         ])
-        return STAResponse(status: 200, body: doc.text)
+        return .document(doc.text)
     }
 
     // MARK: paths
@@ -167,14 +203,14 @@ public struct STAService: Sendable {
 
     func resolve(_ conn: any SQLConnection, _ segments: [Segment]) async throws -> Target {
         guard let first = segments.first, let entity = STAEntity.fromSet(first.name) else {
-            throw STAError(404, "'\(segments.first?.name ?? "")' is not an entity set of this service")
+            throw STAError(.notFound, "'\(segments.first?.name ?? "")' is not an entity set of this service")
         }
         var target: Target = .collection(entity, conditions: [], parentDatastream: nil, parentPath: entity.setName, parent: nil)
         var path = entity.setName
         var rest = segments[...]
-        if first.badID { throw STAError(404, "no \(entity.rawValue) with id \(first.name)") }
+        if first.badID { throw STAError(.notFound, "no \(entity.rawValue) with id \(first.name)") }
         if let id = first.id {
-            guard let rec = try await Self.lookup(conn, entity, id: id) else { throw STAError(404, "\(entity.setName)(\(id)) does not exist") }
+            guard let rec = try await Self.lookup(conn, entity, id: id) else { throw STAError(.notFound, "\(entity.setName)(\(id)) does not exist") }
             target = .entity(entity, rec)
             path += "(\(id))"
         }
@@ -183,7 +219,7 @@ public struct STAService: Sendable {
             switch target {
             case .entity(let e, let rec):
                 if seg.name == "$ref" {
-                    guard rest.isEmpty else { throw STAError(404, "$ref must end the path") }
+                    guard rest.isEmpty else { throw STAError(.notFound, "$ref must end the path") }
                     return .ref(target)
                 }
                 if let nav = e.navigation(seg.name) {
@@ -191,21 +227,21 @@ public struct STAService: Sendable {
                     switch nav.link {
                     case .one(let fk):
                         guard let fkID = rec[fk].int64, let child = try await Self.lookup(conn, nav.target, id: fkID) else {
-                            throw STAError(404, "\(path)/\(seg.name) does not exist")
+                            throw STAError(.notFound, "\(path)/\(seg.name) does not exist")
                         }
-                        if seg.id != nil || seg.badID { throw STAError(404, "\(seg.name) is a single entity; it takes no id") }
+                        if seg.id != nil || seg.badID { throw STAError(.notFound, "\(seg.name) is a single entity; it takes no id") }
                         target = .entity(nav.target, child)
                         path = "\(nav.target.setName)(\(fkID))"
                     case .many:
                         let conds = [nav.childCondition(child: "e", parentID: String(id))]
                         let parentDS = e == .datastream ? id : nil
-                        if seg.badID { throw STAError(404, "no \(nav.target.rawValue) with id \(seg.name)") }
+                        if seg.badID { throw STAError(.notFound, "no \(nav.target.rawValue) with id \(seg.name)") }
                         if let cid = seg.id {
                             let (_, scoped) = Self.datastreamSource(nav.target, conditions: conds, parentDatastream: parentDS)
                             let within = nav.target == .observation && parentDS != nil ? [] : scoped
                             guard let child = try await Self.lookup(conn, nav.target, id: cid, conditions: within),
                                 parentDS == nil || nav.target != .observation || child["datastream_id"].int64 == parentDS
-                            else { throw STAError(404, "\(path)/\(seg.name)(\(cid)) does not exist") }
+                            else { throw STAError(.notFound, "\(path)/\(seg.name)(\(cid)) does not exist") }
                             target = .entity(nav.target, child)
                             path = "\(nav.target.setName)(\(cid))"
                         } else {
@@ -220,22 +256,22 @@ public struct STAService: Sendable {
                     target = .property(e, rec, f, sub: [])
                     continue
                 }
-                throw STAError(404, "'\(seg.name)' is not a property or navigation of \(e.rawValue)")
+                throw STAError(.notFound, "'\(seg.name)' is not a property or navigation of \(e.rawValue)")
             case .collection(let e, let conds, let parentDS, let parentPath, _):
                 if seg.name == "$ref" {
-                    guard rest.isEmpty else { throw STAError(404, "$ref must end the path") }
+                    guard rest.isEmpty else { throw STAError(.notFound, "$ref must end the path") }
                     return .ref(target)
                 }
-                throw STAError(404, "'\(seg.name)' cannot follow the collection \(parentPath) (\(e.setName)\(conds.isEmpty && parentDS == nil ? "" : " of a parent"))")
+                throw STAError(.notFound, "'\(seg.name)' cannot follow the collection \(parentPath) (\(e.setName)\(conds.isEmpty && parentDS == nil ? "" : " of a parent"))")
             case .property(let e, let rec, let f, let sub):
                 if seg.name == "$value" {
-                    guard rest.isEmpty else { throw STAError(404, "$value must end the path") }
+                    guard rest.isEmpty else { throw STAError(.notFound, "$value must end the path") }
                     return .value(target)
                 }
-                guard f.kind == .json else { throw STAError(404, "\(e.rawValue).\(f.name) has no sub-properties") }
+                guard f.kind == .json else { throw STAError(.notFound, "\(e.rawValue).\(f.name) has no sub-properties") }
                 target = .property(e, rec, f, sub: sub + [seg.name])
             case .ref, .value:
-                throw STAError(404, "nothing can follow $ref or $value")
+                throw STAError(.notFound, "nothing can follow $ref or $value")
             }
         }
         return target
@@ -243,7 +279,7 @@ public struct STAService: Sendable {
 
     // MARK: GET
 
-    public func get(path: String, query: String, base: String) async throws -> STAResponse {
+    public func get(path: String, query: String, base: String) async throws -> STAResult {
         let segments = try Self.parsePath(path)
         if segments.isEmpty { return root(base: base) }
         let options: STAOptions
@@ -255,13 +291,13 @@ public struct STAService: Sendable {
             var r = self.renderer(conn, base: base, now: now)
             switch target {
             case .entity(let e, let rec):
-                return await STAResponse(status: 200, body: try self.bounded(try r.entity(e, rec, options)))
+                return await .document(try self.bounded(try r.entity(e, rec, options)))
             case .collection(let e, let conds, let parentDS, let parentPath, _):
                 let page = try await r.collection(e, conds, parentDS, options)
                 let next = page.hasMore ? Renderer.nextLink(base: base, path: parentPath, query: query, skip: options.skip + page.records.count) : nil
                 if options.resultFormat == "dataArray" {
-                    guard e == .observation else { throw STAError(400, "$resultFormat=dataArray applies to Observations") }
-                    return STAResponse(status: 200, body: try self.bounded(try r.dataArray(page, options, next: next)))
+                    guard e == .observation else { throw STAError(.badRequest, "$resultFormat=dataArray applies to Observations") }
+                    return .document(try self.bounded(try r.dataArray(page, options, next: next)))
                 }
                 var members: [(String, JSONValue)] = []
                 if let c = page.count { members.append(("@iot.count", .number(String(c)))) }
@@ -269,19 +305,19 @@ public struct STAService: Sendable {
                 for rec in page.records { values.append(try await r.entity(e, rec, options)) }
                 members.append(("value", .array(values)))
                 if let next { members.append(("@iot.nextLink", .string(next))) }
-                return STAResponse(status: 200, body: try self.bounded(JSONValue.object(members)))
+                return .document(try self.bounded(JSONValue.object(members)))
             case .property(_, let rec, let f, let sub):
                 let v = Renderer.propertyValue(f, rec, sub)
-                if v.isNull { return STAResponse(status: 204, body: nil) }
-                return STAResponse(status: 200, body: JSONValue.object([((sub.last ?? f.name), v)]).text)
+                if v.isNull { return .empty }
+                return .document(JSONValue.object([((sub.last ?? f.name), v)]).text)
             case .value(.property(_, let rec, let f, let sub)):
                 let v = Renderer.propertyValue(f, rec, sub)
-                if v.isNull { return STAResponse(status: 204, body: nil) }
+                if v.isNull { return .empty }
                 let text: String
                 if case .string(let s) = v { text = s } else { text = v.text }
-                return STAResponse(status: 200, body: text, contentType: "text/plain; charset=utf-8")
+                return .value(text)
             case .ref(.entity(let e, let rec)):
-                return STAResponse(status: 200, body: JSONValue.object([("@iot.selfLink", .string(r.selfLink(e, rec)))]).text)
+                return .document(JSONValue.object([("@iot.selfLink", .string(r.selfLink(e, rec)))]).text)
             case .ref(.collection(let e, let conds, let parentDS, let parentPath, _)):
                 var o = options
                 o.select = ["id"]
@@ -293,9 +329,9 @@ public struct STAService: Sendable {
                     members.append(
                         ("@iot.nextLink", .string(Renderer.nextLink(base: base, path: parentPath + "/$ref", query: query, skip: options.skip + page.records.count))))
                 }
-                return STAResponse(status: 200, body: try self.bounded(JSONValue.object(members)))
+                return .document(try self.bounded(JSONValue.object(members)))
             default:
-                throw STAError(404, "not found")
+                throw STAError(.notFound, "not found")
             }
         }
     }
@@ -338,7 +374,7 @@ struct Renderer {
         }
         try checkBudget()
         if let t = o.top, t > limits.maxTop {
-            throw STAError(400, "$top=\(t) is over the limit of \(limits.maxTop) (XANH_MAX_TOP); page with @iot.nextLink")
+            throw STAError(.badRequest, "$top=\(t) is over the limit of \(limits.maxTop) (XANH_MAX_TOP); page with @iot.nextLink")
         }
         let top = o.top ?? limits.defaultTop
         // Never read more rows than the response may still hold.
@@ -361,7 +397,7 @@ struct Renderer {
         entities += page.records.count
         guard entities <= limits.maxEntities else {
             throw STAError(
-                400,
+                .badRequest,
                 "the response would hold more than \(limits.maxEntities) entities (XANH_MAX_ENTITIES); ask for fewer ($top, inside $expand too)")
         }
         return page
@@ -371,7 +407,7 @@ struct Renderer {
     func checkBudget() throws {
         guard ContinuousClock.now < deadline else {
             throw STAError(
-                400, "the request took longer than its budget of \(JSONValue.formatNumber(limits.requestSeconds)) s (XANH_REQUEST_SECONDS); narrow it")
+                .badRequest, "the request took longer than its budget of \(JSONValue.formatNumber(limits.requestSeconds)) s (XANH_REQUEST_SECONDS); narrow it")
         }
     }
 
@@ -460,11 +496,11 @@ struct Renderer {
         let selected = o.select.map(Set.init)
         let expands = Self.group(o.expand)
         for (name, _) in expands where e.navigation(name) == nil {
-            throw STAError(400, "$expand: '\(name)' is not a navigation property of \(e.rawValue)")
+            throw STAError(.badRequest, "$expand: '\(name)' is not a navigation property of \(e.rawValue)")
         }
         if let selected {
             for s in selected where s != "id" && s != "@iot.selfLink" && e.field(s) == nil && e.navigation(s) == nil {
-                throw STAError(400, "$select: '\(s)' is not a property of \(e.rawValue)")
+                throw STAError(.badRequest, "$select: '\(s)' is not a property of \(e.rawValue)")
             }
         }
         var m: [(String, JSONValue)] = []
@@ -516,9 +552,9 @@ struct Renderer {
     func dataArray(_ page: Page, _ o: STAOptions, next: String?) throws -> JSONValue {
         let components = o.select ?? Self.dataArrayDefault
         for c in components where c != "id" && STAEntity.observation.field(c) == nil {
-            throw STAError(400, "$select: '\(c)' is not a property of Observation")
+            throw STAError(.badRequest, "$select: '\(c)' is not a property of Observation")
         }
-        guard o.expand.isEmpty else { throw STAError(400, "$expand is not allowed with $resultFormat=dataArray") }
+        guard o.expand.isEmpty else { throw STAError(.badRequest, "$expand is not allowed with $resultFormat=dataArray") }
         var groups: [(Int64, [JSONValue])] = []
         for rec in page.records {
             let ds = rec["datastream_id"].int64 ?? 0

@@ -10,10 +10,10 @@ extension STAWriter {
     /// PATCH (merge) or PUT (replace). Links replace a to-one relation; inline new entities are refused.
     mutating func update(_ e: STAEntity, _ id: Int64, _ body: JSONValue, put: Bool) async throws {
         let members = try object(body, e.rawValue)
-        guard let current = try await STAService.lookup(conn, e, id: id) else { throw STAError(404, "\(e.setName)(\(id)) does not exist") }
+        guard let current = try await STAService.lookup(conn, e, id: id) else { throw STAError(.notFound, "\(e.setName)(\(id)) does not exist") }
         if put {
             for f in e.fields where f.mandatory && !f.readOnly && body[f.name] == nil && !(e == .observation && f.name != "result") {
-                throw STAError(400, "PUT \(e.setName)(\(id)): '\(f.name)' is required (PUT replaces the whole entity)")
+                throw STAError(.badRequest, "PUT \(e.setName)(\(id)): '\(f.name)' is required (PUT replaces the whole entity)")
             }
         }
         for (key, v) in members {
@@ -21,15 +21,15 @@ extension STAWriter {
                 let items: [JSONValue]
                 if case .array(let a) = v { items = a } else { items = [v] }
                 for item in items where linkID(item) == nil {
-                    throw STAError(400, "PATCH may link \(nav.name) by {\"@iot.id\": …} but not create new ones")
+                    throw STAError(.badRequest, "PATCH may link \(nav.name) by {\"@iot.id\": …} but not create new ones")
                 }
             } else if key != "@iot.id" && key != "@iot.selfLink" && !key.contains("@iot.") && e.field(key) == nil {
-                throw STAError(400, "'\(key)' is not a property of \(e.rawValue)")
+                throw STAError(.badRequest, "'\(key)' is not a property of \(e.rawValue)")
             }
         }
         func text(_ key: String) async throws -> SQLValue? {
             guard let v = body[key] else { return put ? .null : nil }
-            guard let s = v.stringValue else { throw STAError(400, "\(e.rawValue).\(key) must be a string") }
+            guard let s = v.stringValue else { throw STAError(.badRequest, "\(e.rawValue).\(key) must be a string") }
             return .text(s)
         }
         func props() async throws -> SQLValue? {
@@ -71,11 +71,11 @@ extension STAWriter {
             }
         case .datastream:
             guard let (arm, base) = STAIDs.datastream(id), arm == .raw else {
-                throw STAError(400, "Datastream \(id) is derived from another Datastream; change that one instead")
+                throw STAError(.badRequest, "Datastream \(id) is derived from another Datastream; change that one instead")
             }
             var uom: SQLValue?
             if let u = body["unitOfMeasurement"] {
-                guard u.objectMembers != nil else { throw STAError(400, "Datastream.unitOfMeasurement must be an object") }
+                guard u.objectMembers != nil else { throw STAError(.badRequest, "Datastream.unitOfMeasurement must be an object") }
                 uom = .text(u.text)
             } else if put {
                 uom = .null
@@ -96,7 +96,7 @@ extension STAWriter {
             } catch let error as STAError {
                 throw error
             } catch {
-                throw STAError(409, "the Thing already has a Datastream for that ObservedProperty (one series per station and parameter)")
+                throw STAError(.conflict, "the Thing already has a Datastream for that ObservedProperty (one series per station and parameter)")
             }
             for o in try array(body, "Observations") ?? [] { try await attach(o, .observation, key: "Datastream", id: id) }
         case .sensor:
@@ -136,7 +136,7 @@ extension STAWriter {
 
     mutating func updateObservation(_ id: Int64, _ current: SQLRow, _ body: JSONValue, put: Bool) async throws {
         guard let ds = current["datastream_id"].int64, let (arm, series) = STAIDs.datastream(ds), arm == .raw, let t = current["t"].int64 else {
-            throw STAError(400, "Observation \(id) is derived; it changes when its source Datastream's values change")
+            throw STAError(.badRequest, "Observation \(id) is derived; it changes when its source Datastream's values change")
         }
         var f = try await observationFields(body, series: series, allowCreate: false)
         // Merge with what is stored (PATCH); PUT resets what it does not give.
@@ -185,7 +185,7 @@ extension STAWriter {
     }
 
     func delete(_ e: STAEntity, _ id: Int64) async throws {
-        guard let current = try await STAService.lookup(conn, e, id: id) else { throw STAError(404, "\(e.setName)(\(id)) does not exist") }
+        guard let current = try await STAService.lookup(conn, e, id: id) else { throw STAError(.notFound, "\(e.setName)(\(id)) does not exist") }
         switch e {
         case .thing:
             try await deleteSeries(try seriesIDs("station_id = ?", [.int(id)]))
@@ -209,7 +209,7 @@ extension STAWriter {
             try await conn.execute("DELETE FROM sta_historical_locations WHERE id = ?", [.int(id)])
         case .datastream:
             guard let (arm, base) = STAIDs.datastream(id), arm == .raw else {
-                throw STAError(400, "Datastream \(id) is derived; delete its source Datastream instead")
+                throw STAError(.badRequest, "Datastream \(id) is derived; delete its source Datastream instead")
             }
             try await deleteSeries([base])
         case .sensor:
@@ -218,13 +218,13 @@ extension STAWriter {
         case .observedProperty:
             guard let code = try await conn.scalar("SELECT code FROM parameters WHERE id = ?", [.int(id)]).text else { return }
             if catalogue.parameter(code: code) != nil || code == "VN_AQI" {
-                throw STAError(409, "ObservedProperty \(id) (\(code)) is reference data of the parameter catalogue and cannot be deleted")
+                throw STAError(.conflict, "ObservedProperty \(id) (\(code)) is reference data of the parameter catalogue and cannot be deleted")
             }
             try await deleteSeries(try seriesIDs("parameter = ?", [.text(code)]))
             try await conn.execute("DELETE FROM parameters WHERE id = ?", [.int(id)])
         case .observation:
             guard let ds = current["datastream_id"].int64, let (arm, series) = STAIDs.datastream(ds), arm == .raw, let t = current["t"].int64 else {
-                throw STAError(400, "Observation \(id) is derived; it is removed with its source values")
+                throw STAError(.badRequest, "Observation \(id) is derived; it is removed with its source values")
             }
             try await deleteObservationRow(series: series, t: t)
         case .featureOfInterest:

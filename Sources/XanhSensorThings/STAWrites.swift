@@ -19,34 +19,34 @@ struct STAWriter {
     // MARK: body helpers
 
     func object(_ v: JSONValue, _ what: String) throws -> [(String, JSONValue)] {
-        guard let m = v.objectMembers else { throw STAError(400, "\(what) must be a JSON object") }
+        guard let m = v.objectMembers else { throw STAError(.badRequest, "\(what) must be a JSON object") }
         return m
     }
 
     func string(_ body: JSONValue, _ key: String, _ e: STAEntity, required: Bool = true) throws -> String? {
         guard let v = body[key], !v.isNull else {
-            if required { throw STAError(400, "\(e.rawValue): '\(key)' is required") }
+            if required { throw STAError(.badRequest, "\(e.rawValue): '\(key)' is required") }
             return nil
         }
-        guard let s = v.stringValue else { throw STAError(400, "\(e.rawValue): '\(key)' must be a string") }
+        guard let s = v.stringValue else { throw STAError(.badRequest, "\(e.rawValue): '\(key)' must be a string") }
         return s
     }
 
     /// A mandatory string member.
     func required(_ body: JSONValue, _ key: String, _ e: STAEntity) throws -> String {
-        guard let s = try string(body, key, e) else { throw STAError(400, "\(e.rawValue): '\(key)' is required") }
+        guard let s = try string(body, key, e) else { throw STAError(.badRequest, "\(e.rawValue): '\(key)' is required") }
         return s
     }
 
     /// A mandatory JSON member, as text.
     func requiredJSON(_ body: JSONValue, _ key: String, _ e: STAEntity) throws -> String {
-        guard let s = try json(body, key, e) else { throw STAError(400, "\(e.rawValue): '\(key)' is required") }
+        guard let s = try json(body, key, e) else { throw STAError(.badRequest, "\(e.rawValue): '\(key)' is required") }
         return s
     }
 
     func json(_ body: JSONValue, _ key: String, _ e: STAEntity, required: Bool = true) throws -> String? {
         guard let v = body[key], !v.isNull else {
-            if required { throw STAError(400, "\(e.rawValue): '\(key)' is required") }
+            if required { throw STAError(.badRequest, "\(e.rawValue): '\(key)' is required") }
             return nil
         }
         return v.text
@@ -55,14 +55,14 @@ struct STAWriter {
     /// User properties, without the `xanh` member the server adds.
     func properties(_ body: JSONValue, _ e: STAEntity) throws -> String? {
         guard let v = body["properties"], !v.isNull else { return nil }
-        guard let m = v.objectMembers else { throw STAError(400, "\(e.rawValue): 'properties' must be a JSON object") }
+        guard let m = v.objectMembers else { throw STAError(.badRequest, "\(e.rawValue): 'properties' must be a JSON object") }
         return JSONValue.object(m.filter { $0.0 != "xanh" }).text
     }
 
     func time(_ v: JSONValue?, _ what: String) throws -> (Double, Double)? {
         guard let v, !v.isNull else { return nil }
         guard let s = v.stringValue, let t = STATime.parseTimeOrInterval(s) else {
-            throw STAError(400, "\(what) must be an ISO 8601 time with an offset (e.g. 2026-11-20T10:00:00Z) or an interval start/end")
+            throw STAError(.badRequest, "\(what) must be an ISO 8601 time with an offset (e.g. 2026-11-20T10:00:00Z) or an interval start/end")
         }
         return t
     }
@@ -78,10 +78,10 @@ struct STAWriter {
     /// Resolves a nested entity: a link (checked to exist) or a new entity created now.
     mutating func linkOrCreate(_ v: JSONValue, _ e: STAEntity, allowCreate: Bool = true, link: [(String, JSONValue)] = []) async throws -> Int64 {
         if let id = linkID(v) {
-            guard let id, try await exists(e, id) else { throw STAError(400, "\(e.rawValue) \(v["@iot.id"]?.text ?? "") does not exist") }
+            guard let id, try await exists(e, id) else { throw STAError(.badRequest, "\(e.rawValue) \(v["@iot.id"]?.text ?? "") does not exist") }
             return id
         }
-        guard allowCreate else { throw STAError(400, "a PATCH may link \(e.setName) by {\"@iot.id\": …} but not create them") }
+        guard allowCreate else { throw STAError(.badRequest, "a PATCH may link \(e.setName) by {\"@iot.id\": …} but not create them") }
         var body = try object(v, e.rawValue)
         body.append(contentsOf: link)
         return try await create(e, .object(body))
@@ -89,7 +89,7 @@ struct STAWriter {
 
     func array(_ body: JSONValue, _ key: String) throws -> [JSONValue]? {
         guard let v = body[key], !v.isNull else { return nil }
-        guard case .array(let items) = v else { throw STAError(400, "'\(key)' must be an array") }
+        guard case .array(let items) = v else { throw STAError(.badRequest, "'\(key)' must be an array") }
         return items
     }
 
@@ -123,7 +123,7 @@ struct STAWriter {
     /// Creates (or links and re-points) a child given inline in its parent's body.
     mutating func attach(_ v: JSONValue, _ e: STAEntity, key: String, id: Int64) async throws {
         if let childID = linkID(v) {
-            guard let childID else { throw STAError(400, "\(e.rawValue) @iot.id must be an integer") }
+            guard let childID else { throw STAError(.badRequest, "\(e.rawValue) @iot.id must be an integer") }
             try await update(e, childID, .object([(key, .object([("@iot.id", .number(String(id)))]))]), put: false)
             return
         }
@@ -136,10 +136,10 @@ struct STAWriter {
     func nullable(_ s: String?) -> SQLValue { s.map { .text($0) } ?? .null }
 
     func geometryJSON(_ body: JSONValue, _ key: String, _ e: STAEntity) throws -> String {
-        guard let v = body[key], !v.isNull else { throw STAError(400, "\(e.rawValue): '\(key)' is required") }
+        guard let v = body[key], !v.isNull else { throw STAError(.badRequest, "\(e.rawValue): '\(key)' is required") }
         let encoding = body["encodingType"]?.stringValue ?? ""
         if encoding.contains("geo+json") {
-            do { _ = try Geometry.fromGeoJSON(v) } catch { throw STAError(400, "\(e.rawValue).\(key) is not valid GeoJSON: \(error.message)") }
+            do { _ = try Geometry.fromGeoJSON(v) } catch { throw STAError(.badRequest, "\(e.rawValue).\(key) is not valid GeoJSON: \(error.message)") }
         }
         return v.text
     }
@@ -151,14 +151,14 @@ struct STAWriter {
         var kind = StationKind.other
         if let k = xanh?["kind"]?.stringValue {
             guard let sk = StationKind(rawValue: k) else {
-                throw STAError(400, "Thing: properties.xanh.kind '\(k)' is not a station kind (\(StationKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw STAError(.badRequest, "Thing: properties.xanh.kind '\(k)' is not a station kind (\(StationKind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             kind = sk
         }
         var province: SQLValue = .null
         if let p = xanh?["province"]?.stringValue {
             guard try await !conn.scalar("SELECT 1 FROM provinces WHERE code = ?", [.text(p)]).isNull else {
-                throw STAError(400, "Thing: properties.xanh.province '\(p)' is not an official provincial code")
+                throw STAError(.badRequest, "Thing: properties.xanh.province '\(p)' is not an official provincial code")
             }
             province = .text(p)
         }
@@ -166,7 +166,7 @@ struct STAWriter {
         var code = xanh?["station"]?.stringValue ?? "thing-\(id)"
         if xanh?["station"] != nil {
             guard try await conn.scalar("SELECT 1 FROM stations WHERE code = ?", [.text(code)]).isNull else {
-                throw STAError(409, "a station with code '\(code)' already exists")
+                throw STAError(.conflict, "a station with code '\(code)' already exists")
             }
         } else {
             while try await !conn.scalar("SELECT 1 FROM stations WHERE code = ?", [.text(code)]).isNull {
@@ -234,8 +234,8 @@ struct STAWriter {
     }
 
     mutating func createHistoricalLocation(_ body: JSONValue) async throws -> Int64 {
-        guard let (time, _) = try self.time(body["time"], "HistoricalLocation.time") else { throw STAError(400, "HistoricalLocation: 'time' is required") }
-        guard let t = body["Thing"] else { throw STAError(400, "HistoricalLocation: 'Thing' is required") }
+        guard let (time, _) = try self.time(body["time"], "HistoricalLocation.time") else { throw STAError(.badRequest, "HistoricalLocation: 'time' is required") }
+        guard let t = body["Thing"] else { throw STAError(.badRequest, "HistoricalLocation: 'Thing' is required") }
         let thing = try await linkOrCreate(t, .thing)
         var locations: [Int64] = []
         for l in try array(body, "Locations") ?? [] { await locations.append(try linkOrCreate(l, .location)) }
@@ -273,9 +273,9 @@ struct STAWriter {
 
     func parameterCode(op: Int64) async throws -> String {
         guard let code = try await conn.scalar("SELECT code FROM parameters WHERE id = ?", [.int(op)]).text else {
-            throw STAError(400, "ObservedProperty \(op) does not exist")
+            throw STAError(.badRequest, "ObservedProperty \(op) does not exist")
         }
-        if code == "VN_AQI" { throw STAError(400, "the VN_AQI ObservedProperty belongs to the derived AQI Datastreams") }
+        if code == "VN_AQI" { throw STAError(.badRequest, "the VN_AQI ObservedProperty belongs to the derived AQI Datastreams") }
         return code
     }
 
@@ -283,25 +283,25 @@ struct STAWriter {
         let name = try required(body, "name", .datastream)
         let description = try required(body, "description", .datastream)
         guard let uom = body["unitOfMeasurement"], uom.objectMembers != nil else {
-            throw STAError(400, "Datastream: 'unitOfMeasurement' is required and must be an object {name, symbol, definition}")
+            throw STAError(.badRequest, "Datastream: 'unitOfMeasurement' is required and must be an object {name, symbol, definition}")
         }
         let observationType = try required(body, "observationType", .datastream)
-        guard let t = body["Thing"] else { throw STAError(400, "Datastream: 'Thing' is required") }
-        guard let s = body["Sensor"] else { throw STAError(400, "Datastream: 'Sensor' is required") }
-        guard let o = body["ObservedProperty"] else { throw STAError(400, "Datastream: 'ObservedProperty' is required") }
+        guard let t = body["Thing"] else { throw STAError(.badRequest, "Datastream: 'Thing' is required") }
+        guard let s = body["Sensor"] else { throw STAError(.badRequest, "Datastream: 'Sensor' is required") }
+        guard let o = body["ObservedProperty"] else { throw STAError(.badRequest, "Datastream: 'ObservedProperty' is required") }
         let thing = try await linkOrCreate(t, .thing)
         let sensor = try await linkOrCreate(s, .sensor)
         let op = try await linkOrCreate(o, .observedProperty)
         let code = try await parameterCode(op: op)
         var interval: Int64 = 300
         if let i = body["properties"]?["xanh"]?["interval"] {
-            guard let v = i.int64Value, (1...86_400).contains(v) else { throw STAError(400, "Datastream: properties.xanh.interval must be 1–86400 seconds") }
+            guard let v = i.int64Value, (1...86_400).contains(v) else { throw STAError(.badRequest, "Datastream: properties.xanh.interval must be 1–86400 seconds") }
             interval = v
         }
         let existing = try await conn.query("SELECT id, active FROM series WHERE station_id = ? AND parameter = ?", [.int(thing), .text(code)]).rows.first
         if let existing, existing[1].int64 == 1 {
             throw STAError(
-                409, "Thing \(thing) already has Datastream \(existing[0].int64 ?? 0) for ObservedProperty \(op): a station has one series per parameter")
+                .conflict, "Thing \(thing) already has Datastream \(existing[0].int64 ?? 0) for ObservedProperty \(op): a station has one series per parameter")
         }
         let values: [SQLValue] = [
             .int(interval), .text(name), .text(description), .text(uom.text), .text(observationType), nullable(try properties(body, .datastream)), .int(sensor),
@@ -326,7 +326,7 @@ struct STAWriter {
     /// The FeatureOfInterest generated from the Thing's Location (GeoJSON preferred), reused while it exists.
     mutating func autoFeature(series: Int64) async throws -> Int64 {
         guard let thing = try await conn.scalar("SELECT station_id FROM series WHERE id = ?", [.int(series)]).int64 else {
-            throw STAError(400, "Datastream \(series) does not exist")
+            throw STAError(.badRequest, "Datastream \(series) does not exist")
         }
         let locs = try await conn.query(
             """
@@ -335,7 +335,7 @@ struct STAWriter {
             """, [.int(thing)]
         ).rows
         guard let loc = locs.first?[0].int64 else {
-            throw STAError(400, "Observation: no FeatureOfInterest given and Thing \(thing) has no Location to derive one from")
+            throw STAError(.badRequest, "Observation: no FeatureOfInterest given and Thing \(thing) has no Location to derive one from")
         }
         if let f = try await conn.scalar("SELECT id FROM sta_features WHERE location_id = ? ORDER BY id LIMIT 1", [.int(loc)]).int64 { return f }
         return try await conn.insert(
@@ -346,9 +346,9 @@ struct STAWriter {
     }
 
     func rawSeries(_ ds: Int64) async throws -> Int64 {
-        guard let (arm, base) = STAIDs.datastream(ds), try await exists(.datastream, ds) else { throw STAError(400, "Datastream \(ds) does not exist") }
+        guard let (arm, base) = STAIDs.datastream(ds), try await exists(.datastream, ds) else { throw STAError(.badRequest, "Datastream \(ds) does not exist") }
         guard arm == .raw else {
-            throw STAError(400, "Datastream \(ds) is derived (\(arm)); its Observations are computed from Datastream \(base)")
+            throw STAError(.badRequest, "Datastream \(ds) is derived (\(arm)); its Observations are computed from Datastream \(base)")
         }
         return base
     }
@@ -368,7 +368,7 @@ struct STAWriter {
         f.phenomenon = try time(body["phenomenonTime"], "Observation.phenomenonTime")
         if let r = body["result"] {
             guard let d = r.doubleValue ?? r.stringValue.flatMap(Double.init), d.isFinite else {
-                throw STAError(400, "Observation: 'result' must be a number (this server stores measurements, OM_Measurement)")
+                throw STAError(.badRequest, "Observation: 'result' must be a number (this server stores measurements, OM_Measurement)")
             }
             f.result = d
         }
@@ -376,7 +376,7 @@ struct STAWriter {
         if let vt = body["validTime"] { f.validTime = .some(try time(vt, "Observation.validTime")) }
         if let q = body["resultQuality"] { f.resultQuality = .some(q.isNull ? nil : q.text) }
         if let p = body["parameters"] {
-            guard p.isNull || p.objectMembers != nil else { throw STAError(400, "Observation: 'parameters' must be a JSON object") }
+            guard p.isNull || p.objectMembers != nil else { throw STAError(.badRequest, "Observation: 'parameters' must be a JSON object") }
             f.parameters = .some(p.isNull ? nil : p.text)
         }
         if let foi = body["FeatureOfInterest"] { f.feature = try await linkOrCreate(foi, .featureOfInterest, allowCreate: allowCreate) }
@@ -393,9 +393,9 @@ struct STAWriter {
     mutating func storeObservation(series: Int64, _ f: ObservationFields, keepID: Int64? = nil) async throws -> Int64 {
         let phen = f.phenomenon ?? (Double(now), Double(now))
         let t = Int64(phen.0.rounded(.down))
-        guard t >= 0, t < STAIDs.observationShift else { throw STAError(400, "Observation: phenomenonTime must be between 1970 and 2106") }
-        if let reason = window.refusal(t, as: Timestamps.format(t)) { throw STAError(400, "Observation: phenomenonTime: \(reason)") }
-        guard let value = f.result else { throw STAError(400, "Observation: 'result' is required") }
+        guard t >= 0, t < STAIDs.observationShift else { throw STAError(.badRequest, "Observation: phenomenonTime must be between 1970 and 2106") }
+        if let reason = window.refusal(t, as: Timestamps.format(t)) { throw STAError(.badRequest, "Observation: phenomenonTime: \(reason)") }
+        guard let value = f.result else { throw STAError(.badRequest, "Observation: 'result' is required") }
         let qc = try await qcFlag(series: series, value: value)
         try await source.staIngest([ValidObservation(seriesID: series, t: t, value: value, status: .measuring, qc: qc)], conn)
         var feature = f.feature
@@ -429,11 +429,11 @@ struct STAWriter {
 
     mutating func createObservation(_ body: JSONValue) async throws -> Int64 {
         guard let d = body["Datastream"] else {
-            if body["MultiDatastream"] != nil { throw STAError(400, "MultiDatastreams are not offered by this server; use one Datastream per parameter") }
-            throw STAError(400, "Observation: 'Datastream' is required")
+            if body["MultiDatastream"] != nil { throw STAError(.badRequest, "MultiDatastreams are not offered by this server; use one Datastream per parameter") }
+            throw STAError(.badRequest, "Observation: 'Datastream' is required")
         }
         let series = try await rawSeries(try linkOrCreate(d, .datastream))
-        guard body["result"] != nil else { throw STAError(400, "Observation: 'result' is required") }
+        guard body["result"] != nil else { throw STAError(.badRequest, "Observation: 'result' is required") }
         return try await storeObservation(series: series, try observationFields(body, series: series, allowCreate: true))
     }
 }

@@ -39,7 +39,7 @@ struct SensorThingsController {
         let base = Self.base(req)
         let query = req.uri.query ?? ""
         do {
-            let r: STAResponse
+            let r: STAResult
             switch req.method {
             case .get:
                 r = try await service.get(path: path, query: query, base: base)
@@ -47,7 +47,7 @@ struct SensorThingsController {
                 let body = Array(buffer: try await req.bodyBytes())
                 if path.trimmingCharacters(in: CharacterSet(charactersIn: "/")) == "$batch" {
                     guard (req.headers[.contentType] ?? "").contains("json") else {
-                        throw STAError(501, "only JSON batch requests (Content-Type: application/json) are offered; multipart batches are not")
+                        throw STAError(.notImplemented, "only JSON batch requests (Content-Type: application/json) are offered; multipart batches are not")
                     }
                     r = try await service.batch(body: body, base: base)
                 } else {
@@ -60,14 +60,11 @@ struct SensorThingsController {
             case .delete:
                 r = try await service.delete(path: path)
             default:
-                throw STAError(405, "method not allowed")
+                throw STAError(.methodNotAllowed, "method not allowed")
             }
-            var headers: HTTPFields = [.contentType: r.contentType]
-            if let l = r.location { headers[.location] = l }
-            guard let body = r.body else { return Response(status: .init(code: r.status), headers: headers) }
-            return Response(status: .init(code: r.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+            return Self.response(r)
         } catch let e as STAError {
-            return Self.error(Problem(status: .init(code: e.status), detail: e.message))
+            return Self.error(Problem(status: .init(code: e.code), detail: e.message))
         } catch let e as StoreError {
             var p = Problem.from(e)
             if p.status.code == 422 { p.status = .badRequest }
@@ -80,6 +77,16 @@ struct SensorThingsController {
             }
             return Self.error(Problem.of(error, request: req, services: services, logger: ctx.logger))
         }
+    }
+
+    /// A result as HTTP: 200 with the document or `$value`, 204 for a null property, 201 with `Location` for a created
+    /// entity, 200 after a change.
+    static func response(_ r: STAResult) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if case .value = r { headers[.contentType] = "text/plain; charset=utf-8" }
+        if case .created(let location?, _) = r { headers[.location] = location }
+        guard let body = r.body else { return Response(status: .init(code: r.code), headers: headers) }
+        return Response(status: .init(code: r.code), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     /// A problem document that FROST-Server clients also read: `code` and `message` beside the problem's members.
