@@ -49,7 +49,10 @@ import XanhSQLite
         }
         times.sort()
         print("slow clients: \(wanted) idle connections held; /health median \(times[times.count / 2]) ms, max \(times.last ?? 0) ms")
-        #expect((times.last ?? 1000) < 100, "\(times)")
+        // Not starved: every answer well within a client's patience, most of them quick. (The suite runs beside the
+        // others on two cores, so the bound is on starvation, not on speed; speed is the benchmarks' business.)
+        #expect(times[times.count / 2] < 100, "\(times)")
+        #expect((times.last ?? 10_000) < 1000, "\(times)")
 
         // After the idle timeout the server has closed every one of them.
         try await Task.sleep(for: .seconds(5))
