@@ -61,7 +61,7 @@ struct WebController {
 
     func register(on router: Router<AppRequestContext>) async throws {
         guard let dir = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
-            throw Problem(status: .internalServerError, detail: "templates missing from the XanhServer bundle")
+            throw Problem(status: .internalServerError, detail: "templates missing from the XanhHTTP bundle")
         }
         let library = try await MustacheLibrary(directory: dir.path)
 
