@@ -187,6 +187,32 @@ import XanhStore
     }
 }
 
+extension FilteringTests {
+    /// A page of Datastreams with their Observations expanded (the map page) answers, Datastream by Datastream, what
+    /// each Datastream's own Observations answer: on PostgreSQL the expansion is read for the whole page at once.
+    @Test func expandedObservationsOfAPageMatchEachDatastream() async throws {
+        try await withSTA { sta, _ in
+            _ = try await Self.fixture(sta)
+            for options in ["$top=1;$orderby=phenomenonTime%20desc", "$top=1;$skip=1;$filter=result%20gt%202", "$orderby=result%20desc", "$top=0"] {
+                let page = try await sta.items("Datastreams?$expand=Observations(\(options))")
+                #expect(page.count == 4)
+                for ds in page {
+                    let id = try #require(ds["@iot.id"]?.int64Value)
+                    let own = try await sta.get("Datastreams(\(id))/Observations?" + options.replacingOccurrences(of: ";", with: "&")).json
+                    #expect(ds["Observations"] == own["value"], "\(options), Datastream \(id)")
+                    #expect((ds["Observations@iot.nextLink"] == nil) == (own["@iot.nextLink"] == nil), "\(options), Datastream \(id)")
+                }
+            }
+            let latest = try await sta.items("Datastreams?$expand=Observations($top=1;$orderby=phenomenonTime%20desc;$select=result)")
+            let results = latest.map { ds -> Int64? in
+                guard case .array(let obs)? = ds["Observations"] else { return nil }
+                return obs.first?["result"]?.int64Value
+            }
+            #expect(results == [3, 6, 9, 12])
+        }
+    }
+}
+
 @Suite struct SensorThingsExtensionTests {
     @Test func createObservationsAndDataArray() async throws {
         try await withSTA { sta, _ in
