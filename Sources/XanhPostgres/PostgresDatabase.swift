@@ -251,6 +251,11 @@ extension PostgresDatabase: StoreIdentity {
     }
 }
 
+extension PostgresDatabase {
+    /// SQLSTATE class 23: integrity constraint violation.
+    public func isConstraintViolation(_ error: any Error) -> Bool { (error as? PGQueryError)?.sqlState?.hasPrefix("23") == true }
+}
+
 /// PostGIS, where the server offers it: installed when the role may, and the geospatial `$filter` functions created
 /// over it. Without it those functions answer 501 and everything else works.
 enum PostGIS {

@@ -47,6 +47,7 @@ extension SQLStore: StoreIdentity {
     public var engine: String { db.engine }
     public var location: String { db.location }
     public func fault(_ error: any Error) -> StoreFault? { db.fault(error) }
+    public func isConstraintViolation(_ error: any Error) -> Bool { db.isConstraintViolation(error) }
     public func ping(timeout: Duration) async throws { try await db.ping(timeout: timeout) }
     public func close() async { await db.close() }
 }

@@ -152,6 +152,10 @@ extension SQLiteDatabase: StoreIdentity {
         }
     }
 
+    public func isConstraintViolation(_ error: any Error) -> Bool {
+        (error as? DatabaseError)?.resultCode.primaryResultCode == .SQLITE_CONSTRAINT
+    }
+
     /// Reads one row, then checks the free space of the database's file system: SQLite cannot write its WAL on a full
     /// disk, so a nearly full one is reported before writes fail.
     public func ping(timeout: Duration) async throws {

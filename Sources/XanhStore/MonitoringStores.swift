@@ -133,6 +133,9 @@ public protocol StoreIdentity: Sendable {
     /// What an error of this engine means for the caller, when it is a fault of the database rather than of the
     /// request: the HTTP layer answers 503 or 507 for these, never 500.
     func fault(_ error: any Error) -> StoreFault?
+    /// Whether an error is the database refusing a change that breaks one of its constraints (a missing relation, a
+    /// duplicate key, a NULL where a value must be): bad input, answered 409, as opposed to a fault.
+    func isConstraintViolation(_ error: any Error) -> Bool
     /// A cheap round trip to the database, given up after `timeout`; throws the fault that stops it (a full disk
     /// included, where the engine can see it).
     func ping(timeout: Duration) async throws

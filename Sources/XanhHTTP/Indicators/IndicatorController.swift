@@ -53,215 +53,267 @@ struct IndicatorController {
         try await APIKeys.identity(request, store: services.store) ?? APIKeyRecord(name: "api", role: "editor")
     }
 
+    /// Every route of the indicators API, each to its named handler below.
     func register(on api: RouterGroup<AppRequestContext>) {
-        api.get("units") { request, _ in
-            let h = try await service.hierarchy()
-            let level = request.query("level")
-            let parent = request.query("parent")
-            let date = request.query("date")
-            var units = h.units.values.filter { (level == nil || $0.level.rawValue == level) && (parent == nil || $0.parent == parent) }
-            if let date { units = units.filter { $0.valid(on: date) } }
-            let items = units.sorted { $0.id < $1.id }.map {
-                UnitDTO(
-                    id: $0.id, code: $0.code, nameVi: $0.nameVi, nameEn: $0.nameEn, level: $0.level.rawValue, parent: $0.parent, validFrom: $0.validFrom,
-                    validTo: $0.validTo, successor: $0.successor, currentProvince: h.currentProvince(of: $0.id))
-            }
-            return try Self.table(request, items: items, name: "units") {
-                [$0.id, $0.code, $0.nameVi, $0.nameEn, $0.level, $0.parent ?? "", $0.validFrom ?? "", $0.validTo ?? "", $0.successor ?? ""]
-            } header: { ["id", "code", "name_vi", "name_en", "level", "parent", "valid_from", "valid_to", "successor"] }
-        }
-        api.get("units/{id}/boundary") { _, context in
-            let id = try context.parameters.require("id")
-            guard let b = try await services.store.boundary(unit: id) else { throw Problem(status: .notFound, detail: "unit '\(id)' has no boundary") }
-            return Response(status: .ok, headers: [.contentType: "application/geo+json"], body: .init(byteBuffer: ByteBuffer(string: b)))
-        }
+        api.get("units", use: units)
+        api.get("units/{id}/boundary", use: boundary)
+        api.get("indicators", use: indicators)
+        api.get("indicators/{code}", use: indicator)
+        api.put("indicators/{code}", use: putIndicator)
+        api.get("values", use: values)
+        api.post("values", use: postValues)
+        for action in [ValueAction.submit, .approve, .reopen] { api.post("values/\(action.rawValue)", use: transition(action)) }
+        api.get("values/history", use: history)
+        api.get("values/template", use: template)
+        api.post("values/upload", use: upload)
+        api.get("aggregates", use: aggregates)
+        api.get("targets", use: targets)
+        api.post("targets", use: postTarget)
+        api.get("targets/progress", use: progress)
+        api.post("indicators/compute", use: compute)
+        api.get("index", use: indexes)
+        api.get("index/{id}/scores", use: scores)
+    }
 
-        api.get("indicators") { request, _ in
-            let list = try await service.catalogue().values.sorted { $0.code < $1.code }
-            let framework = request.query("framework")
-            return try Self.table(request, items: list.filter { i in framework.map { i.frameworks.contains($0) } ?? true }, name: "indicators") {
-                [$0.code, $0.nameVi, $0.nameEn, $0.unit, $0.frequency.rawValue, $0.direction.rawValue, $0.computation.rawValue,
-                 $0.unitAggregation.rawValue, $0.frameworks.joined(separator: ";"), $0.agency ?? "", $0.numerator ?? "", $0.denominator ?? "",
-                 Self.num($0.factor), Self.num($0.min), Self.num($0.max), $0.formula ?? ""]
-            } header: { IndicatorTable.columns }
+    /// `GET /api/v1/units`: the administrative units, by level, parent and date.
+    @Sendable func units(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let h = try await service.hierarchy()
+        let level = request.query("level")
+        let parent = request.query("parent")
+        let date = request.query("date")
+        var units = h.units.values.filter { (level == nil || $0.level.rawValue == level) && (parent == nil || $0.parent == parent) }
+        if let date { units = units.filter { $0.valid(on: date) } }
+        let items = units.sorted { $0.id < $1.id }.map {
+            UnitDTO(
+                id: $0.id, code: $0.code, nameVi: $0.nameVi, nameEn: $0.nameEn, level: $0.level.rawValue, parent: $0.parent, validFrom: $0.validFrom,
+                validTo: $0.validTo, successor: $0.successor, currentProvince: h.currentProvince(of: $0.id))
         }
-        api.get("indicators/{code}") { _, context in
-            let code = try context.parameters.require("code")
-            guard let i = try await service.catalogue()[code] else { throw Problem(status: .notFound, detail: "indicator '\(code)' is not in the catalogue") }
-            return try JSON.response(i)
-        }
-        api.put("indicators/{code}") { request, context in
-            let code = try context.parameters.require("code")
-            var i = try await JSON.decode(Indicator.self, from: request, context)
-            i.code = code
-            let problems = IndicatorCatalogue.problems(i)
-            guard problems.isEmpty else { throw Problem(status: .unprocessableContent, detail: problems.joined(separator: "; ")) }
-            try await services.store.upsertIndicator(i)
-            return try JSON.response(i)
-        }
+        return try Self.table(request, items: items, name: "units") {
+            [$0.id, $0.code, $0.nameVi, $0.nameEn, $0.level, $0.parent ?? "", $0.validFrom ?? "", $0.validTo ?? "", $0.successor ?? ""]
+        } header: { ["id", "code", "name_vi", "name_en", "level", "parent", "valid_from", "valid_to", "successor"] }
+    }
 
-        api.get("values") { request, _ in
-            let statuses = try Self.statuses(request.query("status"))
-            let rows = try await services.store.values(
-                indicator: request.query("indicator"), unit: request.query("unit"), period: request.query("period"), statuses: statuses,
-                limit: try request.intQuery("limit", default: 100_000, range: 1...100_000))
-            let items = rows.map {
-                ValueDTO(
-                    indicator: $0.indicator, unit: $0.unit, period: $0.period, value: $0.value, numerator: $0.numerator, denominator: $0.denominator,
-                    status: $0.status.rawValue, updatedBy: $0.updatedBy, updatedAt: Timestamps.format($0.updatedAt))
-            }
-            return try Self.table(request, items: items, name: "values") {
-                [$0.indicator, $0.unit, $0.period, Self.num($0.value), Self.num($0.numerator), Self.num($0.denominator), $0.status, $0.updatedBy, $0.updatedAt]
-            } header: { ["indicator", "unit", "period", "value", "numerator", "denominator", "status", "updated_by", "updated_at"] }
+    /// `GET /api/v1/units/{id}/boundary`: a unit's boundary as GeoJSON.
+    @Sendable func boundary(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let b = try await services.store.boundary(unit: id) else { throw Problem(status: .notFound, detail: "unit '\(id)' has no boundary") }
+        return Response(status: .ok, headers: [.contentType: "application/geo+json"], body: .init(byteBuffer: ByteBuffer(string: b)))
+    }
+
+    /// `GET /api/v1/indicators`: the indicator catalogue, optionally of one framework.
+    @Sendable func indicators(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let list = try await service.catalogue().values.sorted { $0.code < $1.code }
+        let framework = request.query("framework")
+        return try Self.table(request, items: list.filter { i in framework.map { i.frameworks.contains($0) } ?? true }, name: "indicators") {
+            [$0.code, $0.nameVi, $0.nameEn, $0.unit, $0.frequency.rawValue, $0.direction.rawValue, $0.computation.rawValue,
+             $0.unitAggregation.rawValue, $0.frameworks.joined(separator: ";"), $0.agency ?? "", $0.numerator ?? "", $0.denominator ?? "",
+             Self.num($0.factor), Self.num($0.min), Self.num($0.max), $0.formula ?? ""]
+        } header: { IndicatorTable.columns }
+    }
+
+    /// `GET /api/v1/indicators/{code}`: one indicator of the catalogue.
+    @Sendable func indicator(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let code = try context.parameters.require("code")
+        guard let i = try await service.catalogue()[code] else { throw Problem(status: .notFound, detail: "indicator '\(code)' is not in the catalogue") }
+        return try JSON.response(i)
+    }
+
+    /// `PUT /api/v1/indicators/{code}`: adds or redefines an indicator of the catalogue.
+    @Sendable func putIndicator(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let code = try context.parameters.require("code")
+        var i = try await JSON.decode(Indicator.self, from: request, context)
+        i.code = code
+        let problems = IndicatorCatalogue.problems(i)
+        guard problems.isEmpty else { throw Problem(status: .unprocessableContent, detail: problems.joined(separator: "; ")) }
+        try await services.store.upsertIndicator(i)
+        return try JSON.response(i)
+    }
+
+    /// `GET /api/v1/values`: reported values, filtered; JSON, CSV or XLSX.
+    @Sendable func values(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let statuses = try Self.statuses(request.query("status"))
+        let rows = try await services.store.values(
+            indicator: request.query("indicator"), unit: request.query("unit"), period: request.query("period"), statuses: statuses,
+            limit: try request.intQuery("limit", default: 100_000, range: 1...100_000))
+        let items = rows.map {
+            ValueDTO(
+                indicator: $0.indicator, unit: $0.unit, period: $0.period, value: $0.value, numerator: $0.numerator, denominator: $0.denominator,
+                status: $0.status.rawValue, updatedBy: $0.updatedBy, updatedAt: Timestamps.format($0.updatedAt))
         }
-        api.post("values") { request, context in
-            let body = try await JSON.decode(ValuesBody.self, from: request, context)
-            let inputs = body.values.enumerated().map { i, v in
-                IndicatorValueInput(
-                    indicator: v.indicator, unit: v.unit, period: v.period, value: v.value, numerator: v.numerator, denominator: v.denominator,
-                    unitOfMeasure: v.unitOfMeasure, origin: "values/\(i)")
-            }
+        return try Self.table(request, items: items, name: "values") {
+            [$0.indicator, $0.unit, $0.period, Self.num($0.value), Self.num($0.numerator), Self.num($0.denominator), $0.status, $0.updatedBy, $0.updatedAt]
+        } header: { ["indicator", "unit", "period", "value", "numerator", "denominator", "status", "updated_by", "updated_at"] }
+    }
+
+    /// `POST /api/v1/values`: stores a batch of values as drafts or submitted; all of it or nothing.
+    @Sendable func postValues(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let body = try await JSON.decode(ValuesBody.self, from: request, context)
+        let inputs = body.values.enumerated().map { i, v in
+            IndicatorValueInput(
+                indicator: v.indicator, unit: v.unit, period: v.period, value: v.value, numerator: v.numerator, denominator: v.denominator,
+                unitOfMeasure: v.unitOfMeasure, origin: "values/\(i)")
+        }
+        let who = try await identity(request)
+        let n = try await refusing {
+            try await service.submit(inputs, status: body.submit == false ? .draft : .submitted, by: who.name, at: services.clock())
+        }
+        return try JSON.response(["stored": n])
+    }
+
+    /// `GET /api/v1/values/history`: the workflow history of one value.
+    @Sendable func history(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let i = request.query("indicator"), let u = request.query("unit"), let p = request.query("period") else {
+            throw Problem(status: .badRequest, detail: "indicator, unit and period are required", pointer: "/query")
+        }
+        return try JSON.response(Page(items: try await services.store.history(ValueKey(indicator: i, unit: u, period: p)), next: nil))
+    }
+
+    /// `GET /api/v1/values/template`: the XLSX template for units × indicators of a period.
+    @Sendable func template(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let codes = (request.query("indicators") ?? "").split(separator: ",").map(String.init)
+        let units = (request.query("units") ?? "").split(separator: ",").map(String.init)
+        guard let period = request.query("period").flatMap(Period.init) else {
+            throw Problem(status: .badRequest, detail: "period must be a year (2024), a quarter (2024-Q3) or a month (2024-07)", pointer: "/query/period")
+        }
+        let data = try await IndicatorTemplate.make(service: service, indicators: codes, units: units, period: period)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                .contentDisposition: "attachment; filename=\"xanh-template-\(period).xlsx\"",
+            ], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// `POST /api/v1/values/upload`: a filled-in template, stored as one batch.
+    @Sendable func upload(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let data = Data(buffer: try await request.bodyBytes())
+        let inputs: [IndicatorValueInput]
+        do {
+            inputs = try IndicatorTemplate.read(data, bounds: XLSX.Bounds(context.limits))
+        } catch let e as XLSX.ReadError {
+            throw Problem(status: .badRequest, detail: e.message)
+        }
+        let who = try await identity(request)
+        let n = try await refusing {
+            try await service.submit(inputs, status: request.query("submit") == "false" ? .draft : .submitted, by: who.name, at: services.clock())
+        }
+        return try JSON.response(["stored": n])
+    }
+
+    /// `GET /api/v1/aggregates`: an indicator aggregated up the unit hierarchy.
+    @Sendable func aggregates(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let code = request.query("indicator") else { throw Problem(status: .badRequest, detail: "indicator is required", pointer: "/query/indicator") }
+        let statuses = try Self.statuses(request.query("status") ?? "submitted,approved")
+        let agg = try await service.aggregate(code, statuses: statuses)
+        struct Row: Codable {
+            var unit, period: String
+            var value, numerator, denominator: Double?
+            var count: Int
+        }
+        let items = agg.flatMap { unit, periods in periods.map { Row(unit: unit, period: $0.key, value: $0.value.value, numerator: $0.value.numerator, denominator: $0.value.denominator, count: $0.value.count) } }
+            .sorted { ($0.unit, $0.period) < ($1.unit, $1.period) }
+        return try Self.table(request, items: items, name: "aggregates") {
+            [$0.unit, $0.period, Self.num($0.value), Self.num($0.numerator), Self.num($0.denominator), String($0.count)]
+        } header: { ["unit", "period", "value", "numerator", "denominator", "count"] }
+    }
+
+    /// `GET /api/v1/targets`: the targets, filtered.
+    @Sendable func targets(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try Self.table(request, items: try await services.store.targets(indicator: request.query("indicator"), unit: request.query("unit")), name: "targets") {
+            [$0.indicator, $0.unit, String($0.baselineYear), Self.num($0.baselineValue), String($0.targetYear), Self.num($0.targetValue), $0.source]
+        } header: { ["indicator", "unit", "baseline_year", "baseline_value", "target_year", "target_value", "source"] }
+    }
+
+    /// `POST /api/v1/targets`: adds or replaces a target.
+    @Sendable func postTarget(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let t = try await JSON.decode(IndicatorTarget.self, from: request, context)
+        guard try await service.catalogue()[t.indicator] != nil else {
+            throw Problem(status: .unprocessableContent, detail: "indicator '\(t.indicator)' is not in the catalogue", pointer: "/indicator")
+        }
+        guard t.targetYear > t.baselineYear else { throw Problem(status: .unprocessableContent, detail: "targetYear must be after baselineYear", pointer: "/targetYear") }
+        return try JSON.response(try await services.store.upsertTarget(t), status: .created)
+    }
+
+    /// `GET /api/v1/targets/progress`: each target's progress in a year.
+    @Sendable func progress(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()), range: 1990...2100)
+        let targets = try await services.store.targets(indicator: request.query("indicator"), unit: request.query("unit"))
+        let catalogue = try await service.catalogue()
+        struct Item: Codable {
+            var target: IndicatorTarget
+            var progress: TargetProgress
+        }
+        var cache: [String: [String: [String: IndicatorAggregator.Result]]] = [:]
+        var items: [Item] = []
+        for t in targets {
+            guard let i = catalogue[t.indicator] else { continue }
+            if cache[t.indicator] == nil { cache[t.indicator] = try await service.aggregate(t.indicator) }
+            let value = cache[t.indicator]?[t.unit]?[String(year)]?.value
+            items.append(Item(target: t, progress: TargetProgress.evaluate(t, direction: i.direction, year: year, value: value)))
+        }
+        return try JSON.response(Page(items: items, next: nil))
+    }
+
+    /// `POST /api/v1/indicators/compute`: computes the monitoring-derived indicators of a year (approver role).
+    @Sendable func compute(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()), range: 2000...2100)
+        guard try await identity(request).role == "approver" else {
+            throw Problem(status: .forbidden, detail: "computing indicators stores approved values: it needs a key with the approver role")
+        }
+        return try JSON.response(["stored": try await MonitoringIndicators(services: services).compute(year: year)])
+    }
+
+    /// `GET /api/v1/index`: the composite indexes defined.
+    @Sendable func indexes(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try JSON.response(Page(items: try IndexCatalogue.bundled().indexes, next: nil))
+    }
+
+    /// `GET /api/v1/index/{id}/scores`: a composite index's scores in a year, with the sensitivity analysis if asked.
+    @Sendable func scores(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard var def = try IndexCatalogue.bundled().indexes.first(where: { $0.id == id }) else {
+            throw Problem(status: .notFound, detail: "index '\(id)' does not exist")
+        }
+        if let n = request.query("normalisation") {
+            guard let v = IndexDefinition.Normalisation(rawValue: n) else { throw Problem(status: .badRequest, detail: "normalisation '\(n)' is not one of \(IndexDefinition.Normalisation.allCases.map(\.rawValue))") }
+            def.normalisation = v
+        }
+        if let a = request.query("aggregation") {
+            guard let v = IndexDefinition.Aggregation(rawValue: a) else { throw Problem(status: .badRequest, detail: "aggregation '\(a)' is not arithmetic or geometric") }
+            def.aggregation = v
+        }
+        let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()) - 1, range: 1990...2100)
+        let runs = try request.intQuery("runs", default: 0, range: 0...10_000)
+        let seed = UInt64(try request.intQuery("seed", default: 1, range: 0...Int.max))
+        let data = try await service.indexData(def, year: year)
+        let result = CompositeIndex.compute(def, data: data)
+        struct Out: Codable {
+            var index: String
+            var year: Int
+            var normalisation, aggregation: String
+            var scores: [IndexResult.UnitScore]
+            var imputed: [IndexResult.Imputed]
+            var excluded: [String]
+            var droppedIndicators: [String]
+            var sensitivity: CompositeIndex.Sensitivity?
+        }
+        let sensitivity = runs > 0 ? CompositeIndex.sensitivity(def, data: data, runs: runs, seed: seed) : nil
+        return try JSON.response(
+            Out(
+                index: id, year: year, normalisation: def.normalisation.rawValue, aggregation: def.aggregation.rawValue, scores: result.scores,
+                imputed: result.imputed, excluded: result.excluded, droppedIndicators: result.droppedIndicators, sensitivity: sensitivity))
+    }
+
+    /// `POST /api/v1/values/{submit,approve,reopen}`: moves values through the workflow.
+    func transition(_ action: ValueAction) -> @Sendable (Request, AppRequestContext) async throws -> Response {
+        { request, context in
+            let body = try await JSON.decode(TransitionBody.self, from: request, context)
             let who = try await identity(request)
-            let n = try await refusing {
-                try await service.submit(inputs, status: body.submit == false ? .draft : .submitted, by: who.name, at: services.clock())
+            try await refusing {
+                try await service.transition(
+                    body.items, action: action, approver: who.role == "approver", by: who.name, comment: body.comment, at: services.clock())
             }
-            return try JSON.response(["stored": n])
-        }
-        for action in [ValueAction.submit, .approve, .reopen] {
-            api.post("values/\(action.rawValue)") { request, context in
-                let body = try await JSON.decode(TransitionBody.self, from: request, context)
-                let who = try await identity(request)
-                try await refusing {
-                    try await service.transition(
-                        body.items, action: action, approver: who.role == "approver", by: who.name, comment: body.comment, at: services.clock())
-                }
-                return try JSON.response(["changed": body.items.count])
-            }
-        }
-        api.get("values/history") { request, _ in
-            guard let i = request.query("indicator"), let u = request.query("unit"), let p = request.query("period") else {
-                throw Problem(status: .badRequest, detail: "indicator, unit and period are required", pointer: "/query")
-            }
-            return try JSON.response(Page(items: try await services.store.history(ValueKey(indicator: i, unit: u, period: p)), next: nil))
-        }
-        api.get("values/template") { request, _ in
-            let codes = (request.query("indicators") ?? "").split(separator: ",").map(String.init)
-            let units = (request.query("units") ?? "").split(separator: ",").map(String.init)
-            guard let period = request.query("period").flatMap(Period.init) else {
-                throw Problem(status: .badRequest, detail: "period must be a year (2024), a quarter (2024-Q3) or a month (2024-07)", pointer: "/query/period")
-            }
-            let data = try await IndicatorTemplate.make(service: service, indicators: codes, units: units, period: period)
-            return Response(
-                status: .ok,
-                headers: [
-                    .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    .contentDisposition: "attachment; filename=\"xanh-template-\(period).xlsx\"",
-                ], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-        }
-        api.post("values/upload") { request, context in
-            let data = Data(buffer: try await request.bodyBytes())
-            let inputs: [IndicatorValueInput]
-            do {
-                inputs = try IndicatorTemplate.read(data, bounds: XLSX.Bounds(context.limits))
-            } catch let e as XLSX.ReadError {
-                throw Problem(status: .badRequest, detail: e.message)
-            }
-            let who = try await identity(request)
-            let n = try await refusing {
-                try await service.submit(inputs, status: request.query("submit") == "false" ? .draft : .submitted, by: who.name, at: services.clock())
-            }
-            return try JSON.response(["stored": n])
-        }
-
-        api.get("aggregates") { request, _ in
-            guard let code = request.query("indicator") else { throw Problem(status: .badRequest, detail: "indicator is required", pointer: "/query/indicator") }
-            let statuses = try Self.statuses(request.query("status") ?? "submitted,approved")
-            let agg = try await service.aggregate(code, statuses: statuses)
-            struct Row: Codable {
-                var unit, period: String
-                var value, numerator, denominator: Double?
-                var count: Int
-            }
-            let items = agg.flatMap { unit, periods in periods.map { Row(unit: unit, period: $0.key, value: $0.value.value, numerator: $0.value.numerator, denominator: $0.value.denominator, count: $0.value.count) } }
-                .sorted { ($0.unit, $0.period) < ($1.unit, $1.period) }
-            return try Self.table(request, items: items, name: "aggregates") {
-                [$0.unit, $0.period, Self.num($0.value), Self.num($0.numerator), Self.num($0.denominator), String($0.count)]
-            } header: { ["unit", "period", "value", "numerator", "denominator", "count"] }
-        }
-
-        api.get("targets") { request, _ in
-            try Self.table(request, items: try await services.store.targets(indicator: request.query("indicator"), unit: request.query("unit")), name: "targets") {
-                [$0.indicator, $0.unit, String($0.baselineYear), Self.num($0.baselineValue), String($0.targetYear), Self.num($0.targetValue), $0.source]
-            } header: { ["indicator", "unit", "baseline_year", "baseline_value", "target_year", "target_value", "source"] }
-        }
-        api.post("targets") { request, context in
-            let t = try await JSON.decode(IndicatorTarget.self, from: request, context)
-            guard try await service.catalogue()[t.indicator] != nil else {
-                throw Problem(status: .unprocessableContent, detail: "indicator '\(t.indicator)' is not in the catalogue", pointer: "/indicator")
-            }
-            guard t.targetYear > t.baselineYear else { throw Problem(status: .unprocessableContent, detail: "targetYear must be after baselineYear", pointer: "/targetYear") }
-            return try JSON.response(try await services.store.upsertTarget(t), status: .created)
-        }
-        api.get("targets/progress") { request, _ in
-            let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()), range: 1990...2100)
-            let targets = try await services.store.targets(indicator: request.query("indicator"), unit: request.query("unit"))
-            let catalogue = try await service.catalogue()
-            struct Item: Codable {
-                var target: IndicatorTarget
-                var progress: TargetProgress
-            }
-            var cache: [String: [String: [String: IndicatorAggregator.Result]]] = [:]
-            var items: [Item] = []
-            for t in targets {
-                guard let i = catalogue[t.indicator] else { continue }
-                if cache[t.indicator] == nil { cache[t.indicator] = try await service.aggregate(t.indicator) }
-                let value = cache[t.indicator]?[t.unit]?[String(year)]?.value
-                items.append(Item(target: t, progress: TargetProgress.evaluate(t, direction: i.direction, year: year, value: value)))
-            }
-            return try JSON.response(Page(items: items, next: nil))
-        }
-
-        api.post("indicators/compute") { request, _ in
-            let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()), range: 2000...2100)
-            guard try await identity(request).role == "approver" else {
-                throw Problem(status: .forbidden, detail: "computing indicators stores approved values: it needs a key with the approver role")
-            }
-            return try JSON.response(["stored": try await MonitoringIndicators(services: services).compute(year: year)])
-        }
-        api.get("index") { _, _ in try JSON.response(Page(items: try IndexCatalogue.bundled().indexes, next: nil)) }
-        api.get("index/{id}/scores") { request, context in
-            let id = try context.parameters.require("id")
-            guard var def = try IndexCatalogue.bundled().indexes.first(where: { $0.id == id }) else {
-                throw Problem(status: .notFound, detail: "index '\(id)' does not exist")
-            }
-            if let n = request.query("normalisation") {
-                guard let v = IndexDefinition.Normalisation(rawValue: n) else { throw Problem(status: .badRequest, detail: "normalisation '\(n)' is not one of \(IndexDefinition.Normalisation.allCases.map(\.rawValue))") }
-                def.normalisation = v
-            }
-            if let a = request.query("aggregation") {
-                guard let v = IndexDefinition.Aggregation(rawValue: a) else { throw Problem(status: .badRequest, detail: "aggregation '\(a)' is not arithmetic or geometric") }
-                def.aggregation = v
-            }
-            let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()) - 1, range: 1990...2100)
-            let runs = try request.intQuery("runs", default: 0, range: 0...10_000)
-            let seed = UInt64(try request.intQuery("seed", default: 1, range: 0...Int.max))
-            let data = try await service.indexData(def, year: year)
-            let result = CompositeIndex.compute(def, data: data)
-            struct Out: Codable {
-                var index: String
-                var year: Int
-                var normalisation, aggregation: String
-                var scores: [IndexResult.UnitScore]
-                var imputed: [IndexResult.Imputed]
-                var excluded: [String]
-                var droppedIndicators: [String]
-                var sensitivity: CompositeIndex.Sensitivity?
-            }
-            let sensitivity = runs > 0 ? CompositeIndex.sensitivity(def, data: data, runs: runs, seed: seed) : nil
-            return try JSON.response(
-                Out(
-                    index: id, year: year, normalisation: def.normalisation.rawValue, aggregation: def.aggregation.rawValue, scores: result.scores,
-                    imputed: result.imputed, excluded: result.excluded, droppedIndicators: result.droppedIndicators, sensitivity: sensitivity))
+            return try JSON.response(["changed": body.items.count])
         }
     }
 

@@ -72,7 +72,7 @@ struct SensorThingsController {
         } catch {
             // Constraint failures come from bad input (a relation that does not hold); faults of the database are
             // 503/507; anything else is ours.
-            if services.store.fault(error) == nil, "\(error)".contains("constraint") {
+            if services.store.isConstraintViolation(error) {
                 return Self.error(Problem(status: .conflict, detail: "the change conflicts with stored data: \(error)"))
             }
             return Self.error(Problem.of(error, request: req, services: services, logger: ctx.logger))

@@ -41,6 +41,15 @@ import XanhStore
         #expect(store.fault(StoreFault.full("disk")) == .full("disk"))
         struct Other: Error {}
         #expect(store.fault(Other()) == nil)
+        // A change the schema refuses is the caller's conflict, not a fault of the database.
+        do {
+            try await store.staWrite { c in try await c.execute(SQL(verbatim: "INSERT INTO stations (code) VALUES (NULL)", [])) }
+            Issue.record("a station without a code was stored")
+        } catch {
+            #expect(store.isConstraintViolation(error), "\(error)")
+            #expect(store.fault(error) == nil)
+        }
+        #expect(!store.isConstraintViolation(Other()) && !store.isConstraintViolation(StoreFault.full("disk")))
         await store.close()
         await #expect(throws: (any Error).self) { try await store.ping(timeout: .seconds(1)) }
     }

@@ -1,0 +1,190 @@
+import Foundation
+import XanhCore
+
+/// The pages' words in each language, read once from `Labels/vi.json` and `Labels/en.json`: `page` (every page),
+/// `indicators` (the indicators page) and `kinds` (station kinds by their code). Both files hold the same keys
+/// (a test checks it, and that every label a template names exists).
+struct PageLabels: Sendable {
+    typealias Section = [String: String]
+    struct Language: Decodable, Sendable {
+        var page: Section
+        var indicators: Section
+        var kinds: Section
+    }
+    let languages: [XanhCore.Language: Language]
+
+    static func load(bundle: Bundle = .module) throws -> PageLabels {
+        var languages: [XanhCore.Language: Language] = [:]
+        for lang in XanhCore.Language.allCases {
+            guard let url = bundle.url(forResource: lang.rawValue, withExtension: "json", subdirectory: "Labels") else {
+                throw Problem(status: .internalServerError, detail: "Labels/\(lang.rawValue).json missing from the XanhHTTP bundle")
+            }
+            languages[lang] = try JSONDecoder().decode(Language.self, from: Data(contentsOf: url))
+        }
+        return PageLabels(languages: languages)
+    }
+
+    func page(_ lang: XanhCore.Language) -> Section { languages[lang]?.page ?? [:] }
+    func indicators(_ lang: XanhCore.Language) -> Section { languages[lang]?.indicators ?? [:] }
+    func kind(_ k: StationKind, _ lang: XanhCore.Language) -> String { languages[lang]?.kinds[k.rawValue] ?? k.rawValue }
+}
+
+/// Page models are read by the templates through `Mirror`, which sees stored properties only: every field a
+/// template names is stored.
+///
+/// What every page carries (header, language switch, the VN_AQI legend); a page's own model is its `content`, which
+/// the templates open with `{{#content}}`, so the layout's fields stay in reach inside it.
+struct WebPage<Content>: Sendable where Content: Sendable {
+    var lang: String
+    var labels: PageLabels.Section
+    var title: String
+    var heading: String
+    var otherLangHref: String
+    var otherLangLabel: String
+    var categories: [Category]
+    var content: Content
+
+    struct Category: Sendable {
+        var min: Int
+        var max: Int
+        var name: String
+        var color: String
+        var textColor: String
+    }
+}
+
+/// A VN_AQI value with its category's colours and name.
+struct AQIBadge: Sendable {
+    var aqi: Int
+    var color: String
+    var textColor: String
+    var categoryName: String
+    var dominant: String
+    /// Local time, with its offset.
+    var time: String
+}
+
+/// `/`: the stations and their latest VN_AQI.
+struct IndexPage: Sendable {
+    struct Card: Sendable {
+        var code: String
+        var name: String
+        var province: String
+        var kindLabel: String
+        var latest: AQIBadge?
+    }
+    var stationCount: Int
+    var stations: [Card]
+}
+
+/// `/stations/{code}`.
+struct StationPage: Sendable {
+    struct About: Sendable {
+        var code: String
+        var province: String
+        var kindLabel: String
+        var coordinates: String
+    }
+    struct Latest: Sendable {
+        var badge: AQIBadge
+        var health: String
+        var advice: String
+        var sensitiveAdvice: String
+        var subindices: [Subindex]
+    }
+    struct Subindex: Sendable {
+        var parameter: String
+        var value: Int
+        var dominant: Bool
+    }
+    struct CompletenessDay: Sendable {
+        var day: String
+        var total: String
+        var cells: [Cell]
+    }
+    struct Cell: Sendable {
+        var value: String
+        var low: Bool
+    }
+    struct Event: Sendable {
+        var kind: String
+        var parameter: String
+        var start: String
+        var end: String
+    }
+    struct Exceedance: Sendable {
+        var parameter: String
+        var period: String
+        var start: String
+        var end: String
+        var peak: String
+        var limit: String
+        var standard: String
+    }
+    var station: About
+    var latest: Latest?
+    var hasAQI: Bool
+    var chart: String
+    var completenessParameters: [String]
+    var completeness: [CompletenessDay]
+    var events: [Event]
+    var exceedances: [Exceedance]
+    // Mustache reads stored properties only (through Mirror), so the flags are stored.
+    var hasEvents: Bool
+    var hasExceedances: Bool
+}
+
+/// `/alerts`.
+struct AlertsPage: Sendable {
+    struct Row: Sendable {
+        var station: String
+        var kind: String
+        var message: String
+        var opened: String
+        var closed: String
+    }
+    var open: [Row]
+    var recent: [Row]
+    var hasOpen: Bool
+}
+
+/// `/indicators`.
+struct IndicatorsPage: Sendable {
+    struct Dimension: Sendable {
+        var name: String
+        var code: String
+    }
+    struct Score: Sendable {
+        var rank: Int
+        var province: String
+        var score: String
+        var range: String
+        var dims: [String]
+    }
+    struct Row: Sendable {
+        var code: String
+        var name: String
+        var unit: String
+        var value: String
+    }
+    struct Target: Sendable {
+        var indicator: String
+        var unit: String
+        var value: String
+        var target: String
+        var status: String
+        var color: String
+        var source: String
+    }
+    var ind: PageLabels.Section
+    var year: Int
+    var prevYear: Int
+    var nextYear: Int
+    var indexName = ""
+    var dimensions: [Dimension] = []
+    var scores: [Score] = []
+    var imputedCount = 0
+    var indicatorRows: [Row] = []
+    var targets: [Target] = []
+    var hasScores = false
+}
