@@ -24,12 +24,19 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Rows per HTTP request.") var batch = 100_000
     @Option(help: "Repetitions of the series query.") var queries = 50
     @Option(help: "Port for the benchmark server on 127.0.0.1.") var port = 18_181
-    @Flag(help: "Benchmark the Circular 10 drop folder instead: a backlog of --stations × --files-per-station files (with --postgres: on PostgreSQL, against COPY).") var files = false
+    @Flag(
+        help:
+            "Benchmark the Circular 10 drop folder instead: a backlog of --stations × --files-per-station files (with --postgres: on PostgreSQL, against COPY)."
+    ) var files = false
     @Option(help: "Stations in the file backlog.") var stations = 2000
     @Option(help: "Files per station in the file backlog.") var filesPerStation = 50
-    @Flag(help: "Benchmark the SensorThings API instead, on --stations × 8 parameters × --days of 5-minute data (with --postgres: then on a copy in PostgreSQL).") var sta = false
+    @Flag(
+        help:
+            "Benchmark the SensorThings API instead, on --stations × 8 parameters × --days of 5-minute data (with --postgres: then on a copy in PostgreSQL)."
+    ) var sta = false
     @Option(help: "Days of data for --sta.") var days = 30
-    @Flag(help: "Benchmark indicators instead: aggregation and the composite index on 3,321 communes × 72 indicators × --years.") var indicators = false
+    @Flag(help: "Benchmark indicators instead: aggregation and the composite index on 3,321 communes × 72 indicators × --years.") var indicators =
+        false
     @Option(help: "Years of indicator data.") var years = 10
     @Option(help: "Monte Carlo runs of the index sensitivity analysis.") var runs = 1000
     @Option(help: "Benchmark PostgreSQL at this URL instead: HTTP ingest against COPY, and the live-map feed under a bulk load.")
@@ -42,7 +49,8 @@ struct Bench: AsyncParsableCommand {
 
     func run() async throws {
         if growth {
-            try await GrowthBench(postgres: postgres, sizes: sizes.split(separator: ",").compactMap { Int($0) }, queries: queries, directory: dir).run()
+            try await GrowthBench(postgres: postgres, sizes: sizes.split(separator: ",").compactMap { Int($0) }, queries: queries, directory: dir)
+                .run()
             return
         }
         if files {
@@ -113,7 +121,8 @@ struct Bench: AsyncParsableCommand {
 
         // 3. The year of hourly means for one series, through HTTP.
         let url = URL(
-            string: "\(base)/api/v1/stations/B-YEAR/series?parameter=PM2.5&resolution=hour&from=\(Timestamps.localDate(yearStart))&to=\(Timestamps.localDate(now + Timestamps.day))"
+            string:
+                "\(base)/api/v1/stations/B-YEAR/series?parameter=PM2.5&resolution=hour&from=\(Timestamps.localDate(yearStart))&to=\(Timestamps.localDate(now + Timestamps.day))"
         )!
         var latencies: [Double] = []
         var items = 0
@@ -133,7 +142,10 @@ struct Bench: AsyncParsableCommand {
             ("HTTP ingest / raw inserts", String(format: "%.2f", httpRate / rawRate)),
             ("derivation of the ingested rows", "\(Int(Double(accepted) / deriveSeconds)) rows/s (\(String(format: "%.3f", deriveSeconds)) s)"),
             ("derivation of a year of 5-min data (1 series)", "\(String(format: "%.3f", deriveYearSeconds)) s"),
-            ("series query, 1 year at hour resolution (\(items) items)", "median \(String(format: "%.1f", median)) ms, p95 \(String(format: "%.1f", p95)) ms over \(queries)"),
+            (
+                "series query, 1 year at hour resolution (\(items) items)",
+                "median \(String(format: "%.1f", median)) ms, p95 \(String(format: "%.1f", p95)) ms over \(queries)"
+            ),
         ])
     }
 
@@ -195,7 +207,8 @@ struct Bench: AsyncParsableCommand {
     static func startServer(_ store: SQLStore, services: AppServices, port: Int) async throws -> (Task<Void, any Error>, String) {
         let sta = STAService(store: store, catalogue: services.reference.parameters, limits: services.limits, clock: services.clock)
         let app = try await buildApplication(
-            services, sensorThings: sta, metrics: PrometheusCollectorRegistry(), config: ServerConfig(host: "127.0.0.1", port: port, deriveInterval: 3600))
+            services, sensorThings: sta, metrics: PrometheusCollectorRegistry(),
+            config: ServerConfig(host: "127.0.0.1", port: port, deriveInterval: 3600))
         let server = Task { try await app.runService(gracefulShutdownSignals: []) }
         let base = "http://127.0.0.1:\(port)"
         do {
@@ -209,7 +222,9 @@ struct Bench: AsyncParsableCommand {
 
     static func waitForServer(_ base: String) async throws {
         for _ in 0..<100 {
-            if let (_, r) = try? await URLSession.shared.data(from: URL(string: "\(base)/health")!), (r as? HTTPURLResponse)?.statusCode == 200 { return }
+            if let (_, r) = try? await URLSession.shared.data(from: URL(string: "\(base)/health")!), (r as? HTTPURLResponse)?.statusCode == 200 {
+                return
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw ValidationError("benchmark server did not start on \(base)")
@@ -242,7 +257,8 @@ enum Clocked {
 
 enum Machine {
     static func describe() -> String {
-        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+        let cpu =
+            (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("model name") }?
             .split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
         let mem = ProcessInfo.processInfo.physicalMemory / (1 << 30)
@@ -270,12 +286,15 @@ struct FileBench {
         print("backlog: \(stations) stations × \(filesPerStation) files × \(Self.parameters.count) parameters")
 
         func open(_ name: String) async throws -> SQLStore {
-            try await BenchStore.open(postgres, sqlite: dir.appendingPathComponent("\(name).sqlite").path, schema: "bench_files_\(name)", reference: reference)
+            try await BenchStore.open(
+                postgres, sqlite: dir.appendingPathComponent("\(name).sqlite").path, schema: "bench_files_\(name)", reference: reference)
         }
         func register(_ store: SQLStore) async throws {
             for s in 0..<stations {
                 _ = try await store.createStation(
-                    Station(code: "ST\(s)", name: "Station \(s)", kind: .ambientAir, province: "01", parameters: Self.parameters.map { StationParameter(parameter: $0) }))
+                    Station(
+                        code: "ST\(s)", name: "Station \(s)", kind: .ambientAir, province: "01",
+                        parameters: Self.parameters.map { StationParameter(parameter: $0) }))
             }
         }
         let values = [35.2, 61.0, 40.5, 12.25, 900, 55.5, 27.5, 80]
@@ -308,7 +327,9 @@ struct FileBench {
             let series = directory.stations["ST\(s)"]!.series
             for k in 0..<filesPerStation {
                 for (i, p) in Self.parameters.enumerated() {
-                    rows.append(ValidObservation(seriesID: series[p]!, t: first + Int64(k) * 300, value: values[i] + Double((k + s) % 9), status: .measuring, qc: .ok))
+                    rows.append(
+                        ValidObservation(
+                            seriesID: series[p]!, t: first + Int64(k) * 300, value: values[i] + Double((k + s) % 9), status: .measuring, qc: .ok))
                 }
             }
         }
@@ -331,9 +352,14 @@ struct FileBench {
         try await raw.dropBenchSchema()
         try await store.dropBenchSchema()
         Table.print([
-            ("\(postgres == nil ? "raw GRDB inserts" : "COPY") of the same \(rows.count) rows (baseline)", "\(Int(rawRate)) rows/s (\(String(format: "%.3f", rawSeconds)) s)"),
-            ("drop folder, \(written) files (read, check, store, archive)",
-             "\(Int(fileRate)) files/s, \(Int(rowRate)) observations/s (\(String(format: "%.3f", scanSeconds)) s)"),
+            (
+                "\(postgres == nil ? "raw GRDB inserts" : "COPY") of the same \(rows.count) rows (baseline)",
+                "\(Int(rawRate)) rows/s (\(String(format: "%.3f", rawSeconds)) s)"
+            ),
+            (
+                "drop folder, \(written) files (read, check, store, archive)",
+                "\(Int(fileRate)) files/s, \(Int(rowRate)) observations/s (\(String(format: "%.3f", scanSeconds)) s)"
+            ),
             ("drop folder / baseline (observations/s)", String(format: "%.2f", rowRate / rawRate)),
             ("observations stored", "\(stored) of \(rowsTotal)"),
         ])

@@ -99,7 +99,9 @@ extension SQLStore {
                     let rows: [[SQLValue]] = (0..<steps).map { k in
                         [.int(s.id), .int(start + Int64(k) * interval), .double(Self.benchValue(series: s.id, step: k)), .int(0), .int(0)]
                     }
-                    try await db.write { c in try await c.insertRows(into: "observations", columns: ["series_id", "t", "value", "status", "qc"], rows: rows) }
+                    try await db.write { c in
+                        try await c.insertRows(into: "observations", columns: ["series_id", "t", "value", "status", "qc"], rows: rows)
+                    }
                 }
             }
             let ids = part.map(\.id)
@@ -112,6 +114,13 @@ extension SQLStore {
                     SELECT series_id, ((t - 1) / 3600 + 1) * 3600, avg(value), min(value), max(value), count(*), \(raw: least)(100, count(*) * 100.0 / 12)
                     FROM observations WHERE series_id IN (\(list: ids)) GROUP BY 1, 2
                     """)
+                // Daily means by local day (UTC+7), labelled by the day's start, from the hourly means (labelled by their end).
+                try await c.execute(
+                    """
+                    INSERT INTO daily(series_id, day, mean, min, max, count, hours, coverage, max_hourly)
+                    SELECT series_id, ((t - 1 + 25200) / 86400) * 86400 - 25200, avg(mean), min(min), max(max), sum(count), count(*), count(*) * 100.0 / 24, max(mean)
+                    FROM hourly WHERE series_id IN (\(list: ids)) GROUP BY 1, 2
+                    """)
                 try await c.execute("UPDATE series SET last_t = \(start + Int64(steps - 1) * interval) WHERE id IN (\(list: ids))")
                 guard !stations.isEmpty else { return }
                 try await c.execute(
@@ -121,12 +130,19 @@ extension SQLStore {
                     FROM hourly h JOIN series s ON s.id = h.series_id WHERE s.station_id IN (\(list: stations)) AND s.parameter = 'PM2.5'
                     ON CONFLICT DO NOTHING
                     """)
+                try await c.execute(
+                    """
+                    INSERT INTO aqi(station_id, scale, resolution, t, aqi, dominant, subindices)
+                    SELECT s.station_id, 'vn', 'day', d.day, CAST(d.mean AS INTEGER), 'PM2.5', 'PM2.5=' || CAST(d.mean AS INTEGER)
+                    FROM daily d JOIN series s ON s.id = d.series_id WHERE s.station_id IN (\(list: stations)) AND s.parameter = 'PM2.5'
+                    ON CONFLICT DO NOTHING
+                    """)
             }
         }
         // PostgreSQL's autovacuum would analyse the new rows soon; the benchmark does not wait for it.
         guard isPostgres else { return }
         try await db.write { c in
-            for t in ["observations", "hourly", "aqi"] { try await c.execute("ANALYZE \(raw: t)") }
+            for t in ["observations", "hourly", "daily", "aqi"] { try await c.execute("ANALYZE \(raw: t)") }
         }
     }
 
@@ -137,7 +153,9 @@ extension SQLStore {
     func benchLatest(series: [Int64]) async throws -> Int {
         try await db.read { c in
             var n = 0
-            for s in series { n += try await c.one("SELECT t, value FROM observations WHERE series_id = \(s) ORDER BY t DESC LIMIT 1") == nil ? 0 : 1 }
+            for s in series {
+                n += try await c.one("SELECT t, value FROM observations WHERE series_id = \(s) ORDER BY t DESC LIMIT 1") == nil ? 0 : 1
+            }
             return n
         }
     }
@@ -152,14 +170,20 @@ extension SQLStore {
     }
 
     /// Inserts indicator values straight into the table (approved), for the indicator benchmark's store.
-    func benchFillValues(_ rows: [(indicator: String, unit: String, period: String, value: Double?, numerator: Double?, denominator: Double?)]) async throws {
+    func benchFillValues(
+        _ rows: [(indicator: String, unit: String, period: String, value: Double?, numerator: Double?, denominator: Double?)]
+    ) async throws {
         let values: [[SQLValue]] = rows.map {
-            [.text($0.indicator), .text($0.unit), .text($0.period), $0.value.map(SQLValue.double) ?? .null, $0.numerator.map(SQLValue.double) ?? .null,
-             $0.denominator.map(SQLValue.double) ?? .null, .text("approved"), .text("bench"), .int(0)]
+            [
+                .text($0.indicator), .text($0.unit), .text($0.period), $0.value.map(SQLValue.double) ?? .null,
+                $0.numerator.map(SQLValue.double) ?? .null,
+                $0.denominator.map(SQLValue.double) ?? .null, .text("approved"), .text("bench"), .int(0),
+            ]
         }
         try await db.write { c in
             try await c.insertRows(
-                into: "indicator_values", columns: ["indicator", "unit", "period", "value", "numerator", "denominator", "status", "updated_by", "updated_at"],
+                into: "indicator_values",
+                columns: ["indicator", "unit", "period", "value", "numerator", "denominator", "status", "updated_by", "updated_at"],
                 rows: values)
         }
     }

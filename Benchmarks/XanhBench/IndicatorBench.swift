@@ -34,9 +34,12 @@ struct IndicatorBench {
             n += 1
             let ratio = n % 2 == 0
             let i = Indicator(
-                code: "BENCH.\(n)", nameVi: "Chỉ tiêu thử \(n)", nameEn: "Bench indicator \(n)", unit: ratio ? "%" : "t", frequency: .year, direction: .higher,
-                agency: nil, frameworks: ["BENCH"], computation: ratio ? .ratio : .direct, numerator: ratio ? "a" : nil, denominator: ratio ? "b" : nil,
-                factor: ratio ? 100 : nil, unitAggregation: ratio ? .ratioOfSums : .sum, periodAggregation: ratio ? .ratioOfSums : .sum, min: nil, max: nil,
+                code: "BENCH.\(n)", nameVi: "Chỉ tiêu thử \(n)", nameEn: "Bench indicator \(n)", unit: ratio ? "%" : "t", frequency: .year,
+                direction: .higher,
+                agency: nil, frameworks: ["BENCH"], computation: ratio ? .ratio : .direct, numerator: ratio ? "a" : nil,
+                denominator: ratio ? "b" : nil,
+                factor: ratio ? 100 : nil, unitAggregation: ratio ? .ratioOfSums : .sum, periodAggregation: ratio ? .ratioOfSums : .sum, min: nil,
+                max: nil,
                 source: nil, official: false, confidence: nil)
             try await store.upsertIndicator(i)
             indicators.append(i)
@@ -51,14 +54,18 @@ struct IndicatorBench {
                         let den = Double(100 + (k * 37 + y) % 900)
                         let share = Double((k * 13 + y * 7) % 100) / 100
                         rows.append(
-                            i.isRatio ? (i.code, c.id, String(y), den * share / den * 100, den * share, den) : (i.code, c.id, String(y), den * share, nil, nil))
+                            i.isRatio
+                                ? (i.code, c.id, String(y), den * share / den * 100, den * share, den)
+                                : (i.code, c.id, String(y), den * share, nil, nil))
                     }
                 }
                 try await store.benchFillValues(rows)
             }
         }
         let total = indicators.count * communes.count * years
-        print("store: 34 provinces × \(communes.count) communes × \(indicators.count) indicators × \(years) years = \(total) values, filled in \(String(format: "%.0f", fillSeconds)) s")
+        print(
+            "store: 34 provinces × \(communes.count) communes × \(indicators.count) indicators × \(years) years = \(total) values, filled in \(String(format: "%.0f", fillSeconds)) s"
+        )
 
         let service = store.services.indicators
         guard let ratio = indicators.first(where: { $0.isRatio })?.code else { return }
@@ -83,7 +90,10 @@ struct IndicatorBench {
         func median(_ a: [Double]) -> Double { a.sorted()[a.count / 2] }
         Table.print([
             ("values stored", "\(total)"),
-            ("aggregate one ratio indicator to every province (and the nation) for every year, \(cells) results", "median \(String(format: "%.1f", median(aggMillis))) ms over 10"),
+            (
+                "aggregate one ratio indicator to every province (and the nation) for every year, \(cells) results",
+                "median \(String(format: "%.1f", median(aggMillis))) ms over 10"
+            ),
             ("baseline: one SQL GROUP BY of the same rows", "median \(String(format: "%.1f", median(sqlMillis))) ms"),
             ("index inputs: \(Set(def.indicators).count) indicators aggregated for 34 provinces", "\(String(format: "%.0f", dataSeconds * 1000)) ms"),
             ("index: scores and ranks (\(result?.scores.count ?? 0) provinces)", "\(String(format: "%.2f", computeSeconds * 1000)) ms"),

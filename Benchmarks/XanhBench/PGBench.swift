@@ -60,7 +60,9 @@ struct PGBench {
                 for c in 0..<clients {
                     group.addTask {
                         var n = 0
-                        for i in stride(from: c, to: bodies.count, by: clients) { n += try await Bench.post(bodies[i], base: base, key: key, session: session) }
+                        for i in stride(from: c, to: bodies.count, by: clients) {
+                            n += try await Bench.post(bodies[i], base: base, key: key, session: session)
+                        }
                         return n
                     }
                 }
@@ -142,10 +144,13 @@ struct GrowthBench {
                 let seriesCount = max(1, Int((Double(size) / Double(steps)).rounded(.up)))
                 let dir = URL(fileURLWithPath: directory ?? FileManager.default.temporaryDirectory.path)
                 let path = dir.appendingPathComponent("xanh-growth-\(UUID().uuidString).sqlite").path
-                let store = try await BenchStore.open(engine == "sqlite" ? nil : postgres, sqlite: path, schema: "bench_growth_\(size)", reference: reference)
+                let store = try await BenchStore.open(
+                    engine == "sqlite" ? nil : postgres, sqlite: path, schema: "bench_growth_\(size)", reference: reference)
                 for i in 0..<seriesCount {
                     _ = try await store.createStation(
-                        Station(code: "G-\(i)", name: "Growth \(i)", kind: .ambientAir, province: "01", parameters: [StationParameter(parameter: "PM2.5")]))
+                        Station(
+                            code: "G-\(i)", name: "Growth \(i)", kind: .ambientAir, province: "01", parameters: [StationParameter(parameter: "PM2.5")]
+                        ))
                 }
                 let directory = try await store.seriesDirectory()
                 let ids = (0..<seriesCount).map { directory.stations["G-\($0)"]!.series["PM2.5"]! }

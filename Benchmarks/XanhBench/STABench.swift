@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import XanhCore
 import XanhSQLStore
@@ -42,7 +42,9 @@ struct STABench {
         let start = now - Int64(steps) * 300
         let fillSeconds = try await Clocked.seconds { try await store.benchFill(series: series, start: start, steps: steps, interval: 300) }
         let total = series.count * steps
-        print("store: \(stations) stations × \(Self.parameters.count) parameters × \(days) days = \(total) observations, filled in \(String(format: "%.0f", fillSeconds)) s")
+        print(
+            "store: \(stations) stations × \(Self.parameters.count) parameters × \(days) days = \(total) observations, filled in \(String(format: "%.0f", fillSeconds)) s"
+        )
 
         let target = series[series.count / 2].id
         let from = start + Int64(steps / 2) * 300
@@ -98,8 +100,12 @@ struct STABench {
         }
 
         // 2. A window and a threshold on one Datastream, 50 times.
-        let filter = "phenomenonTime ge \(Timestamps.format(from, offset: 0)) and phenomenonTime lt \(Timestamps.format(to, offset: 0)) and result gt 50"
-        let filterURL = URL(string: "\(base)/sta/v1.1/Datastreams(\(target))/Observations?$top=100&$filter=\(filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")!
+        let filter =
+            "phenomenonTime ge \(Timestamps.format(from, offset: 0)) and phenomenonTime lt \(Timestamps.format(to, offset: 0)) and result gt 50"
+        let filterURL = URL(
+            string:
+                "\(base)/sta/v1.1/Datastreams(\(target))/Observations?$top=100&$filter=\(filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+        )!
         var filterMillis: [Double] = []
         var filterItems = 0
         for _ in 0..<50 {
@@ -126,7 +132,10 @@ struct STABench {
         let w = stats(windowMillis)
         func ms(_ v: Double) -> String { String(format: "%.1f", v) }
         return [
-            ("\(engine): map, Datastreams with latest Observation, pages of 100", "\(pageMillis.count) pages, \(datastreams) Datastreams (\(withValue) with a value)"),
+            (
+                "\(engine): map, Datastreams with latest Observation, pages of 100",
+                "\(pageMillis.count) pages, \(datastreams) Datastreams (\(withValue) with a value)"
+            ),
             ("\(engine): map page through /sta/v1.1 (HTTP)", "median \(ms(map.median)) ms, p95 \(ms(map.p95)) ms, max \(ms(map.max)) ms"),
             ("\(engine): baseline, 100 latest-value lookups in SQL", "median \(ms(mapBase.median)) ms, p95 \(ms(mapBase.p95)) ms"),
             ("\(engine): map, all pages", "\(String(format: "%.2f", pageMillis.reduce(0, +) / 1000)) s"),

@@ -23,7 +23,8 @@ public struct ServerConfig: Sendable {
     public var readOnly: Bool
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, deriveInterval: Double = 0.5, drop: DropFolderConfig? = nil, alerts: AlertConfig = AlertConfig(),
+        host: String = "127.0.0.1", port: Int = 8080, deriveInterval: Double = 0.5, drop: DropFolderConfig? = nil,
+        alerts: AlertConfig = AlertConfig(),
         readOnly: Bool = false
     ) {
         self.readOnly = readOnly
@@ -79,7 +80,8 @@ public func buildRouter(
 }
 
 public func buildApplication(
-    _ services: AppServices, sensorThings: STAService, metrics: PrometheusCollectorRegistry, config: ServerConfig, logger: Logger = Logger(label: "xanh")
+    _ services: AppServices, sensorThings: STAService, metrics: PrometheusCollectorRegistry, config: ServerConfig,
+    logger: Logger = Logger(label: "xanh")
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(services, sensorThings: sensorThings, metrics: metrics, readOnly: config.readOnly)
     let configuration = ApplicationConfiguration(

@@ -259,7 +259,8 @@ final class PGPool: Sendable {
         self.logger = logger
         leaseTimeout = .milliseconds(Int64((limits?.databaseConnectSeconds ?? 30) * 1000))
         answerTimeout = limits.map { .milliseconds(Int64(($0.statementSeconds + 10) * 1000)) }
-        let client = PostgresClient(configuration: location.clientConfiguration(maxConnections: maxConnections, limits: limits), backgroundLogger: logger)
+        let client = PostgresClient(
+            configuration: location.clientConfiguration(maxConnections: maxConnections, limits: limits), backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }
     }

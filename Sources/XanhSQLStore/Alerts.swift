@@ -22,7 +22,8 @@ extension SQLStore: AlertRuleStore {
             try await c.query("SELECT * FROM alert_rules ORDER BY id").map {
                 AlertRule(
                     id: try $0.int64("id"), name: try $0.text("name"), kind: AlertRuleKind(rawValue: try $0.text("kind")) ?? .exceedance,
-                    scope: StoredJSON.decode(AlertScope.self, $0.optionalText("scope")) ?? AlertScope(), aqiAtLeast: try $0.optionalInt("aqi_at_least"),
+                    scope: StoredJSON.decode(AlertScope.self, $0.optionalText("scope")) ?? AlertScope(),
+                    aqiAtLeast: try $0.optionalInt("aqi_at_least"),
                     minutes: try $0.optionalInt("minutes"), active: try $0.bool("active"))
             }
         }
@@ -30,7 +31,9 @@ extension SQLStore: AlertRuleStore {
 
     public func deleteRule(id: Int64) async throws {
         try await write { c in
-            if try await c.execute("UPDATE alert_rules SET active = 0 WHERE id = \(id)") == 0 { throw StoreError.notFound("alert rule \(id) does not exist") }
+            if try await c.execute("UPDATE alert_rules SET active = 0 WHERE id = \(id)") == 0 {
+                throw StoreError.notFound("alert rule \(id) does not exist")
+            }
         }
     }
 
@@ -42,7 +45,8 @@ extension SQLStore: AlertRuleStore {
             }
             var out = s
             out.id = try await c.insertReturningID(
-                "INSERT INTO subscriptions(rule_id, channel, target, secret, created_at) VALUES (\(s.rule), \(s.channel.rawValue), \(s.target), \(s.secret), \(now))")
+                "INSERT INTO subscriptions(rule_id, channel, target, secret, created_at) VALUES (\(s.rule), \(s.channel.rawValue), \(s.target), \(s.secret), \(now))"
+            )
             return out
         }
     }
@@ -55,7 +59,8 @@ extension SQLStore: AlertRuleStore {
 
     public func subscriptions() async throws -> [Subscription] {
         try await read { c in
-            try await c.query("SELECT id AS sid, rule_id, channel, target, secret FROM subscriptions WHERE active = 1 ORDER BY id").map(Self.decodeSubscription)
+            try await c.query("SELECT id AS sid, rule_id, channel, target, secret FROM subscriptions WHERE active = 1 ORDER BY id").map(
+                Self.decodeSubscription)
         }
     }
 }
@@ -65,7 +70,8 @@ extension SQLStore: AlertStateStore {
         try await read { c in
             var out: [AlertCondition] = []
             func subject(_ r: SQLRow) throws -> AlertSubject {
-                AlertSubject(station: r.optionalText("code") ?? "", facility: try r.optionalInt64("facility_id"), province: r.optionalText("province") ?? "")
+                AlertSubject(
+                    station: r.optionalText("code") ?? "", facility: try r.optionalInt64("facility_id"), province: r.optionalText("province") ?? "")
             }
             // An exceedance is over when a later window has been derived (and not exceeded); derivation must be up to
             // date for the series, or the event may still grow.
@@ -99,7 +105,8 @@ extension SQLStore: AlertStateStore {
                 let end = try r.optionalInt64("end")
                 out.append(
                     AlertCondition(
-                        kind: kind == .silent ? .silent : .deviceError, subjectKey: key, subject: try subject(r), parameter: r.optionalText("parameter"),
+                        kind: kind == .silent ? .silent : .deviceError, subjectKey: key, subject: try subject(r),
+                        parameter: r.optionalText("parameter"),
                         start: start, end: try end ?? (kind == .deviceError ? r.optionalInt64("last_t") : nil), open: end == nil))
             }
             for r in try await c.query(
@@ -129,7 +136,9 @@ extension SQLStore: AlertStateStore {
         try await read { c in
             var out = Set<String>()
             for chunk in stride(from: 0, to: subjects.count, by: 500) {
-                for r in try await c.query("SELECT rule_id, subject FROM alerts WHERE subject IN (\(list: subjects[chunk..<min(subjects.count, chunk + 500)]))") {
+                for r in try await c.query(
+                    "SELECT rule_id, subject FROM alerts WHERE subject IN (\(list: subjects[chunk..<min(subjects.count, chunk + 500)]))")
+                {
                     out.insert("\(try r.int64("rule_id"))|\(try r.text("subject"))")
                 }
             }
@@ -140,9 +149,14 @@ extension SQLStore: AlertStateStore {
     public func applyAlerts(_ d: AlertDecisions, at now: Int64) async throws {
         guard !d.open.isEmpty || !d.close.isEmpty else { return }
         try await write { c in
-            let subs = try await c.query("SELECT id, rule_id FROM subscriptions WHERE active = 1").map { (try $0.int64("id"), try $0.optionalInt64("rule_id")) }
+            let subs = try await c.query("SELECT id, rule_id FROM subscriptions WHERE active = 1").map {
+                (try $0.int64("id"), try $0.optionalInt64("rule_id"))
+            }
             func log(alert: Int64, rule: Int64, event: String, payload: String) async throws {
-                let seq = try await c.scalar("INSERT INTO alert_log(alert_id, event, at, payload) VALUES (\(alert), \(event), \(now), \(payload)) RETURNING seq").int64 ?? 0
+                let seq =
+                    try await c.scalar(
+                        "INSERT INTO alert_log(alert_id, event, at, payload) VALUES (\(alert), \(event), \(now), \(payload)) RETURNING seq"
+                    ).int64 ?? 0
                 let rows = subs.filter { $0.1 == nil || $0.1 == rule }.map { [SQLValue.int(seq), .int($0.0), .int(now * 1000)] }
                 try await c.insertRows(into: "outbox", columns: ["log_seq", "subscription_id", "due_ms"], rows: rows)
             }
@@ -168,7 +182,9 @@ extension SQLStore: AlertStateStore {
     }
 
     static func decodeLog(_ r: SQLRow) throws -> AlertLogEntry {
-        AlertLogEntry(seq: try r.int64("seq"), alertID: try r.int64("alert_id"), event: try r.text("event"), at: try r.int64("at"), payload: try r.text("payload"))
+        AlertLogEntry(
+            seq: try r.int64("seq"), alertID: try r.int64("alert_id"), event: try r.text("event"), at: try r.int64("at"),
+            payload: try r.text("payload"))
     }
 
     public func alertLog(afterSeq: Int64, limit: Int) async throws -> [AlertLogEntry] {
@@ -200,7 +216,9 @@ extension SQLStore: OutboxStore {
                 WHERE o.delivered_ms IS NULL AND o.gave_up_ms IS NULL AND o.due_ms <= \(nowMs) ORDER BY o.due_ms, o.id LIMIT \(limit)
                 """
             ).map {
-                Delivery(id: try $0.int64("oid"), subscription: try Self.decodeSubscription($0), entry: try Self.decodeLog($0), attempts: try $0.int("attempts"))
+                Delivery(
+                    id: try $0.int64("oid"), subscription: try Self.decodeSubscription($0), entry: try Self.decodeLog($0),
+                    attempts: try $0.int("attempts"))
             }
         }
     }

@@ -11,8 +11,11 @@ extension SQLStore: AdminUnitStore {
         try await c.insertRows(
             into: "admin_units", columns: ["id", "code", "name_vi", "name_en", "level", "parent", "valid_from", "valid_to", "successor"],
             rows: units.map {
-                [.text($0.id), .text($0.code), .text($0.nameVi), .text($0.nameEn), .text($0.level.rawValue), $0.parent.sqlValue, $0.validFrom.sqlValue,
-                 $0.validTo.sqlValue, $0.successor.sqlValue]
+                [
+                    .text($0.id), .text($0.code), .text($0.nameVi), .text($0.nameEn), .text($0.level.rawValue), $0.parent.sqlValue,
+                    $0.validFrom.sqlValue,
+                    $0.validTo.sqlValue, $0.successor.sqlValue,
+                ]
             },
             conflict: """
                 ON CONFLICT(id) DO UPDATE SET code = excluded.code, name_vi = excluded.name_vi, name_en = excluded.name_en, level = excluded.level,
@@ -22,10 +25,13 @@ extension SQLStore: AdminUnitStore {
 
     public func adminUnits() async throws -> [AdminUnit] {
         try await read { c in
-            try await c.query("SELECT id, code, name_vi, name_en, level, parent, valid_from, valid_to, successor FROM admin_units ORDER BY id\(raw: c.dialect.bytewise)").map {
+            try await c.query(
+                "SELECT id, code, name_vi, name_en, level, parent, valid_from, valid_to, successor FROM admin_units ORDER BY id\(raw: c.dialect.bytewise)"
+            ).map {
                 AdminUnit(
                     id: try $0.text("id"), code: try $0.text("code"), nameVi: try $0.text("name_vi"), nameEn: try $0.text("name_en"),
-                    level: AdminUnit.Level(rawValue: try $0.text("level")) ?? .commune, parent: $0.optionalText("parent"), validFrom: $0.optionalText("valid_from"),
+                    level: AdminUnit.Level(rawValue: try $0.text("level")) ?? .commune, parent: $0.optionalText("parent"),
+                    validFrom: $0.optionalText("valid_from"),
                     validTo: $0.optionalText("valid_to"), successor: $0.optionalText("successor"))
             }
         }
@@ -37,7 +43,9 @@ extension SQLStore: AdminUnitStore {
 
     public func setBoundary(unit: String, geoJSON: String) async throws {
         try await write { c in
-            if try await c.execute("UPDATE admin_units SET boundary = \(geoJSON) WHERE id = \(unit)") == 0 { throw StoreError.notFound("unit '\(unit)' does not exist") }
+            if try await c.execute("UPDATE admin_units SET boundary = \(geoJSON) WHERE id = \(unit)") == 0 {
+                throw StoreError.notFound("unit '\(unit)' does not exist")
+            }
         }
     }
 
@@ -49,14 +57,17 @@ extension SQLStore: AdminUnitStore {
 extension SQLStore: IndicatorCatalogueStore {
     public func indicators() async throws -> [Indicator] {
         try await read { c in
-            try await c.query("SELECT definition FROM indicators ORDER BY code\(raw: c.dialect.bytewise)").compactMap { StoredJSON.decode(Indicator.self, $0.optionalText("definition")) }
+            try await c.query("SELECT definition FROM indicators ORDER BY code\(raw: c.dialect.bytewise)").compactMap {
+                StoredJSON.decode(Indicator.self, $0.optionalText("definition"))
+            }
         }
     }
 
     public func upsertIndicator(_ i: Indicator) async throws {
         try await write { c in
             try await c.execute(
-                "INSERT INTO indicators(code, definition) VALUES (\(i.code), \(StoredJSON.encode(i))) ON CONFLICT(code) DO UPDATE SET definition = excluded.definition")
+                "INSERT INTO indicators(code, definition) VALUES (\(i.code), \(StoredJSON.encode(i))) ON CONFLICT(code) DO UPDATE SET definition = excluded.definition"
+            )
         }
     }
 }
@@ -66,7 +77,9 @@ extension SQLStore: IndicatorValueStore {
         try await write { c in
             var current: [ValueKey: ValueState] = [:]
             for k in Set(keys) {
-                if let r = try await c.one("SELECT status, value FROM indicator_values WHERE indicator = \(k.indicator) AND unit = \(k.unit) AND period = \(k.period)") {
+                if let r = try await c.one(
+                    "SELECT status, value FROM indicator_values WHERE indicator = \(k.indicator) AND unit = \(k.unit) AND period = \(k.period)")
+                {
                     current[k] = ValueState(status: ValueStatus(rawValue: try r.text("status")) ?? .draft, value: try r.optionalDouble("value"))
                 }
             }
@@ -91,18 +104,21 @@ extension SQLStore: IndicatorValueStore {
                 }
                 let newValue = ch.fields.map { $0.value } ?? old?.value
                 history.append([
-                    .text(k.indicator), .text(k.unit), .text(k.period), .int(ch.at), .text(ch.by), .text(ch.action), (old?.value).sqlValue, newValue.sqlValue,
+                    .text(k.indicator), .text(k.unit), .text(k.period), .int(ch.at), .text(ch.by), .text(ch.action), (old?.value).sqlValue,
+                    newValue.sqlValue,
                     (old?.status.rawValue).sqlValue, .text(ch.status.rawValue), ch.comment.sqlValue,
                 ])
                 current[k] = ValueState(status: ch.status, value: newValue)
             }
             try await c.insertRows(
                 into: "indicator_history",
-                columns: ["indicator", "unit", "period", "at", "by", "action", "old_value", "new_value", "old_status", "new_status", "comment"], rows: history)
+                columns: ["indicator", "unit", "period", "at", "by", "action", "old_value", "new_value", "old_status", "new_status", "comment"],
+                rows: history)
         }
     }
 
-    public func values(indicator: String?, unit: String?, period: String?, statuses: [ValueStatus], limit: Int) async throws -> [StoredIndicatorValue] {
+    public func values(indicator: String?, unit: String?, period: String?, statuses: [ValueStatus], limit: Int) async throws -> [StoredIndicatorValue]
+    {
         try await read { c in
             var clauses: [SQL] = []
             if let indicator { clauses.append("indicator = \(indicator)") }
@@ -115,16 +131,20 @@ extension SQLStore: IndicatorValueStore {
                 "SELECT * FROM indicator_values \(whereSQL) ORDER BY indicator\(raw: order), unit\(raw: order), period\(raw: order) LIMIT \(limit)"
             ).map {
                 StoredIndicatorValue(
-                    indicator: try $0.text("indicator"), unit: try $0.text("unit"), period: try $0.text("period"), value: try $0.optionalDouble("value"),
+                    indicator: try $0.text("indicator"), unit: try $0.text("unit"), period: try $0.text("period"),
+                    value: try $0.optionalDouble("value"),
                     numerator: try $0.optionalDouble("numerator"), denominator: try $0.optionalDouble("denominator"),
-                    status: ValueStatus(rawValue: try $0.text("status")) ?? .draft, updatedBy: try $0.text("updated_by"), updatedAt: try $0.int64("updated_at"))
+                    status: ValueStatus(rawValue: try $0.text("status")) ?? .draft, updatedBy: try $0.text("updated_by"),
+                    updatedAt: try $0.int64("updated_at"))
             }
         }
     }
 
     public func history(_ k: ValueKey) async throws -> [ValueHistoryEntry] {
         try await read { c in
-            try await c.query("SELECT * FROM indicator_history WHERE indicator = \(k.indicator) AND unit = \(k.unit) AND period = \(k.period) ORDER BY id").map {
+            try await c.query(
+                "SELECT * FROM indicator_history WHERE indicator = \(k.indicator) AND unit = \(k.unit) AND period = \(k.period) ORDER BY id"
+            ).map {
                 ValueHistoryEntry(
                     at: try $0.int64("at"), by: try $0.text("by"), action: try $0.text("action"), oldValue: try $0.optionalDouble("old_value"),
                     newValue: try $0.optionalDouble("new_value"), oldStatus: $0.optionalText("old_status"), newStatus: try $0.text("new_status"),
@@ -153,12 +173,14 @@ extension SQLStore: TargetStore {
             if let unit { clauses.append("unit = \(unit)") }
             let whereSQL = clauses.isEmpty ? SQL(verbatim: "") : "WHERE " + SQL.join(clauses, " AND ")
             let order = c.dialect.bytewise
-            return try await c.query("SELECT * FROM indicator_targets \(whereSQL) ORDER BY indicator\(raw: order), unit\(raw: order), target_year").map {
-                IndicatorTarget(
-                    id: try $0.int64("id"), indicator: try $0.text("indicator"), unit: try $0.text("unit"), targetYear: try $0.int("target_year"),
-                    targetValue: try $0.double("target_value"), baselineYear: try $0.int("baseline_year"), baselineValue: try $0.double("baseline_value"),
-                    source: try $0.text("source"), trajectory: StoredJSON.decode([String: Double].self, $0.optionalText("trajectory")))
-            }
+            return try await c.query("SELECT * FROM indicator_targets \(whereSQL) ORDER BY indicator\(raw: order), unit\(raw: order), target_year")
+                .map {
+                    IndicatorTarget(
+                        id: try $0.int64("id"), indicator: try $0.text("indicator"), unit: try $0.text("unit"), targetYear: try $0.int("target_year"),
+                        targetValue: try $0.double("target_value"), baselineYear: try $0.int("baseline_year"),
+                        baselineValue: try $0.double("baseline_value"),
+                        source: try $0.text("source"), trajectory: StoredJSON.decode([String: Double].self, $0.optionalText("trajectory")))
+                }
         }
     }
 

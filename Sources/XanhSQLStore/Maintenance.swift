@@ -75,7 +75,8 @@ extension SQLStore: TableCopyEngine {
     public func readChunk(_ table: CopyTable, after: [SQLValue]?, limit: Int) async throws -> [[SQLValue]] {
         try await read { c in
             let k = Self.keySQL(table, after: after)
-            let text = "SELECT \(Self.quoted(table.columns)) FROM \"\(table.name)\" \(k.where) \(k.order)" + (limit == Int.max ? "" : " LIMIT \(limit)")
+            let text =
+                "SELECT \(Self.quoted(table.columns)) FROM \"\(table.name)\" \(k.where) \(k.order)" + (limit == Int.max ? "" : " LIMIT \(limit)")
             return try await c.query(SQL(verbatim: text, table.key.isEmpty ? [] : after ?? [])).map(\.values)
         }
     }
@@ -105,7 +106,8 @@ extension SQLStore: TableCopyEngine {
             var out: [String: CopyProgress] = [:]
             for r in try await c.query("SELECT * FROM xanh_migrate_progress") {
                 let t = try r.text("tbl")
-                out[t] = CopyProgress(table: t, lastKey: CopyProgress.decodeKey(try r.text("last_key")), rows: try r.int("rows"), done: try r.bool("done"))
+                out[t] = CopyProgress(
+                    table: t, lastKey: CopyProgress.decodeKey(try r.text("last_key")), rows: try r.int("rows"), done: try r.bool("done"))
             }
             return out
         }
@@ -123,7 +125,8 @@ extension SQLStore: TableCopyEngine {
             for r in try await c.query("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'") {
                 let name = try r.text("name")
                 try await c.execute(
-                    "INSERT INTO xanh_migrate_triggers(name, sql) VALUES (\(name), \(try r.text("sql"))) ON CONFLICT(name) DO UPDATE SET sql = excluded.sql")
+                    "INSERT INTO xanh_migrate_triggers(name, sql) VALUES (\(name), \(try r.text("sql"))) ON CONFLICT(name) DO UPDATE SET sql = excluded.sql"
+                )
                 try await c.execute("DROP TRIGGER \"\(raw: name)\"")
             }
         }
@@ -139,7 +142,8 @@ extension SQLStore: TableCopyEngine {
                     let t = try r.text("table_name")
                     let col = try r.text("column_name")
                     try await c.execute(
-                        "SELECT setval(pg_get_serial_sequence(\("\"\(t)\""), \(col)), coalesce((SELECT max(\(raw: "\"\(col)\"")) FROM \(raw: "\"\(t)\"")), 0) + 1, false)")
+                        "SELECT setval(pg_get_serial_sequence(\("\"\(t)\""), \(col)), coalesce((SELECT max(\(raw: "\"\(col)\"")) FROM \(raw: "\"\(t)\"")), 0) + 1, false)"
+                    )
                 }
             } else {
                 try await c.execute(Self.triggersTable)

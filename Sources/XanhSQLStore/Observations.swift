@@ -55,8 +55,10 @@ extension SQLStore: ObservationStore {
     public func rawSeries(station: String, parameter: String, from: Int64, to: Int64, limit: Int) async throws -> [StoredObservation] {
         try await read { c in
             guard let id = try await self.seriesID(c, station: station, parameter: parameter) else { return [] }
-            return try await Self.points(c, "SELECT t, value, status, qc FROM observations WHERE series_id = \(id) AND t >= \(from) AND t <= \(to) ORDER BY t LIMIT \(limit)")
-                .map { StoredObservation(t: $0.point.t, value: $0.point.value, status: $0.point.status, qc: $0.qc) }
+            return try await Self.points(
+                c, "SELECT t, value, status, qc FROM observations WHERE series_id = \(id) AND t >= \(from) AND t <= \(to) ORDER BY t LIMIT \(limit)"
+            )
+            .map { StoredObservation(t: $0.point.t, value: $0.point.value, status: $0.point.status, qc: $0.qc) }
         }
     }
 
@@ -65,7 +67,10 @@ extension SQLStore: ObservationStore {
             guard case .int(let t) = r[0], let v = r[1].double, let status = r[2].int64, let qc = r[3].int64 else {
                 throw SQLDecodingError(column: "observations", expected: "t, value, status, qc", found: r[0])
             }
-            return (QCPoint(t: t, value: v, status: UInt8(exactly: status).flatMap(DeviceStatus.init(rawValue:)) ?? .measuring), StoredQC(raw: Int(truncatingIfNeeded: qc)))
+            return (
+                QCPoint(t: t, value: v, status: UInt8(exactly: status).flatMap(DeviceStatus.init(rawValue:)) ?? .measuring),
+                StoredQC(raw: Int(truncatingIfNeeded: qc))
+            )
         }
     }
 
@@ -84,9 +89,12 @@ extension SQLStore: ObservationStore {
     }
 
     static func hourly(_ c: any SQLConnection, series: Int64, from: Int64, to: Int64) async throws -> [HourlyStat] {
-        try await c.query("SELECT t, mean, min, max, count, coverage FROM hourly WHERE series_id = \(series) AND t >= \(from) AND t <= \(to) ORDER BY t").map {
+        try await c.query(
+            "SELECT t, mean, min, max, count, coverage FROM hourly WHERE series_id = \(series) AND t >= \(from) AND t <= \(to) ORDER BY t"
+        ).map {
             HourlyStat(
-                hourEnd: try $0.int64("t"), mean: try $0.double("mean"), min: try $0.double("min"), max: try $0.double("max"), count: try $0.int("count"),
+                hourEnd: try $0.int64("t"), mean: try $0.double("mean"), min: try $0.double("min"), max: try $0.double("max"),
+                count: try $0.int("count"),
                 coverage: try $0.double("coverage"))
         }
     }
@@ -96,7 +104,8 @@ extension SQLStore: ObservationStore {
             "SELECT day, mean, min, max, count, hours, coverage, max_hourly FROM daily WHERE series_id = \(series) AND day >= \(from) AND day <= \(to) ORDER BY day"
         ).map {
             DailyStat(
-                dayStart: try $0.int64("day"), mean: try $0.double("mean"), min: try $0.double("min"), max: try $0.double("max"), count: try $0.int("count"),
+                dayStart: try $0.int64("day"), mean: try $0.double("mean"), min: try $0.double("min"), max: try $0.double("max"),
+                count: try $0.int("count"),
                 hours: try $0.int("hours"), coverage: try $0.double("coverage"), maxHourly: try $0.double("max_hourly"))
         }
     }
@@ -140,7 +149,9 @@ extension SQLStore: AirQualityStore {
                 """
             if let station { sql += " AND st.code = \(station)" }
             sql += " ORDER BY e.id LIMIT \(limit)"
-            return try await c.query(sql).map { StoredExceedance(id: try $0.int64("id"), station: try $0.text("code"), event: try Self.decodeEvent($0)) }
+            return try await c.query(sql).map {
+                StoredExceedance(id: try $0.int64("id"), station: try $0.text("code"), event: try Self.decodeEvent($0))
+            }
         }
     }
 

@@ -41,7 +41,9 @@ extension SQLStore: FileLedgerStore {
 
     public func fileNameMap() async throws -> [String: String] {
         try await read { c in
-            Dictionary(try await c.query("SELECT name, station_code FROM file_names").map { (try $0.text("name"), try $0.text("station_code")) }, uniquingKeysWith: { a, _ in a })
+            Dictionary(
+                try await c.query("SELECT name, station_code FROM file_names").map { (try $0.text("name"), try $0.text("station_code")) },
+                uniquingKeysWith: { a, _ in a })
         }
     }
 
@@ -51,9 +53,12 @@ extension SQLStore: FileLedgerStore {
                 try await c.execute("DELETE FROM file_names WHERE name = \(name)")
                 return
             }
-            guard try await c.exists("SELECT 1 FROM stations WHERE code = \(code)") else { throw StoreError.notFound("station '\(code)' does not exist") }
+            guard try await c.exists("SELECT 1 FROM stations WHERE code = \(code)") else {
+                throw StoreError.notFound("station '\(code)' does not exist")
+            }
             try await c.execute(
-                "INSERT INTO file_names(name, station_code) VALUES (\(name), \(code)) ON CONFLICT(name) DO UPDATE SET station_code = excluded.station_code")
+                "INSERT INTO file_names(name, station_code) VALUES (\(name), \(code)) ON CONFLICT(name) DO UPDATE SET station_code = excluded.station_code"
+            )
         }
     }
 }
@@ -64,11 +69,14 @@ extension SQLStore: QualityStore {
         guard let stationID = try await c.scalar("SELECT id FROM stations WHERE code = \(station)").int64 else {
             throw StoreError.notFound("station '\(station)' does not exist")
         }
-        let measured = try await c.query("SELECT parameter FROM series WHERE station_id = \(stationID) AND active = 1").map { try $0.text("parameter") }
+        let measured = try await c.query("SELECT parameter FROM series WHERE station_id = \(stationID) AND active = 1").map {
+            try $0.text("parameter")
+        }
         guard let p = reference.parameters.resolve(parameter, among: measured), measured.contains(p.code),
             let id = try await c.scalar("SELECT id FROM series WHERE station_id = \(stationID) AND parameter = \(p.code)").int64
         else {
-            throw StoreError.notFound("station '\(station)' does not measure '\(parameter)' (it measures: \(measured.sorted().joined(separator: ", ")))")
+            throw StoreError.notFound(
+                "station '\(station)' does not measure '\(parameter)' (it measures: \(measured.sorted().joined(separator: ", ")))")
         }
         return id
     }
@@ -78,9 +86,12 @@ extension SQLStore: QualityStore {
             let s = try await self.series(c, station: station, parameter: parameter)
             var out = o
             out.id = try await c.insertReturningID(
-                #"INSERT INTO qc_overrides(series_id, t_from, t_to, flag, reason, "by", at) VALUES (\#(s), \#(o.from), \#(o.to), \#(Int(o.flag.rawValue)), \#(o.reason), \#(o.by), \#(o.at))"#)
+                #"INSERT INTO qc_overrides(series_id, t_from, t_to, flag, reason, "by", at) VALUES (\#(s), \#(o.from), \#(o.to), \#(Int(o.flag.rawValue)), \#(o.reason), \#(o.by), \#(o.at))"#
+            )
             // Every hour the override covers is derived again.
-            let hours = stride(from: Timestamps.hourEnd(o.from), through: Timestamps.hourEnd(o.to), by: Int(Timestamps.hour)).map { [SQLValue.int(s), .int($0)] }
+            let hours = stride(from: Timestamps.hourEnd(o.from), through: Timestamps.hourEnd(o.to), by: Int(Timestamps.hour)).map {
+                [SQLValue.int(s), .int($0)]
+            }
             try await c.insertRows(into: "dirty", columns: ["series_id", "hour_end"], rows: hours)
             return out
         }
@@ -101,8 +112,8 @@ extension SQLStore: QualityStore {
         try await read { c in
             var out: [(parameter: String, interval: Int, counts: [HourCount])] = []
             for s in try await c.query(
-                #"SELECT s.id, s.parameter, s."interval" FROM series s JOIN stations st ON st.id = s.station_id WHERE st.code = \#(station) AND s.active = 1 ORDER BY s.id"#)
-            {
+                #"SELECT s.id, s.parameter, s."interval" FROM series s JOIN stations st ON st.id = s.station_id WHERE st.code = \#(station) AND s.active = 1 ORDER BY s.id"#
+            ) {
                 let counts = try await c.query(
                     "SELECT t, received, valid FROM hour_counts WHERE series_id = \(try s.int64("id")) AND t >= \(from) AND t <= \(to) ORDER BY t"
                 ).map { HourCount(hourEnd: try $0.int64("t"), received: try $0.int("received"), valid: try $0.int("valid")) }
@@ -125,15 +136,19 @@ extension SQLStore: StationEventStore {
                 """
             ).map {
                 StationActivity(
-                    stationID: try $0.int64("id"), code: try $0.text("code"), lastRecord: try $0.optionalInt64("last_t"), registered: try $0.int64("created_at"),
-                    silenceAfter: try $0.optionalInt("silence_after") ?? Station.defaultSilenceAfter, silentSince: try $0.optionalInt64("silent_since"))
+                    stationID: try $0.int64("id"), code: try $0.text("code"), lastRecord: try $0.optionalInt64("last_t"),
+                    registered: try $0.int64("created_at"),
+                    silenceAfter: try $0.optionalInt("silence_after") ?? Station.defaultSilenceAfter,
+                    silentSince: try $0.optionalInt64("silent_since"))
             }
         }
     }
 
     public func openSilence(stationID: Int64, start: Int64) async throws {
         try await write { c in
-            guard try await !c.exists(#"SELECT 1 FROM station_events WHERE station_id = \#(stationID) AND kind = 'silent' AND "end" IS NULL"#) else { return }
+            guard try await !c.exists(#"SELECT 1 FROM station_events WHERE station_id = \#(stationID) AND kind = 'silent' AND "end" IS NULL"#) else {
+                return
+            }
             try await c.execute("INSERT INTO station_events(station_id, kind, start) VALUES (\(stationID), 'silent', \(start))")
         }
     }
@@ -141,7 +156,10 @@ extension SQLStore: StationEventStore {
     public func closeSilence(stationID: Int64) async throws {
         let now = now()
         try await write { c in
-            guard let ev = try await c.one(#"SELECT id, start FROM station_events WHERE station_id = \#(stationID) AND kind = 'silent' AND "end" IS NULL"#) else { return }
+            guard
+                let ev = try await c.one(
+                    #"SELECT id, start FROM station_events WHERE station_id = \#(stationID) AND kind = 'silent' AND "end" IS NULL"#)
+            else { return }
             let start = try ev.int64("start")
             let first = try await c.scalar(
                 "SELECT MIN((SELECT MIN(t) FROM observations WHERE series_id = s.id AND t > \(start))) FROM series s WHERE s.station_id = \(stationID)"
@@ -163,7 +181,8 @@ extension SQLStore: StationEventStore {
                 StoredStationEvent(
                     id: try $0.int64("id"), station: try $0.text("code"),
                     event: StationEvent(
-                        kind: StationEventKind(rawValue: try $0.text("kind")) ?? .silent, parameter: $0.optionalText("parameter"), start: try $0.int64("start"),
+                        kind: StationEventKind(rawValue: try $0.text("kind")) ?? .silent, parameter: $0.optionalText("parameter"),
+                        start: try $0.int64("start"),
                         end: try $0.optionalInt64("end")))
             }
         }

@@ -72,7 +72,8 @@ extension SQLStore: StationStore {
                 ORDER BY id
                 """)
             {
-                params[try r.int64("station_id"), default: []].append(StationParameter(parameter: try r.text("parameter"), interval: try r.int("interval")))
+                params[try r.int64("station_id"), default: []].append(
+                    StationParameter(parameter: try r.text("parameter"), interval: try r.int("interval")))
             }
         }
         return try rows.map { r in
@@ -116,7 +117,8 @@ extension SQLStore: StationStore {
             for r in try await c.query("SELECT code, active FROM stations") {
                 stations[try r.text("code")] = .init(active: try r.bool("active"), series: [:])
             }
-            for r in try await c.query("SELECT st.code, s.parameter, s.id FROM series s JOIN stations st ON st.id = s.station_id WHERE s.active = 1") {
+            for r in try await c.query("SELECT st.code, s.parameter, s.id FROM series s JOIN stations st ON st.id = s.station_id WHERE s.active = 1")
+            {
                 stations[try r.text("code")]?.series[try r.text("parameter")] = try r.int64("id")
             }
             return SeriesDirectory(stations: stations)
@@ -165,7 +167,9 @@ extension SQLStore: FacilityStore {
     }
 
     public func facilities(after: Int64?, limit: Int) async throws -> [Facility] {
-        try await read { c in try await c.query("SELECT * FROM facilities WHERE id > \(after ?? 0) ORDER BY id LIMIT \(limit)").map(Self.decodeFacility) }
+        try await read { c in
+            try await c.query("SELECT * FROM facilities WHERE id > \(after ?? 0) ORDER BY id LIMIT \(limit)").map(Self.decodeFacility)
+        }
     }
 
     public func setFacilityActive(id: Int64, active: Bool) async throws {
@@ -194,7 +198,9 @@ extension SQLStore: KeyStore {
 
     public func setAPIKeyRole(name: String, role: String) async throws {
         try await write { c in
-            if try await c.execute("UPDATE api_keys SET role = \(role) WHERE name = \(name)") == 0 { throw StoreError.notFound("no API key named '\(name)'") }
+            if try await c.execute("UPDATE api_keys SET role = \(role) WHERE name = \(name)") == 0 {
+                throw StoreError.notFound("no API key named '\(name)'")
+            }
         }
     }
 }

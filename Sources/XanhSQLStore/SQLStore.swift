@@ -18,7 +18,8 @@ public final class SQLStore: Sendable {
 
     /// Opens the store on a database: applies the migrations it lacks and loads the reference data.
     public static func open(
-        _ db: any SQLDatabase, reference: ReferenceData, rules: StoreRules, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+        _ db: any SQLDatabase, reference: ReferenceData, rules: StoreRules,
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) async throws -> SQLStore {
         let store = SQLStore(db: db, reference: reference, rules: rules, clock: clock)
         try await Migrations.run(on: db, reference: reference)

@@ -107,7 +107,8 @@ public final class SQLiteDatabase: SQLDatabase {
         /// One cached statement, executed per row, in one access.
         func insertRows(into table: String, columns: [String], rows: [[SQLValue]], conflict: String?) async throws {
             guard !rows.isEmpty else { return }
-            let text = "INSERT INTO \"\(table)\"(\(columns.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES ("
+            let text =
+                "INSERT INTO \"\(table)\"(\(columns.map { "\"\($0)\"" }.joined(separator: ", "))) VALUES ("
                 + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")" + (conflict.map { " " + $0 } ?? "")
             try await access { db in
                 let statement = try db.cachedStatement(sql: text)
@@ -122,10 +123,13 @@ public final class SQLiteDatabase: SQLDatabase {
                     sql: "INSERT INTO observations(series_id, t, value, status, qc) VALUES (?,?,?,?,?) ON CONFLICT(series_id, t) DO NOTHING")
                 let update = try db.cachedStatement(sql: "UPDATE observations SET value = ?, status = ?, qc = ? WHERE series_id = ? AND t = ?")
                 var replaced = 0
+                // The arguments match the statements' placeholders by construction: GRDB need not check them per row.
                 for r in rows {
-                    try insert.execute(arguments: [r.seriesID, r.t, r.value, r.status.rawValue, r.qc.rawValue])
+                    insert.setUncheckedArguments([r.seriesID, r.t, r.value, r.status.rawValue, r.qc.rawValue])
+                    try insert.execute()
                     if db.changesCount == 0 {
-                        try update.execute(arguments: [r.value, r.status.rawValue, r.qc.rawValue, r.seriesID, r.t])
+                        update.setUncheckedArguments([r.value, r.status.rawValue, r.qc.rawValue, r.seriesID, r.t])
+                        try update.execute()
                         replaced += 1
                     }
                 }

@@ -55,13 +55,21 @@ enum JSONPatch {
             if let i = m.lastIndex(where: { $0.0 == k }) {
                 m[i].1 = try set(m[i].1, p.dropFirst(), v, replace: replace)
             } else {
-                guard p.count == 1, !replace else { throw STAError(.badRequest, "JSON Patch: nothing at '\(k)' to \(replace ? "replace" : "descend into")") }
+                guard p.count == 1, !replace else {
+                    throw STAError(.badRequest, "JSON Patch: nothing at '\(k)' to \(replace ? "replace" : "descend into")")
+                }
                 m.append((k, v))
             }
             return .object(m)
         case .array(var a):
             if p.count == 1, !replace {
-                if k == "-" { a.append(v) } else if let i = Int(k), i <= a.count { a.insert(v, at: i) } else { throw STAError(.badRequest, "JSON Patch: bad index '\(k)'") }
+                if k == "-" {
+                    a.append(v)
+                } else if let i = Int(k), i <= a.count {
+                    a.insert(v, at: i)
+                } else {
+                    throw STAError(.badRequest, "JSON Patch: bad index '\(k)'")
+                }
                 return .array(a)
             }
             guard let i = Int(k), i < a.count else { throw STAError(.badRequest, "JSON Patch: bad index '\(k)'") }

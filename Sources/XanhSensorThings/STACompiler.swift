@@ -145,7 +145,9 @@ struct STACompiler {
         }
         if lv.kind == .number && rv.kind == .text { lv = Value(text(lv), .text) }
         if rv.kind == .number && lv.kind == .text { rv = Value(text(rv), .text) }
-        if lv.kind == .time && rv.kind == .text { lv = Value(formatTime(lv.sql, sqlite: "%Y-%m-%dT%H:%M:%SZ", postgres: #"YYYY-MM-DD"T"HH24:MI:SS"Z""#), .text) }
+        if lv.kind == .time && rv.kind == .text {
+            lv = Value(formatTime(lv.sql, sqlite: "%Y-%m-%dT%H:%M:%SZ", postgres: #"YYYY-MM-DD"T"HH24:MI:SS"Z""#), .text)
+        }
         if postgres {
             // Booleans are not numbers there; texts compare byte by byte, as on SQLite.
             if lv.kind == .bool && lv.isLiteral && rv.kind == .number { lv = Value(lv.sql == "TRUE" ? "1" : "0", .number) }
@@ -292,7 +294,10 @@ struct STACompiler {
 
     mutating func call(_ name: String, _ args: [STAExpr], _ entity: STAEntity, _ alias: String) throws(STAQueryError) -> Value {
         func arity(_ n: ClosedRange<Int>) throws(STAQueryError) {
-            guard n.contains(args.count) else { throw STAQueryError("\(name)() takes \(n.lowerBound == n.upperBound ? "\(n.lowerBound)" : "\(n.lowerBound)–\(n.upperBound)") arguments") }
+            guard n.contains(args.count) else {
+                throw STAQueryError(
+                    "\(name)() takes \(n.lowerBound == n.upperBound ? "\(n.lowerBound)" : "\(n.lowerBound)–\(n.upperBound)") arguments")
+            }
         }
         var v: [Value] = []
         for a in args { v.append(try value(a, entity, alias)) }
@@ -304,7 +309,8 @@ struct STACompiler {
         func geometry() throws(STAQueryError) -> String? {
             guard case .postgres(let postgis) = dialect else { return nil }
             guard let postgis else {
-                throw STAQueryError("\(name)() needs PostGIS in the database (CREATE EXTENSION postgis); see docs/operations.md", notImplemented: true)
+                throw STAQueryError(
+                    "\(name)() needs PostGIS in the database (CREATE EXTENSION postgis); see docs/operations.md", notImplemented: true)
             }
             return postgis
         }

@@ -106,7 +106,8 @@ public enum STAEntity: String, Sendable, CaseIterable {
             ]
         case .sensor: return [.init("Datastreams", .datastream, .many("{c}.sensor_id = {p}"))]
         case .observedProperty: return [.init("Datastreams", .datastream, .many("{c}.op_id = {p}"))]
-        case .observation: return [.init("Datastream", .datastream, .one("datastream_id")), .init("FeatureOfInterest", .featureOfInterest, .one("foi_id"))]
+        case .observation:
+            return [.init("Datastream", .datastream, .one("datastream_id")), .init("FeatureOfInterest", .featureOfInterest, .one("foi_id"))]
         case .featureOfInterest: return [.init("Observations", .observation, .many("{c}.foi_id = {p}"))]
         }
     }

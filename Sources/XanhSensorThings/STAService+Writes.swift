@@ -117,7 +117,11 @@ extension STAService {
                     }
                     var members: [(String, JSONValue)] = []
                     for (n, v) in zip(names, cells) {
-                        if n == "FeatureOfInterest/id" { members.append(("FeatureOfInterest", .object([("@iot.id", v)]))) } else { members.append((n, v)) }
+                        if n == "FeatureOfInterest/id" {
+                            members.append(("FeatureOfInterest", .object([("@iot.id", v)])))
+                        } else {
+                            members.append((n, v))
+                        }
                     }
                     do {
                         let f = try await w.observationFields(.object(members), series: series, allowCreate: false)

@@ -95,7 +95,8 @@ public struct STAService: Sendable {
         guard text.utf8.count <= limits.maxResponseBytes else {
             throw STAError(
                 .badRequest,
-                "the response would be \(text.utf8.count) bytes, over the limit of \(limits.maxResponseBytes) (XANH_MAX_RESPONSE_BYTES); ask for fewer entities ($top, $select, $expand)")
+                "the response would be \(text.utf8.count) bytes, over the limit of \(limits.maxResponseBytes) (XANH_MAX_RESPONSE_BYTES); ask for fewer entities ($top, $select, $expand)"
+            )
         }
         return text
     }
@@ -262,7 +263,10 @@ public struct STAService: Sendable {
                     guard rest.isEmpty else { throw STAError(.notFound, "$ref must end the path") }
                     return .ref(target)
                 }
-                throw STAError(.notFound, "'\(seg.name)' cannot follow the collection \(parentPath) (\(e.setName)\(conds.isEmpty && parentDS == nil ? "" : " of a parent"))")
+                throw STAError(
+                    .notFound,
+                    "'\(seg.name)' cannot follow the collection \(parentPath) (\(e.setName)\(conds.isEmpty && parentDS == nil ? "" : " of a parent"))"
+                )
             case .property(let e, let rec, let f, let sub):
                 if seg.name == "$value" {
                     guard rest.isEmpty else { throw STAError(.notFound, "$value must end the path") }
@@ -325,7 +329,10 @@ public struct STAService: Sendable {
                 members.append(("value", .array(page.records.map { .object([("@iot.selfLink", .string(r.selfLink(e, $0)))]) })))
                 if page.hasMore {
                     members.append(
-                        ("@iot.nextLink", .string(Renderer.nextLink(base: base, path: parentPath + "/$ref", query: query, skip: options.skip + page.records.count))))
+                        (
+                            "@iot.nextLink",
+                            .string(Renderer.nextLink(base: base, path: parentPath + "/$ref", query: query, skip: options.skip + page.records.count))
+                        ))
                 }
                 return .document(try self.bounded(JSONValue.object(members)))
             default:
@@ -420,7 +427,8 @@ struct Renderer {
     func checkBudget() throws {
         guard ContinuousClock.now < deadline else {
             throw STAError(
-                .badRequest, "the request took longer than its budget of \(JSONValue.formatNumber(limits.requestSeconds)) s (XANH_REQUEST_SECONDS); narrow it")
+                .badRequest,
+                "the request took longer than its budget of \(JSONValue.formatNumber(limits.requestSeconds)) s (XANH_REQUEST_SECONDS); narrow it")
         }
     }
 
@@ -444,7 +452,15 @@ struct Renderer {
                 }
             }
             guard need > 0 else { continue }
-            let got = try await conn.query("SELECT e.* FROM \(view) e\(whereSQL) ORDER BY \(order) LIMIT \(need) OFFSET \(skip)", []).records
+            // A Datastream's row computes its phenomenonTime from its Observations. On PostgreSQL (partitions) pick
+            // the page's keys first (a select of keys alone does not compute it), then read those rows whole: OFFSET
+            // would otherwise compute it for every skipped row too. SQLite computes it in microseconds and plans the
+            // plain form better.
+            let text =
+                e == .datastream && conn.dialect.isPostgres
+                ? "SELECT e.* FROM \(view) e WHERE e.base IN (SELECT e.base FROM \(view) e\(whereSQL) ORDER BY e.base LIMIT \(need) OFFSET \(skip)) ORDER BY e.base"
+                : "SELECT e.* FROM \(view) e\(whereSQL) ORDER BY \(order) LIMIT \(need) OFFSET \(skip)"
+            let got = try await conn.query(text, []).records
             skip = 0
             need -= got.count
             rows += got
@@ -607,8 +623,13 @@ struct Renderer {
                     m.append((nav.name, .array(values)))
                     if page.hasMore {
                         m.append(
-                            ("\(nav.name)@iot.nextLink",
-                                .string(Self.nextLink(base: base, path: "\(e.setName)(\(id))/\(nav.name)", query: options.queryString, skip: options.skip + page.records.count)))
+                            (
+                                "\(nav.name)@iot.nextLink",
+                                .string(
+                                    Self.nextLink(
+                                        base: base, path: "\(e.setName)(\(id))/\(nav.name)", query: options.queryString,
+                                        skip: options.skip + page.records.count))
+                            )
                         )
                     }
                 }
@@ -640,7 +661,8 @@ struct Renderer {
         var m: [(String, JSONValue)] = []
         if let c = page.count { m.append(("@iot.count", .number(String(c)))) }
         m.append(
-            ("value",
+            (
+                "value",
                 .array(
                     groups.map { ds, rows in
                         .object([
@@ -649,7 +671,8 @@ struct Renderer {
                             ("dataArray@iot.count", .number(String(rows.count))),
                             ("dataArray", .array(rows)),
                         ])
-                    })))
+                    })
+            ))
         if let next { m.append(("@iot.nextLink", .string(next))) }
         return .object(m)
     }

@@ -48,7 +48,8 @@ public enum STAViews {
                     d.object(
                         "'xanh', "
                             + d.object(
-                                "'station', st.code, 'parameter', s.parameter, 'interval', s.interval, 'aggregate', '\(aggregate)', 'source', \(source)"))))
+                                "'station', st.code, 'parameter', s.parameter, 'interval', s.interval, 'aggregate', '\(aggregate)', 'source', \(source)"
+                            ))))
         }
         let things = """
             SELECT s.id AS id, s.name AS name, coalesce(s.description, s.name) AS description,

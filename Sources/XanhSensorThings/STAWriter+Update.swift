@@ -39,11 +39,15 @@ extension STAWriter {
         func set(_ table: String, _ assignments: [(String, SQLValue?)], key: String = "id", id: SQLValue) async throws {
             let given = assignments.compactMap { a in a.1.map { (a.0, $0) } }
             guard !given.isEmpty else { return }
-            try await conn.execute("UPDATE \(table) SET \(given.map { "\($0.0) = ?" }.joined(separator: ", ")) WHERE \(key) = ?", given.map(\.1) + [id])
+            try await conn.execute(
+                "UPDATE \(table) SET \(given.map { "\($0.0) = ?" }.joined(separator: ", ")) WHERE \(key) = ?", given.map(\.1) + [id])
         }
         switch e {
         case .thing:
-            try await set("stations", [("name", try text("name")), ("description", try text("description")), ("properties", try props()), ("updated_at", .int(now))], id: .int(id))
+            try await set(
+                "stations",
+                [("name", try text("name")), ("description", try text("description")), ("properties", try props()), ("updated_at", .int(now))],
+                id: .int(id))
             if let locs = try array(body, "Locations") {
                 var ids: [Int64] = []
                 for l in locs { await ids.append(try linkOrCreate(l, .location, allowCreate: false)) }
@@ -54,10 +58,15 @@ extension STAWriter {
             let location = try await geometryUpdate(body, "location", .location, current)
             try await set(
                 "sta_locations",
-                [("name", try text("name")), ("description", try text("description")), ("encoding_type", try text("encodingType")), ("location", location), ("properties", try props())],
+                [
+                    ("name", try text("name")), ("description", try text("description")), ("encoding_type", try text("encodingType")),
+                    ("location", location), ("properties", try props()),
+                ],
                 id: .int(id))
             for t in try array(body, "Things") ?? [] { try await setLocations(thing: try linkOrCreate(t, .thing, allowCreate: false), [id]) }
-            for thing in try await conn.query("SELECT thing_id FROM sta_thing_locations WHERE location_id = ?", [.int(id)]).rows.compactMap({ $0[0].int64 }) {
+            for thing in try await conn.query("SELECT thing_id FROM sta_thing_locations WHERE location_id = ?", [.int(id)]).rows.compactMap({
+                $0[0].int64
+            }) {
                 try await syncStation(thing: thing)
             }
         case .historicalLocation:
@@ -67,7 +76,9 @@ extension STAWriter {
             if let t = body["Thing"] { thing = await .int(try linkOrCreate(t, .thing, allowCreate: false)) }
             try await set("sta_historical_locations", [("time", time), ("thing_id", thing)], id: .int(id))
             for l in try array(body, "Locations") ?? [] {
-                try await conn.execute("INSERT INTO sta_hl_locations(hl_id, location_id) VALUES (?,?) ON CONFLICT DO NOTHING", [.int(id), .int(try linkOrCreate(l, .location, allowCreate: false))])
+                try await conn.execute(
+                    "INSERT INTO sta_hl_locations(hl_id, location_id) VALUES (?,?) ON CONFLICT DO NOTHING",
+                    [.int(id), .int(try linkOrCreate(l, .location, allowCreate: false))])
             }
         case .datastream:
             guard let (arm, base) = STAIDs.datastream(id), arm == .raw else {
@@ -119,7 +130,10 @@ extension STAWriter {
             let feature = try await geometryUpdate(body, "feature", .featureOfInterest, current)
             try await set(
                 "sta_features",
-                [("name", try text("name")), ("description", try text("description")), ("encoding_type", try text("encodingType")), ("feature", feature), ("properties", try props())],
+                [
+                    ("name", try text("name")), ("description", try text("description")), ("encoding_type", try text("encodingType")),
+                    ("feature", feature), ("properties", try props()),
+                ],
                 id: .int(id))
         case .observation:
             try await updateObservation(id, current, body, put: put)
@@ -145,7 +159,10 @@ extension STAWriter {
         if !put {
             if f.resultTime == nil { f.resultTime = .some(current["result_time"].double) }
             if f.validTime == nil, let a = current["valid_start"].double, let b = current["valid_end"].double { f.validTime = .some((a, b)) }
-            if f.resultQuality == nil { f.resultQuality = await .some(try conn.scalar("SELECT result_quality FROM sta_obs_extra WHERE series_id = ? AND t = ?", [.int(series), .int(t)]).text) }
+            if f.resultQuality == nil {
+                f.resultQuality = await .some(
+                    try conn.scalar("SELECT result_quality FROM sta_obs_extra WHERE series_id = ? AND t = ?", [.int(series), .int(t)]).text)
+            }
             if f.parameters == nil { f.parameters = .some(current["parameters"].text) }
         }
         if f.feature == nil { f.feature = current["foi_id"].int64 }
@@ -192,7 +209,8 @@ extension STAWriter {
             try await conn.execute("DELETE FROM aqi WHERE station_id = ?", [.int(id)])
             try await conn.execute("DELETE FROM aqi_latest WHERE station_id = ?", [.int(id)])
             try await conn.execute("DELETE FROM station_events WHERE station_id = ?", [.int(id)])
-            try await conn.execute("DELETE FROM sta_hl_locations WHERE hl_id IN (SELECT id FROM sta_historical_locations WHERE thing_id = ?)", [.int(id)])
+            try await conn.execute(
+                "DELETE FROM sta_hl_locations WHERE hl_id IN (SELECT id FROM sta_historical_locations WHERE thing_id = ?)", [.int(id)])
             try await conn.execute("DELETE FROM sta_historical_locations WHERE thing_id = ?", [.int(id)])
             try await conn.execute("DELETE FROM sta_thing_locations WHERE thing_id = ?", [.int(id)])
             try await conn.execute("UPDATE sta_locations SET station_id = NULL WHERE station_id = ?", [.int(id)])

@@ -139,7 +139,9 @@ struct STAWriter {
         guard let v = body[key], !v.isNull else { throw STAError(.badRequest, "\(e.rawValue): '\(key)' is required") }
         let encoding = body["encodingType"]?.stringValue ?? ""
         if encoding.contains("geo+json") {
-            do { _ = try Geometry.fromGeoJSON(v) } catch { throw STAError(.badRequest, "\(e.rawValue).\(key) is not valid GeoJSON: \(error.message)") }
+            do { _ = try Geometry.fromGeoJSON(v) } catch {
+                throw STAError(.badRequest, "\(e.rawValue).\(key) is not valid GeoJSON: \(error.message)")
+            }
         }
         return v.text
     }
@@ -151,7 +153,9 @@ struct STAWriter {
         var kind = StationKind.other
         if let k = xanh?["kind"]?.stringValue {
             guard let sk = StationKind(rawValue: k) else {
-                throw STAError(.badRequest, "Thing: properties.xanh.kind '\(k)' is not a station kind (\(StationKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw STAError(
+                    .badRequest,
+                    "Thing: properties.xanh.kind '\(k)' is not a station kind (\(StationKind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             kind = sk
         }
@@ -179,7 +183,10 @@ struct STAWriter {
             INSERT INTO stations(id, code, name, kind, province, active, created_at, updated_at, description, properties)
             VALUES (?,?,?,?,?,1,?,?,?,?)
             """,
-            [.int(id), .text(code), .text(name), .text(kind.rawValue), province, .int(now), .int(now), .text(description), nullable(try properties(body, .thing))])
+            [
+                .int(id), .text(code), .text(name), .text(kind.rawValue), province, .int(now), .int(now), .text(description),
+                nullable(try properties(body, .thing)),
+            ])
         if let locations = try array(body, "Locations") {
             var ids: [Int64] = []
             for l in locations { await ids.append(try linkOrCreate(l, .location)) }
@@ -193,10 +200,16 @@ struct STAWriter {
     /// Replaces a Thing's Locations, records a HistoricalLocation, and moves the station to a Point location.
     mutating func setLocations(thing: Int64, _ ids: [Int64], at time: Double? = nil, record: Bool = true) async throws {
         try await conn.execute("DELETE FROM sta_thing_locations WHERE thing_id = ?", [.int(thing)])
-        for l in ids { try await conn.execute("INSERT INTO sta_thing_locations(thing_id, location_id) VALUES (?,?) ON CONFLICT DO NOTHING", [.int(thing), .int(l)]) }
+        for l in ids {
+            try await conn.execute(
+                "INSERT INTO sta_thing_locations(thing_id, location_id) VALUES (?,?) ON CONFLICT DO NOTHING", [.int(thing), .int(l)])
+        }
         if record, !ids.isEmpty {
-            let hl = try await conn.insert("INSERT INTO sta_historical_locations(thing_id, time) VALUES (?,?)", [.int(thing), .double(time ?? Double(now))])
-            for l in ids { try await conn.execute("INSERT INTO sta_hl_locations(hl_id, location_id) VALUES (?,?) ON CONFLICT DO NOTHING", [.int(hl), .int(l)]) }
+            let hl = try await conn.insert(
+                "INSERT INTO sta_historical_locations(thing_id, time) VALUES (?,?)", [.int(thing), .double(time ?? Double(now))])
+            for l in ids {
+                try await conn.execute("INSERT INTO sta_hl_locations(hl_id, location_id) VALUES (?,?) ON CONFLICT DO NOTHING", [.int(hl), .int(l)])
+            }
         }
         try await syncStation(thing: thing)
     }
@@ -210,10 +223,13 @@ struct STAWriter {
             """, [.int(thing)]
         ).rows
         for r in rows {
-            guard let text = r[1].text, let v = try? JSONValue.parse(text), let g = try? Geometry.fromGeoJSON(v), case .point(let p) = g else { continue }
+            guard let text = r[1].text, let v = try? JSONValue.parse(text), let g = try? Geometry.fromGeoJSON(v), case .point(let p) = g else {
+                continue
+            }
             try await conn.execute("UPDATE sta_locations SET station_id = NULL WHERE station_id = ? AND id <> ?", [.int(thing), r[0]])
             try await conn.execute("UPDATE sta_locations SET station_id = ? WHERE id = ?", [.int(thing), r[0]])
-            try await conn.execute("UPDATE stations SET latitude = ?, longitude = ?, updated_at = ? WHERE id = ?", [.double(p.y), .double(p.x), .int(now), .int(thing)])
+            try await conn.execute(
+                "UPDATE stations SET latitude = ?, longitude = ?, updated_at = ? WHERE id = ?", [.double(p.y), .double(p.x), .int(now), .int(thing)])
             return
         }
     }
@@ -234,14 +250,18 @@ struct STAWriter {
     }
 
     mutating func createHistoricalLocation(_ body: JSONValue) async throws -> Int64 {
-        guard let (time, _) = try self.time(body["time"], "HistoricalLocation.time") else { throw STAError(.badRequest, "HistoricalLocation: 'time' is required") }
+        guard let (time, _) = try self.time(body["time"], "HistoricalLocation.time") else {
+            throw STAError(.badRequest, "HistoricalLocation: 'time' is required")
+        }
         guard let t = body["Thing"] else { throw STAError(.badRequest, "HistoricalLocation: 'Thing' is required") }
         let thing = try await linkOrCreate(t, .thing)
         var locations: [Int64] = []
         for l in try array(body, "Locations") ?? [] { await locations.append(try linkOrCreate(l, .location)) }
         let latest = try await conn.scalar("SELECT max(time) FROM sta_historical_locations WHERE thing_id = ?", [.int(thing)]).double
         let id = try await conn.insert("INSERT INTO sta_historical_locations(thing_id, time) VALUES (?,?)", [.int(thing), .double(time)])
-        for l in locations { try await conn.execute("INSERT INTO sta_hl_locations(hl_id, location_id) VALUES (?,?) ON CONFLICT DO NOTHING", [.int(id), .int(l)]) }
+        for l in locations {
+            try await conn.execute("INSERT INTO sta_hl_locations(hl_id, location_id) VALUES (?,?) ON CONFLICT DO NOTHING", [.int(id), .int(l)])
+        }
         // A later HistoricalLocation moves the Thing; an earlier one only records history.
         if !locations.isEmpty, time > latest ?? -.infinity { try await setLocations(thing: thing, locations, record: false) }
         return id
@@ -266,7 +286,11 @@ struct STAWriter {
             """
             INSERT INTO parameters(code, name_vi, name_en, unit, medium, aqi, circular10, aliases, id, definition, description, properties)
             VALUES (?,?,?,'','other',0,'','',?,?,?,?)
-            """, [.text("op-\(id)"), .text(name), .text(name), .int(id), .text(definition), .text(description), nullable(try properties(body, .observedProperty))])
+            """,
+            [
+                .text("op-\(id)"), .text(name), .text(name), .int(id), .text(definition), .text(description),
+                nullable(try properties(body, .observedProperty)),
+            ])
         for d in try array(body, "Datastreams") ?? [] { try await attach(d, .datastream, key: "ObservedProperty", id: id) }
         return id
     }
@@ -295,16 +319,21 @@ struct STAWriter {
         let code = try await parameterCode(op: op)
         var interval: Int64 = 300
         if let i = body["properties"]?["xanh"]?["interval"] {
-            guard let v = i.int64Value, (1...86_400).contains(v) else { throw STAError(.badRequest, "Datastream: properties.xanh.interval must be 1–86400 seconds") }
+            guard let v = i.int64Value, (1...86_400).contains(v) else {
+                throw STAError(.badRequest, "Datastream: properties.xanh.interval must be 1–86400 seconds")
+            }
             interval = v
         }
-        let existing = try await conn.query("SELECT id, active FROM series WHERE station_id = ? AND parameter = ?", [.int(thing), .text(code)]).rows.first
+        let existing = try await conn.query("SELECT id, active FROM series WHERE station_id = ? AND parameter = ?", [.int(thing), .text(code)]).rows
+            .first
         if let existing, existing[1].int64 == 1 {
             throw STAError(
-                .conflict, "Thing \(thing) already has Datastream \(existing[0].int64 ?? 0) for ObservedProperty \(op): a station has one series per parameter")
+                .conflict,
+                "Thing \(thing) already has Datastream \(existing[0].int64 ?? 0) for ObservedProperty \(op): a station has one series per parameter")
         }
         let values: [SQLValue] = [
-            .int(interval), .text(name), .text(description), .text(uom.text), .text(observationType), nullable(try properties(body, .datastream)), .int(sensor),
+            .int(interval), .text(name), .text(description), .text(uom.text), .text(observationType), nullable(try properties(body, .datastream)),
+            .int(sensor),
         ]
         let id: Int64
         if let existing, let old = existing[0].int64 {
@@ -346,7 +375,9 @@ struct STAWriter {
     }
 
     func rawSeries(_ ds: Int64) async throws -> Int64 {
-        guard let (arm, base) = STAIDs.datastream(ds), try await exists(.datastream, ds) else { throw STAError(.badRequest, "Datastream \(ds) does not exist") }
+        guard let (arm, base) = STAIDs.datastream(ds), try await exists(.datastream, ds) else {
+            throw STAError(.badRequest, "Datastream \(ds) does not exist")
+        }
         guard arm == .raw else {
             throw STAError(.badRequest, "Datastream \(ds) is derived (\(arm)); its Observations are computed from Datastream \(base)")
         }
@@ -429,7 +460,9 @@ struct STAWriter {
 
     mutating func createObservation(_ body: JSONValue) async throws -> Int64 {
         guard let d = body["Datastream"] else {
-            if body["MultiDatastream"] != nil { throw STAError(.badRequest, "MultiDatastreams are not offered by this server; use one Datastream per parameter") }
+            if body["MultiDatastream"] != nil {
+                throw STAError(.badRequest, "MultiDatastreams are not offered by this server; use one Datastream per parameter")
+            }
             throw STAError(.badRequest, "Observation: 'Datastream' is required")
         }
         let series = try await rawSeries(try linkOrCreate(d, .datastream))

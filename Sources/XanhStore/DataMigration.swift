@@ -141,4 +141,3 @@ extension CopyProgress {
         table.hasPrefix("xanh_migrat") || table.hasPrefix("sqlite_") || table == "grdb_migrations"
     }
 }
-

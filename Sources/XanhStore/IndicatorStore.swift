@@ -101,4 +101,3 @@ public struct IndicatorWriteError: Error, Sendable, Equatable, CustomStringConve
     public var description: String { problems.map { "\($0.origin): \($0.message)" }.joined(separator: "; ") }
     public static func == (a: Self, b: Self) -> Bool { a.description == b.description }
 }
-

@@ -163,4 +163,3 @@ public enum StoreFault: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
-

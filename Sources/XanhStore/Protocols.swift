@@ -242,7 +242,8 @@ public struct ValueChange: Sendable, Equatable {
     public var comment: String?
 
     public init(
-        key: ValueKey, status: ValueStatus, fields: (value: Double?, numerator: Double?, denominator: Double?)?, by: String, at: Int64, action: String,
+        key: ValueKey, status: ValueStatus, fields: (value: Double?, numerator: Double?, denominator: Double?)?, by: String, at: Int64,
+        action: String,
         comment: String?
     ) {
         self.key = key

@@ -13,4 +13,3 @@ public struct RetentionReport: Sendable, Equatable {
         self.droppedPartitions = droppedPartitions
     }
 }
-

@@ -212,4 +212,3 @@ public struct DerivedBatch: Sendable {
 
     public init() {}
 }
-

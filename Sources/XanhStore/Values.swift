@@ -45,4 +45,3 @@ extension Double: SQLBindable { public var sqlValue: SQLValue { .double(self) } 
 extension String: SQLBindable { public var sqlValue: SQLValue { .text(self) } }
 extension Bool: SQLBindable { public var sqlValue: SQLValue { .int(self ? 1 : 0) } }
 extension Optional: SQLBindable where Wrapped: SQLBindable { public var sqlValue: SQLValue { self?.sqlValue ?? .null } }
-

@@ -25,7 +25,9 @@ struct AlertCommand: AsyncParsableCommand {
                 throw ValidationError("--kind must be one of \(AlertRuleKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let rule = try await db.createRule(
-                AlertRule(name: name, kind: k, scope: AlertScope(stations: station, facilities: facility, provinces: province), aqiAtLeast: aqiAtLeast, minutes: minutes))
+                AlertRule(
+                    name: name, kind: k, scope: AlertScope(stations: station, facilities: facility, provinces: province), aqiAtLeast: aqiAtLeast,
+                    minutes: minutes))
             print("rule \(rule.id ?? 0): \(rule.name) (\(rule.kind.rawValue))")
         }
     }
@@ -51,7 +53,9 @@ struct AlertCommand: AsyncParsableCommand {
 
         func run() async throws {
             let db = try await store.open()
-            guard (webhook == nil) != (email == nil), let target = webhook ?? email else { throw ValidationError("give --webhook URL or --email ADDRESS") }
+            guard (webhook == nil) != (email == nil), let target = webhook ?? email else {
+                throw ValidationError("give --webhook URL or --email ADDRESS")
+            }
             let s = try await db.createSubscription(
                 Subscription(rule: rule, channel: webhook != nil ? .webhook : .email, target: target, secret: secret))
             print("subscription \(s.id ?? 0): \(s.channel.rawValue) \(s.target)")
@@ -88,12 +92,15 @@ struct QCCommand: AsyncParsableCommand {
 
         func run() async throws {
             let db = try await store.open()
-            guard let f = QCFlag(key: flag) else { throw ValidationError("--flag must be one of \(QCFlag.allCases.map(\.key).joined(separator: ", "))") }
+            guard let f = QCFlag(key: flag) else {
+                throw ValidationError("--flag must be one of \(QCFlag.allCases.map(\.key).joined(separator: ", "))")
+            }
             let a = try Timestamps.parseISO8601(from)
             let b = try Timestamps.parseISO8601(to)
             guard a <= b, b - a <= QCOverride.maxSpan else { throw ValidationError("--from must be before --to, at most 31 days apart") }
             let o = try await db.addOverride(
-                station: station, parameter: parameter, QCOverride(from: a, to: b, flag: f, reason: reason, by: by, at: Int64(Date().timeIntervalSince1970)))
+                station: station, parameter: parameter,
+                QCOverride(from: a, to: b, flag: f, reason: reason, by: by, at: Int64(Date().timeIntervalSince1970)))
             print("override \(o.id): \(station) \(parameter) \(from) – \(to) → \(f.key); derived again by the running server")
         }
     }

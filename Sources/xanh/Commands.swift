@@ -23,7 +23,9 @@ struct StationCommand: AsyncParsableCommand {
 
         func run() async throws {
             let db = try await store.open()
-            guard let k = StationKind(rawValue: kind) else { throw ValidationError("--kind must be one of \(StationKind.allCases.map(\.rawValue).joined(separator: ", "))") }
+            guard let k = StationKind(rawValue: kind) else {
+                throw ValidationError("--kind must be one of \(StationKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             let s = Station(
                 code: code, name: name, kind: k, province: province, facility: facility, latitude: latitude, longitude: longitude,
                 parameters: try StationCSV.parameters(parameters))
@@ -65,7 +67,11 @@ struct StationCommand: AsyncParsableCommand {
             repeat {
                 let page = try await db.stations(after: cursor, limit: 1000, kind: nil, province: nil)
                 for s in page {
-                    print([s.code, s.name, s.kind.rawValue, s.province, s.active ? "yes" : "no", s.parameters.map { "\($0.parameter):\($0.interval)" }.joined(separator: ",")].joined(separator: "\t"))
+                    print(
+                        [
+                            s.code, s.name, s.kind.rawValue, s.province, s.active ? "yes" : "no",
+                            s.parameters.map { "\($0.parameter):\($0.interval)" }.joined(separator: ","),
+                        ].joined(separator: "\t"))
                 }
                 cursor = page.count == 1000 ? page.last?.code : nil
             } while cursor != nil
@@ -86,7 +92,11 @@ struct StationCommand: AsyncParsableCommand {
             let registry = db.services().registry
             for (line, s) in stations {
                 do {
-                    if try await db.station(code: s.code) != nil { _ = try await registry.updateStation(s) } else { _ = try await registry.createStation(s) }
+                    if try await db.station(code: s.code) != nil {
+                        _ = try await registry.updateStation(s)
+                    } else {
+                        _ = try await registry.createStation(s)
+                    }
                 } catch {
                     failures += 1
                     FileHandle.standardError.write(Data("\(file):\(line): \(error)\n".utf8))
@@ -119,7 +129,8 @@ struct KeyCommand: AsyncParsableCommand {
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Import data files.", subcommands: [Observations.self, IndicatorValues.self, Indicators.self, Units.self, Boundaries.self])
+        commandName: "import", abstract: "Import data files.",
+        subcommands: [Observations.self, IndicatorValues.self, Indicators.self, Units.self, Boundaries.self])
 
     struct Observations: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Load observations from CSV: station,parameter,time,value,status.")
@@ -138,4 +149,3 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 }
-

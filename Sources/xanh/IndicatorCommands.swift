@@ -8,7 +8,8 @@ extension ImportCommand {
     struct IndicatorValues: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "values",
-            abstract: "Load indicator values from a filled XLSX template or a CSV (indicator,unit,period,value,numerator,denominator[,unit of measure]).",
+            abstract:
+                "Load indicator values from a filled XLSX template or a CSV (indicator,unit,period,value,numerator,denominator[,unit of measure]).",
             discussion: "All rows are stored, as submitted, or none: every problem is printed with its row or cell.")
         @OptionGroup var store: StoreOptions
         @Argument var file: String
@@ -18,9 +19,12 @@ extension ImportCommand {
         func run() async throws {
             let db = try await store.open()
             let data = try Data(contentsOf: URL(fileURLWithPath: file))
-            let inputs = file.lowercased().hasSuffix(".xlsx") ? try IndicatorTemplate.read(data) : try IndicatorCSV.parse(String(decoding: data, as: UTF8.self), file: file)
+            let inputs =
+                file.lowercased().hasSuffix(".xlsx")
+                ? try IndicatorTemplate.read(data) : try IndicatorCSV.parse(String(decoding: data, as: UTF8.self), file: file)
             do {
-                let n = try await db.services().indicators.submit(inputs, status: draft ? .draft : .submitted, by: by, at: Int64(Date().timeIntervalSince1970))
+                let n = try await db.services().indicators.submit(
+                    inputs, status: draft ? .draft : .submitted, by: by, at: Int64(Date().timeIntervalSince1970))
                 print("stored \(n) values as \(draft ? "draft" : "submitted")")
             } catch let e as IndicatorWriteError {
                 for p in e.problems { FileHandle.standardError.write(Data("\(file): \(p.origin): \(p.message)\n".utf8)) }
@@ -32,7 +36,8 @@ extension ImportCommand {
 
     struct Indicators: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Add or replace indicator definitions from CSV or XLSX (columns: \(IndicatorTable.columns.joined(separator: ", ")); frameworks separated by ';').",
+            abstract:
+                "Add or replace indicator definitions from CSV or XLSX (columns: \(IndicatorTable.columns.joined(separator: ", ")); frameworks separated by ';').",
             discussion: "All rows are loaded or none: every problem is printed with its row or cell.")
         @OptionGroup var store: StoreOptions
         @Argument var file: String
@@ -86,7 +91,8 @@ extension ImportCommand {
 
         func run() async throws {
             let db = try await store.open()
-            let units = try AdminUnitCSV.parse(try String(contentsOfFile: file, encoding: .utf8), known: Set(try await db.adminUnits().map(\.id)), file: file)
+            let units = try AdminUnitCSV.parse(
+                try String(contentsOfFile: file, encoding: .utf8), known: Set(try await db.adminUnits().map(\.id)), file: file)
             try await db.upsertUnits(units)
             print("loaded \(units.count) units")
         }
@@ -94,7 +100,9 @@ extension ImportCommand {
 
     struct Boundaries: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Attach province polygons from a GeoJSON FeatureCollection, matching features to units by name (e.g. ../shared/data/vn_provinces_34_2025.geojson).")
+            abstract:
+                "Attach province polygons from a GeoJSON FeatureCollection, matching features to units by name (e.g. ../shared/data/vn_provinces_34_2025.geojson)."
+        )
         @OptionGroup var store: StoreOptions
         @Argument var file: String
         @Option(help: "The feature property holding the name.") var nameProperty = "ten_tinh"
@@ -135,14 +143,19 @@ struct IndicatorCommand: AsyncParsableCommand {
             print("unit,period,value,numerator,denominator,count")
             for (unit, periods) in agg.sorted(by: { $0.key < $1.key }) {
                 for (p, r) in periods.sorted(by: { $0.key < $1.key }) {
-                    print(CSV.line([unit, p, r.value.map { String($0) } ?? "", r.numerator.map { String($0) } ?? "", r.denominator.map { String($0) } ?? "", String(r.count)]))
+                    print(
+                        CSV.line([
+                            unit, p, r.value.map { String($0) } ?? "", r.numerator.map { String($0) } ?? "", r.denominator.map { String($0) } ?? "",
+                            String(r.count),
+                        ]))
                 }
             }
         }
     }
 
     struct IndexScores: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "index", abstract: "Scores and ranks of the composite index, with a sensitivity analysis.")
+        static let configuration = CommandConfiguration(
+            commandName: "index", abstract: "Scores and ranks of the composite index, with a sensitivity analysis.")
         @OptionGroup var store: StoreOptions
         @Option var id = "ggi-vn"
         @Option var year: Int
@@ -161,7 +174,8 @@ struct IndicatorCommand: AsyncParsableCommand {
                 let u = s?.units.first { $0.unit == r.unit }
                 print(
                     CSV.line(
-                        [String(r.rank), r.unit, String(format: "%.2f", r.score)] + def.dimensions.map { String(format: "%.2f", r.dimensions[$0.code] ?? .nan) }
+                        [String(r.rank), r.unit, String(format: "%.2f", r.score)]
+                            + def.dimensions.map { String(format: "%.2f", r.dimensions[$0.code] ?? .nan) }
                             + (u.map { [String($0.best), String($0.worst)] } ?? [])))
             }
             if !result.imputed.isEmpty { FileHandle.standardError.write(Data("imputed \(result.imputed.count) missing values (mean)\n".utf8)) }
@@ -206,11 +220,15 @@ enum AdminUnitCSV {
         for record in CSV.parse(text).dropFirst() {
             let f = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
             guard f.count >= 5, let level = AdminUnit.Level(rawValue: f[3]) else {
-                throw ValidationError("\(file):\(record.line): expected code,name_vi,name_en,level(commune|province),parent[,valid_from,valid_to,successor]")
+                throw ValidationError(
+                    "\(file):\(record.line): expected code,name_vi,name_en,level(commune|province),parent[,valid_from,valid_to,successor]")
             }
             guard ids.contains(f[4]) else { throw ValidationError("\(file):\(record.line): parent '\(f[4])' is not a known unit") }
             func opt(_ k: Int) -> String? { k < f.count && !f[k].isEmpty ? f[k] : nil }
-            out.append(AdminUnit(id: f[0], code: f[0], nameVi: f[1], nameEn: f[2], level: level, parent: f[4], validFrom: opt(5), validTo: opt(6), successor: opt(7)))
+            out.append(
+                AdminUnit(
+                    id: f[0], code: f[0], nameVi: f[1], nameEn: f[2], level: level, parent: f[4], validFrom: opt(5), validTo: opt(6),
+                    successor: opt(7)))
             ids.insert(f[0])
         }
         return out

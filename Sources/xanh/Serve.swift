@@ -120,7 +120,9 @@ struct Watch: AsyncParsableCommand {
         let folder = DropFolder(store: db, catalogue: db.reference.parameters, config: placement.config(root: dir), limits: limits, logger: logger)
         if once {
             let r = try await folder.scanOnce()
-            print("\(r.ingested) files ingested (\(r.rows) rows), \(r.duplicates) already ingested, \(r.quarantined) quarantined, \(r.pending) still being written")
+            print(
+                "\(r.ingested) files ingested (\(r.rows) rows), \(r.duplicates) already ingested, \(r.quarantined) quarantined, \(r.pending) still being written"
+            )
             return
         }
         await folder.run()

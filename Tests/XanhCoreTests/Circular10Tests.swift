@@ -27,7 +27,8 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         // Upper-case extension, a double underscore before the time, a logger that writes only the station.
         #expect(try Circular10.parseName("TH_BSON_KHILO2__20261121100500.TXT").get().parts == ["TH", "BSON", "KHILO2"])
         #expect(try Circular10.parseName("HP-DV-WW_20261121100500.txt").get().station == "HP-DV-WW")
-        for bad in ["HP_DV_WW.txt", "HP_DV_WW_2026112110050.txt", "HP_DV_WW_20261321100500.txt", "HP_DV_WW_20261121100500.csv", "20261121100500.txt"] {
+        for bad in ["HP_DV_WW.txt", "HP_DV_WW_2026112110050.txt", "HP_DV_WW_20261321100500.txt", "HP_DV_WW_20261121100500.csv", "20261121100500.txt"]
+        {
             guard case .failure(let p) = Circular10.parseName(bad) else {
                 Issue.record("\(bad) accepted")
                 continue
@@ -43,7 +44,8 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     }
 
     @Test func tabAndSpaceSeparatedLines() throws {
-        let text = "\u{FEFF}pH\t7.12\t\t20261121100000\t00\r\nCOD 45.5 mg/l 20261121100000 00\r\nTSS\t12,5\tmg/L\t20261121100000\t01\n\nFlow\t\tm3/h\t20261121100000\t02\n"
+        let text =
+            "\u{FEFF}pH\t7.12\t\t20261121100000\t00\r\nCOD 45.5 mg/l 20261121100000 00\r\nTSS\t12,5\tmg/L\t20261121100000\t01\n\nFlow\t\tm3/h\t20261121100000\t02\n"
         let batch = try reader().read(name: "HP_DV_HP-DV-WW_20261121100000.txt", bytes: bytes(text)).get()
         #expect(batch.station == "HP-DV-WW")
         #expect(batch.rows.count == 3)
@@ -57,7 +59,8 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 
     @Test func stackCodesResolveToEmissionParameters() throws {
         // `CO` from a stack is E-CO in mg/Nm³; `PM` is total dust.
-        let text = "CO\t120\tmg/Nm3\t20261121100000\t00\nPM\t35\tmg/Nm3\t20261121100000\t00\nO2\t7.1\t%\t20261121100000\t00\nTemp\t145\toC\t20261121100000\t00\n"
+        let text =
+            "CO\t120\tmg/Nm3\t20261121100000\t00\nPM\t35\tmg/Nm3\t20261121100000\t00\nO2\t7.1\t%\t20261121100000\t00\nTemp\t145\toC\t20261121100000\t00\n"
         let batch = try reader().read(name: "HP_NDHP_HP-ND-K1_20261121100000.txt", bytes: bytes(text)).get()
         #expect(batch.rows.map(\.seriesID) == [12, 10, 13, 14])
         // The same code from an ambient station is ambient CO in µg/m³.
@@ -67,25 +70,27 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 
     @Test func explicitNameMapping() throws {
         let r = reader(names: ["HaiPhong_DinhVu_NuocThai01": "HP-DV-WW", "KhiThai1": "HP-ND-K1"])
-        #expect(try r.read(name: "HaiPhong_DinhVu_NuocThai01_20261121100000.txt", bytes: bytes("pH 7 - 20261121100000 00")).get().station == "HP-DV-WW")
+        #expect(
+            try r.read(name: "HaiPhong_DinhVu_NuocThai01_20261121100000.txt", bytes: bytes("pH 7 - 20261121100000 00")).get().station == "HP-DV-WW")
         #expect(try r.read(name: "HP_NDHP_KhiThai1_20261121100000.txt", bytes: bytes("O2 7 % 20261121100000 00")).get().station == "HP-ND-K1")
     }
 
     /// Every quarantine reason, each with the line it names.
-    @Test(arguments: [
-        ("HP_DV_HP-DV-WW_20261121100000.txt", "pH\t7.1\t\t20261121100000\n", Circular10.ErrorKind.badLine, 1),
-        ("HP_DV_HP-DV-WW_20261121100000.txt", "pH\t7.1\t\t20261121100000\t00\nCOD\tabc\tmg/L\t20261121100000\t00\n", .badLine, 2),
-        ("HP_DV_HP-DV-WW_20261121100000.txt", "pH\t7.1\t\t20261121100000\t07\n", .badLine, 1),
-        ("HP_DV_HP-DV-WW_20261121100000.txt", "pH\t7.1\t\t2026-11-21 10:00\t00\n", .badTimestamp, 1),
-        ("HP_DV_HP-DV-WW_20261121100000.txt", "pH\t7.1\t\t20261230100000\t00\n", .badTimestamp, 1),  // in the future
-        ("HP_DV_NOPE_20261121100000.txt", "pH\t7.1\t\t20261121100000\t00\n", .unknownStation, nil),
-        ("HP_DV_OLD_20261121100000.txt", "pH\t7.1\t\t20261121100000\t00\n", .unknownStation, nil),
-        ("HP_DV_HP-DV-WW_20261121100000.txt", "pH\t7.1\t\t20261121100000\t00\nBOD5\t20\tmg/L\t20261121100000\t00\n", .unknownParameter, 2),
-        ("HP_DV_HP-DV-WW_20261121100000.txt", "COD\t45\tug/m3\t20261121100000\t00\n", .unitMismatch, 1),
-        ("HP_DV_HP-DV-WW_20261121100000.txt", " \n\n", .empty, nil),
-        ("HP_DV_HP-DV-WW_20261121100000.txt", "pH\u{0}\u{1}\u{2}", .notText, nil),
-        ("HP_DV_HP-DV-WW.txt", "pH\t7.1\t\t20261121100000\t00\n", .badName, nil),
-    ] as [(String, String, Circular10.ErrorKind, Int?)])
+    @Test(
+        arguments: [
+            ("HP_DV_HP-DV-WW_20261121100000.txt", "pH\t7.1\t\t20261121100000\n", Circular10.ErrorKind.badLine, 1),
+            ("HP_DV_HP-DV-WW_20261121100000.txt", "pH\t7.1\t\t20261121100000\t00\nCOD\tabc\tmg/L\t20261121100000\t00\n", .badLine, 2),
+            ("HP_DV_HP-DV-WW_20261121100000.txt", "pH\t7.1\t\t20261121100000\t07\n", .badLine, 1),
+            ("HP_DV_HP-DV-WW_20261121100000.txt", "pH\t7.1\t\t2026-11-21 10:00\t00\n", .badTimestamp, 1),
+            ("HP_DV_HP-DV-WW_20261121100000.txt", "pH\t7.1\t\t20261230100000\t00\n", .badTimestamp, 1),  // in the future
+            ("HP_DV_NOPE_20261121100000.txt", "pH\t7.1\t\t20261121100000\t00\n", .unknownStation, nil),
+            ("HP_DV_OLD_20261121100000.txt", "pH\t7.1\t\t20261121100000\t00\n", .unknownStation, nil),
+            ("HP_DV_HP-DV-WW_20261121100000.txt", "pH\t7.1\t\t20261121100000\t00\nBOD5\t20\tmg/L\t20261121100000\t00\n", .unknownParameter, 2),
+            ("HP_DV_HP-DV-WW_20261121100000.txt", "COD\t45\tug/m3\t20261121100000\t00\n", .unitMismatch, 1),
+            ("HP_DV_HP-DV-WW_20261121100000.txt", " \n\n", .empty, nil),
+            ("HP_DV_HP-DV-WW_20261121100000.txt", "pH\u{0}\u{1}\u{2}", .notText, nil),
+            ("HP_DV_HP-DV-WW.txt", "pH\t7.1\t\t20261121100000\t00\n", .badName, nil),
+        ] as [(String, String, Circular10.ErrorKind, Int?)])
     func quarantineReasons(name: String, text: String, kind: Circular10.ErrorKind, line: Int?) {
         guard case .failure(let problems) = reader().read(name: name, bytes: bytes(text)) else {
             Issue.record("\(name) accepted")
@@ -234,7 +239,8 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     let hn = AlertSubject(station: "HN-NKT", facility: nil, province: "01")
 
     func exceedance(_ key: String, open: Bool, subject: AlertSubject? = nil) -> AlertCondition {
-        AlertCondition(kind: .exceedance, subjectKey: key, subject: subject ?? hp, parameter: "COD", start: 0, end: 3600, open: open, value: 180, limit: 121.5)
+        AlertCondition(
+            kind: .exceedance, subjectKey: key, subject: subject ?? hp, parameter: "COD", start: 0, end: 3600, open: open, value: 180, limit: 121.5)
     }
 
     @Test func oncePerEventAndClosedWhenItEnds() {
@@ -243,10 +249,12 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         var d = AlertEvaluator.decide(rules: [rule], conditions: [exceedance("exc:1", open: true)], open: [], raised: [])
         #expect(d.open.count == 1 && d.close.isEmpty)
         // Still going: nothing to do.
-        d = AlertEvaluator.decide(rules: [rule], conditions: [exceedance("exc:1", open: true)], open: [.init(id: 7, rule: 1, subjectKey: "exc:1")], raised: ["1|exc:1"])
+        d = AlertEvaluator.decide(
+            rules: [rule], conditions: [exceedance("exc:1", open: true)], open: [.init(id: 7, rule: 1, subjectKey: "exc:1")], raised: ["1|exc:1"])
         #expect(d.open.isEmpty && d.close.isEmpty)
         // Ended: closes, and is not raised again.
-        d = AlertEvaluator.decide(rules: [rule], conditions: [exceedance("exc:1", open: false)], open: [.init(id: 7, rule: 1, subjectKey: "exc:1")], raised: ["1|exc:1"])
+        d = AlertEvaluator.decide(
+            rules: [rule], conditions: [exceedance("exc:1", open: false)], open: [.init(id: 7, rule: 1, subjectKey: "exc:1")], raised: ["1|exc:1"])
         #expect(d.open.isEmpty && d.close.map(\.id) == [7])
         d = AlertEvaluator.decide(rules: [rule], conditions: [exceedance("exc:1", open: false)], open: [], raised: ["1|exc:1"])
         #expect(d.open.isEmpty && d.close.isEmpty)
@@ -265,7 +273,9 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         let high = AlertCondition(kind: .aqi, subjectKey: "aqi:HN-NKT", subject: hn, start: 0, open: true, value: 160)
         let low = AlertCondition(kind: .aqi, subjectKey: "aqi:HN-NKT", subject: hn, start: 3600, open: true, value: 120)
         #expect(AlertEvaluator.decide(rules: [rule], conditions: [high], open: [], raised: ["3|aqi:HN-NKT"]).open.count == 1)  // may open again
-        #expect(AlertEvaluator.decide(rules: [rule], conditions: [low], open: [.init(id: 1, rule: 3, subjectKey: "aqi:HN-NKT")], raised: []).close.count == 1)
+        #expect(
+            AlertEvaluator.decide(rules: [rule], conditions: [low], open: [.init(id: 1, rule: 3, subjectKey: "aqi:HN-NKT")], raised: []).close.count
+                == 1)
         let dev = AlertRule(id: 4, name: "dev", kind: .deviceError, minutes: 30)
         let short = AlertCondition(kind: .deviceError, subjectKey: "dev:1:0", subject: hp, start: 0, end: 1200, open: true)
         let long = AlertCondition(kind: .deviceError, subjectKey: "dev:1:0", subject: hp, start: 0, end: 1800, open: true)

@@ -11,7 +11,8 @@ import XanhCore
     }()
     static let share = Indicator(
         code: "HP.WATER-CLEAN", nameVi: "Tỷ lệ hộ dân được sử dụng nước sạch", nameEn: "Households with clean water", unit: "%", frequency: .year,
-        direction: .higher, agency: nil, frameworks: ["HP-78"], computation: .ratio, numerator: "households with clean water", denominator: "households",
+        direction: .higher, agency: nil, frameworks: ["HP-78"], computation: .ratio, numerator: "households with clean water",
+        denominator: "households",
         factor: 100, unitAggregation: .ratioOfSums, periodAggregation: .ratioOfSums, min: 0, max: 100, source: nil, official: nil, confidence: nil)
 
     @Test func bundledUnitsKnowTheMerger() throws {
@@ -83,7 +84,8 @@ import XanhCore
         var direct = Self.share
         direct.computation = .direct
         #expect(IndicatorValidation.problem(direct, value: 120, numerator: nil, denominator: nil)?.contains("above the largest plausible") == true)
-        #expect(IndicatorValidation.problem(direct, value: 12, numerator: nil, denominator: nil, history: [80, 81, 79, 80])?.contains("outlier") == true)
+        #expect(
+            IndicatorValidation.problem(direct, value: 12, numerator: nil, denominator: nil, history: [80, 81, 79, 80])?.contains("outlier") == true)
         #expect(IndicatorValidation.problem(direct, value: 82, numerator: nil, denominator: nil, history: [80, 81, 79, 80]) == nil)
         let catalogue = try! IndicatorCatalogue.bundled()
         #expect(catalogue.indicators.allSatisfy { IndicatorCatalogue.problems($0).isEmpty })
@@ -92,7 +94,10 @@ import XanhCore
 
     @Test func indicatorTablesLoadAllOrNothing() throws {
         let header = IndicatorTable.columns
-        let good = ["GG.NEW", "Tỷ lệ mới", "New share", "%", "year", "higher", "ratio", "ratio_of_sums", "TT10/2023; HP-78", "", "a", "b", "100", "0", "100", ""]
+        let good = [
+            "GG.NEW", "Tỷ lệ mới", "New share", "%", "year", "higher", "ratio", "ratio_of_sums", "TT10/2023; HP-78", "", "a", "b", "100", "0", "100",
+            "",
+        ]
         let list = try IndicatorTable.parse(header: header, rows: [good], origin: { r, _ in "line \(r + 2)" }).get()
         #expect(list.first?.frameworks == ["TT10/2023", "HP-78"] && list.first?.factor == 100 && list.first?.periodAggregation == .ratioOfSums)
         var bad = good
@@ -101,7 +106,9 @@ import XanhCore
         averaged[7] = "mean"
         var text = good
         text[14] = "abc"
-        guard case .failure(let e) = IndicatorTable.parse(header: header, rows: [good, bad, averaged, text], origin: { r, c in "line \(r + 2) \(c)" }) else {
+        guard
+            case .failure(let e) = IndicatorTable.parse(header: header, rows: [good, bad, averaged, text], origin: { r, c in "line \(r + 2) \(c)" })
+        else {
             Issue.record("bad rows were accepted")
             return
         }
@@ -122,7 +129,9 @@ import XanhCore
 
     @Test func targetProgressAndStatus() {
         // Urban wastewater treated: 2020 baseline 10 %, 2030 target 50 % → 4 points a year expected.
-        let t = IndicatorTarget(indicator: "QD1658.WW-URBAN", unit: "31", targetYear: 2030, targetValue: 50, baselineYear: 2020, baselineValue: 10, source: "Decision 1658/QĐ-TTg")
+        let t = IndicatorTarget(
+            indicator: "QD1658.WW-URBAN", unit: "31", targetYear: 2030, targetValue: 50, baselineYear: 2020, baselineValue: 10,
+            source: "Decision 1658/QĐ-TTg")
         // 2025: expected 30 (half-way). 21.2 → progress (21.2 − 10)/40 = 0.28 < 0.75 × 0.5 = 0.375 → off track.
         let off = TargetProgress.evaluate(t, direction: .higher, year: 2025, value: 21.2)
         #expect(off.expected == 30 && abs(off.progress! - 0.28) < 1e-9 && off.status == .offTrack)
@@ -131,7 +140,8 @@ import XanhCore
         #expect(TargetProgress.evaluate(t, direction: .higher, year: 2025, value: 50).status == .achieved)
         #expect(TargetProgress.evaluate(t, direction: .higher, year: 2025, value: nil).status == .noData)
         // A lower-is-better target: GHG intensity −15 % of 2014 by 2030 (index 100 → 85).
-        let ghg = IndicatorTarget(indicator: "1.1", unit: "VN", targetYear: 2030, targetValue: 85, baselineYear: 2014, baselineValue: 100, source: "Decision 1658/QĐ-TTg")
+        let ghg = IndicatorTarget(
+            indicator: "1.1", unit: "VN", targetYear: 2030, targetValue: 85, baselineYear: 2014, baselineValue: 100, source: "Decision 1658/QĐ-TTg")
         #expect(TargetProgress.evaluate(ghg, direction: .lower, year: 2022, value: 92).status == .onTrack)  // expected 92.5
         #expect(TargetProgress.evaluate(ghg, direction: .lower, year: 2022, value: 84).status == .achieved)
         // A set trajectory: 2025 point at 20 instead of 30.
@@ -151,10 +161,14 @@ import XanhCore
         IndexDefinition(
             id: "t", nameVi: "t", nameEn: "t",
             dimensions: [
-                .init(code: "D1", nameVi: "D1", nameEn: "D1", components: [
-                    .init(indicator: "x1", direction: .higher, target: 40, low: 0, high: 50), .init(indicator: "x2", direction: .lower, target: 0, low: 5, high: 0),
-                ]),
-                .init(code: "D2", nameVi: "D2", nameEn: "D2", components: [.init(indicator: "x3", direction: .higher, target: 100, low: 0, high: 200)]),
+                .init(
+                    code: "D1", nameVi: "D1", nameEn: "D1",
+                    components: [
+                        .init(indicator: "x1", direction: .higher, target: 40, low: 0, high: 50),
+                        .init(indicator: "x2", direction: .lower, target: 0, low: 5, high: 0),
+                    ]),
+                .init(
+                    code: "D2", nameVi: "D2", nameEn: "D2", components: [.init(indicator: "x3", direction: .higher, target: 100, low: 0, high: 200)]),
             ], normalisation: n, aggregation: a)
     }
     static func scores(_ r: IndexResult) -> [String: Double] { Dictionary(uniqueKeysWithValues: r.scores.map { ($0.unit, $0.score) }) }

@@ -65,12 +65,14 @@ import Testing
     }
 
     @Test func validRowWithQC() throws {
-        let ok = try validator.validate(.init(station: "HN-NKT", parameter: "PM2,5", time: "2026-11-20T10:00:00+07:00", value: 35.2, status: "00")).get()
+        let ok = try validator.validate(.init(station: "HN-NKT", parameter: "PM2,5", time: "2026-11-20T10:00:00+07:00", value: 35.2, status: "00"))
+            .get()
         #expect(ok.seriesID == 1)
         #expect(ok.qc == .ok)
         let cal = try validator.validate(.init(station: "HN-NKT", parameter: "NO2", time: "2026-11-20T10:00:00+07:00", value: 35, status: "01")).get()
         #expect(cal.qc == .calibrating)
-        let big = try validator.validate(.init(station: "HN-NKT", parameter: "PM2.5", time: "2026-11-20T10:00:00+07:00", value: 5000, status: nil)).get()
+        let big = try validator.validate(.init(station: "HN-NKT", parameter: "PM2.5", time: "2026-11-20T10:00:00+07:00", value: 5000, status: nil))
+            .get()
         #expect(big.qc == .outOfRange)
     }
 

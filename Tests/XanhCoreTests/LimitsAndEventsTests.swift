@@ -37,7 +37,9 @@ import Testing
     }
 
     @Test func consecutiveDaysMergeAndTheLimitInForceApplies() {
-        let values = [day("2025-12-29", 40), day("2025-12-30", 49), day("2025-12-31", 52), day("2026-01-01", 48), day("2026-01-02", 47), day("2026-01-04", 60)]
+        let values = [
+            day("2025-12-29", 40), day("2025-12-30", 49), day("2025-12-31", 52), day("2026-01-01", 48), day("2026-01-02", 47), day("2026-01-04", 60),
+        ]
         let events = ExceedanceDetector.events(parameter: "PM2.5", period: .hour24, values: values, step: Timestamps.day, limits: limits)
         #expect(events.count == 3)
         // 31 Dec 2025: 52 > 50 under the old value.
@@ -81,7 +83,9 @@ import Testing
 
     @Test func dayRunsFrom0100To2400() {
         let d = Timestamps.parseDate("2026-11-20")!
-        let hours = (1...25).map { HourlyStat(hourEnd: d + Int64($0) * 3600, mean: Double($0), min: Double($0), max: Double($0), count: 12, coverage: 100) }
+        let hours = (1...25).map {
+            HourlyStat(hourEnd: d + Int64($0) * 3600, mean: Double($0), min: Double($0), max: Double($0), count: 12, coverage: 100)
+        }
         let days = Rollup.daily(hours, intervalSeconds: 300)
         #expect(days.count == 2)
         #expect(days[0].dayStart == d)

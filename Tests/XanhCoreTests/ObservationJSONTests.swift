@@ -6,7 +6,8 @@ import Testing
     func parse(_ s: String) throws(ObservationJSON.SyntaxError) -> ObservationJSON.Parsed { try ObservationJSON.parse(Array(s.utf8)) }
 
     @Test func rowsFieldsAndEscapes() throws {
-        let p = try parse(#"""
+        let p = try parse(
+            #"""
             {"meta": {"a": [1, true, null]}, "observations": [
               {"station": "HN-NKT", "parameter": "PM2,5", "time": "2026-11-20T10:05:00+07:00", "value": 35.2, "status": "00"},
               {"station": "Tr\u1ea1m \"A\"\n", "value": -1.5e2, "status": 1, "extra": {"x": [1]}},
@@ -39,7 +40,8 @@ import Testing
 
     /// The body fed in pieces of every size gives exactly the rows of the whole body, each once, and the same errors.
     @Test func chunkedBodiesGiveTheSameRows() throws {
-        let body = Array(#"""
+        let body = Array(
+            #"""
              {"meta": {"a": [1, 2.5e3, true, null, "x\"y"]}, "observations": [ {"station": "A", "value": 12.5, "status": 1},
             {"station": "B\u1ea1", "parameter": "PM10", "time": "2026-11-20T10:05:00+07:00", "value": -3}, 42, [1], {"value": "x"},
             {"value": 1e5}, {} ], "tail": 123456 }

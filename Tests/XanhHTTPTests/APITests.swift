@@ -62,7 +62,8 @@ import XanhStore
     @Test func malformedBodyIsAProblem() async throws {
         let f = try await Fixture()
         try await f.test { client in
-            try await client.execute(uri: "/api/v1/observations", method: .post, headers: f.auth, body: ByteBuffer(string: "{\"observations\": [")) { r in
+            try await client.execute(uri: "/api/v1/observations", method: .post, headers: f.auth, body: ByteBuffer(string: "{\"observations\": [")) {
+                r in
                 #expect(r.status == .badRequest)
                 #expect(r.headers[.contentType]?.hasPrefix("application/problem+json") == true)
                 let detail = Fixture.json(r)["detail"] as? String
@@ -94,7 +95,9 @@ import XanhStore
     @Test func readsAfterDerivation() async throws {
         let f = try await Fixture()
         try await f.test { client in
-            try await client.execute(uri: "/api/v1/observations", method: .post, headers: f.auth, body: Fixture.observations(Self.thousandRows())) { _ in }
+            try await client.execute(uri: "/api/v1/observations", method: .post, headers: f.auth, body: Fixture.observations(Self.thousandRows())) {
+                _ in
+            }
             try await f.services.deriver.drain()
             try await client.execute(uri: "/api/v1/aqi/latest", method: .get) { r in
                 let items = try #require(Fixture.json(r)["items"] as? [[String: Any]])
@@ -143,7 +146,8 @@ import XanhStore
     @Test func stationLifecycle() async throws {
         let f = try await Fixture()
         try await f.test { client in
-            let body = ByteBuffer(string: #"{"code":"HP-LC","name":"Lê Chân","kind":"ambient_air","province":"31","parameters":[{"parameter":"PM2.5"}]}"#)
+            let body = ByteBuffer(
+                string: #"{"code":"HP-LC","name":"Lê Chân","kind":"ambient_air","province":"31","parameters":[{"parameter":"PM2.5"}]}"#)
             try await client.execute(uri: "/api/v1/stations", method: .post, headers: f.auth, body: body) { r in
                 #expect(r.status == .created)
                 #expect(r.headers[.location] == "/api/v1/stations/HP-LC")
@@ -152,7 +156,8 @@ import XanhStore
                 #expect(r.status == .conflict)
             }
             try await client.execute(
-                uri: "/api/v1/stations", method: .post, headers: f.auth, body: ByteBuffer(string: #"{"code":"X","name":"X","kind":"ambient_air","province":"00"}"#)
+                uri: "/api/v1/stations", method: .post, headers: f.auth,
+                body: ByteBuffer(string: #"{"code":"X","name":"X","kind":"ambient_air","province":"00"}"#)
             ) { r in
                 #expect(r.status == .unprocessableContent)
                 #expect(Fixture.json(r)["pointer"] as? String == "/province")
@@ -234,7 +239,9 @@ import XanhStore
     @Test func healthMetricsAndPages() async throws {
         let f = try await Fixture()
         try await f.test { client in
-            try await client.execute(uri: "/api/v1/observations", method: .post, headers: f.auth, body: Fixture.observations(ObservationAPITests.thousandRows())) { _ in }
+            try await client.execute(
+                uri: "/api/v1/observations", method: .post, headers: f.auth, body: Fixture.observations(ObservationAPITests.thousandRows())
+            ) { _ in }
             try await f.services.deriver.drain()
             try await client.execute(uri: "/health", method: .get) { r in
                 #expect(r.status == .ok)

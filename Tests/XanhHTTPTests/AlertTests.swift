@@ -36,7 +36,8 @@ struct AlertFixture {
         let series = try await store.seriesDirectory().stations["HP-DV-WW"]!.series["COD"]!
         let start = Self.day + hour * 3600
         let rows = (1...24).map { i in
-            ValidObservation(seriesID: series, t: start + Int64(i) * 300, value: (i <= 12 ? 200 : 40) + (i % 2 == 0 ? 0.5 : -0.5), status: .measuring, qc: .ok)
+            ValidObservation(
+                seriesID: series, t: start + Int64(i) * 300, value: (i <= 12 ? 200 : 40) + (i % 2 == 0 ? 0.5 : -0.5), status: .measuring, qc: .ok)
         }
         _ = try await store.ingest(rows)
     }
@@ -102,7 +103,11 @@ struct AlertFixture {
         try await Task.sleep(for: .milliseconds(300))
         try await dispatcher.deliverDue()
         #expect(calls.all.count == 4)
-        let ids = calls.all.map { c in c.head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("x-xanh-event-id:") }.map { $0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces) } }
+        let ids = calls.all.map { c in
+            c.head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("x-xanh-event-id:") }.map {
+                $0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)
+            }
+        }
         #expect(Set(ids.compactMap { $0 }) == ["alert-1-opened"])
         let last = try #require(calls.all.last)
         #expect(last.head.hasPrefix("POST /hooks/xanh"))
@@ -157,7 +162,8 @@ struct AlertFixture {
         try await f.exceed()
         try await Deriver(store: f.store, reference: Fixture.reference, clock: f.clock).drain()
         try await AlertEngine(store: f.store, clock: f.clock).tick()
-        let dispatcher = AlertDispatcher(store: f.store, config: AlertConfig(smtp: SMTPConfig(host: "127.0.0.1", port: sink.port, from: "xanh@stnmt.haiphong.gov.vn")))
+        let dispatcher = AlertDispatcher(
+            store: f.store, config: AlertConfig(smtp: SMTPConfig(host: "127.0.0.1", port: sink.port, from: "xanh@stnmt.haiphong.gov.vn")))
         let r = try await dispatcher.deliverDue()
         #expect(r == (1, 0))
         let all = messages.all
@@ -180,7 +186,9 @@ struct AlertFixture {
             addr.sin_family = sa_family_t(AF_INET)
             addr.sin_port = in_port_t(UInt16(port).bigEndian)
             addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            let ok = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
             #expect(ok == 0)
             var tv = timeval(tv_sec: 5, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))

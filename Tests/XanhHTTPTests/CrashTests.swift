@@ -83,7 +83,8 @@ import XanhServices
             request.httpMethod = "POST"
             request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            let (data, response) = try await URLSession.shared.upload(for: request, from: try JSONSerialization.data(withJSONObject: ["observations": rows]))
+            let (data, response) = try await URLSession.shared.upload(
+                for: request, from: try JSONSerialization.data(withJSONObject: ["observations": rows]))
             try #require((response as? HTTPURLResponse)?.statusCode == 200)
             let answer = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             acknowledged += answer["accepted"] as? Int ?? 0
@@ -111,7 +112,11 @@ import XanhServices
         let filesPerStation = 300
         for s in 0..<stations {
             _ = try Self.run(
-                bin, ["station", "add", "--code", "ST\(s)", "--name", "Station \(s)", "--province", "01", "--parameters", parameters.joined(separator: ",")],
+                bin,
+                [
+                    "station", "add", "--code", "ST\(s)", "--name", "Station \(s)", "--province", "01", "--parameters",
+                    parameters.joined(separator: ","),
+                ],
                 env: env)
         }
         // The backlog: one file per station and 5 minutes, in station and date folders.

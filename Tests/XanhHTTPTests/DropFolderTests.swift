@@ -54,7 +54,8 @@ struct DropFixture {
     }
 }
 
-let goodWW = "pH\t7.10\t\t20261120100000\t00\nCOD\t45.2\tmg/L\t20261120100000\t00\nTSS\t20.1\tmg/L\t20261120100000\t00\nFlow\t410\tm3/h\t20261120100000\t00\n"
+let goodWW =
+    "pH\t7.10\t\t20261120100000\t00\nCOD\t45.2\tmg/L\t20261120100000\t00\nTSS\t20.1\tmg/L\t20261120100000\t00\nFlow\t410\tm3/h\t20261120100000\t00\n"
 
 @Suite struct DropFolderTests {
     @Test func goodFilesAreArchivedAndEveryBadKindIsQuarantinedWithItsReason() async throws {
@@ -139,7 +140,8 @@ let goodWW = "pH\t7.10\t\t20261120100000\t00\nCOD\t45.2\tmg/L\t20261120100000\t0
         let name = "HP_DV_HP-DV-WW_20261120100000.txt"
         let path = try f.put("HP-DV-WW/\(name)", goodWW)
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        let reader = Circular10Reader(catalogue: Fixture.reference.parameters, directory: try await f.fixture.store.seriesDirectory(), names: [:], now: Fixture.now)
+        let reader = Circular10Reader(
+            catalogue: Fixture.reference.parameters, directory: try await f.fixture.store.seriesDirectory(), names: [:], now: Fixture.now)
         let batch = try reader.read(name: name, bytes: bytes).get()
         _ = try await f.fixture.store.ingestFiles([FileIngest(name: name, fingerprint: DropFolder.fingerprint(bytes), rows: batch.rows)])
         // When the watcher starts again

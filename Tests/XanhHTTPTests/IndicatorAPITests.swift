@@ -91,7 +91,10 @@ enum WebControllerNames {
             let loss = try await items(client, "/api/v1/aggregates?indicator=GG.ENERGY-LOSS")
             // 2.1 for Hải Phòng = 50/200 = 0.25 (ratio of sums of the communes); 2.2 = 40/200 = 0.2 → 0.05.
             #expect(abs((loss.first { $0["unit"] as? String == "31" }?["value"] as? Double ?? 0) - 0.05) < 1e-12)
-            #expect(try await post(client, "/api/v1/values", f.auth, #"{"values":[{"indicator":"GG.ENERGY-LOSS","unit":"31","period":"2026","value":1}]}"#).0 == 422)
+            #expect(
+                try await post(
+                    client, "/api/v1/values", f.auth, #"{"values":[{"indicator":"GG.ENERGY-LOSS","unit":"31","period":"2026","value":1}]}"#
+                ).0 == 422)
         }
     }
 
@@ -210,8 +213,11 @@ enum WebControllerNames {
             #expect(page.contains("Chỉ số tăng trưởng xanh cấp tỉnh") && page.contains("Hải Phòng") && page.contains("Chậm tiến độ"))
             #expect(page.components(separatedBy: "<tr><td>").count - 1 >= 34)
             let best = WebControllerNames.province(ranks.first?["unit"] as? String ?? "")
-            #expect(page.range(of: best).map { page.distance(from: page.startIndex, to: $0.lowerBound) } ?? .max
-                < page.range(of: WebControllerNames.province(ranks.last?["unit"] as? String ?? "")).map { page.distance(from: page.startIndex, to: $0.lowerBound) } ?? 0)
+            #expect(
+                page.range(of: best).map { page.distance(from: page.startIndex, to: $0.lowerBound) } ?? .max
+                    < page.range(of: WebControllerNames.province(ranks.last?["unit"] as? String ?? "")).map {
+                        page.distance(from: page.startIndex, to: $0.lowerBound)
+                    } ?? 0)
             let english = try await client.execute(uri: "/indicators?year=2024&lang=en", method: .get) { String(buffer: $0.body) }
             #expect(english.contains("Provincial green growth index") && english.contains("Off track"))
         }

@@ -20,7 +20,10 @@ import Testing
             #expect(Set(words.keys) == Set(en[section]?.keys ?? [:].keys), "section \(section)")
             for (key, word) in words { #expect(!word.isEmpty && !(en[section]?[key] ?? "").isEmpty, "\(section).\(key)") }
         }
-        #expect(Set(vi["kinds"]?.keys ?? [:].keys) == ["ambient_air", "emission_stack", "wastewater", "surface_water", "groundwater", "seawater", "other"])
+        #expect(
+            Set(vi["kinds"]?.keys ?? [:].keys) == [
+                "ambient_air", "emission_stack", "wastewater", "surface_water", "groundwater", "seawater", "other",
+            ])
     }
 
     @Test func everyLabelATemplateNamesExists() throws {

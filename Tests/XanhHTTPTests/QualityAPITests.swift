@@ -38,8 +38,10 @@ import XanhStore
             #expect((hourly.first?["max"] as? Double).map { $0 < 100 } == true)  // the spike is not in the mean
 
             // Staff look at the camera: it was a real plume. They accept the value, with a reason.
-            let body = #"{"parameter":"PM2.5","from":"\#(spikeTime)","to":"\#(spikeTime)","flag":"ok","reason":"khói đốt rơm cạnh trạm, xác nhận qua camera"}"#
-            let created = try await client.execute(uri: "/api/v1/stations/HN-NKT/overrides", method: .post, headers: f.auth, body: ByteBuffer(string: body))
+            let body =
+                #"{"parameter":"PM2.5","from":"\#(spikeTime)","to":"\#(spikeTime)","flag":"ok","reason":"khói đốt rơm cạnh trạm, xác nhận qua camera"}"#
+            let created = try await client.execute(
+                uri: "/api/v1/stations/HN-NKT/overrides", method: .post, headers: f.auth, body: ByteBuffer(string: body))
             #expect(created.status == .created)
             #expect(Fixture.json(created)["by"] as? String == "test")
             try await f.services.deriver.drain()
@@ -107,7 +109,9 @@ import XanhStore
     @Test func silenceOpensAndClosesWithTheStationsReturn() async throws {
         let store = try await Fixture.makeStore()
         _ = try await store.createStation(
-            Station(code: "LS-TP", name: "Lạng Sơn", kind: .ambientAir, province: "20", parameters: [StationParameter(parameter: "PM2.5")], silenceAfter: 1800))
+            Station(
+                code: "LS-TP", name: "Lạng Sơn", kind: .ambientAir, province: "20", parameters: [StationParameter(parameter: "PM2.5")],
+                silenceAfter: 1800))
         let series = try await store.seriesDirectory().stations["LS-TP"]!.series["PM2.5"]!
         let t0 = Fixture.now
         _ = try await store.ingest([ValidObservation(seriesID: series, t: t0, value: 20, status: .measuring, qc: .ok)])
@@ -142,11 +146,14 @@ import XanhStore
         let end = Fixture.now
         var batches: [[ValidObservation]] = []
         try DemoNetwork.generate(end: end) { rows in
-            batches.append(rows.map { r in
-                let entry = directory.stations[r.station]!
-                let p = Fixture.reference.parameters.resolve(r.parameter, among: entry.series.keys)!
-                return ValidObservation(seriesID: entry.series[p.code]!, t: r.t, value: r.value, status: r.status, qc: QualityControl.flag(value: r.value, status: r.status, parameter: p))
-            })
+            batches.append(
+                rows.map { r in
+                    let entry = directory.stations[r.station]!
+                    let p = Fixture.reference.parameters.resolve(r.parameter, among: entry.series.keys)!
+                    return ValidObservation(
+                        seriesID: entry.series[p.code]!, t: r.t, value: r.value, status: r.status,
+                        qc: QualityControl.flag(value: r.value, status: r.status, parameter: p))
+                })
         }
         for b in batches { _ = try await store.ingest(b) }
         try await Deriver(store: store, reference: Fixture.reference, clock: { end }).drain()
@@ -183,7 +190,9 @@ import XanhStore
         _ = try await f.store.createRule(AlertRule(name: "QCVN 05", kind: .exceedance))
         let series = try await f.store.seriesDirectory().stations["HN-NKT"]!.series["NO2"]!
         let start = Fixture.now - 2 * 3600
-        _ = try await f.store.ingest((1...12).map { i in ValidObservation(seriesID: series, t: start + Int64(i) * 300, value: 300 + Double(i % 2), status: .measuring, qc: .ok) })
+        _ = try await f.store.ingest(
+            (1...12).map { i in ValidObservation(seriesID: series, t: start + Int64(i) * 300, value: 300 + Double(i % 2), status: .measuring, qc: .ok)
+            })
         try await f.services.deriver.drain()
         #expect(try await f.services.alertEngine.tick().opened == 1)
         try await f.test { client in

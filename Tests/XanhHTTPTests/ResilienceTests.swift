@@ -90,9 +90,13 @@ import XanhSQLite
                     for b in 0..<1000 {
                         let rows = (0..<2000).map { i -> String in
                             let n = (b * 2 + client) * 2000 + i
-                            return #"{"station":"HN-T","parameter":"\#(n % 2 == 0 ? "PM2.5" : "PM10")","time":"\#(Timestamps.format(start + Int64(n / 2) * 5))","value":\#(n % 90)}"#
+                            return
+                                #"{"station":"HN-T","parameter":"\#(n % 2 == 0 ? "PM2.5" : "PM10")","time":"\#(Timestamps.format(start + Int64(n / 2) * 5))","value":\#(n % 90)}"#
                         }
-                        guard let a = try? s.send("POST", "/api/v1/observations", body: Data(("{\"observations\":[" + rows.joined(separator: ",") + "]}").utf8)) else { return }
+                        guard
+                            let a = try? s.send(
+                                "POST", "/api/v1/observations", body: Data(("{\"observations\":[" + rows.joined(separator: ",") + "]}").utf8))
+                        else { return }
                         if a.status == 200, let n = a.json["accepted"] as? Int {
                             acknowledged.update { $0 += n }
                         } else {

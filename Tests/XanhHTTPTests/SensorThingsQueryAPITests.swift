@@ -39,7 +39,8 @@ import XanhStore
         let datastreams = try await sta.items("Datastreams").compactMap { $0["@iot.id"]?.int64Value }
         for i in 0..<12 {
             let day = String(format: "%02d", i + 1)
-            let r = try await sta.post("Datastreams(\(datastreams[i / 3]))/Observations", #"{"phenomenonTime":"2015-03-\#(day)T00:00:00Z","result":\#(i + 1)}"#)
+            let r = try await sta.post(
+                "Datastreams(\(datastreams[i / 3]))/Observations", #"{"phenomenonTime":"2015-03-\#(day)T00:00:00Z","result":\#(i + 1)}"#)
             #expect(r.status == 201)
         }
         return things
@@ -53,7 +54,8 @@ import XanhStore
             #expect(before["Sensors"] == 1 && before["ObservedProperties"]! > 20 && before["Things"] == 0)
             let things = try await Self.fixture(sta)
             let added = [
-                "Things": 2, "Locations": 2, "FeaturesOfInterest": 2, "ObservedProperties": 3, "HistoricalLocations": 4, "Sensors": 4, "Datastreams": 4,
+                "Things": 2, "Locations": 2, "FeaturesOfInterest": 2, "ObservedProperties": 3, "HistoricalLocations": 4, "Sensors": 4,
+                "Datastreams": 4,
                 "Observations": 12,
             ]
             for (set, k) in added {
@@ -83,7 +85,9 @@ import XanhStore
             #expect(seen == Array((1...12).reversed()))
             let ets = try await sta.get("Observations?$count=true&$top=1&$skip=2&$orderby=phenomenonTime%20asc&$filter=result%20gt%20'3'")
             #expect(ets.json["@iot.count"] == .number("6"))
-            #expect(try await sta.items("Observations?$count=true&$top=1&$skip=2&$orderby=phenomenonTime%20asc&$filter=result%20gt%20'3'").first?["result"] == .number("6"))
+            #expect(
+                try await sta.items("Observations?$count=true&$top=1&$skip=2&$orderby=phenomenonTime%20asc&$filter=result%20gt%20'3'").first?[
+                    "result"] == .number("6"))
             #expect(try await sta.get("Things(\(things[0]))/Datastreams?$count=true").json["@iot.count"] == .number("2"))
             #expect(try await sta.get("Things(\(things[0]))/HistoricalLocations?$count=true").json["@iot.count"] == .number("2"))
             let foi = try await sta.items("FeaturesOfInterest").first?["@iot.id"]?.int64Value ?? 0
@@ -110,9 +114,11 @@ import XanhStore
             #expect(try await results("result gt '3'") == [4, 5, 6, 7, 8, 9])
             #expect(try await results("result ge '2'") == [2, 3, 4, 5, 6, 7, 8, 9])
             #expect(try await results("result le 3") == [1, 2, 3])
-            for e in ["1 add result mul 2 sub -1 eq 4", "6 div 2 sub result eq 2", "14 div (result add 1) mod 3 mul 3 eq 3", "1 add 2.0 mod (result add 1) eq 1",
-                "not result lt 1 and not result gt 1"]
-            {
+            for e in [
+                "1 add result mul 2 sub -1 eq 4", "6 div 2 sub result eq 2", "14 div (result add 1) mod 3 mul 3 eq 3",
+                "1 add 2.0 mod (result add 1) eq 1",
+                "not result lt 1 and not result gt 1",
+            ] {
                 #expect(try await results(e) == [1], "\(e)")
             }
             #expect(try await results("result eq 2 or result eq 11") == [2, 11])
@@ -127,7 +133,9 @@ import XanhStore
             #expect(try await results("round(result div 4) eq 1") == [2, 3, 4, 5])
             #expect(try await results("floor(result div 4) eq 1 and ceiling(result div 4) eq 2") == [5, 6, 7])
             let things: (String) async throws -> [String] = { f in
-                try await sta.items("Things?$orderby=name&$filter=\(f.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)").compactMap { $0["name"]?.stringValue }
+                try await sta.items("Things?$orderby=name&$filter=\(f.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)").compactMap {
+                    $0["name"]?.stringValue
+                }
             }
             #expect(try await things("startswith(name,'thing') and endswith(name,'2')") == ["thing 2"])
             #expect(try await things("substringof('ing 1', name)") == ["thing 1"])
@@ -137,10 +145,15 @@ import XanhStore
             #expect(try await things("properties/n eq 2") == ["thing 2"])
             #expect(try await things("Locations/name eq 'location 1'") == ["thing 2"])
             let locations: (String) async throws -> [String] = { f in
-                try await sta.items("Locations?$orderby=name&$filter=\(f.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)").compactMap { $0["name"]?.stringValue }
+                try await sta.items("Locations?$orderby=name&$filter=\(f.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)").compactMap {
+                    $0["name"]?.stringValue
+                }
             }
             #expect(try await locations("geo.distance(location, geography'POINT(-117.05 51.05)') lt 0.001") == ["location 1"])
-            #expect(try await locations("st_within(location, geography'POLYGON((-118 50, -117.055 50, -117.055 52, -118 52, -118 50))')") == ["location 2"])
+            #expect(
+                try await locations("st_within(location, geography'POLYGON((-118 50, -117.055 50, -117.055 52, -118 52, -118 50))')") == [
+                    "location 2"
+                ])
             #expect(try await locations("geo.intersects(location, geography'LINESTRING(-117.06 51.0, -117.06 51.1)')") == ["location 2"])
             #expect(try await locations("st_contains(geography'POLYGON((-118 50, -116 50, -116 52, -118 52, -118 50))', location)").count == 2)
             #expect(try await locations("st_disjoint(location, geography'POINT(0 0)')").count == 2)
@@ -158,7 +171,8 @@ import XanhStore
             let things = try await Self.fixture(sta)
             let selected = try await sta.items("Things?$select=name,Datastreams")
             #expect(selected.first?.objectMembers?.map(\.0) == ["name", "Datastreams@iot.navigationLink"])
-            #expect(try await sta.items("Observations?$select=id,result&$top=1").first?.objectMembers?.map(\.0) == ["@iot.selfLink", "@iot.id", "result"])
+            #expect(
+                try await sta.items("Observations?$select=id,result&$top=1").first?.objectMembers?.map(\.0) == ["@iot.selfLink", "@iot.id", "result"])
             let expanded = try await sta.get(
                 "Things(\(things[1]))?$select=name&$expand=Datastreams($select=name;$orderby=name%20desc;$expand=Observations($select=result;$top=2;$count=true;$orderby=result%20desc),Sensor)"
             ).json
@@ -292,7 +306,8 @@ extension FilteringTests {
             for n in 1...2 {
                 let r = try await sta.post("Things", #"{"name":"thing \#(n)","description":"d","properties":{"xanh":{"station":"T-\#(n)"}}}"#)
                 #expect(r.status == 201, "\(r.text)")
-                let body = ByteBuffer(string: #"{"code":"N-\#(n)","name":"native \#(n)","kind":"ambient_air","province":"01","latitude":21.0,"longitude":105.8}"#)
+                let body = ByteBuffer(
+                    string: #"{"code":"N-\#(n)","name":"native \#(n)","kind":"ambient_air","province":"01","latitude":21.0,"longitude":105.8}"#)
                 try await sta.client.execute(uri: "/api/v1/stations", method: .post, headers: f.auth, body: body) { r in
                     #expect(r.status == .created, "\(String(buffer: r.body))")
                 }
@@ -311,23 +326,31 @@ extension FilteringTests {
             let thing = try #require(things.first?["@iot.id"]?.int64Value)
             #expect(try await sta.get("Things(\(thing))/Locations").json["value"].map { $0.text.contains("105.8005") } == true)
             let pm = try #require(
-                try await sta.items("Things(\(thing))/Datastreams?$filter=properties/xanh/parameter%20eq%20'PM2.5'%20and%20properties/xanh/aggregate%20eq%20'none'")
-                    .first?["@iot.id"]?.int64Value)
+                try await sta.items(
+                    "Things(\(thing))/Datastreams?$filter=properties/xanh/parameter%20eq%20'PM2.5'%20and%20properties/xanh/aggregate%20eq%20'none'"
+                )
+                .first?["@iot.id"]?.int64Value)
             let native = Fixture.observations([["station": "HN-NKT", "parameter": "PM2.5", "time": "2026-11-20T11:05:00+07:00", "value": 42.5]])
-            try await sta.client.execute(uri: "/api/v1/observations", method: .post, headers: f.auth, body: native) { r in #expect(r.status == .ok || r.status == .accepted || r.status == .created) }
+            try await sta.client.execute(uri: "/api/v1/observations", method: .post, headers: f.auth, body: native) { r in
+                #expect(r.status == .ok || r.status == .accepted || r.status == .created)
+            }
             let listed = try await sta.items("Datastreams(\(pm))/Observations")
             #expect(listed.map { $0["phenomenonTime"]?.stringValue } == ["2026-11-20T04:05:00Z"])
             #expect(listed.first?["result"] == .number("42.5"))
             let created = try await sta.post("Datastreams(\(pm))/Observations", #"{"phenomenonTime":"2026-11-20T04:10:00Z","result":47}"#)
             #expect(created.status == 201)
-            let series = try await sta.client.execute(uri: "/api/v1/stations/HN-NKT/series?parameter=PM2.5&resolution=raw&from=2026-11-20", method: .get) { r in Fixture.json(r) }
+            let series = try await sta.client.execute(
+                uri: "/api/v1/stations/HN-NKT/series?parameter=PM2.5&resolution=raw&from=2026-11-20", method: .get
+            ) { r in Fixture.json(r) }
             let values = (series["items"] as? [[String: Any]])?.compactMap { $0["value"] as? Double }
             #expect(values == [42.5, 47])
             // Derived Datastreams serve the rollups and the AQI once derived.
             try await f.services.deriver.drain()
             let hourly = try #require(
-                try await sta.items("Things(\(thing))/Datastreams?$filter=properties/xanh/aggregate%20eq%20'hour_mean'%20and%20properties/xanh/parameter%20eq%20'PM2.5'")
-                    .first?["@iot.id"]?.int64Value)
+                try await sta.items(
+                    "Things(\(thing))/Datastreams?$filter=properties/xanh/aggregate%20eq%20'hour_mean'%20and%20properties/xanh/parameter%20eq%20'PM2.5'"
+                )
+                .first?["@iot.id"]?.int64Value)
             let mean = try await sta.items("Datastreams(\(hourly))/Observations")
             #expect(mean.first?["result"]?.doubleValue == 44.75)
             #expect(mean.first?["phenomenonTime"] == .string("2026-11-20T04:00:00Z/2026-11-20T05:00:00Z"))

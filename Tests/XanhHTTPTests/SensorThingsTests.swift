@@ -210,7 +210,9 @@ let staSets = STAEntity.allCases
             #expect(noFOI.status == 400)
             // An inline FeatureOfInterest without encodingType.
             let badFOI = try await sta.post(
-                "Observations", #"{"result":1,"Datastream":{"@iot.id":\#(ds)},"FeatureOfInterest":{"name":"f","description":"d","feature":{"type":"Point","coordinates":[1,2]}}}"#)
+                "Observations",
+                #"{"result":1,"Datastream":{"@iot.id":\#(ds)},"FeatureOfInterest":{"name":"f","description":"d","feature":{"type":"Point","coordinates":[1,2]}}}"#
+            )
             #expect(badFOI.status == 400)
             #expect(try await sta.count("Observations") == 0)
             #expect(try await sta.count("FeaturesOfInterest") == 0)
@@ -227,7 +229,8 @@ let staSets = STAEntity.allCases
             #expect(thing.location?.hasSuffix("/sta/v1.1/Things(\(thing.id))") == true)
             #expect(try await sta.get("Things(\(thing.id))").json["properties"]?["a"]?.text == "[1,2,-50]")
             let loc = try await sta.post(
-                "Locations", #"{"name":"l","description":"d","encodingType":"application/vnd.geo+json","location":{"type":"Point","coordinates":[-114.05,51.05]}}"#
+                "Locations",
+                #"{"name":"l","description":"d","encodingType":"application/vnd.geo+json","location":{"type":"Point","coordinates":[-114.05,51.05]}}"#
             ).id
             #expect(try await sta.patch("Things(\(thing.id))", #"{"Locations":[{"@iot.id":\#(loc)}]}"#).status == 200)
             #expect(try await sta.count("Things(\(thing.id))/HistoricalLocations") == 1)
@@ -241,7 +244,9 @@ let staSets = STAEntity.allCases
                 """
             ).id
             #expect(try await sta.items("Datastreams(\(ds))/Observations").first?["result"] == .number("10"))
-            let o1 = try await sta.post("Observations", #"{"phenomenonTime":"2015-03-02T00:00:00Z","resultTime":"2015-03-02T00:00:01.5Z","result":-50,"Datastream":{"@iot.id":\#(ds)}}"#)
+            let o1 = try await sta.post(
+                "Observations",
+                #"{"phenomenonTime":"2015-03-02T00:00:00Z","resultTime":"2015-03-02T00:00:01.5Z","result":-50,"Datastream":{"@iot.id":\#(ds)}}"#)
             #expect(o1.status == 201)
             let got = try await sta.get("Observations(\(o1.id))").json
             #expect(got["resultTime"] == .string("2015-03-02T00:00:01.500Z"))
@@ -260,10 +265,12 @@ let staSets = STAEntity.allCases
             let loc2 = try await sta.post(
                 "Locations", #"{"name":"l2","description":"d","encodingType":"application/geo+json","location":{"type":"Point","coordinates":[1,1]}}"#
             ).id
-            let later = try await sta.post("HistoricalLocations", #"{"time":"2099-01-01T00:00:00Z","Thing":{"@iot.id":\#(thing.id)},"Locations":[{"@iot.id":\#(loc2)}]}"#)
+            let later = try await sta.post(
+                "HistoricalLocations", #"{"time":"2099-01-01T00:00:00Z","Thing":{"@iot.id":\#(thing.id)},"Locations":[{"@iot.id":\#(loc2)}]}"#)
             #expect(later.status == 201)
             #expect(try await sta.items("Things(\(thing.id))/Locations").compactMap { $0["@iot.id"]?.int64Value } == [loc2])
-            _ = try await sta.post("HistoricalLocations", #"{"time":"2000-01-01T00:00:00Z","Thing":{"@iot.id":\#(thing.id)},"Locations":[{"@iot.id":\#(loc)}]}"#)
+            _ = try await sta.post(
+                "HistoricalLocations", #"{"time":"2000-01-01T00:00:00Z","Thing":{"@iot.id":\#(thing.id)},"Locations":[{"@iot.id":\#(loc)}]}"#)
             #expect(try await sta.items("Things(\(thing.id))/Locations").compactMap { $0["@iot.id"]?.int64Value } == [loc2])
         }
     }
@@ -296,12 +303,19 @@ let staSets = STAEntity.allCases
                 #expect(r.status == 200, "PATCH \(set).\(key): \(r.text)")
                 let after = try await sta.get("\(set)(\(id))").json
                 #expect(after[key] == (try JSONValue.parse(value)), "\(set).\(key)")
-                for (k, v) in before.objectMembers ?? [] where k != key && !k.hasPrefix("@") && !k.hasSuffix("navigationLink") && k != "phenomenonTime" {
+                for (k, v) in before.objectMembers ?? []
+                where k != key && !k.hasPrefix("@") && !k.hasSuffix("navigationLink") && k != "phenomenonTime" {
                     #expect(after[k] == v, "\(set).\(k) changed by a PATCH of \(key)")
                 }
             }
-            #expect(try await sta.patch("Things(\(thing))", #"{"Locations":[{"name":"new","description":"d","encodingType":"application/geo+json","location":{"type":"Point","coordinates":[0,0]}}]}"#).status == 400)
-            #expect(try await sta.patch("Datastreams(\(ds))", #"{"Sensor":{"name":"s","description":"d","encodingType":"text/html","metadata":"m"}}"#).status == 400)
+            #expect(
+                try await sta.patch(
+                    "Things(\(thing))",
+                    #"{"Locations":[{"name":"new","description":"d","encodingType":"application/geo+json","location":{"type":"Point","coordinates":[0,0]}}]}"#
+                ).status == 400)
+            #expect(
+                try await sta.patch("Datastreams(\(ds))", #"{"Sensor":{"name":"s","description":"d","encodingType":"text/html","metadata":"m"}}"#)
+                    .status == 400)
             #expect(try await sta.patch("Things(\(Int64.max))", #"{"name":"x"}"#).status == 404)
             // PUT replaces: mandatory properties are required, optional ones not given are cleared.
             #expect(try await sta.put("Things(\(thing))", #"{"name":"only a name"}"#).status == 400)
@@ -310,7 +324,10 @@ let staSets = STAEntity.allCases
             #expect(replaced["name"] == .string("replaced"))
             #expect(replaced["properties"]?["reference"] == nil)
             // JSON-Patch.
-            let jp = try await sta.call(.patch, "Things(\(thing))", #"[{"op":"add","path":"/properties","value":{}},{"op":"add","path":"/properties/key1","value":7},{"op":"replace","path":"/name","value":"patched"}]"#, contentType: "application/json-patch+json")
+            let jp = try await sta.call(
+                .patch, "Things(\(thing))",
+                #"[{"op":"add","path":"/properties","value":{}},{"op":"add","path":"/properties/key1","value":7},{"op":"replace","path":"/name","value":"patched"}]"#,
+                contentType: "application/json-patch+json")
             #expect(jp.status == 200, "\(jp.text)")
             let patched = try await sta.get("Things(\(thing))").json
             #expect(patched["properties"]?["key1"] == .number("7"))

@@ -65,7 +65,9 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// A request with a body; `Content-Length` is added unless `chunked`.
-    func send(_ method: String, _ path: String, body: Data = Data(), contentType: String = "application/json", auth: Bool = true, chunked: Bool = false)
+    func send(
+        _ method: String, _ path: String, body: Data = Data(), contentType: String = "application/json", auth: Bool = true, chunked: Bool = false
+    )
         throws -> Answer
     {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: \(contentType)\r\n"
@@ -90,7 +92,9 @@ final class ServerProcess: @unchecked Sendable {
 
     func get(_ path: String) throws -> Answer { try Self.request(port: port, "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n") }
 
-    static func request(port: Int, _ text: String, timeout: Double = 60) throws -> Answer { try request(port: port, Data(text.utf8), timeout: timeout) }
+    static func request(port: Int, _ text: String, timeout: Double = 60) throws -> Answer {
+        try request(port: port, Data(text.utf8), timeout: timeout)
+    }
 
     /// Sends bytes on a new connection and reads the answer until the server closes it (or the timeout). Sending stops
     /// early when the server has answered and closed (a 413 before the body is read).
@@ -145,7 +149,9 @@ final class ServerProcess: @unchecked Sendable {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         guard ok == 0 else {
             close(fd)
             throw POSIXError(.ECONNREFUSED)

@@ -30,7 +30,10 @@ import XanhStore
         @Sendable func batch(_ offset: Int) -> ByteBuffer {
             Fixture.observations(
                 (0..<3000).map { i in
-                    ["station": "HN-F", "parameter": "PM2.5", "time": Timestamps.format(Fixture.now - 20 * 86_400 + Int64(offset + i) * 60), "value": Double(i % 80)]
+                    [
+                        "station": "HN-F", "parameter": "PM2.5", "time": Timestamps.format(Fixture.now - 20 * 86_400 + Int64(offset + i) * 60),
+                        "value": Double(i % 80),
+                    ]
                 })
         }
         @Sendable func pragma(_ sql: String) async throws { try await sqlite.pool.writeWithoutTransaction { db in try db.execute(sql: sql) } }

@@ -57,7 +57,8 @@ struct Fixture {
     /// Opens (or reopens, as after a restart) the store at a location from `newLocation()`.
     static func open(_ location: String) async throws -> SQLStore {
         let db: any SQLDatabase =
-            PGLocation.isPostgresURL(location) ? try await PostgresDatabase.open(url: location, maxConnections: 4) : try SQLiteDatabase(path: location)
+            PGLocation.isPostgresURL(location)
+            ? try await PostgresDatabase.open(url: location, maxConnections: 4) : try SQLiteDatabase(path: location)
         return try await SQLStore.open(db, reference: reference, rules: .xanh)
     }
 

@@ -15,7 +15,9 @@ import XanhSensorThings
 
     @Test func literalsAsClientsSendThem() throws {
         #expect(try STAFilterParser.parse("name eq 'it''s'") == .binary(.eq, .path(["name"]), .literal(.string("it's"))))
-        #expect(try STAFilterParser.parse("phenomenonTime gt 2016-01-01T07:00Z") == .binary(.gt, .path(["phenomenonTime"]), .literal(.time(1_451_631_600))))
+        #expect(
+            try STAFilterParser.parse("phenomenonTime gt 2016-01-01T07:00Z")
+                == .binary(.gt, .path(["phenomenonTime"]), .literal(.time(1_451_631_600))))
         #expect(try STAFilterParser.parse("time ge 2015-03-01T01:00:00.5+01:00") == .binary(.ge, .path(["time"]), .literal(.time(1_425_168_000.5))))
         #expect(
             try STAFilterParser.parse("phenomenonTime eq 2016-01-01T07:00:00Z/2016-01-01T08:00:00Z")
@@ -30,7 +32,9 @@ import XanhSensorThings
 
     @Test func optionsAndNestedExpand() throws {
         let o = try STAOptions.parse(
-            query: "%24top=5&$skip=10&$count=true&$select=name,id&$expand=Datastreams($top=1;$orderby=name+desc;$expand=Observations($filter=result%20gt%201)),Thing&$orderby=name%20DESC,id")
+            query:
+                "%24top=5&$skip=10&$count=true&$select=name,id&$expand=Datastreams($top=1;$orderby=name+desc;$expand=Observations($filter=result%20gt%201)),Thing&$orderby=name%20DESC,id"
+        )
         #expect(o.top == 5 && o.skip == 10 && o.count)
         #expect(o.select == ["name", "id"])
         #expect(o.orderBy.map(\.descending) == [true, false])
@@ -77,7 +81,9 @@ import XanhSensorThings
     }
     @Test func filtersAreBoundedInDepthAndSize() {
         #expect(throws: STAQueryError.self) { try STAFilterParser.parse(String(repeating: "not ", count: 5000) + "true") }
-        #expect(throws: STAQueryError.self) { try STAFilterParser.parse(String(repeating: "(", count: 500) + "1" + String(repeating: ")", count: 500)) }
+        #expect(throws: STAQueryError.self) {
+            try STAFilterParser.parse(String(repeating: "(", count: 500) + "1" + String(repeating: ")", count: 500))
+        }
         #expect(throws: STAQueryError.self) { try STAFilterParser.parse(Array(repeating: "result gt 1", count: 2000).joined(separator: " and ")) }
         #expect(throws: STAQueryError.self) { try STAFilterParser.parse("result eq 1e999") }
         #expect((try? STAFilterParser.parse(Array(repeating: "result gt 1", count: 50).joined(separator: " and "))) != nil)

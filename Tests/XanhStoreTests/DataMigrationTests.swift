@@ -44,7 +44,8 @@ import XanhStore
         #expect(!hours.isEmpty)
         #expect(try await b.hourlySeries(station: "HN-NKT", parameter: "NO2", from: day, to: day + Timestamps.day) == hours)
         #expect(try await b.exceedances(station: nil, from: 0, to: .max, afterID: nil, limit: 10).count > 0)
-        _ = try await b.createStation(Station(code: "NEW", name: "New", kind: .ambientAir, province: "01", latitude: 21, longitude: 105, parameters: []))
+        _ = try await b.createStation(
+            Station(code: "NEW", name: "New", kind: .ambientAir, province: "01", latitude: 21, longitude: 105, parameters: []))
         #expect(try await b.staRead { c in try await c.scalar("SELECT count(*) FROM sta_locations").int64 } == 2)
     }
 
@@ -62,7 +63,9 @@ import XanhStore
         #expect(try await b.observationCount() == 144)
         // A row changed on one side is found, and its table named.
         let series = try await b.seriesDirectory().stations["HN-NKT"]!.series["PM2.5"]!
-        _ = try await b.ingest([ValidObservation(seriesID: series, t: Timestamps.parseDate("2026-11-20")! + 300, value: 1, status: .measuring, qc: .ok)])
+        _ = try await b.ingest([
+            ValidObservation(seriesID: series, t: Timestamps.parseDate("2026-11-20")! + 300, value: 1, status: .measuring, qc: .ok)
+        ])
         do {
             _ = try await DataMigrator(source: a, target: b).verify()
             Issue.record("expected a mismatch")

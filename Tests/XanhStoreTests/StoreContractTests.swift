@@ -37,7 +37,8 @@ enum StoreFactory {
     /// Opens (or reopens, as a restarted process would) the store at a location.
     static func open(_ location: String, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) async throws -> SQLStore {
         let db: any SQLDatabase =
-            PGLocation.isPostgresURL(location) ? try await PostgresDatabase.open(url: location, maxConnections: 4) : try SQLiteDatabase(path: location)
+            PGLocation.isPostgresURL(location)
+            ? try await PostgresDatabase.open(url: location, maxConnections: 4) : try SQLiteDatabase(path: location)
         return try await SQLStore.open(db, reference: reference, rules: .xanh, clock: clock)
     }
 
@@ -163,7 +164,8 @@ func rows(_ series: Int64, from start: Int64, hours: Int, value: (Int64) -> Doub
         #expect(aqi2.first { $0.t == day + 11 * 3600 }!.result.subindices["PM2.5"]! > 40)
         #expect(aqi2.first { $0.t == day + 10 * 3600 }!.result.subindices["PM2.5"] == 40)
         // And the 1-hour NO2 limit (200) was never passed, while the 24-hour NO2 limit (100) was
-        let events = try await store.exceedances(station: "HN-NKT", from: day - Timestamps.day, to: day + 2 * Timestamps.day, afterID: nil, limit: 100)
+        let events = try await store.exceedances(
+            station: "HN-NKT", from: day - Timestamps.day, to: day + 2 * Timestamps.day, afterID: nil, limit: 100)
         #expect(events.map(\.event.period) == [.hour24])
         #expect(events.first?.event.parameter == "NO2")
         #expect(events.first?.event.limit == 100)

@@ -72,7 +72,9 @@ public struct AlertPayload: Codable, Sendable, Equatable {
                 "Station \(s): hourly VN_AQI \(n(c.value)) ≥ \(rule.aqiAtLeast ?? 0) (dominant \(p))"
             )
         case .silent:
-            return ("Trạm \(s) không truyền dữ liệu từ \(Timestamps.format(c.start))", "Station \(s) has sent no data since \(Timestamps.format(c.start))")
+            return (
+                "Trạm \(s) không truyền dữ liệu từ \(Timestamps.format(c.start))", "Station \(s) has sent no data since \(Timestamps.format(c.start))"
+            )
         case .deviceError:
             return (
                 "Trạm \(s): thiết bị đo \(p) báo lỗi (trạng thái 02) từ \(Timestamps.format(c.start))",

@@ -39,7 +39,10 @@ public struct AlertRule: Sendable, Codable, Hashable {
     public var minutes: Int?
     public var active: Bool
 
-    public init(id: Int64? = nil, name: String, kind: AlertRuleKind, scope: AlertScope = .init(), aqiAtLeast: Int? = nil, minutes: Int? = nil, active: Bool = true) {
+    public init(
+        id: Int64? = nil, name: String, kind: AlertRuleKind, scope: AlertScope = .init(), aqiAtLeast: Int? = nil, minutes: Int? = nil,
+        active: Bool = true
+    ) {
         self.id = id
         self.name = name
         self.kind = kind
@@ -54,7 +57,8 @@ public struct AlertRule: Sendable, Codable, Hashable {
         var out: [RegistryValidation.Problem] = []
         if name.trimmingWhitespace().isEmpty { out.append(.init(field: "name", message: "must not be empty")) }
         if kind == .aqi, !(aqiAtLeast.map { (1...500).contains($0) } ?? false) {
-            out.append(.init(field: "aqiAtLeast", message: "an aqi rule needs aqiAtLeast between 1 and 500 (101, 151, 201, 301 are the category bounds)"))
+            out.append(
+                .init(field: "aqiAtLeast", message: "an aqi rule needs aqiAtLeast between 1 and 500 (101, 151, 201, 301 are the category bounds)"))
         }
         if kind == .deviceError, !(minutes.map { (1...10_080).contains($0) } ?? false) {
             out.append(.init(field: "minutes", message: "a device_error rule needs minutes between 1 and 10080"))

@@ -38,26 +38,40 @@ public enum DemoIndicators {
                     if i.isRatio {
                         let den = (1000 + 9000 * hash(u.id)).rounded()
                         let ratio = v / (i.factor ?? 1)
-                        out.append(IndicatorValueInput(indicator: i.code, unit: u.id, period: String(year), value: nil, numerator: (den * ratio * 1000).rounded() / 1000, denominator: den, origin: "demo"))
+                        out.append(
+                            IndicatorValueInput(
+                                indicator: i.code, unit: u.id, period: String(year), value: nil, numerator: (den * ratio * 1000).rounded() / 1000,
+                                denominator: den, origin: "demo"))
                     } else {
-                        out.append(IndicatorValueInput(indicator: i.code, unit: u.id, period: String(year), value: (v * 10).rounded() / 10, origin: "demo"))
+                        out.append(
+                            IndicatorValueInput(indicator: i.code, unit: u.id, period: String(year), value: (v * 10).rounded() / 10, origin: "demo"))
                     }
                 }
             }
         }
         for (code, n, d) in haiPhong2024 {
-            out.append(IndicatorValueInput(indicator: code, unit: "31", period: "2024", value: nil, numerator: n, denominator: d, origin: "Hải Phòng"))
+            out.append(
+                IndicatorValueInput(indicator: code, unit: "31", period: "2024", value: nil, numerator: n, denominator: d, origin: "Hải Phòng"))
         }
         return out
     }
 
     /// Targets: Decision 1658/QĐ-TTg for the nation; a demo target for Hải Phòng's urban wastewater.
     public static let targets: [IndicatorTarget] = [
-        IndicatorTarget(indicator: "QD1658.MSW-URBAN", unit: "VN", targetYear: 2030, targetValue: 95, baselineYear: 2021, baselineValue: 60, source: "Decision 1658/QĐ-TTg (baseline: demo)"),
-        IndicatorTarget(indicator: "QD1658.FOREST", unit: "VN", targetYear: 2030, targetValue: 42, baselineYear: 2021, baselineValue: 42, source: "Decision 1658/QĐ-TTg (baseline: demo)"),
-        IndicatorTarget(indicator: "QD1658.WW-URBAN", unit: "VN", targetYear: 2030, targetValue: 50, baselineYear: 2021, baselineValue: 40, source: "Decision 1658/QĐ-TTg, class II+ cities (baseline: demo)"),
-        IndicatorTarget(indicator: "QD1658.WW-URBAN", unit: "31", targetYear: 2030, targetValue: 50, baselineYear: 2020, baselineValue: 10, source: "Decision 1658/QĐ-TTg (demo baseline for Hải Phòng)"),
-        IndicatorTarget(indicator: "HP.MSW-RURAL", unit: "31", targetYear: 2030, targetValue: 100, baselineYear: 2020, baselineValue: 70, source: "demo target"),
+        IndicatorTarget(
+            indicator: "QD1658.MSW-URBAN", unit: "VN", targetYear: 2030, targetValue: 95, baselineYear: 2021, baselineValue: 60,
+            source: "Decision 1658/QĐ-TTg (baseline: demo)"),
+        IndicatorTarget(
+            indicator: "QD1658.FOREST", unit: "VN", targetYear: 2030, targetValue: 42, baselineYear: 2021, baselineValue: 42,
+            source: "Decision 1658/QĐ-TTg (baseline: demo)"),
+        IndicatorTarget(
+            indicator: "QD1658.WW-URBAN", unit: "VN", targetYear: 2030, targetValue: 50, baselineYear: 2021, baselineValue: 40,
+            source: "Decision 1658/QĐ-TTg, class II+ cities (baseline: demo)"),
+        IndicatorTarget(
+            indicator: "QD1658.WW-URBAN", unit: "31", targetYear: 2030, targetValue: 50, baselineYear: 2020, baselineValue: 10,
+            source: "Decision 1658/QĐ-TTg (demo baseline for Hải Phòng)"),
+        IndicatorTarget(
+            indicator: "HP.MSW-RURAL", unit: "31", targetYear: 2030, targetValue: 100, baselineYear: 2020, baselineValue: 70, source: "demo target"),
     ]
 
     static func hash(_ s: String) -> Double { Double(FNV1a.hash(Array(s.utf8)) % 10_000) / 10_000 }

@@ -40,7 +40,10 @@ public enum StationCSV {
                 return d
             }
             guard let kind = StationKind(rawValue: field("kind") ?? "") else {
-                throw LineError(description: "\(file):\(row.line): kind '\(field("kind") ?? "")' is not one of \(StationKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw LineError(
+                    description:
+                        "\(file):\(row.line): kind '\(field("kind") ?? "")' is not one of \(StationKind.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             let s = Station(
                 code: field("code") ?? "", name: field("name") ?? "", kind: kind, province: field("province") ?? "",
@@ -73,7 +76,8 @@ public enum ObservationCSV {
                 return v.isEmpty ? nil : v
             }
             if row.fields.count > header.count {
-                errors[inputs.count] = "row has \(row.fields.count) fields but the header has \(header.count) (quote values that contain a comma, e.g. \"PM2,5\")"
+                errors[inputs.count] =
+                    "row has \(row.fields.count) fields but the header has \(header.count) (quote values that contain a comma, e.g. \"PM2,5\")"
             }
             var value: Double?
             if let v = f("value"), errors[inputs.count] == nil {
@@ -146,7 +150,9 @@ public enum CSV {
                 if c == "\"" {
                     if let n = it.next() {
                         if n == "\"" { field.append("\"") } else { quoted = false; pending = n }
-                    } else { quoted = false }
+                    } else {
+                        quoted = false
+                    }
                 } else {
                     if c == "\n" || c == "\r\n" { line += 1 }
                     field.append(c)

@@ -136,12 +136,15 @@ public enum Circular10 {
             if fields.count == 4, fields[2].utf8.count == 14 { fields.insert("", at: 2) }
         }
         guard fields.count == 5 else {
-            return .failure(Problem(.badLine, line: number, "expected 5 fields (code, value, unit, yyyyMMddhhmmss, status), found \(fields.count): '\(l)'"))
+            return .failure(
+                Problem(.badLine, line: number, "expected 5 fields (code, value, unit, yyyyMMddhhmmss, status), found \(fields.count): '\(l)'"))
         }
         let code = String(fields[0])
         guard !code.isEmpty else { return .failure(Problem(.badLine, line: number, "the parameter code is empty")) }
         guard let status = DeviceStatus(code: String(fields[4])) else {
-            return .failure(Problem(.badLine, line: number, "status '\(fields[4])' is not 00 (measuring), 01 (calibrating), 02 (device error) or 03 (maintenance)"))
+            return .failure(
+                Problem(
+                    .badLine, line: number, "status '\(fields[4])' is not 00 (measuring), 01 (calibrating), 02 (device error) or 03 (maintenance)"))
         }
         guard let t = localTime(fields[3].utf8) else {
             return .failure(Problem(.badTimestamp, line: number, "time '\(fields[3])' is not a valid yyyyMMddhhmmss"))
@@ -231,11 +234,15 @@ public struct Circular10Reader: Sendable {
         for line in lines {
             guard let p = catalogue.resolve(line.code, among: entry.series.keys), let series = entry.series[p.code] else {
                 let known = entry.series.keys.sorted().joined(separator: ", ")
-                problems.append(.init(.unknownParameter, line: line.number, "parameter code '\(line.code)' is not one station '\(code)' measures (it measures: \(known))"))
+                problems.append(
+                    .init(
+                        .unknownParameter, line: line.number,
+                        "parameter code '\(line.code)' is not one station '\(code)' measures (it measures: \(known))"))
                 continue
             }
             guard Units.matches(line.unit, p) else {
-                problems.append(.init(.unitMismatch, line: line.number, "unit '\(line.unit)' of \(line.code) is not the catalogue unit '\(p.unit)' of \(p.code)"))
+                problems.append(
+                    .init(.unitMismatch, line: line.number, "unit '\(line.unit)' of \(line.code) is not the catalogue unit '\(p.unit)' of \(p.code)"))
                 continue
             }
             if let reason = window.refusal(line.t, as: Timestamps.format(line.t)) {

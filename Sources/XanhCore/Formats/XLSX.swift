@@ -2,7 +2,7 @@ import Foundation
 import ZIPFoundation
 
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// Reads and writes the parts of Office Open XML spreadsheets that data templates need: sheets of text and number
@@ -77,7 +77,8 @@ public enum XLSX {
                 }.joined() + "</Types>")
         try add(
             "_rels/.rels",
-            #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#)
+            #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+        )
         try add(
             "xl/workbook.xml",
             #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>"#
@@ -89,7 +90,8 @@ public enum XLSX {
                     "<Relationship Id=\"rId\($0 + 1)\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet\($0 + 1).xml\"/>"
                 }.joined() + "</Relationships>")
         for (i, sheet) in sheets.enumerated() {
-            var xml = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
+            var xml =
+                #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
             for (r, row) in sheet.rows.enumerated() {
                 xml += "<row r=\"\(r + 1)\">"
                 for (c, cell) in row.enumerated() {
@@ -97,7 +99,8 @@ public enum XLSX {
                     switch cell {
                     case .empty: continue
                     case .number(let d): xml += "<c r=\"\(ref)\"><v>\(d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d))</v></c>"
-                    case .text(let s): xml += "<c r=\"\(ref)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(escape(CSV.neutralised(s)))</t></is></c>"
+                    case .text(let s):
+                        xml += "<c r=\"\(ref)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(escape(CSV.neutralised(s)))</t></is></c>"
                     }
                 }
                 xml += "</row>"
@@ -143,7 +146,8 @@ public enum XLSX {
         }
 
         public init(_ l: Limits) {
-            self.init(entries: l.maxXLSXEntries, inflated: l.maxXLSXInflated, rows: l.maxSheetRows, columns: l.maxSheetColumns, cells: l.maxSheetCells)
+            self.init(
+                entries: l.maxXLSXEntries, inflated: l.maxXLSXInflated, rows: l.maxSheetRows, columns: l.maxSheetColumns, cells: l.maxSheetCells)
         }
     }
 
@@ -153,7 +157,9 @@ public enum XLSX {
 
     public static func read(_ data: Data, bounds: Bounds = Bounds()) throws -> [Sheet] {
         let archive: Archive
-        do { archive = try Archive(data: data, accessMode: .read) } catch { throw ReadError(message: "the file is not an XLSX workbook (not a ZIP archive)") }
+        do { archive = try Archive(data: data, accessMode: .read) } catch {
+            throw ReadError(message: "the file is not an XLSX workbook (not a ZIP archive)")
+        }
         // The central directory is read entry by entry; a workbook with more parts than the limit is refused before
         // anything is inflated.
         var entries = 0
@@ -264,7 +270,8 @@ final class SheetReader: NSObject, XMLParserDelegate {
         parser.abortParsing()
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:])
+    {
         switch name.split(separator: ":").last.map(String.init) ?? name {
         case "c":
             inCell = true
@@ -310,7 +317,10 @@ final class SheetReader: NSObject, XMLParserDelegate {
         }
         if case .empty = cell { return }
         guard r < bounds.rows, c < bounds.columns else {
-            fail(parser, "sheet '\(sheet)': cell \(ref) lies outside the \(bounds.rows) rows × \(bounds.columns) columns read (XANH_MAX_SHEET_ROWS, XANH_MAX_SHEET_COLUMNS)")
+            fail(
+                parser,
+                "sheet '\(sheet)': cell \(ref) lies outside the \(bounds.rows) rows × \(bounds.columns) columns read (XANH_MAX_SHEET_ROWS, XANH_MAX_SHEET_COLUMNS)"
+            )
             return
         }
         // Rows are stored densely up to their last cell: the cells that costs are bounded as a whole.
@@ -342,7 +352,8 @@ final class SharedStrings: NSObject, XMLParserDelegate {
         return d.strings
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:])
+    {
         switch name.split(separator: ":").last.map(String.init) ?? name {
         case "si": current = ""
         case "rPh": phonetic += 1
@@ -380,7 +391,9 @@ enum XMLNodes {
     final class Collector: NSObject, XMLParserDelegate {
         var nodes: [Node] = []
         var stack: [(name: String, index: Int)] = []
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]
+        ) {
             let local = name.split(separator: ":").last.map(String.init) ?? name
             nodes.append(Node(name: local, attributes: attributes, text: "", inside: stack.map(\.name)))
             stack.append((local, nodes.count - 1))

@@ -22,7 +22,9 @@ public struct IndexDefinition: Codable, Sendable, Hashable {
         /// For goalposts: the worst and best values.
         public var low: Double?
         public var high: Double?
-        public init(indicator: String, weight: Double = 1, direction: Indicator.Direction, target: Double? = nil, low: Double? = nil, high: Double? = nil) {
+        public init(
+            indicator: String, weight: Double = 1, direction: Indicator.Direction, target: Double? = nil, low: Double? = nil, high: Double? = nil
+        ) {
             self.indicator = indicator
             self.weight = weight
             self.direction = direction
@@ -159,8 +161,10 @@ public enum CompositeIndex {
         }
         let ranks = rank(scored.map { ($0.unit, $0.score) })
         return IndexResult(
-            scores: scored.map { .init(unit: $0.unit, score: $0.score, rank: ranks[$0.unit] ?? 0, dimensions: $0.dimensions, normalised: normalised[$0.unit] ?? [:]) }
-                .sorted { ($0.rank, $0.unit) < ($1.rank, $1.unit) },
+            scores: scored.map {
+                .init(unit: $0.unit, score: $0.score, rank: ranks[$0.unit] ?? 0, dimensions: $0.dimensions, normalised: normalised[$0.unit] ?? [:])
+            }
+            .sorted { ($0.rank, $0.unit) < ($1.rank, $1.unit) },
             imputed: imputed, excluded: excluded.sorted(), droppedIndicators: dropped)
     }
 
@@ -233,7 +237,9 @@ public enum CompositeIndex {
     /// Monte Carlo uncertainty analysis: each run draws every weight from U[w(1−spread), w(1+spread)], the
     /// normalisation from min-max, z-score and the definition's own, and the aggregation from arithmetic and geometric,
     /// then ranks the units. Deterministic for a seed (SplitMix64).
-    public static func sensitivity(_ def: IndexDefinition, data: [String: [String: Double?]], runs: Int, seed: UInt64, weightSpread: Double = 0.25) -> Sensitivity {
+    public static func sensitivity(
+        _ def: IndexDefinition, data: [String: [String: Double?]], runs: Int, seed: UInt64, weightSpread: Double = 0.25
+    ) -> Sensitivity {
         let nominal = compute(def, data: data)
         var rng = SplitMix64(seed: seed)
         var ranks: [String: [Int]] = [:]

@@ -60,7 +60,8 @@ public struct Indicator: Codable, Sendable, Hashable {
 
     public init(
         code: String, nameVi: String, nameEn: String, unit: String, frequency: Frequency, direction: Direction, agency: String?, frameworks: [String],
-        computation: Computation, numerator: String?, denominator: String?, factor: Double?, unitAggregation: Aggregation, periodAggregation: Aggregation,
+        computation: Computation, numerator: String?, denominator: String?, factor: Double?, unitAggregation: Aggregation,
+        periodAggregation: Aggregation,
         min: Double?, max: Double?, source: String?, official: Bool?, confidence: String?
     ) {
         self.code = code
@@ -143,7 +144,9 @@ public enum IndicatorValidation {
         if i.isRatio {
             guard let n = numerator, let d = denominator else { return "a ratio indicator needs a numerator and a denominator" }
             guard n >= 0, d > 0 else { return "numerator must be ≥ 0 and denominator > 0" }
-            if (i.factor ?? 1) == 100, n > d { return "numerator (\(fmt(n))) is larger than the denominator (\(fmt(d))): the share would exceed 100 %" }
+            if (i.factor ?? 1) == 100, n > d {
+                return "numerator (\(fmt(n))) is larger than the denominator (\(fmt(d))): the share would exceed 100 %"
+            }
             v = n / d * (i.factor ?? 1)
         }
         guard let x = v else { return "a value is required" }
@@ -193,7 +196,10 @@ public enum IndicatorAggregator {
         guard !rows.isEmpty else { return nil }
         switch rule {
         case .none:
-            return rows.count == 1 ? Result(value: rows[0].value ?? IndicatorValidation.value(i, value: nil, numerator: rows[0].numerator, denominator: rows[0].denominator), numerator: rows[0].numerator, denominator: rows[0].denominator, count: 1) : nil
+            return rows.count == 1
+                ? Result(
+                    value: rows[0].value ?? IndicatorValidation.value(i, value: nil, numerator: rows[0].numerator, denominator: rows[0].denominator),
+                    numerator: rows[0].numerator, denominator: rows[0].denominator, count: 1) : nil
         case .ratioOfSums:
             let usable = rows.compactMap { r in r.numerator.flatMap { n in r.denominator.map { (n, $0) } } }
             guard !usable.isEmpty else { return nil }
@@ -205,7 +211,8 @@ public enum IndicatorAggregator {
             return values.isEmpty ? nil : Result(value: values.reduce(0, +), numerator: nil, denominator: nil, count: values.count)
         case .mean:
             let values = rows.compactMap { valueOf(i, $0) }
-            return values.isEmpty ? nil : Result(value: values.reduce(0, +) / Double(values.count), numerator: nil, denominator: nil, count: values.count)
+            return values.isEmpty
+                ? nil : Result(value: values.reduce(0, +) / Double(values.count), numerator: nil, denominator: nil, count: values.count)
         case .weightedMean:
             let usable = rows.compactMap { r in valueOf(i, r).flatMap { v in r.denominator.flatMap { $0 > 0 ? (v, $0) : nil } } }
             guard !usable.isEmpty else { return nil }
@@ -309,10 +316,14 @@ public enum IndicatorFormula {
         var out: [String] = []
         var current: String?
         for ch in text {
-            if ch == "{" { current = "" } else if ch == "}", let c = current {
+            if ch == "{" {
+                current = ""
+            } else if ch == "}", let c = current {
                 out.append(c)
                 current = nil
-            } else if let c = current { current = c + String(ch) }
+            } else if let c = current {
+                current = c + String(ch)
+            }
         }
         return out
     }
@@ -408,13 +419,15 @@ public enum IndicatorFormula {
 /// denominator, factor, min, max, formula (the export of `GET /api/v1/indicators?format=csv` plus the ratio columns).
 public enum IndicatorTable {
     public static let columns = [
-        "code", "name_vi", "name_en", "unit", "frequency", "direction", "computation", "aggregation", "frameworks", "agency", "numerator", "denominator",
+        "code", "name_vi", "name_en", "unit", "frequency", "direction", "computation", "aggregation", "frameworks", "agency", "numerator",
+        "denominator",
         "factor", "min", "max", "formula",
     ]
 
     /// Every row parsed, or every problem with its row (`row 4: direction 'up' is not higher or lower`).
     public static func parse(header: [String], rows: [[String]], origin: (Int, String) -> String) -> Result<[Indicator], IndicatorWriteErrorList> {
-        let index = Dictionary(header.enumerated().map { ($1.lowercased().trimmingCharacters(in: .whitespaces), $0) }, uniquingKeysWith: { a, _ in a })
+        let index = Dictionary(
+            header.enumerated().map { ($1.lowercased().trimmingCharacters(in: .whitespaces), $0) }, uniquingKeysWith: { a, _ in a })
         var problems: [(String, String)] = []
         for required in ["code", "name_vi", "unit", "direction", "computation", "aggregation"] where index[required] == nil {
             problems.append(("header", "the column '\(required)' is missing"))
@@ -442,7 +455,11 @@ public enum IndicatorTable {
                 continue
             }
             guard let aggregation = Indicator.Aggregation(rawValue: cell("aggregation") ?? "") else {
-                problems.append((origin(r, "aggregation"), "aggregation '\(cell("aggregation") ?? "")' is not sum, ratio_of_sums, mean, weighted_mean, last or none"))
+                problems.append(
+                    (
+                        origin(r, "aggregation"),
+                        "aggregation '\(cell("aggregation") ?? "")' is not sum, ratio_of_sums, mean, weighted_mean, last or none"
+                    ))
                 continue
             }
             let frequency = Indicator.Frequency(rawValue: cell("frequency") ?? "year") ?? .year

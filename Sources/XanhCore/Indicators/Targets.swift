@@ -30,7 +30,9 @@ public struct IndicatorTarget: Codable, Sendable, Hashable {
 
 /// Progress towards a target (docs/decisions/0010-indicator-targets.md).
 public struct TargetProgress: Codable, Sendable, Equatable {
-    public enum Status: String, Codable, Sendable { case achieved, onTrack = "on_track", atRisk = "at_risk", offTrack = "off_track", noData = "no_data" }
+    public enum Status: String, Codable, Sendable {
+        case achieved, onTrack = "on_track", atRisk = "at_risk", offTrack = "off_track", noData = "no_data"
+    }
     public var year: Int
     public var value: Double?
     /// Share of the distance from baseline to target travelled (1 = reached).
@@ -47,7 +49,9 @@ public struct TargetProgress: Codable, Sendable, Equatable {
         let expected = expectedValue(t, year: year)
         let span = t.targetValue - t.baselineValue
         let expectedProgress = span == 0 ? 1 : (expected - t.baselineValue) / span
-        guard let v = value else { return TargetProgress(year: year, value: nil, progress: nil, expected: expected, expectedProgress: expectedProgress, status: .noData) }
+        guard let v = value else {
+            return TargetProgress(year: year, value: nil, progress: nil, expected: expected, expectedProgress: expectedProgress, status: .noData)
+        }
         let reached = direction == .higher ? v >= t.targetValue : v <= t.targetValue
         let progress = span == 0 ? (reached ? 1 : 0) : (v - t.baselineValue) / span
         let status: Status

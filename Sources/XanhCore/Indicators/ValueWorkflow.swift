@@ -6,7 +6,8 @@ public enum ValueAction: String, Codable, Sendable, CaseIterable { case write, s
 
 public enum ValueWorkflow {
     /// The new status, or why the action is refused.
-    public static func apply(_ action: ValueAction, to current: ValueStatus?, approver: Bool, comment: String?) -> Result<ValueStatus, WorkflowError> {
+    public static func apply(_ action: ValueAction, to current: ValueStatus?, approver: Bool, comment: String?) -> Result<ValueStatus, WorkflowError>
+    {
         switch action {
         case .write:
             if current == .approved { return .failure(.init("the value is approved and locked; an approver must reopen it first")) }
@@ -17,7 +18,9 @@ public enum ValueWorkflow {
             return .success(.submitted)
         case .approve:
             guard approver else { return .failure(.init("only a key with the approver role can approve")) }
-            guard current == .submitted else { return .failure(.init("only a submitted value can be approved (it is \(current?.rawValue ?? "missing"))")) }
+            guard current == .submitted else {
+                return .failure(.init("only a submitted value can be approved (it is \(current?.rawValue ?? "missing"))"))
+            }
             return .success(.approved)
         case .reopen:
             guard approver else { return .failure(.init("only a key with the approver role can reopen an approved value")) }

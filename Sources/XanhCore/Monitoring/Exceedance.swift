@@ -11,7 +11,8 @@ public struct ExceedanceEvent: Sendable, Equatable, Codable {
     public var limit: Double
     public var standard: String
 
-    public init(parameter: String, period: AveragingPeriod, start: Int64, end: Int64, peak: Double, peakTime: Int64, limit: Double, standard: String) {
+    public init(parameter: String, period: AveragingPeriod, start: Int64, end: Int64, peak: Double, peakTime: Int64, limit: Double, standard: String)
+    {
         self.parameter = parameter
         self.period = period
         self.start = start

@@ -81,7 +81,8 @@ public enum Rollup {
                 n += 1
                 i += 1
             }
-            out.append(HourlyStat(hourEnd: h, mean: sum / Double(n), min: lo, max: hi, count: n, coverage: Swift.min(100, Double(n) / expected * 100)))
+            out.append(
+                HourlyStat(hourEnd: h, mean: sum / Double(n), min: lo, max: hi, count: n, coverage: Swift.min(100, Double(n) / expected * 100)))
         }
         return out
     }

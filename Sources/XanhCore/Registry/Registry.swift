@@ -69,7 +69,9 @@ public struct Facility: Codable, Sendable, Hashable {
     public var address: String?
     public var active: Bool
 
-    public init(id: Int64? = nil, name: String, taxCode: String? = nil, sector: String? = nil, province: String, address: String? = nil, active: Bool = true) {
+    public init(
+        id: Int64? = nil, name: String, taxCode: String? = nil, sector: String? = nil, province: String, address: String? = nil, active: Bool = true
+    ) {
         self.id = id
         self.name = name
         self.taxCode = taxCode
@@ -96,7 +98,9 @@ public struct RegistryValidation {
     public static let maxText = 500
 
     static func checkText(_ value: String?, _ field: String, into out: inout [Problem]) {
-        if let value, value.count > maxText { out.append(.init(field: field, message: "must be at most \(maxText) characters (it has \(value.count))")) }
+        if let value, value.count > maxText {
+            out.append(.init(field: field, message: "must be at most \(maxText) characters (it has \(value.count))"))
+        }
     }
 
     public static func check(
@@ -107,13 +111,17 @@ public struct RegistryValidation {
         let codeOK = !s.code.isEmpty && s.code.count <= 64 && s.code.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }
         if !codeOK { out.append(.init(field: "code", message: "must be 1–64 letters, digits, '-', '_' or '.'")) }
         if s.name.trimmingWhitespace().isEmpty { out.append(.init(field: "name", message: "must not be empty")) }
-        if !provinces.contains(s.province) { out.append(.init(field: "province", message: "'\(s.province)' is not an official provincial code (e.g. 01 Hà Nội, 79 TP Hồ Chí Minh)")) }
+        if !provinces.contains(s.province) {
+            out.append(.init(field: "province", message: "'\(s.province)' is not an official provincial code (e.g. 01 Hà Nội, 79 TP Hồ Chí Minh)"))
+        }
         if let lat = s.latitude, !(lat >= -90 && lat <= 90) { out.append(.init(field: "latitude", message: "must be between -90 and 90")) }
         if let lon = s.longitude, !(lon >= -180 && lon <= 180) { out.append(.init(field: "longitude", message: "must be between -180 and 180")) }
         var seen = Set<String>()
         for (i, p) in s.parameters.enumerated() {
             if let known = catalogue.lookup(p.parameter, kind: s.kind) {
-                if !seen.insert(known.code).inserted { out.append(.init(field: "parameters/\(i)/parameter", message: "'\(p.parameter)' is listed twice")) }
+                if !seen.insert(known.code).inserted {
+                    out.append(.init(field: "parameters/\(i)/parameter", message: "'\(p.parameter)' is listed twice"))
+                }
             } else {
                 out.append(.init(field: "parameters/\(i)/parameter", message: "'\(p.parameter.prefix(64))' is not in the catalogue"))
             }

@@ -104,7 +104,8 @@ struct AirQualityController {
             let resolution = try request.enumQuery("resolution", default: AQIResolution.hour)
             let scale = try request.enumQuery("scale", default: AQIScale.vn)
             if scale == .us && resolution == .day {
-                throw Problem(status: .badRequest, detail: "the US EPA AQI is computed hourly only (scale=us needs resolution=hour)", pointer: "/query/scale")
+                throw Problem(
+                    status: .badRequest, detail: "the US EPA AQI is computed hourly only (scale=us needs resolution=hour)", pointer: "/query/scale")
             }
             let (from, to) = try bounds(
                 request, defaultSpan: resolution == .hour ? 2 * Timestamps.day : 30 * Timestamps.day,
@@ -132,7 +133,9 @@ struct AirQualityController {
                 station.parameters.contains(where: { $0.parameter == parameter.code })
             else {
                 throw Problem(
-                    status: .notFound, detail: "station '\(code)' does not measure '\(pcode)' (it measures: \(station.parameters.map(\.parameter).joined(separator: ", ")))",
+                    status: .notFound,
+                    detail:
+                        "station '\(code)' does not measure '\(pcode)' (it measures: \(station.parameters.map(\.parameter).joined(separator: ", ")))",
                     pointer: "/query/parameter")
             }
             let resolution = try request.enumQuery("resolution", default: Resolution.hour)
@@ -185,7 +188,10 @@ struct AirQualityController {
                     return csvResponse(
                         ["time", "mean", "min", "max", "count", "coverage"],
                         rows.map {
-                            [Timestamps.format($0.hourEnd), "\(Self.round($0.mean))", "\($0.min)", "\($0.max)", "\($0.count)", "\(Self.round($0.coverage, 1))"]
+                            [
+                                Timestamps.format($0.hourEnd), "\(Self.round($0.mean))", "\($0.min)", "\($0.max)", "\($0.count)",
+                                "\(Self.round($0.coverage, 1))",
+                            ]
                         }, filename: file)
                 }
                 return JSONWriter.page(rows, next: nil) { w, r in
@@ -203,8 +209,10 @@ struct AirQualityController {
                     return csvResponse(
                         ["date", "mean", "min", "max", "count", "hours", "coverage"],
                         rows.map {
-                            [Timestamps.localDate($0.dayStart), "\(Self.round($0.mean))", "\($0.min)", "\($0.max)", "\($0.count)", "\($0.hours)",
-                             "\(Self.round($0.coverage, 1))"]
+                            [
+                                Timestamps.localDate($0.dayStart), "\(Self.round($0.mean))", "\($0.min)", "\($0.max)", "\($0.count)", "\($0.hours)",
+                                "\(Self.round($0.coverage, 1))",
+                            ]
                         }, filename: file)
                 }
                 return JSONWriter.page(rows, next: nil) { w, r in
@@ -233,7 +241,8 @@ struct AirQualityController {
             let rows = try await services.store.exceedances(station: station, from: from, to: to, afterID: after, limit: limit)
             let items = rows.map {
                 ExceedanceItem(
-                    id: $0.id, station: $0.station, parameter: $0.event.parameter, period: $0.event.period.rawValue, start: Timestamps.format($0.event.start),
+                    id: $0.id, station: $0.station, parameter: $0.event.parameter, period: $0.event.period.rawValue,
+                    start: Timestamps.format($0.event.start),
                     end: Timestamps.format($0.event.end), peak: Self.round($0.event.peak), peakTime: Timestamps.format($0.event.peakTime),
                     limit: $0.event.limit, unit: services.reference.parameters.lookup($0.event.parameter)?.unit ?? "", standard: $0.event.standard)
             }

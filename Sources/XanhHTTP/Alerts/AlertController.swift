@@ -54,7 +54,9 @@ struct AlertController {
             guard let c = b.channel.flatMap(Channel.init(rawValue:)) else {
                 throw Problem(status: .unprocessableContent, detail: "/channel: must be webhook or email", pointer: "/channel")
             }
-            guard let target = b.target, !target.isEmpty else { throw Problem(status: .unprocessableContent, detail: "/target: is required", pointer: "/target") }
+            guard let target = b.target, !target.isEmpty else {
+                throw Problem(status: .unprocessableContent, detail: "/target: is required", pointer: "/target")
+            }
             if c == .webhook, !(target.hasPrefix("http://") || target.hasPrefix("https://")) || URL(string: target) == nil {
                 throw Problem(status: .unprocessableContent, detail: "/target: a webhook needs an http or https URL", pointer: "/target")
             }
@@ -90,7 +92,8 @@ struct AlertController {
         // Server-Sent Events: each alert opening or closing as `event: opened|closed`, `id: <log seq>`, `data: <JSON>`.
         // A client that reconnects with `Last-Event-ID` (or `?after=SEQ`) gets what it missed.
         api.get("alerts/stream") { request, _ in
-            let resume = HTTPField.Name("Last-Event-ID").flatMap { request.headers[$0] }.flatMap { Int64($0) } ?? request.query("after").flatMap { Int64($0) }
+            let resume =
+                HTTPField.Name("Last-Event-ID").flatMap { request.headers[$0] }.flatMap { Int64($0) } ?? request.query("after").flatMap { Int64($0) }
             var from = resume ?? 0
             if resume == nil { from = try await services.store.latestAlertSeq() }
             let start = from
@@ -125,4 +128,3 @@ struct AlertController {
         }
     }
 }
-

@@ -34,7 +34,9 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let header = request.headers[.authorization], let key = Self.key(from: header) else {
             throw Problem(
                 status: .unauthorized,
-                detail: "writes need an API key: send 'Authorization: Bearer <key>', or the key as the password of HTTP Basic authentication (create one with 'xanh key create --name NAME')")
+                detail:
+                    "writes need an API key: send 'Authorization: Bearer <key>', or the key as the password of HTTP Basic authentication (create one with 'xanh key create --name NAME')"
+            )
         }
         guard try await store.apiKey(hash: APIKeys.hash(key)) != nil else {
             throw Problem(status: .unauthorized, detail: "the API key is not valid or has been revoked")

@@ -90,7 +90,9 @@ struct IndicatorController {
         }
         return try Self.table(request, items: items, name: "units") {
             [$0.id, $0.code, $0.nameVi, $0.nameEn, $0.level, $0.parent ?? "", $0.validFrom ?? "", $0.validTo ?? "", $0.successor ?? ""]
-        } header: { ["id", "code", "name_vi", "name_en", "level", "parent", "valid_from", "valid_to", "successor"] }
+        } header: {
+            ["id", "code", "name_vi", "name_en", "level", "parent", "valid_from", "valid_to", "successor"]
+        }
     }
 
     /// `GET /api/v1/units/{id}/boundary`: a unit's boundary as GeoJSON.
@@ -105,16 +107,22 @@ struct IndicatorController {
         let list = try await service.catalogue().values.sorted { $0.code < $1.code }
         let framework = request.query("framework")
         return try Self.table(request, items: list.filter { i in framework.map { i.frameworks.contains($0) } ?? true }, name: "indicators") {
-            [$0.code, $0.nameVi, $0.nameEn, $0.unit, $0.frequency.rawValue, $0.direction.rawValue, $0.computation.rawValue,
-             $0.unitAggregation.rawValue, $0.frameworks.joined(separator: ";"), $0.agency ?? "", $0.numerator ?? "", $0.denominator ?? "",
-             Self.num($0.factor), Self.num($0.min), Self.num($0.max), $0.formula ?? ""]
-        } header: { IndicatorTable.columns }
+            [
+                $0.code, $0.nameVi, $0.nameEn, $0.unit, $0.frequency.rawValue, $0.direction.rawValue, $0.computation.rawValue,
+                $0.unitAggregation.rawValue, $0.frameworks.joined(separator: ";"), $0.agency ?? "", $0.numerator ?? "", $0.denominator ?? "",
+                Self.num($0.factor), Self.num($0.min), Self.num($0.max), $0.formula ?? "",
+            ]
+        } header: {
+            IndicatorTable.columns
+        }
     }
 
     /// `GET /api/v1/indicators/{code}`: one indicator of the catalogue.
     @Sendable func indicator(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let code = try context.parameters.require("code")
-        guard let i = try await service.catalogue()[code] else { throw Problem(status: .notFound, detail: "indicator '\(code)' is not in the catalogue") }
+        guard let i = try await service.catalogue()[code] else {
+            throw Problem(status: .notFound, detail: "indicator '\(code)' is not in the catalogue")
+        }
         return try JSON.response(i)
     }
 
@@ -141,8 +149,13 @@ struct IndicatorController {
                 status: $0.status.rawValue, updatedBy: $0.updatedBy, updatedAt: Timestamps.format($0.updatedAt))
         }
         return try Self.table(request, items: items, name: "values") {
-            [$0.indicator, $0.unit, $0.period, Self.num($0.value), Self.num($0.numerator), Self.num($0.denominator), $0.status, $0.updatedBy, $0.updatedAt]
-        } header: { ["indicator", "unit", "period", "value", "numerator", "denominator", "status", "updated_by", "updated_at"] }
+            [
+                $0.indicator, $0.unit, $0.period, Self.num($0.value), Self.num($0.numerator), Self.num($0.denominator), $0.status, $0.updatedBy,
+                $0.updatedAt,
+            ]
+        } header: {
+            ["indicator", "unit", "period", "value", "numerator", "denominator", "status", "updated_by", "updated_at"]
+        }
     }
 
     /// `POST /api/v1/values`: stores a batch of values as drafts or submitted; all of it or nothing.
@@ -173,7 +186,8 @@ struct IndicatorController {
         let codes = (request.query("indicators") ?? "").split(separator: ",").map(String.init)
         let units = (request.query("units") ?? "").split(separator: ",").map(String.init)
         guard let period = request.query("period").flatMap(Period.init) else {
-            throw Problem(status: .badRequest, detail: "period must be a year (2024), a quarter (2024-Q3) or a month (2024-07)", pointer: "/query/period")
+            throw Problem(
+                status: .badRequest, detail: "period must be a year (2024), a quarter (2024-Q3) or a month (2024-07)", pointer: "/query/period")
         }
         let data = try await IndicatorTemplate.make(service: service, indicators: codes, units: units, period: period)
         return Response(
@@ -202,7 +216,9 @@ struct IndicatorController {
 
     /// `GET /api/v1/aggregates`: an indicator aggregated up the unit hierarchy.
     @Sendable func aggregates(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        guard let code = request.query("indicator") else { throw Problem(status: .badRequest, detail: "indicator is required", pointer: "/query/indicator") }
+        guard let code = request.query("indicator") else {
+            throw Problem(status: .badRequest, detail: "indicator is required", pointer: "/query/indicator")
+        }
         let statuses = try Self.statuses(request.query("status") ?? "submitted,approved")
         let agg = try await service.aggregate(code, statuses: statuses)
         struct Row: Codable {
@@ -210,18 +226,30 @@ struct IndicatorController {
             var value, numerator, denominator: Double?
             var count: Int
         }
-        let items = agg.flatMap { unit, periods in periods.map { Row(unit: unit, period: $0.key, value: $0.value.value, numerator: $0.value.numerator, denominator: $0.value.denominator, count: $0.value.count) } }
-            .sorted { ($0.unit, $0.period) < ($1.unit, $1.period) }
+        let items = agg.flatMap { unit, periods in
+            periods.map {
+                Row(
+                    unit: unit, period: $0.key, value: $0.value.value, numerator: $0.value.numerator, denominator: $0.value.denominator,
+                    count: $0.value.count)
+            }
+        }
+        .sorted { ($0.unit, $0.period) < ($1.unit, $1.period) }
         return try Self.table(request, items: items, name: "aggregates") {
             [$0.unit, $0.period, Self.num($0.value), Self.num($0.numerator), Self.num($0.denominator), String($0.count)]
-        } header: { ["unit", "period", "value", "numerator", "denominator", "count"] }
+        } header: {
+            ["unit", "period", "value", "numerator", "denominator", "count"]
+        }
     }
 
     /// `GET /api/v1/targets`: the targets, filtered.
     @Sendable func targets(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        try Self.table(request, items: try await services.store.targets(indicator: request.query("indicator"), unit: request.query("unit")), name: "targets") {
+        try Self.table(
+            request, items: try await services.store.targets(indicator: request.query("indicator"), unit: request.query("unit")), name: "targets"
+        ) {
             [$0.indicator, $0.unit, String($0.baselineYear), Self.num($0.baselineValue), String($0.targetYear), Self.num($0.targetValue), $0.source]
-        } header: { ["indicator", "unit", "baseline_year", "baseline_value", "target_year", "target_value", "source"] }
+        } header: {
+            ["indicator", "unit", "baseline_year", "baseline_value", "target_year", "target_value", "source"]
+        }
     }
 
     /// `POST /api/v1/targets`: adds or replaces a target.
@@ -230,7 +258,9 @@ struct IndicatorController {
         guard try await service.catalogue()[t.indicator] != nil else {
             throw Problem(status: .unprocessableContent, detail: "indicator '\(t.indicator)' is not in the catalogue", pointer: "/indicator")
         }
-        guard t.targetYear > t.baselineYear else { throw Problem(status: .unprocessableContent, detail: "targetYear must be after baselineYear", pointer: "/targetYear") }
+        guard t.targetYear > t.baselineYear else {
+            throw Problem(status: .unprocessableContent, detail: "targetYear must be after baselineYear", pointer: "/targetYear")
+        }
         return try JSON.response(try await services.store.upsertTarget(t), status: .created)
     }
 
@@ -275,11 +305,16 @@ struct IndicatorController {
             throw Problem(status: .notFound, detail: "index '\(id)' does not exist")
         }
         if let n = request.query("normalisation") {
-            guard let v = IndexDefinition.Normalisation(rawValue: n) else { throw Problem(status: .badRequest, detail: "normalisation '\(n)' is not one of \(IndexDefinition.Normalisation.allCases.map(\.rawValue))") }
+            guard let v = IndexDefinition.Normalisation(rawValue: n) else {
+                throw Problem(
+                    status: .badRequest, detail: "normalisation '\(n)' is not one of \(IndexDefinition.Normalisation.allCases.map(\.rawValue))")
+            }
             def.normalisation = v
         }
         if let a = request.query("aggregation") {
-            guard let v = IndexDefinition.Aggregation(rawValue: a) else { throw Problem(status: .badRequest, detail: "aggregation '\(a)' is not arithmetic or geometric") }
+            guard let v = IndexDefinition.Aggregation(rawValue: a) else {
+                throw Problem(status: .badRequest, detail: "aggregation '\(a)' is not arithmetic or geometric")
+            }
             def.aggregation = v
         }
         let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()) - 1, range: 1990...2100)
@@ -334,10 +369,16 @@ struct IndicatorController {
         switch request.query("format") ?? "json" {
         case "csv": return csvResponse(header(), items.map(row), filename: "\(name).csv")
         case "xlsx":
-            let sheet = XLSX.Sheet(name: name, rows: [header().map { .text($0) }] + items.map { row($0).map { Double($0).map(XLSX.Cell.number) ?? ($0.isEmpty ? .empty : .text($0)) } })
+            let sheet = XLSX.Sheet(
+                name: name,
+                rows: [header().map { .text($0) }]
+                    + items.map { row($0).map { Double($0).map(XLSX.Cell.number) ?? ($0.isEmpty ? .empty : .text($0)) } })
             return Response(
                 status: .ok,
-                headers: [.contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", .contentDisposition: "attachment; filename=\"\(name).xlsx\""],
+                headers: [
+                    .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    .contentDisposition: "attachment; filename=\"\(name).xlsx\"",
+                ],
                 body: .init(byteBuffer: ByteBuffer(bytes: try XLSX.write([sheet]))))
         case "json": return try JSON.response(Page(items: items, next: nil))
         case let other: throw Problem(status: .badRequest, detail: "format '\(other)' is not json, csv or xlsx", pointer: "/query/format")

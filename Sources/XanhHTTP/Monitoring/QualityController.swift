@@ -62,11 +62,14 @@ struct QualityController {
     func register(on api: RouterGroup<AppRequestContext>) {
         api.get("stations/{code}/completeness") { request, context in
             let code = try context.parameters.require("code")
-            guard try await services.store.station(code: code) != nil else { throw Problem(status: .notFound, detail: "station '\(code)' does not exist") }
+            guard try await services.store.station(code: code) != nil else {
+                throw Problem(status: .notFound, detail: "station '\(code)' does not exist")
+            }
             let resolution = try request.enumQuery("resolution", default: Resolution.hour)
             let day = resolution == .day
             let (from, to) = try request.timeRange(
-                now: services.clock(), defaultSpan: day ? 7 * Timestamps.day : Timestamps.day, maxSpan: day ? 366 * Timestamps.day : 31 * Timestamps.day)
+                now: services.clock(), defaultSpan: day ? 7 * Timestamps.day : Timestamps.day,
+                maxSpan: day ? 366 * Timestamps.day : 31 * Timestamps.day)
             return try JSON.response(Page(items: try await completeness(code, from: from, to: to, day: day), next: nil))
         }
 
@@ -91,13 +94,17 @@ struct QualityController {
             let toText = need(body.to, "to")
             var flag = QCFlag.rejected
             if let f = body.flag {
-                if let q = QCFlag(key: f) { flag = q } else {
+                if let q = QCFlag(key: f) {
+                    flag = q
+                } else {
                     errors.append(["pointer": "/flag", "detail": "'\(f)' is not one of \(QCFlag.allCases.map(\.key).joined(separator: ", "))"])
                 }
             }
             var from: Int64 = 0
             var to: Int64 = 0
-            if let fromText { do { from = try Timestamps.parseISO8601(fromText) } catch { errors.append(["pointer": "/from", "detail": "\(error)"]) } }
+            if let fromText {
+                do { from = try Timestamps.parseISO8601(fromText) } catch { errors.append(["pointer": "/from", "detail": "\(error)"]) }
+            }
             if let toText { do { to = try Timestamps.parseISO8601(toText) } catch { errors.append(["pointer": "/to", "detail": "\(error)"]) } }
             if errors.isEmpty, from > to { errors.append(["pointer": "/from", "detail": "is after 'to'"]) }
             if errors.isEmpty, to - from > QCOverride.maxSpan { errors.append(["pointer": "/to", "detail": "an override may span at most 31 days"]) }
@@ -118,7 +125,8 @@ struct QualityController {
                 Page(
                     items: items.map {
                         EventView(
-                            id: $0.id, station: $0.station, kind: $0.event.kind.rawValue, parameter: $0.event.parameter, start: Timestamps.format($0.event.start),
+                            id: $0.id, station: $0.station, kind: $0.event.kind.rawValue, parameter: $0.event.parameter,
+                            start: Timestamps.format($0.event.start),
                             end: $0.event.end.map { Timestamps.format($0) }, open: $0.event.end == nil)
                     }, next: nil))
         }

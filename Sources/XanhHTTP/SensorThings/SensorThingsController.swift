@@ -12,7 +12,6 @@ struct SensorThingsController {
     let services: AppServices
     static let prefix = "/sta/v1.1"
 
-
     func register(on router: Router<AppRequestContext>) {
         router.get("sta/v1.1") { req, ctx in try await self.handle(req, ctx) }
         for path in ["sta/v1.1/**"] {
@@ -47,7 +46,8 @@ struct SensorThingsController {
                 let body = Array(buffer: try await req.bodyBytes())
                 if path.trimmingCharacters(in: CharacterSet(charactersIn: "/")) == "$batch" {
                     guard (req.headers[.contentType] ?? "").contains("json") else {
-                        throw STAError(.notImplemented, "only JSON batch requests (Content-Type: application/json) are offered; multipart batches are not")
+                        throw STAError(
+                            .notImplemented, "only JSON batch requests (Content-Type: application/json) are offered; multipart batches are not")
                     }
                     r = try await service.batch(body: body, base: base)
                 } else {

@@ -36,7 +36,8 @@ enum BodyFamily: String, Sendable {
     func tooLarge(_ limit: Int, size: Int?) -> Problem {
         Problem(
             status: .contentTooLarge,
-            detail: "the body is \(size.map { "\($0) bytes" } ?? "larger than allowed"), over the limit of \(limit) bytes for this route (\(setting))")
+            detail: "the body is \(size.map { "\($0) bytes" } ?? "larger than allowed"), over the limit of \(limit) bytes for this route (\(setting))"
+        )
     }
 }
 
@@ -115,7 +116,9 @@ struct TimeBudgetMiddleware<Context: RequestContext>: RouterMiddleware {
                 guard let first = try await group.next(), let response = first else {
                     throw Problem(
                         status: .badRequest,
-                        detail: "the request took longer than its budget of \(JSONValue.formatNumber(seconds)) s (XANH_REQUEST_SECONDS); narrow it (a shorter time range, a smaller page)")
+                        detail:
+                            "the request took longer than its budget of \(JSONValue.formatNumber(seconds)) s (XANH_REQUEST_SECONDS); narrow it (a shorter time range, a smaller page)"
+                    )
                 }
                 return response
             }

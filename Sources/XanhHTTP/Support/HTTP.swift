@@ -67,7 +67,10 @@ struct Problem: Error, HTTPResponseError {
         switch f {
         case .unavailable: return Problem(status: .serviceUnavailable, detail: f.description + "; try again shortly", retryAfter: 5)
         case .readOnly: return Problem(status: .serviceUnavailable, detail: f.description + "; writes cannot be stored now", retryAfter: 60)
-        case .full: return Problem(status: .init(code: 507, reasonPhrase: "Insufficient Storage"), detail: f.description + "; nothing was stored, send it again once space is freed")
+        case .full:
+            return Problem(
+                status: .init(code: 507, reasonPhrase: "Insufficient Storage"),
+                detail: f.description + "; nothing was stored, send it again once space is freed")
         case .timeout:
             return read
                 ? Problem(status: .badRequest, detail: f.description + " (XANH_STATEMENT_SECONDS); narrow the request")
@@ -86,10 +89,13 @@ struct Problem: Error, HTTPResponseError {
             return from(f, read: request.method == .get || request.method == .head)
         case let e as HTTPError: return Problem(status: e.status, detail: e.body ?? e.status.reasonPhrase)
         case let e as any HTTPResponseError:
-            return Problem(status: e.status, detail: e.status == .contentTooLarge ? "the body is over the limit for this route" : e.status.reasonPhrase)
+            return Problem(
+                status: e.status, detail: e.status == .contentTooLarge ? "the body is over the limit for this route" : e.status.reasonPhrase)
         default:
             if let f = services.store.fault(error) { return of(f, request: request, services: services, logger: logger) }
-            if error is CancellationError { return Problem(status: .serviceUnavailable, detail: "the server is shutting down; try again", retryAfter: 5) }
+            if error is CancellationError {
+                return Problem(status: .serviceUnavailable, detail: "the server is shutting down; try again", retryAfter: 5)
+            }
             logger.error("unhandled error: \(error)")
             return Problem(status: .internalServerError, detail: "internal error")
         }
@@ -209,7 +215,9 @@ extension Request {
     func intQuery(_ name: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
         guard let s = query(name) else { return d }
         guard let v = Int(s), range.contains(v) else {
-            throw Problem(status: .badRequest, detail: "query parameter '\(name)' must be an integer in \(range.lowerBound)…\(range.upperBound)", pointer: "/query/\(name)")
+            throw Problem(
+                status: .badRequest, detail: "query parameter '\(name)' must be an integer in \(range.lowerBound)…\(range.upperBound)",
+                pointer: "/query/\(name)")
         }
         return v
     }

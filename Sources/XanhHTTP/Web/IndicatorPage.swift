@@ -19,7 +19,9 @@ extension WebController {
             let data = try await service.indexData(def, year: year)
             let result = CompositeIndex.compute(def, data: data)
             let ranges = Dictionary(
-                uniqueKeysWithValues: CompositeIndex.sensitivity(def, data: data, runs: 200, seed: 1).units.map { ($0.unit, "\($0.best)–\($0.worst)") })
+                uniqueKeysWithValues: CompositeIndex.sensitivity(def, data: data, runs: 200, seed: 1).units.map {
+                    ($0.unit, "\($0.best)–\($0.worst)")
+                })
             let hasData = data.values.contains { $0.values.contains { $0 != nil } }
             page.indexName = lang == .vi ? def.nameVi : def.nameEn
             page.dimensions = def.dimensions.map { .init(name: lang == .vi ? $0.nameVi : $0.nameEn, code: $0.code) }
@@ -35,16 +37,20 @@ extension WebController {
         }
         for i in catalogue.values.sorted(by: { $0.code < $1.code }) {
             let agg = try await service.aggregate(i.code, period: String(year), catalogue: catalogue, hierarchy: hierarchy)
-            page.indicatorRows.append(.init(code: i.code, name: lang == .vi ? i.nameVi : i.nameEn, unit: i.unit, value: fmt(agg["VN"]?[String(year)]?.value)))
+            page.indicatorRows.append(
+                .init(code: i.code, name: lang == .vi ? i.nameVi : i.nameEn, unit: i.unit, value: fmt(agg["VN"]?[String(year)]?.value)))
         }
         for t in try await services.store.targets(indicator: nil, unit: nil) {
             guard let i = catalogue[t.indicator] else { continue }
-            let value = try await service.aggregate(t.indicator, period: String(year), catalogue: catalogue, hierarchy: hierarchy)[t.unit]?[String(year)]?.value
+            let value = try await service.aggregate(t.indicator, period: String(year), catalogue: catalogue, hierarchy: hierarchy)[t.unit]?[
+                String(year)]?.value
             let p = TargetProgress.evaluate(t, direction: i.direction, year: year, value: value)
             page.targets.append(
                 .init(
-                    indicator: lang == .vi ? i.nameVi : i.nameEn, unit: t.unit == "VN" ? words["nation", default: "nation"] : provinceName(t.unit, lang),
-                    value: fmt(value), target: "\(fmt(t.targetValue)) (\(t.targetYear))", status: words[p.status.rawValue, default: p.status.rawValue],
+                    indicator: lang == .vi ? i.nameVi : i.nameEn,
+                    unit: t.unit == "VN" ? words["nation", default: "nation"] : provinceName(t.unit, lang),
+                    value: fmt(value), target: "\(fmt(t.targetValue)) (\(t.targetYear))",
+                    status: words[p.status.rawValue, default: p.status.rawValue],
                     color: Self.statusColors[p.status.rawValue, default: "#9e9e9e"], source: t.source))
         }
         return layout(lang, title: words["title", default: "title"], path: "/indicators", page)

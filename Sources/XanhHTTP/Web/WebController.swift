@@ -144,7 +144,8 @@ struct WebController {
         let open = rows(try await services.store.alerts(openOnly: true, limit: 500))
         let recent = rows(try await services.store.alerts(openOnly: false, limit: 100))
         return layout(
-            lang, title: labels.page(lang)["alerts", default: "alerts"], path: "/alerts", AlertsPage(open: open, recent: recent, hasOpen: !open.isEmpty))
+            lang, title: labels.page(lang)["alerts", default: "alerts"], path: "/alerts",
+            AlertsPage(open: open, recent: recent, hasOpen: !open.isEmpty))
     }
 }
 
@@ -161,7 +162,8 @@ enum AQIChart {
         let maxAQI = max(200, ((rows.map(\.result.aqi).max() ?? 0) + 49) / 50 * 50)
         let plot = height - top - bottom
         func y(_ v: Int) -> Double { top + plot - Double(v) / Double(maxAQI) * plot }
-        var out = ##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \##(Int(width)) \##(Int(height))" width="100%" role="img" aria-label="AQI">"##
+        var out =
+            ##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \##(Int(width)) \##(Int(height))" width="100%" role="img" aria-label="AQI">"##
         for g in stride(from: 0, through: maxAQI, by: 50) {
             out += ##"<line x1="\##(left)" x2="\##(width)" y1="\##(y(g))" y2="\##(y(g))" stroke="#dde5e0"/>"##
             out += ##"<text x="\##(left - 4)" y="\##(y(g) + 4)" font-size="10" text-anchor="end" fill="#5b6b63">\##(g)</text>"##
@@ -171,7 +173,8 @@ enum AQIChart {
             let i = Double((r.t - first) / 3600)
             let c = categories.category(for: r.result.aqi)
             let x = left + i * slot + 1
-            out += ##"<rect class="bar" x="\##(x)" y="\##(y(r.result.aqi))" width="\##(slot - 2)" height="\##(Double(r.result.aqi) / Double(maxAQI) * plot)" fill="\##(c.color)" stroke="#888" stroke-width="0.3"><title>\##(Timestamps.format(r.t)) AQI \##(r.result.aqi) \##(c.name(lang))</title></rect>"##
+            out +=
+                ##"<rect class="bar" x="\##(x)" y="\##(y(r.result.aqi))" width="\##(slot - 2)" height="\##(Double(r.result.aqi) / Double(maxAQI) * plot)" fill="\##(c.color)" stroke="#888" stroke-width="0.3"><title>\##(Timestamps.format(r.t)) AQI \##(r.result.aqi) \##(c.name(lang))</title></rect>"##
         }
         for k in stride(from: 0, to: slots, by: 6) {
             let t = first + Int64(k) * 3600

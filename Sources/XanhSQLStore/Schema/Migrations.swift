@@ -111,7 +111,9 @@ enum ReferenceLoader {
         try await c.execute("DELETE FROM ambient_limits")
         try await c.insertRows(
             into: "ambient_limits", columns: ["standard", "parameter", "period", "value", "valid_from", "valid_to"],
-            rows: r.limits.limits.map { [.text($0.standard), .text($0.parameter), .text($0.period.rawValue), .double($0.value), .text($0.validFrom), $0.validTo.sqlValue] })
+            rows: r.limits.limits.map {
+                [.text($0.standard), .text($0.parameter), .text($0.period.rawValue), .double($0.value), .text($0.validFrom), $0.validTo.sqlValue]
+            })
         try await c.execute(
             "INSERT INTO meta(key, value) VALUES ('reference', \(r.versionLabel)) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
     }
@@ -123,7 +125,8 @@ enum ReferenceLoader {
         try await SQLStore.upsert(try AdminHierarchy.bundled(), c)
         for i in try IndicatorCatalogue.bundled().indicators {
             try await c.execute(
-                "INSERT INTO indicators(code, definition) VALUES (\(i.code), \(StoredJSON.encode(i))) ON CONFLICT(code) DO UPDATE SET definition = excluded.definition")
+                "INSERT INTO indicators(code, definition) VALUES (\(i.code), \(StoredJSON.encode(i))) ON CONFLICT(code) DO UPDATE SET definition = excluded.definition"
+            )
         }
     }
 }

@@ -195,4 +195,3 @@ public struct STAOptions: Sendable, Equatable {
         return String(decoding: bytes, as: UTF8.self)
     }
 }
-

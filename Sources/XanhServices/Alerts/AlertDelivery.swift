@@ -32,7 +32,10 @@ public struct AlertConfig: Sendable {
     public var smtp: SMTPConfig?
     public var webhookTimeout: Double
 
-    public init(baseDelay: Double = 5, maxDelay: Double = 3600, maxAttempts: Int = 20, interval: Double = 0.5, smtp: SMTPConfig? = nil, webhookTimeout: Double = 10) {
+    public init(
+        baseDelay: Double = 5, maxDelay: Double = 3600, maxAttempts: Int = 20, interval: Double = 0.5, smtp: SMTPConfig? = nil,
+        webhookTimeout: Double = 10
+    ) {
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
         self.maxAttempts = maxAttempts

@@ -23,7 +23,8 @@ public enum DemoLoader {
                         let id = series[p.code]
                     else { return nil }
                     return ValidObservation(
-                        seriesID: id, t: r.t, value: r.value, status: r.status, qc: QualityControl.flag(value: r.value, status: r.status, parameter: p))
+                        seriesID: id, t: r.t, value: r.value, status: r.status,
+                        qc: QualityControl.flag(value: r.value, status: r.status, parameter: p))
                 })
         }
         var total = 0
@@ -33,4 +34,3 @@ public enum DemoLoader {
         return total
     }
 }
-

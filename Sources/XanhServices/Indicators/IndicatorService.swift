@@ -103,7 +103,8 @@ public struct IndicatorService: Sendable {
                 case .success:
                     changes.append(
                         ValueChange(
-                            key: r.key, status: status, fields: (r.value, r.numerator, r.denominator), by: by, at: at, action: old == nil ? "create" : "update",
+                            key: r.key, status: status, fields: (r.value, r.numerator, r.denominator), by: by, at: at,
+                            action: old == nil ? "create" : "update",
                             comment: nil))
                 }
             }
@@ -165,12 +166,16 @@ public struct IndicatorService: Sendable {
         // The nation: the provinces aggregated by the same rule (a nation-level report wins).
         var byPeriod: [String: [IndicatorValueRow]] = [:]
         for (province, periods) in out {
-            for (p, r) in periods { byPeriod[p, default: []].append(IndicatorValueRow(unit: province, period: p, value: r.value, numerator: r.numerator, denominator: r.denominator)) }
+            for (p, r) in periods {
+                byPeriod[p, default: []].append(
+                    IndicatorValueRow(unit: province, period: p, value: r.value, numerator: r.numerator, denominator: r.denominator))
+            }
         }
         for (p, rs) in byPeriod {
             if let own = rows.first(where: { $0.unit == "VN" && $0.period == p }) {
                 out["VN", default: [:]][p] = IndicatorAggregator.Result(
-                    value: IndicatorValidation.value(i, value: own.value, numerator: own.numerator, denominator: own.denominator), numerator: own.numerator,
+                    value: IndicatorValidation.value(i, value: own.value, numerator: own.numerator, denominator: own.denominator),
+                    numerator: own.numerator,
                     denominator: own.denominator, count: 1)
             } else if let r = IndicatorAggregator.combine(i, rs, by: i.unitAggregation) {
                 out["VN", default: [:]][p] = r

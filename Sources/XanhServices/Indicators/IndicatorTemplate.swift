@@ -25,7 +25,10 @@ public enum IndicatorTemplate {
             guard let i = catalogue[code] else { throw InputError("indicator '\(code)' is not in the catalogue", pointer: "/query/indicators") }
             for u in units {
                 guard let unit = h.resolve(u, on: period.endDate) else { throw InputError("unit '\(u)' does not exist", pointer: "/query/units") }
-                rows.append([.text(i.code), .text(i.nameVi), .text(unit.id), .text(unit.nameVi), .text(period.description), .text(i.unit), .empty, .empty, .empty])
+                rows.append([
+                    .text(i.code), .text(i.nameVi), .text(unit.id), .text(unit.nameVi), .text(period.description), .text(i.unit), .empty, .empty,
+                    .empty,
+                ])
             }
         }
         let notes: [[XLSX.Cell]] = [
@@ -52,8 +55,11 @@ public enum IndicatorTemplate {
             if row.allSatisfy({ $0 == .empty }) { continue }
             var input = IndicatorValueInput(
                 indicator: sheet.cell(r, ci).text, unit: sheet.cell(r, cu).text, period: sheet.cell(r, cp).text, value: nil,
-                unitOfMeasure: col("unit of measure").flatMap { sheet.cell(r, $0).text }, origin: "\(sheet.name)!\(XLSX.reference(row: r, column: ci))")
-            for (field, name) in [("unitOfMeasure", "unit of measure"), ("value", "value"), ("numerator", "numerator"), ("denominator", "denominator")] {
+                unitOfMeasure: col("unit of measure").flatMap { sheet.cell(r, $0).text },
+                origin: "\(sheet.name)!\(XLSX.reference(row: r, column: ci))")
+            for (field, name) in [
+                ("unitOfMeasure", "unit of measure"), ("value", "value"), ("numerator", "numerator"), ("denominator", "denominator"),
+            ] {
                 if let c = col(name) { input.cells[field] = "\(sheet.name)!\(XLSX.reference(row: r, column: c))" }
             }
             for (name, keyPath) in [("value", \IndicatorValueInput.value), ("numerator", \.numerator), ("denominator", \.denominator)] {

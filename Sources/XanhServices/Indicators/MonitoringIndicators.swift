@@ -47,7 +47,9 @@ public struct MonitoringIndicators: Sendable {
         } while after != nil
         var rows: [IndicatorValueWrite] = []
         func add(_ code: String, _ province: String, _ v: Double) {
-            rows.append(IndicatorValueWrite(indicator: code, unit: province, period: String(year), value: v, numerator: nil, denominator: nil, origin: "monitoring"))
+            rows.append(
+                IndicatorValueWrite(
+                    indicator: code, unit: province, period: String(year), value: v, numerator: nil, denominator: nil, origin: "monitoring"))
         }
         for (p, days) in aqiDays { add("MON.AQI-DAYS", p, days.reduce(0, +) / Double(days.count)) }
         for (p, shares) in transmitting { add("MON.STATIONS-80", p, shares.reduce(0, +) / Double(shares.count)) }
@@ -59,7 +61,8 @@ public struct MonitoringIndicators: Sendable {
         let approvedKeys = Set(existing.map { ValueKey(indicator: $0.indicator, unit: $0.unit, period: $0.period) }).intersection(keys)
         let now = services.clock()
         if !approvedKeys.isEmpty {
-            try await services.indicators.transition(Array(approvedKeys), action: .reopen, approver: true, by: "monitoring", comment: "recomputed from monitoring data", at: now)
+            try await services.indicators.transition(
+                Array(approvedKeys), action: .reopen, approver: true, by: "monitoring", comment: "recomputed from monitoring data", at: now)
         }
         try await services.indicators.write(rows, status: .submitted, by: "monitoring", at: now)
         try await services.indicators.transition(keys, action: .approve, approver: true, by: "monitoring", comment: nil, at: now)

@@ -26,7 +26,8 @@ public struct DropFolderConfig: Sendable {
 
     /// Archive and quarantine default to siblings of the drop folder (`DROP-archive`, `DROP-quarantine`), outside
     /// what FTP users can see.
-    public init(root: String, archive: String? = nil, quarantine: String? = nil, settle: Double = 1, interval: Double = 0.25, batchFiles: Int = 2000) {
+    public init(root: String, archive: String? = nil, quarantine: String? = nil, settle: Double = 1, interval: Double = 0.25, batchFiles: Int = 2000)
+    {
         let r = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
         self.root = r
         self.archive = archive ?? r + "-archive"
@@ -157,7 +158,8 @@ public actor DropFolder {
                 let r = try await scanOnce()
                 if r.ingested + r.quarantined + r.duplicates + r.refused > 0 {
                     logger.info(
-                        "drop folder: \(r.ingested) files ingested (\(r.rows) rows), \(r.duplicates) already ingested, \(r.quarantined) quarantined, \(r.refused) refused")
+                        "drop folder: \(r.ingested) files ingested (\(r.rows) rows), \(r.duplicates) already ingested, \(r.quarantined) quarantined, \(r.refused) refused"
+                    )
                 }
                 if failed > 0 { logger.info("drop folder works again after \(failed) failed scans") }
                 failed = 0
@@ -255,7 +257,9 @@ public actor DropFolder {
         var subdirs: [String] = []
         while let entry = readdir(dir) {
             let raw = withUnsafePointer(to: entry.pointee.d_name) { ptr in
-                ptr.withMemoryRebound(to: UInt8.self, capacity: 256) { p in Array(UnsafeBufferPointer(start: p, count: strnlen(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self), 256))) }
+                ptr.withMemoryRebound(to: UInt8.self, capacity: 256) { p in
+                    Array(UnsafeBufferPointer(start: p, count: strnlen(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self), 256)))
+                }
             }
             let name = String(decoding: raw, as: UTF8.self)
             if name.hasPrefix(".") { continue }  // ".", "..", hidden and temporary upload names
@@ -268,7 +272,9 @@ public actor DropFolder {
             let entry = Found(relativeDir: relative, name: name, raw: raw)
             if type == S_IFDIR {
                 if let problem = Self.nameProblem(name) {
-                    if unmovable.insert(entry.path).inserted { logger.error("drop folder: the folder \(Self.escapeLine(entry.path)) is not read: \(problem)") }
+                    if unmovable.insert(entry.path).inserted {
+                        logger.error("drop folder: the folder \(Self.escapeLine(entry.path)) is not read: \(problem)")
+                    }
                     continue
                 }
                 subdirs.append(entry.path)

@@ -16,7 +16,8 @@ public struct DataMigrator: Sendable {
         public var description: String {
             switch self {
             case .missingTable(let t): return "the target has no table '\(t)' (is it a Xanh database of the same version?)"
-            case .mismatch(let r): return "checksums differ for: " + r.map { "\($0.table) (source \($0.source), target \($0.target))" }.joined(separator: "; ")
+            case .mismatch(let r):
+                return "checksums differ for: " + r.map { "\($0.table) (source \($0.source), target \($0.target))" }.joined(separator: "; ")
             }
         }
     }

@@ -30,5 +30,7 @@ extension StoreRules {
     /// Xanh's rules, as every store is opened with them.
     public static let xanh = StoreRules(
         checkIngest: { rows, horizon in try RetentionPolicy.check(rows, horizon: horizon) },
-        retentionHorizon: { requested, pending, previous in RetentionPolicy.effective(requested: requested, oldestPendingHourEnd: pending, previous: previous) })
+        retentionHorizon: { requested, pending, previous in
+            RetentionPolicy.effective(requested: requested, oldestPendingHourEnd: pending, previous: previous)
+        })
 }

@@ -20,7 +20,9 @@ import XanhStore
         let all = try await store.createSubscription(Subscription(channel: .webhook, target: "http://127.0.0.1:9/hook", secret: "s"))
         let one = try await store.createSubscription(Subscription(rule: aqi.id, channel: .email, target: "trung.tam@example.vn"))
         #expect(try await store.subscriptions() == [all, one])
-        await #expect(throws: StoreError.self) { try await store.createSubscription(Subscription(rule: 999, channel: .email, target: "x@example.vn")) }
+        await #expect(throws: StoreError.self) {
+            try await store.createSubscription(Subscription(rule: 999, channel: .email, target: "x@example.vn"))
+        }
     }
 
     @Test(arguments: Engine.available) func alertsOpenOnceCloseAndQueueTheirDeliveries(_ engine: Engine) async throws {
@@ -66,7 +68,10 @@ import XanhStore
         #expect(try await store.dueDeliveries(nowMs: (Self.day + 4000) * 1000, limit: 10).first?.attempts == 1)
         try await store.recordAttempt(delivery: delivery, atMs: 2, ok: true, detail: "204", retryAtMs: nil)
         #expect(try await store.dueDeliveries(nowMs: .max, limit: 10).isEmpty)
-        #expect(try await store.attempts(delivery: delivery) == [DeliveryAttempt(atMs: 1, ok: false, detail: "connection refused"), DeliveryAttempt(atMs: 2, ok: true, detail: "204")])
+        #expect(
+            try await store.attempts(delivery: delivery) == [
+                DeliveryAttempt(atMs: 1, ok: false, detail: "connection refused"), DeliveryAttempt(atMs: 2, ok: true, detail: "204"),
+            ])
 
         var close = AlertDecisions()
         close.close = [(try #require(opened.first).id, nil)]

@@ -46,7 +46,8 @@ import XanhStore
         let h1 = HourlyStat(hourEnd: day + 3600, mean: 30, min: 29.5, max: 30.5, count: 12, coverage: 100)
         let h2 = HourlyStat(hourEnd: day + 7200, mean: 31, min: 30.5, max: 31.5, count: 11, coverage: 91.7)
         let event = ExceedanceEvent(
-            parameter: "PM2.5", period: .hour24, start: day, end: day + Timestamps.day, peak: 80, peakTime: day + 3600, limit: 45, standard: "QCVN 05:2023/BTNMT")
+            parameter: "PM2.5", period: .hour24, start: day, end: day + Timestamps.day, peak: 80, peakTime: day + 3600, limit: 45,
+            standard: "QCVN 05:2023/BTNMT")
 
         var batch = DerivedBatch()
         batch.flags = [.init(series: pm, changes: [(t: day + 300, qc: StoredQC(flag: .spike))])]
@@ -54,12 +55,17 @@ import XanhStore
         batch.deviceErrors = [.init(series: pm, from: day, to: day + 7200, runs: [(start: day + 600, end: day + 1200)])]
         batch.hourly = [.init(series: pm, from: day + 3600, to: day + 7200, rows: [h1, h2])]
         batch.daily = [
-            .init(series: pm, from: day, to: day, rows: [DailyStat(dayStart: day, mean: 30.5, min: 29.5, max: 31.5, count: 23, hours: 2, coverage: 8.3, maxHourly: 31)])
+            .init(
+                series: pm, from: day, to: day,
+                rows: [DailyStat(dayStart: day, mean: 30.5, min: 29.5, max: 31.5, count: 23, hours: 2, coverage: 8.3, maxHourly: 31)])
         ]
         batch.aqi = [
             .init(
                 stationID: info.stationID, scale: .vn, resolution: .hour, from: day + 3600, to: day + 7200,
-                rows: [(t: day + 3600, result: AQIResult(aqi: 60, dominant: "PM2.5", subindices: ["PM2.5": 60])), (t: day + 7200, result: AQIResult(aqi: 62, dominant: "PM2.5", subindices: ["PM2.5": 62]))])
+                rows: [
+                    (t: day + 3600, result: AQIResult(aqi: 60, dominant: "PM2.5", subindices: ["PM2.5": 60])),
+                    (t: day + 7200, result: AQIResult(aqi: 62, dominant: "PM2.5", subindices: ["PM2.5": 62])),
+                ])
         ]
         batch.events = [.init(series: pm, replace: [], rows: [event])]
         batch.clearDirtyUpTo = pending.maxSeq

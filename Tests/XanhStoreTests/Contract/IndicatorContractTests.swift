@@ -58,21 +58,28 @@ import XanhStore
         }
         let values = try await store.values(indicator: "2.1", unit: nil, period: nil, statuses: [], limit: 10)
         #expect(values.map(\.period) == ["2024", "2025"])
-        #expect(values.last == StoredIndicatorValue(indicator: "2.1", unit: "01", period: "2025", value: 12.5, numerator: nil, denominator: nil, status: .submitted, updatedBy: "b", updatedAt: 3))
+        #expect(
+            values.last
+                == StoredIndicatorValue(
+                    indicator: "2.1", unit: "01", period: "2025", value: 12.5, numerator: nil, denominator: nil, status: .submitted, updatedBy: "b",
+                    updatedAt: 3))
         #expect(try await store.values(indicator: nil, unit: "01", period: nil, statuses: [.approved], limit: 10).map(\.period) == ["2024"])
         #expect(try await store.values(indicator: nil, unit: nil, period: "2025", statuses: ValueStatus.allCases, limit: 10).count == 1)
         #expect(try await store.values(indicator: nil, unit: nil, period: nil, statuses: [], limit: 1).count == 1)
-        #expect(try await store.history(k25) == [
-            ValueHistoryEntry(at: 2, by: "a", action: "create", oldValue: nil, newValue: 12.5, oldStatus: nil, newStatus: "draft", comment: nil),
-            ValueHistoryEntry(at: 3, by: "b", action: "submit", oldValue: 12.5, newValue: 12.5, oldStatus: "draft", newStatus: "submitted", comment: "gửi sở"),
-        ])
+        #expect(
+            try await store.history(k25) == [
+                ValueHistoryEntry(at: 2, by: "a", action: "create", oldValue: nil, newValue: 12.5, oldStatus: nil, newStatus: "draft", comment: nil),
+                ValueHistoryEntry(
+                    at: 3, by: "b", action: "submit", oldValue: 12.5, newValue: 12.5, oldStatus: "draft", newStatus: "submitted", comment: "gửi sở"),
+            ])
         #expect(try await store.unitHistory(indicator: "2.1", unit: "01", before: "2025") == [10])
         #expect(try await store.unitHistory(indicator: "2.1", unit: "01", before: "2024").isEmpty)
     }
 
     @Test(arguments: Engine.available) func aTargetIsOnePerIndicatorUnitAndYear(_ engine: Engine) async throws {
         let store = try await StoreFactory.make(engine)
-        let t = IndicatorTarget(indicator: "2.1", unit: "31", targetYear: 2030, targetValue: 50, baselineYear: 2020, baselineValue: 30, source: "Kế hoạch 78/KH-UBND")
+        let t = IndicatorTarget(
+            indicator: "2.1", unit: "31", targetYear: 2030, targetValue: 50, baselineYear: 2020, baselineValue: 30, source: "Kế hoạch 78/KH-UBND")
         let first = try await store.upsertTarget(t)
         #expect(first.id != nil)
         var revised = t
@@ -80,7 +87,8 @@ import XanhStore
         revised.trajectory = ["2025": 40]
         let second = try await store.upsertTarget(revised)
         #expect(second.id == first.id)
-        _ = try await store.upsertTarget(IndicatorTarget(indicator: "2.1", unit: "01", targetYear: 2030, targetValue: 60, baselineYear: 2020, baselineValue: 35, source: "KH 150"))
+        _ = try await store.upsertTarget(
+            IndicatorTarget(indicator: "2.1", unit: "01", targetYear: 2030, targetValue: 60, baselineYear: 2020, baselineValue: 35, source: "KH 150"))
         var expected = revised
         expected.id = first.id
         #expect(try await store.targets(indicator: "2.1", unit: "31") == [expected])

@@ -24,7 +24,9 @@ import XanhStore
 
         let b = try await StoreFactory.make(engine)
         try await b.beginCopy()
-        try await b.writeChunk(facilities, rows: first + rest, clearFirst: true, progress: CopyProgress(table: "facilities", lastKey: [.int(f2.id ?? 0)], rows: 2, done: true))
+        try await b.writeChunk(
+            facilities, rows: first + rest, clearFirst: true,
+            progress: CopyProgress(table: "facilities", lastKey: [.int(f2.id ?? 0)], rows: 2, done: true))
         #expect(try await b.copyProgress()["facilities"] == CopyProgress(table: "facilities", lastKey: [.int(f2.id ?? 0)], rows: 2, done: true))
         try await b.endCopy()
         #expect(try await b.facilities(after: nil, limit: 10) == [f1, f2])

@@ -43,9 +43,14 @@ import XanhStore
         #expect(try await store.overrides(series: pm, from: Self.day + 4200, to: Self.day + 9000) == [stored])
         #expect(try await store.overrides(series: pm, from: Self.day + 4201, to: Self.day + 9000).isEmpty)
         // Both hours it covers are derived again.
-        #expect(Set(try await store.pendingDirty(limit: 10).marks) == [DirtyMark(series: pm, hourEnd: Self.day + 3600), DirtyMark(series: pm, hourEnd: Self.day + 7200)])
+        #expect(
+            Set(try await store.pendingDirty(limit: 10).marks) == [
+                DirtyMark(series: pm, hourEnd: Self.day + 3600), DirtyMark(series: pm, hourEnd: Self.day + 7200),
+            ])
         await #expect(throws: StoreError.self) { try await store.addOverride(station: "HN-NKT", parameter: "SO2", o) }
-        await #expect(throws: StoreError.notFound("station 'NOPE' does not exist")) { try await store.addOverride(station: "NOPE", parameter: "PM2.5", o) }
+        await #expect(throws: StoreError.notFound("station 'NOPE' does not exist")) {
+            try await store.addOverride(station: "NOPE", parameter: "PM2.5", o)
+        }
         // Completeness lists every active series of the station, counted or not.
         let counts = try await store.hourCounts(station: "HN-NKT", from: Self.day, to: Self.day + 7200)
         #expect(counts.map(\.parameter).sorted() == ["NO2", "O3", "PM10", "PM2.5"])

@@ -9,7 +9,8 @@ import XanhStore
     @Test(arguments: Engine.available) func stationsPageByCodeAndFilter(_ engine: Engine) async throws {
         let store = try await StoreFactory.make(engine)
         for (code, kind, province) in [("B-2", StationKind.ambientAir, "01"), ("A-1", .wastewater, "31"), ("C-3", .ambientAir, "31")] {
-            _ = try await store.createStation(Station(code: code, name: code, kind: kind, province: province, parameters: [StationParameter(parameter: "PM10")]))
+            _ = try await store.createStation(
+                Station(code: code, name: code, kind: kind, province: province, parameters: [StationParameter(parameter: "PM10")]))
         }
         #expect(try await store.stations(after: nil, limit: 2, kind: nil, province: nil).map(\.code) == ["A-1", "B-2"])
         #expect(try await store.stations(after: "B-2", limit: 2, kind: nil, province: nil).map(\.code) == ["C-3"])

@@ -13,8 +13,10 @@ import Testing
         (
             "Sources/XanhStore/Protocols.swift",
             [
-                "StationStore", "FacilityStore", "KeyStore", "ObservationStore", "AirQualityStore", "DerivationStore", "FileLedgerStore", "QualityStore",
-                "StationEventStore", "AlertRuleStore", "AlertStateStore", "OutboxStore", "RetentionStore", "AdminUnitStore", "IndicatorCatalogueStore",
+                "StationStore", "FacilityStore", "KeyStore", "ObservationStore", "AirQualityStore", "DerivationStore", "FileLedgerStore",
+                "QualityStore",
+                "StationEventStore", "AlertRuleStore", "AlertStateStore", "OutboxStore", "RetentionStore", "AdminUnitStore",
+                "IndicatorCatalogueStore",
                 "IndicatorValueStore", "TargetStore",
             ]
         ),
@@ -61,7 +63,8 @@ import Testing
         #expect(methods.count > 80, "found only \(methods.count) methods: has the layout changed?")
         let dir = Self.root.appendingPathComponent("Tests/XanhStoreTests")
         var calls = ""
-        for file in try FileManager.default.subpathsOfDirectory(atPath: dir.path) where file.hasSuffix(".swift") && !file.hasSuffix("StoreCoverageTests.swift") {
+        for file in try FileManager.default.subpathsOfDirectory(atPath: dir.path)
+        where file.hasSuffix(".swift") && !file.hasSuffix("StoreCoverageTests.swift") {
             calls += try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
         }
         for m in methods {
