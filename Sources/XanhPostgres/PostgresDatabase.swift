@@ -131,7 +131,10 @@ public final class PostgresDatabase: SQLDatabase {
             let result = try await conn.run(sql.text, sql.arguments.map(PGArg.init))
             guard let first = result.rows.first else { return [] }
             let columns = SQLColumns(first.map(\.columnName))
-            return result.rows.map { row in SQLRow(columns: columns, values: row.map(PGConn.value)) }
+            var cells: [SQLValue] = []
+            cells.reserveCapacity(result.rows.count * columns.names.count)
+            for row in result.rows { for cell in row { cells.append(PGConn.value(cell)) } }
+            return SQLRow.rows(columns: columns, cells: cells)
         }
 
         func execute(_ sql: SQL) async throws -> Int {

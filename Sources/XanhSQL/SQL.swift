@@ -80,22 +80,51 @@ public final class SQLColumns: Sendable {
         self.names = names
         index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
     }
-    public func position(_ name: String) -> Int? { index[name] }
+    /// A row has few columns: comparing names is cheaper than hashing one.
+    public func position(_ name: String) -> Int? { names.count <= 16 ? names.firstIndex(of: name) : index[name] }
+}
+
+/// Cells of a result, shared by its rows.
+final class SQLCells: Sendable {
+    let values: [SQLValue]
+    init(_ values: [SQLValue]) { self.values = values }
 }
 
 /// One row of a result. Typed accessors throw `SQLDecodingError` naming the column instead of trapping, so a row the
 /// code cannot read is an error the caller can report (or skip), never a crash.
 public struct SQLRow: Sendable {
     public let columns: SQLColumns
-    public let values: [SQLValue]
+    /// The result's cells, row after row, shared by its rows: a long result is one allocation, not one per row.
+    let cells: SQLCells
+    let offset: Int
 
     public init(columns: SQLColumns, values: [SQLValue]) {
         self.columns = columns
-        self.values = values
+        cells = SQLCells(values)
+        offset = 0
     }
 
-    public subscript(_ i: Int) -> SQLValue { i >= 0 && i < values.count ? values[i] : .null }
-    public subscript(_ name: String) -> SQLValue { columns.position(name).map { values[$0] } ?? .null }
+    init(columns: SQLColumns, cells: SQLCells, offset: Int) {
+        self.columns = columns
+        self.cells = cells
+        self.offset = offset
+    }
+
+    /// The rows of a result from its cells, row after row (`cells.count` a multiple of the column count; a short
+    /// last row is dropped).
+    public static func rows(columns: SQLColumns, cells: [SQLValue]) -> [SQLRow] {
+        let width = columns.names.count
+        guard width > 0 else { return [] }
+        let shared = SQLCells(cells)
+        return stride(from: 0, to: cells.count - width + 1, by: width).map { SQLRow(columns: columns, cells: shared, offset: $0) }
+    }
+
+    public var values: [SQLValue] { Array(cells.values[offset..<min(cells.values.count, offset + columns.names.count)]) }
+
+    public subscript(_ i: Int) -> SQLValue {
+        i >= 0 && i < columns.names.count && offset + i < cells.values.count ? cells.values[offset + i] : .null
+    }
+    public subscript(_ name: String) -> SQLValue { columns.position(name).map { self[$0] } ?? .null }
 
     func fail(_ column: String, _ expected: String) -> SQLDecodingError { SQLDecodingError(column: column, expected: expected, found: self[column]) }
 

@@ -86,15 +86,16 @@ public final class SQLiteDatabase: SQLDatabase {
         }
 
         static func fetch(_ db: Database, _ sql: XanhSQL.SQL) throws -> [SQLRow] {
-            let cursor = try Row.fetchCursor(db, sql: sql.text, arguments: StatementArguments(sql.arguments.map(\.databaseValue)))
-            var out: [SQLRow] = []
-            var columns: SQLColumns?
+            let statement = try db.makeStatement(sql: sql.text)
+            let columns = SQLColumns(statement.columnNames)
+            let width = statement.columnCount
+            let cursor = try Row.fetchCursor(statement, arguments: StatementArguments(sql.arguments.map { $0.databaseValue }))
+            var cells: [SQLValue] = []
+            // Cells by index: iterating a Row yields (name, value) pairs and makes each column's name a String again.
             while let row = try cursor.next() {
-                let cols = columns ?? SQLColumns(Array(row.columnNames))
-                columns = cols
-                out.append(SQLRow(columns: cols, values: row.databaseValues.map(SQLValue.init)))
+                for i in 0..<width { cells.append(SQLValue(row[i] as DatabaseValue)) }
             }
-            return out
+            return SQLRow.rows(columns: columns, cells: cells)
         }
 
         func execute(_ sql: XanhSQL.SQL) async throws -> Int {

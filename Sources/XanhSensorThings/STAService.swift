@@ -519,13 +519,13 @@ struct Renderer {
         return order.map { ($0, groups[$0] ?? STAOptions()) }
     }
 
-    /// Renders a page of entities. On PostgreSQL, the Observations expanded under a page of Datastreams (the map
-    /// page: every Datastream with its latest Observation) are read in one statement per arm, a `LATERAL` join over
-    /// the page's Datastreams, instead of one statement per Datastream: each statement there costs a round trip and
-    /// the planning of a view over partitions. SQLite answers the per-Datastream statements in microseconds, in
-    /// process, and keeps them.
+    /// Renders a page of entities. The Observations expanded under a page of Datastreams (the map page: every
+    /// Datastream with its latest Observation) are read in one statement per arm instead of one per Datastream: on
+    /// PostgreSQL a `LATERAL` join over the page's Datastreams (each statement there costs a round trip and the
+    /// planning of a view over partitions), on SQLite, which has no `LATERAL`, a `UNION ALL` of the per-Datastream
+    /// selects (each statement there costs a hop to a reader connection).
     mutating func render(_ e: STAEntity, _ records: [SQLRow], _ o: STAOptions) async throws -> [JSONValue] {
-        if conn.dialect.isPostgres, e == .datastream, records.count > 1 {
+        if e == .datastream, records.count > 1 {
             for (name, options) in Self.group(o.expand) where name == "Observations" && !options.count {
                 try await readAhead(observationsOf: records, options)
             }
@@ -556,14 +556,26 @@ struct Renderer {
         for arm in STAIDs.Arm.allCases {
             guard let parents = byArm[arm], !parents.isEmpty else { continue }
             try checkBudget()
-            let values = parents.map { "(\($0.base))" }.joined(separator: ",")
-            let conds = (["e.base = b.base"] + filter).joined(separator: " AND ")
-            let rows = try await conn.query(
-                """
-                SELECT x.* FROM (VALUES \(values)) AS b(base) CROSS JOIN LATERAL (SELECT e.* FROM \(arm.observationView) e \
-                WHERE \(conds) ORDER BY \(order.joined(separator: ", ")) LIMIT \(min(top, room) + 1) OFFSET \(o.skip)) x
-                """, []
-            ).records
+            let tail = "ORDER BY \(order.joined(separator: ", ")) LIMIT \(min(top, room) + 1) OFFSET \(o.skip)"
+            var rows: [SQLRow] = []
+            if conn.dialect.isPostgres {
+                let values = parents.map { "(\($0.base))" }.joined(separator: ",")
+                let conds = (["e.base = b.base"] + filter).joined(separator: " AND ")
+                rows = try await conn.query(
+                    """
+                    SELECT x.* FROM (VALUES \(values)) AS b(base) CROSS JOIN LATERAL (SELECT e.* FROM \(arm.observationView) e \
+                    WHERE \(conds) \(tail)) x
+                    """, []
+                ).records
+            } else {
+                // SQLite allows 500 terms in a compound select.
+                for chunk in stride(from: 0, to: parents.count, by: 200) {
+                    let selects = parents[chunk..<min(chunk + 200, parents.count)].map { p in
+                        "SELECT * FROM (SELECT e.* FROM \(arm.observationView) e WHERE \((["e.base = \(p.base)"] + filter).joined(separator: " AND ")) \(tail))"
+                    }
+                    rows += try await conn.query(selects.joined(separator: " UNION ALL "), []).records
+                }
+            }
             var found: [Int64: [SQLRow]] = [:]
             for r in rows { if let b = r["base"].int64 { found[b, default: []].append(r) } }
             for p in parents {
