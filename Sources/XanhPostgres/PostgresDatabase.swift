@@ -137,6 +137,34 @@ public final class PostgresDatabase: SQLDatabase {
             return SQLRow.rows(columns: columns, cells: cells)
         }
 
+        func numberColumns(_ sql: SQL, _ kinds: [SQLNumberKind]) async throws -> [SQLNumbers] {
+            let names = kinds.indices.map { "c\($0)" }
+            // The aggregates take the subquery's rows in its order (an ORDER BY in each aggregate would sort once
+            // per column: 22 ms of server time for a year of hours, against 5 ms); the order is checked below.
+            let wrapped = SQL(
+                verbatim: "SELECT " + names.map { "array_agg(\($0))" }.joined(separator: ", ") + " FROM (" + sql.text + ") q("
+                    + names.joined(separator: ", ") + ")", sql.arguments)
+            let result = try await conn.run(wrapped.text, wrapped.arguments.map(PGArg.init))
+            guard let row = result.rows.first else { return kinds.map { $0 == .int ? .ints([]) : .doubles([]) } }
+            var out: [SQLNumbers] = []
+            for (cell, kind) in zip(row, kinds) {
+                // No rows: array_agg is NULL.
+                guard cell.bytes != nil else {
+                    out.append(kind == .int ? .ints([]) : .doubles([]))
+                    continue
+                }
+                switch (kind, cell.dataType) {
+                case (.int, .int8Array): out.append(.ints(try cell.decode([Int64].self)))
+                case (.int, .int4Array): out.append(.ints(try cell.decode([Int32].self).map(Int64.init)))
+                case (.double, .float8Array): out.append(.doubles(try cell.decode([Double].self)))
+                case (.double, .numericArray), (.double, .float4Array), (.int, _), (.double, _):
+                    // Other types arrive as rows, decoded cell by cell.
+                    return try SQLNumbers.columns(try await query(sql), kinds)
+                }
+            }
+            return SQLNumbers.ordered(out)
+        }
+
         func execute(_ sql: SQL) async throws -> Int {
             try await conn.run(sql.text, sql.arguments.map(PGArg.init)).metadata.rows ?? 0
         }

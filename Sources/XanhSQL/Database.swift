@@ -17,6 +17,76 @@ public protocol SQLConnection: Sendable {
     /// the other cannot (SQLite: a cached statement per row; PostgreSQL: month partitions, then COPY or unnest).
     /// Returns how many rows replaced a stored value.
     func writeObservations(_ rows: [ValidObservation]) async throws -> Int
+    /// A long read of numbers, column by column: `sql` selects integer and real columns without NULLs, and its
+    /// rows come in the order of its first column, ascending. PostgreSQL ships the result as one row of arrays (a
+    /// row per result row costs its client more than the query costs the server); SQLite reads rows.
+    func numberColumns(_ sql: SQL, _ kinds: [SQLNumberKind]) async throws -> [SQLNumbers]
+}
+
+/// The type of a column `numberColumns` reads.
+public enum SQLNumberKind: Sendable {
+    case int, double
+}
+
+/// One column of numbers.
+public enum SQLNumbers: Sendable, Equatable {
+    case ints([Int64])
+    case doubles([Double])
+
+    public var count: Int {
+        switch self {
+        case .ints(let a): a.count
+        case .doubles(let a): a.count
+        }
+    }
+    public func int(_ i: Int) -> Int64? {
+        guard case .ints(let a) = self, i >= 0, i < a.count else { return nil }
+        return a[i]
+    }
+    public func double(_ i: Int) -> Double? {
+        switch self {
+        case .doubles(let a): return i >= 0 && i < a.count ? a[i] : nil
+        case .ints(let a): return i >= 0 && i < a.count ? Double(a[i]) : nil
+        }
+    }
+
+    /// The columns in the order of the first one, ascending: unchanged when they already are (the usual case, an
+    /// O(n) check), sorted together otherwise.
+    public static func ordered(_ columns: [SQLNumbers]) -> [SQLNumbers] {
+        guard let first = columns.first else { return columns }
+        let n = first.count
+        var sorted = true
+        for i in stride(from: 1, to: n, by: 1) where (first.double(i - 1) ?? 0) > (first.double(i) ?? 0) {
+            sorted = false
+            break
+        }
+        guard !sorted, columns.allSatisfy({ $0.count == n }) else { return columns }
+        let order = (0..<n).sorted { (first.double($0) ?? 0, $0) < (first.double($1) ?? 0, $1) }
+        return columns.map { c in
+            switch c {
+            case .ints(let a): return .ints(order.map { a[$0] })
+            case .doubles(let a): return .doubles(order.map { a[$0] })
+            }
+        }
+    }
+
+    /// Columns from rows (the engines that read rows).
+    public static func columns(_ rows: [SQLRow], _ kinds: [SQLNumberKind]) throws -> [SQLNumbers] {
+        try kinds.enumerated().map { i, kind in
+            switch kind {
+            case .int:
+                return .ints(try rows.map { r in
+                    guard let v = r[i].int64 else { throw SQLDecodingError(column: "#\(i)", expected: "an integer", found: r[i]) }
+                    return v
+                })
+            case .double:
+                return .doubles(try rows.map { r in
+                    guard let v = r[i].double else { throw SQLDecodingError(column: "#\(i)", expected: "a number", found: r[i]) }
+                    return v
+                })
+            }
+        }
+    }
 }
 
 extension SQLConnection {

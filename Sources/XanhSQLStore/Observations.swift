@@ -47,9 +47,11 @@ extension SQLStore: ObservationStore {
     }
 
     func seriesID(_ c: any SQLConnection, station: String, parameter: String) async throws -> Int64? {
-        try await c.scalar(
-            "SELECT s.id FROM series s JOIN stations st ON st.id = s.station_id WHERE st.code = \(station) AND s.parameter = \(parameter)"
-        ).int64
+        try await c.scalar(Self.seriesIDQuery(station: station, parameter: parameter)).int64
+    }
+
+    static func seriesIDQuery(station: String, parameter: String) -> SQL {
+        "SELECT s.id FROM series s JOIN stations st ON st.id = s.station_id WHERE st.code = \(station) AND s.parameter = \(parameter)"
     }
 
     public func rawSeries(station: String, parameter: String, from: Int64, to: Int64, limit: Int) async throws -> [StoredObservation] {
@@ -63,21 +65,24 @@ extension SQLStore: ObservationStore {
     }
 
     static func points(_ c: any SQLConnection, _ sql: SQL) async throws -> [(point: QCPoint, qc: StoredQC)] {
-        try await c.query(sql).map { r in
-            guard case .int(let t) = r[0], let v = r[1].double, let status = r[2].int64, let qc = r[3].int64 else {
-                throw SQLDecodingError(column: "observations", expected: "t, value, status, qc", found: r[0])
-            }
-            return (
-                QCPoint(t: t, value: v, status: UInt8(exactly: status).flatMap(DeviceStatus.init(rawValue:)) ?? .measuring),
-                StoredQC(raw: Int(truncatingIfNeeded: qc))
-            )
+        try await c.query(sql).map(point)
+    }
+
+    /// A row whose first columns are an observation's t, value, status and qc.
+    static func point(_ r: SQLRow) throws -> (point: QCPoint, qc: StoredQC) {
+        guard case .int(let t) = r[0], let v = r[1].double, let status = r[2].int64, let qc = r[3].int64 else {
+            throw SQLDecodingError(column: "observations", expected: "t, value, status, qc", found: r[0])
         }
+        return (
+            QCPoint(t: t, value: v, status: UInt8(exactly: status).flatMap(DeviceStatus.init(rawValue:)) ?? .measuring),
+            StoredQC(raw: Int(truncatingIfNeeded: qc))
+        )
     }
 
     public func hourlySeries(station: String, parameter: String, from: Int64, to: Int64) async throws -> [HourlyStat] {
         try await read { c in
-            guard let id = try await self.seriesID(c, station: station, parameter: parameter) else { return [] }
-            return try await Self.hourly(c, series: id, from: from, to: to)
+            // One statement: the series found inside it (a long read's round trips count).
+            try await Self.hourly(c, series: Self.seriesIDQuery(station: station, parameter: parameter), from: from, to: to)
         }
     }
 
@@ -88,14 +93,22 @@ extension SQLStore: ObservationStore {
         }
     }
 
+    /// A series' hourly means: a long read (a year is 8,760 rows), so read in columns.
     static func hourly(_ c: any SQLConnection, series: Int64, from: Int64, to: Int64) async throws -> [HourlyStat] {
-        try await c.query(
-            "SELECT t, mean, min, max, count, coverage FROM hourly WHERE series_id = \(series) AND t >= \(from) AND t <= \(to) ORDER BY t"
-        ).map {
-            HourlyStat(
-                hourEnd: try $0.int64("t"), mean: try $0.double("mean"), min: try $0.double("min"), max: try $0.double("max"),
-                count: try $0.int("count"),
-                coverage: try $0.double("coverage"))
+        try await hourly(c, series: "\(series)", from: from, to: to)
+    }
+
+    /// `series`: the series id, or a statement that finds it.
+    static func hourly(_ c: any SQLConnection, series: SQL, from: Int64, to: Int64) async throws -> [HourlyStat] {
+        let cols = try await c.numberColumns(
+            "SELECT t, mean, min, max, count, coverage FROM hourly WHERE series_id = (\(series)) AND t >= \(from) AND t <= \(to) ORDER BY t",
+            [.int, .double, .double, .double, .int, .double])
+        guard cols.count == 6 else { return [] }
+        return (0..<cols[0].count).compactMap { i in
+            guard let t = cols[0].int(i), let mean = cols[1].double(i), let min = cols[2].double(i), let max = cols[3].double(i),
+                let count = cols[4].int(i).flatMap({ Int(exactly: $0) }), let coverage = cols[5].double(i)
+            else { return nil }
+            return HourlyStat(hourEnd: t, mean: mean, min: min, max: max, count: count, coverage: coverage)
         }
     }
 

@@ -1,5 +1,10 @@
 import Foundation
 import GRDB
+#if canImport(GRDBSQLite)
+import GRDBSQLite
+#else
+import SQLite3
+#endif
 import XanhCore
 import XanhSQL
 import XanhStore
@@ -91,11 +96,31 @@ public final class SQLiteDatabase: SQLDatabase {
             let width = statement.columnCount
             let cursor = try Row.fetchCursor(statement, arguments: StatementArguments(sql.arguments.map { $0.databaseValue }))
             var cells: [SQLValue] = []
-            // Cells by index: iterating a Row yields (name, value) pairs and makes each column's name a String again.
-            while let row = try cursor.next() {
-                for i in 0..<width { cells.append(SQLValue(row[i] as DatabaseValue)) }
+            // Cells straight from the stepped statement: GRDB's Row decodes each cell through generic code, which
+            // tripled the cost of a long read (8,760 hourly rows: 4.5 → 13 ms).
+            let handle = statement.sqliteStatement
+            while try cursor.next() != nil {
+                for i in 0..<Int32(width) {
+                    switch sqlite3_column_type(handle, i) {
+                    case SQLITE_INTEGER: cells.append(.int(sqlite3_column_int64(handle, i)))
+                    case SQLITE_FLOAT: cells.append(.double(sqlite3_column_double(handle, i)))
+                    case SQLITE_NULL: cells.append(.null)
+                    case SQLITE_BLOB:
+                        let bytes = sqlite3_column_blob(handle, i)?.assumingMemoryBound(to: UInt8.self)
+                        let n = Int(sqlite3_column_bytes(handle, i))
+                        cells.append(.text(String(decoding: UnsafeBufferPointer(start: bytes, count: bytes == nil ? 0 : n), as: UTF8.self)))
+                    default:
+                        let text = sqlite3_column_text(handle, i)
+                        let n = Int(sqlite3_column_bytes(handle, i))
+                        cells.append(.text(String(decoding: UnsafeBufferPointer(start: text, count: text == nil ? 0 : n), as: UTF8.self)))
+                    }
+                }
             }
             return SQLRow.rows(columns: columns, cells: cells)
+        }
+
+        func numberColumns(_ sql: XanhSQL.SQL, _ kinds: [SQLNumberKind]) async throws -> [SQLNumbers] {
+            try SQLNumbers.columns(try await query(sql), kinds)
         }
 
         func execute(_ sql: XanhSQL.SQL) async throws -> Int {

@@ -56,6 +56,28 @@ import XanhStore
         await #expect(throws: (any Error).self) { try await store.ping(timeout: .seconds(1)) }
     }
 
+    /// The seam's columnar read, which long series use: the same columns on both engines, in the order of the first.
+    @Test(arguments: Engine.available) func numberColumnsReadInColumns(_ engine: Engine) async throws {
+        let store = try await StoreFactory.make(engine)
+        _ = try await store.createStation(ambient)
+        let pm = try #require(try await store.seriesDirectory().stations["HN-NKT"]?.series["PM2.5"])
+        let day = Timestamps.parseDate("2026-11-20")!
+        try await store.staWrite { c in try await store.staIngest(rows(pm, from: day, hours: 2) { _ in 20 }, c) }
+        let cols = try await store.staRead { c in
+            try await c.numberColumns(SQL("SELECT t, value, qc FROM observations WHERE series_id = \(pm) ORDER BY t"), [.int, .double, .int])
+        }
+        #expect(cols.count == 3 && cols[0].count == 24)
+        if case .ints(let t) = cols[0] { #expect(t == t.sorted() && t.first == day + 300) } else { Issue.record("t is not integers: \(cols[0])") }
+        #expect(cols[1].double(0) == 19.5 && cols[1].double(23) == 20.5 && cols[2] == .ints(Array(repeating: 0, count: 24)))
+        let none = try await store.staRead { c in
+            try await c.numberColumns(SQL("SELECT t, value FROM observations WHERE series_id = \(pm + 1000)"), [.int, .double])
+        }
+        #expect(none == [.ints([]), .doubles([])])
+        // Columns that arrive out of order are put in the order of the first, together.
+        #expect(SQLNumbers.ordered([.ints([3, 1, 2]), .doubles([30, 10, 20])]) == [.ints([1, 2, 3]), .doubles([10, 20, 30])])
+        #expect(SQLNumbers.ordered([.ints([1, 2]), .doubles([5, 6])]) == [.ints([1, 2]), .doubles([5, 6])])
+    }
+
     @Test(arguments: Engine.available) func sensorThingsWritesAreTransactions(_ engine: Engine) async throws {
         let store = try await StoreFactory.make(engine)
         _ = try await store.createStation(ambient)
