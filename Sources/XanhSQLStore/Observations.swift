@@ -79,6 +79,22 @@ extension SQLStore: ObservationStore {
         )
     }
 
+    public func latestValues(station: String) async throws -> [String: StoredObservation] {
+        try await read { c in
+            var out: [String: StoredObservation] = [:]
+            let rows = try await c.query(
+                """
+                SELECT o.t, o.value, o.status, o.qc, s.parameter FROM series s JOIN stations st ON st.id = s.station_id
+                JOIN observations o ON o.series_id = s.id AND o.t = s.last_t WHERE st.code = \(station)
+                """)
+            for r in rows {
+                let p = try Self.point(r)
+                out[try r.text("parameter")] = StoredObservation(t: p.point.t, value: p.point.value, status: p.point.status, qc: p.qc)
+            }
+            return out
+        }
+    }
+
     public func hourlySeries(station: String, parameter: String, from: Int64, to: Int64) async throws -> [HourlyStat] {
         try await read { c in
             // One statement: the series found inside it (a long read's round trips count).

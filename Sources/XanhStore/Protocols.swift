@@ -44,6 +44,9 @@ public protocol ObservationStore: Sendable {
     func rawSeries(station: String, parameter: String, from: Int64, to: Int64, limit: Int) async throws -> [StoredObservation]
     func hourlySeries(station: String, parameter: String, from: Int64, to: Int64) async throws -> [HourlyStat]
     func dailySeries(station: String, parameter: String, from: Int64, to: Int64) async throws -> [DailyStat]
+    /// The latest raw value of each of a station's parameters, by parameter code (what a station page shows as its
+    /// current concentrations).
+    func latestValues(station: String) async throws -> [String: StoredObservation]
 }
 
 /// AQI series, the live map's latest values, and limit exceedances.

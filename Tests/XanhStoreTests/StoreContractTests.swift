@@ -205,6 +205,11 @@ func rows(_ series: Int64, from start: Int64, hours: Int, value: (Int64) -> Doub
         let hour = try await store.hourlySeries(station: "HN-NKT", parameter: "PM2.5", from: day, to: day + 3600)
         #expect(hour.first?.mean == batch.dropFirst().map(\.value).reduce(0, +) / 11)
         #expect(hour.first?.count == 11)
+        // The latest value of each parameter: the last of the batch, whatever order rows came in; none for silent ones.
+        _ = try await store.ingest(Array(batch.prefix(3)))
+        let latest = try await store.latestValues(station: "HN-NKT")
+        #expect(latest == ["PM2.5": StoredObservation(t: batch[11].t, value: batch[11].value, status: .measuring, qc: StoredQC(raw: 0))])
+        #expect(try await store.latestValues(station: "NO-SUCH").isEmpty)
     }
 
     @Test(arguments: Engine.available) func pm25DailyExceedanceUsesTheLimitOfTheDay(_ engine: Engine) async throws {
