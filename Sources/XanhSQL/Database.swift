@@ -75,15 +75,17 @@ public enum SQLNumbers: Sendable, Equatable {
         try kinds.enumerated().map { i, kind in
             switch kind {
             case .int:
-                return .ints(try rows.map { r in
-                    guard let v = r[i].int64 else { throw SQLDecodingError(column: "#\(i)", expected: "an integer", found: r[i]) }
-                    return v
-                })
+                return .ints(
+                    try rows.map { r in
+                        guard let v = r[i].int64 else { throw SQLDecodingError(column: "#\(i)", expected: "an integer", found: r[i]) }
+                        return v
+                    })
             case .double:
-                return .doubles(try rows.map { r in
-                    guard let v = r[i].double else { throw SQLDecodingError(column: "#\(i)", expected: "a number", found: r[i]) }
-                    return v
-                })
+                return .doubles(
+                    try rows.map { r in
+                        guard let v = r[i].double else { throw SQLDecodingError(column: "#\(i)", expected: "a number", found: r[i]) }
+                        return v
+                    })
             }
         }
     }

@@ -1,9 +1,9 @@
 import Foundation
 import GRDB
 #if canImport(GRDBSQLite)
-import GRDBSQLite
+    import GRDBSQLite
 #else
-import SQLite3
+    import SQLite3
 #endif
 import XanhCore
 import XanhSQL
