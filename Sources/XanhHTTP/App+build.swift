@@ -41,6 +41,8 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The server's limits, set by the first middleware.
     public var limits = Limits()
+    /// The key the request carries, once `PolicyMiddleware` has checked it.
+    public var caller: APIKeyRecord?
 
     public init(source: Source) { coreContext = .init(source: source) }
 }
@@ -62,7 +64,7 @@ public func buildRouter(
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: BodyLimitMiddleware(limits: services.limits))
     router.add(middleware: TimeBudgetMiddleware(seconds: services.limits.requestSeconds))
-    router.add(middleware: APIKeyMiddleware(store: services.store))
+    router.add(middleware: PolicyMiddleware(store: services.store))
 
     SystemController(services: services, metrics: metrics).register(on: router)
     let api = router.group("api/v1")

@@ -190,8 +190,37 @@ extension SQLStore: KeyStore {
 
     public func apiKey(hash: String) async throws -> APIKeyRecord? {
         try await read { c in
-            try await c.one("SELECT name, role FROM api_keys WHERE hash = \(hash) AND revoked = 0").map {
-                APIKeyRecord(name: try $0.text("name"), role: try $0.text("role"))
+            try await c.one("SELECT name, role, facility_id, stations FROM api_keys WHERE hash = \(hash) AND revoked = 0").map(Self.keyRecord)
+        }
+    }
+
+    static func keyRecord(_ r: SQLRow) throws -> APIKeyRecord {
+        let stations = (r.optionalText("stations") ?? "").split(separator: ",").map(String.init)
+        return APIKeyRecord(
+            name: try r.text("name"), role: try r.text("role"), scope: AccessScope(facility: try r.optionalInt64("facility_id"), stations: stations))
+    }
+
+    public func setAPIKeyScope(name: String, scope: AccessScope) async throws {
+        let stations = scope.stations.joined(separator: ",")
+        try await write { c in
+            if try await c.execute("UPDATE api_keys SET facility_id = \(scope.facility), stations = \(stations) WHERE name = \(name)") == 0 {
+                throw StoreError.notFound("no API key named '\(name)'")
+            }
+        }
+    }
+
+    public func revokeAPIKey(name: String) async throws {
+        try await write { c in
+            if try await c.execute("UPDATE api_keys SET revoked = 1 WHERE name = \(name)") == 0 {
+                throw StoreError.notFound("no API key named '\(name)'")
+            }
+        }
+    }
+
+    public func apiKeys() async throws -> [APIKeyInfo] {
+        try await read { c in
+            try await c.query("SELECT name, role, facility_id, stations, created_at, revoked FROM api_keys ORDER BY name LIMIT 10000").map {
+                APIKeyInfo(key: try Self.keyRecord($0), createdAt: try $0.int64("created_at"), revoked: try $0.bool("revoked"))
             }
         }
     }

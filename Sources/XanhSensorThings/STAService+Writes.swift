@@ -17,23 +17,28 @@ extension STAService {
     }
 
     /// Runs a write in one transaction of the store.
-    func write<T: Sendable>(_ body: @escaping @Sendable (inout STAWriter) async throws -> T) async throws -> T {
+    func write<T: Sendable>(
+        allowedStations: Set<String>? = nil, _ body: @escaping @Sendable (inout STAWriter) async throws -> T
+    ) async throws -> T {
         let catalogue = self.catalogue
         let now = clock()
         let limits = self.limits
         let source = store
         return try await store.staWrite { conn in
-            var w = STAWriter(conn: conn, catalogue: catalogue, now: now, limits: limits, source: source)
+            var w = STAWriter(conn: conn, catalogue: catalogue, now: now, limits: limits, source: source, allowedStations: allowedStations)
             return try await body(&w)
         }
     }
 
     /// `POST` to a collection: 201 with the new entity's `Location`.
-    public func post(path: String, body: [UInt8], base: String) async throws -> STAResult {
+    /// `allowedStations`: the stations the caller may write Observations for (nil: every station).
+    public func post(path: String, body: [UInt8], base: String, allowedStations: Set<String>? = nil) async throws -> STAResult {
         let segments = try Self.parsePath(path)
-        if segments.count == 1, segments[0].name == "CreateObservations" { return try await createObservations(body: body, base: base) }
+        if segments.count == 1, segments[0].name == "CreateObservations" {
+            return try await createObservations(body: body, base: base, allowedStations: allowedStations)
+        }
         let json = try parseBody(body)
-        let (entity, id) = try await write { w in try await self.create(&w, segments, json) }
+        let (entity, id) = try await write(allowedStations: allowedStations) { w in try await self.create(&w, segments, json) }
         return .created(location: "\(base)/\(entity.setName)(\(id))", body: nil)
     }
 
@@ -94,9 +99,9 @@ extension STAService {
     }
 
     /// `POST /CreateObservations`: 201 with one self link, or an "error …" string, per row.
-    public func createObservations(body: [UInt8], base: String) async throws -> STAResult {
+    public func createObservations(body: [UInt8], base: String, allowedStations: Set<String>? = nil) async throws -> STAResult {
         guard case .array(let groups) = try parseBody(body) else { throw STAError(.badRequest, "CreateObservations takes a JSON array") }
-        let results = try await write { w -> [String] in
+        let results = try await write(allowedStations: allowedStations) { w -> [String] in
             var out: [String] = []
             for (gi, g) in groups.enumerated() {
                 guard let ds = g["Datastream"]?["@iot.id"]?.int64Value else {
@@ -110,6 +115,8 @@ extension STAService {
                     throw STAError(.badRequest, "CreateObservations[\(gi)]: components must include phenomenonTime and result")
                 }
                 let series = try await w.rawSeries(ds)
+                // A group for a station outside the caller's scope refuses the whole request (403), not row by row.
+                try await w.checkScope(series: series)
                 for (ri, row) in rows.enumerated() {
                     guard case .array(let cells) = row, cells.count == names.count else {
                         out.append("error: row \(ri) of group \(gi) must have \(names.count) values")

@@ -8,7 +8,7 @@ import XanhCore
 /// body, as the standard's batch format does.
 public struct STAError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
-        case badRequest, notFound, methodNotAllowed, conflict, notImplemented, internalError
+        case badRequest, forbidden, notFound, methodNotAllowed, conflict, notImplemented, internalError
     }
     public var kind: Kind
     public var message: String
@@ -22,6 +22,7 @@ public struct STAError: Error, Sendable, CustomStringConvertible {
     public var code: Int {
         switch kind {
         case .badRequest: return 400
+        case .forbidden: return 403
         case .notFound: return 404
         case .methodNotAllowed: return 405
         case .conflict: return 409

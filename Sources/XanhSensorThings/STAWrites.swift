@@ -11,6 +11,8 @@ struct STAWriter {
     let limits: Limits
     /// Where observations are stored (the same path as every other way in).
     let source: any SensorThingsSource
+    /// The stations the caller may write Observations for (nil: every station).
+    var allowedStations: Set<String>? = nil
     /// The times an Observation may carry, as on every other path in.
     var window: ObservationWindow { ObservationWindow(now: now, limits: limits) }
 
@@ -421,7 +423,18 @@ struct STAWriter {
     }
 
     /// Writes the row (upsert by series and time) and the SensorThings-only fields; returns the Observation id.
+    /// Refuses Observations of a series whose station lies outside the caller's scope.
+    func checkScope(series: Int64) async throws {
+        guard let allowed = allowedStations else { return }
+        let code = try await conn.scalar("SELECT st.code FROM series s JOIN stations st ON st.id = s.station_id WHERE s.id = ?", [.int(series)]).text
+        guard let code, allowed.contains(code) else {
+            throw STAError(
+                .forbidden, "this key may not write Observations for station \(code ?? "?"): it is outside the key's scope; nothing was stored")
+        }
+    }
+
     mutating func storeObservation(series: Int64, _ f: ObservationFields, keepID: Int64? = nil) async throws -> Int64 {
+        try await checkScope(series: series)
         let phen = f.phenomenon ?? (Double(now), Double(now))
         let t = Int64(phen.0.rounded(.down))
         guard t >= 0, t < STAIDs.observationShift else { throw STAError(.badRequest, "Observation: phenomenonTime must be between 1970 and 2106") }

@@ -33,6 +33,12 @@ public protocol KeyStore: Sendable {
     /// The key with this hash, if it exists and is not revoked.
     func apiKey(hash: String) async throws -> APIKeyRecord?
     func setAPIKeyRole(name: String, role: String) async throws
+    /// Limits a key to a facility's stations or to named stations (`.province`: no limit).
+    func setAPIKeyScope(name: String, scope: AccessScope) async throws
+    /// Revokes a key: its next request is refused.
+    func revokeAPIKey(name: String) async throws
+    /// Every key, revoked ones included, by name.
+    func apiKeys() async throws -> [APIKeyInfo]
 }
 
 /// Raw observations in; raw and rolled-up series out.
@@ -215,9 +221,23 @@ extension StationStore {
 public struct APIKeyRecord: Sendable, Equatable {
     public var name: String
     public var role: String
-    public init(name: String, role: String) {
+    public var scope: AccessScope
+    public init(name: String, role: String, scope: AccessScope = .province) {
         self.name = name
         self.role = role
+        self.scope = scope
+    }
+}
+
+/// A key as `xanh key list` shows it (never its hash).
+public struct APIKeyInfo: Sendable, Equatable {
+    public var key: APIKeyRecord
+    public var createdAt: Int64
+    public var revoked: Bool
+    public init(key: APIKeyRecord, createdAt: Int64, revoked: Bool) {
+        self.key = key
+        self.createdAt = createdAt
+        self.revoked = revoked
     }
 }
 

@@ -109,20 +109,60 @@ struct StationCommand: AsyncParsableCommand {
 }
 
 struct KeyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "key", abstract: "Manage API keys.", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(
+        commandName: "key", abstract: "Manage API keys.", subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API key and print it once; only its SHA-256 is stored.")
         @OptionGroup var store: StoreOptions
         @Option var name: String
-        @Option(help: "editor (writes data) or approver (also approves and reopens indicator values).") var role = "editor"
+        @Option(help: "One of \(Role.allCases.map(\.rawValue).joined(separator: ", ")) (docs/security.md says what each may do).")
+        var role = Role.monitoringOfficer.rawValue
+        @Option(help: "Limit the key to the stations of this facility (id).") var facility: Int64?
+        @Option(help: "Limit the key to these stations (codes, comma-separated).") var stations: String?
 
         func run() async throws {
-            guard ["editor", "approver"].contains(role) else { throw ValidationError("--role must be editor or approver") }
+            guard let r = Role(name: role) else {
+                throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let scope = AccessScope(
+                facility: facility, stations: (stations ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            if r == .facilityOperator, scope.isProvince {
+                throw ValidationError("a facility_operator key needs --facility ID or --stations A,B")
+            }
             let db = try await store.open()
             let key = APIKeys.generate()
-            try await db.createAPIKey(name: name, hash: APIKeys.hash(key), role: role)
+            try await db.createAPIKey(name: name, hash: APIKeys.hash(key), role: r.rawValue)
+            if !scope.isProvince { try await db.setAPIKeyScope(name: name, scope: scope) }
             print(key)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the keys: name, role, scope, created, revoked (never the key).")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let db = try await store.open()
+            print(["name", "role", "scope", "created", "state"].joined(separator: "\t"))
+            for k in try await db.apiKeys() {
+                let s = k.key.scope
+                let scope =
+                    s.isProvince
+                    ? "province" : ([s.facility.map { "facility \($0)" }].compactMap { $0 } + s.stations).joined(separator: ",")
+                print([k.key.name, k.key.role, scope, Timestamps.format(k.createdAt), k.revoked ? "revoked" : "active"].joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a key: its next request is refused with 401.")
+        @OptionGroup var store: StoreOptions
+        @Argument var name: String
+
+        func run() async throws {
+            try await store.open().revokeAPIKey(name: name)
+            print("revoked \(name)")
         }
     }
 }

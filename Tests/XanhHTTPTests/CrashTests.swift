@@ -46,7 +46,7 @@ import XanhServices
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-crash-\(UUID().uuidString).sqlite").path
         let env = ["XANH_DB": db]
         _ = try Self.run(bin, ["station", "add", "--code", "HN-NKT", "--name", "NKT", "--province", "01", "--parameters", "PM2.5,PM10"], env: env)
-        let key = try Self.run(bin, ["key", "create", "--name", "crash-test"], env: env)
+        let key = try Self.run(bin, ["key", "create", "--name", "crash-test", "--role", "admin"], env: env)
         #expect(key.hasPrefix("xanh_"))
 
         let port = Int.random(in: 20_000...40_000)

@@ -23,7 +23,7 @@ final class ServerProcess: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         db = directory + "/xanh.sqlite"
         let base = ["XANH_DB": db]
-        key = try CrashTests.run(bin, ["key", "create", "--name", "proc-test"], env: base)
+        key = try CrashTests.run(bin, ["key", "create", "--name", "proc-test", "--role", "admin"], env: base)
         port = Int.random(in: 20_000...45_000)
         process.executableURL = bin
         process.arguments = ["serve", "--port", "\(port)", "--host", "127.0.0.1"] + arguments

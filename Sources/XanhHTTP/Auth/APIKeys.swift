@@ -17,33 +17,14 @@ public enum APIKeys {
 
     /// The name and role of the valid key a request carries (Bearer, or the Basic password), if any.
     static func identity(_ request: Request, store: any KeyStore) async throws -> APIKeyRecord? {
-        guard let header = request.headers[.authorization], let key = APIKeyMiddleware<AppRequestContext>.key(from: header) else { return nil }
+        guard let header = request.headers[.authorization], let key = APIKeyMiddlewareSupport.key(from: header) else { return nil }
         return try await store.apiKey(hash: hash(key))
     }
 }
 
-/// Rejects writes (any method but GET, HEAD, OPTIONS) without a valid key, sent as `Authorization: Bearer <key>` or as
-/// the password of HTTP Basic authentication (SensorThings clients such as frost-sta-client speak only Basic).
-struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
-    let store: any KeyStore
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.method == .get || request.method == .head || request.method == .options {
-            return try await next(request, context)
-        }
-        guard let header = request.headers[.authorization], let key = Self.key(from: header) else {
-            throw Problem(
-                status: .unauthorized,
-                detail:
-                    "writes need an API key: send 'Authorization: Bearer <key>', or the key as the password of HTTP Basic authentication (create one with 'xanh key create --name NAME')"
-            )
-        }
-        guard try await store.apiKey(hash: APIKeys.hash(key)) != nil else {
-            throw Problem(status: .unauthorized, detail: "the API key is not valid or has been revoked")
-        }
-        return try await next(request, context)
-    }
-
+/// How a request carries a key: `Authorization: Bearer <key>`, or the key as the password of HTTP Basic
+/// authentication (SensorThings clients such as frost-sta-client speak only Basic).
+enum APIKeyMiddlewareSupport {
     /// The key of a Bearer header, or the password of a Basic one.
     static func key(from header: String) -> String? {
         let lower = header.lowercased()

@@ -19,7 +19,8 @@ struct ObservationController {
         // the rows kept, not with the body.
         api.post("observations") { request, context in
             var stream = ObservationJSON.Stream(maxDepth: context.limits.maxJSONDepth)
-            var batch = ObservationIngestor.Batch(validator: try await ingestor.validator())
+            var batch = ObservationIngestor.Batch(
+                validator: try await ingestor.validator(), allowed: try await ingestor.stationsAllowed(context.caller?.scope ?? .province))
             do {
                 for try await chunk in request.body {
                     try stream.feed(chunk.readableBytesView) { batch.add($0, error: $1) }

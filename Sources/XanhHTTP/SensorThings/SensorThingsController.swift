@@ -51,7 +51,8 @@ struct SensorThingsController {
                     }
                     r = try await service.batch(body: body, base: base)
                 } else {
-                    r = try await service.post(path: path, body: body, base: base)
+                    let allowed = try await services.ingestor.stationsAllowed(ctx.caller?.scope ?? .province)
+                    r = try await service.post(path: path, body: body, base: base, allowedStations: allowed)
                 }
             case .patch, .put:
                 let body = Array(buffer: try await req.bodyBytes())

@@ -84,6 +84,7 @@ struct Problem: Error, HTTPResponseError {
         case let p as Problem: return p
         case let e as StoreError: return from(e)
         case let e as InputError: return Problem(status: .badRequest, detail: e.message, pointer: e.pointer)
+        case let e as ScopeError: return Problem(status: .forbidden, detail: e.message)
         case let f as StoreFault:
             services.health.record(f, at: services.clock())
             return from(f, read: request.method == .get || request.method == .head)

@@ -31,7 +31,17 @@ enum Migrations {
                 WHERE NOT EXISTS (SELECT 1 FROM sta_sensors)
                 """,
             ]
-        )
+        ),
+        // Keys get a scope (a facility's stations, or named stations); keys made before roles ("editor", which could
+        // write everything) become admins so no right is lost on upgrade (decision 0014).
+        (
+            "access-1",
+            [
+                "ALTER TABLE api_keys ADD COLUMN facility_id BIGINT",
+                "ALTER TABLE api_keys ADD COLUMN stations TEXT NOT NULL DEFAULT ''",
+                "UPDATE api_keys SET role = 'admin' WHERE role = 'editor'",
+            ]
+        ),
     ]
 
     static func history(_ dialect: SQLDialect) -> [(id: String, statements: [String])] {

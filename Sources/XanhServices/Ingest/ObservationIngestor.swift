@@ -37,9 +37,19 @@ public struct ObservationIngestor: Sendable {
         ObservationValidator(catalogue: catalogue, directory: try await stations.seriesDirectory(), now: clock(), limits: limits)
     }
 
+    /// The stations a caller acting within `scope` may write for; nil when the scope is the whole province.
+    public func stationsAllowed(_ scope: AccessScope) async throws -> Set<String>? {
+        guard !scope.isProvince else { return nil }
+        return Set(try await stations.allStations().filter { scope.covers(station: $0.code, facility: $0.facility) }.map(\.code))
+    }
+
     /// Rows with errors are reported by index and not stored; the valid rows are stored in one transaction.
-    public func ingest(_ rows: [ObservationInput], fieldErrors: [Int: String] = [:]) async throws -> (IngestCounts, [RowError]) {
-        var batch = Batch(validator: try await validator())
+    public func ingest(
+        _ rows: [ObservationInput], fieldErrors: [Int: String] = [:], scope: AccessScope = .province
+    ) async throws -> (
+        IngestCounts, [RowError]
+    ) {
+        var batch = Batch(validator: try await validator(), allowed: try await stationsAllowed(scope))
         for (i, row) in rows.enumerated() { batch.add(row, error: fieldErrors[i]) }
         return try await store(batch)
     }
@@ -47,14 +57,26 @@ public struct ObservationIngestor: Sendable {
     /// Rows checked as they arrive: only what will be stored is kept.
     public struct Batch: Sendable {
         let validator: ObservationValidator
+        /// The stations the caller may write for (nil: every station).
+        let allowed: Set<String>?
         public private(set) var valid: [ValidObservation] = []
         public private(set) var rejected: [RowError] = []
+        /// Stations of rows outside the caller's scope: the batch is refused whole.
+        public private(set) var outOfScope: Set<String> = []
         var index = 0
 
-        public init(validator: ObservationValidator) { self.validator = validator }
+        public init(validator: ObservationValidator, allowed: Set<String>? = nil) {
+            self.validator = validator
+            self.allowed = allowed
+        }
 
         public mutating func add(_ row: ObservationInput, error: String?) {
             defer { index += 1 }
+            // A row without a station fails validation below, as for any caller.
+            if let allowed, let station = row.station, !allowed.contains(station) {
+                outOfScope.insert(station)
+                return
+            }
             if let error {
                 rejected.append(RowError(index: index, error: error))
                 return
@@ -68,11 +90,21 @@ public struct ObservationIngestor: Sendable {
 
     /// Stores the valid rows of a batch in one transaction and counts what happened.
     public func store(_ batch: Batch) async throws -> (IngestCounts, [RowError]) {
+        guard batch.outOfScope.isEmpty else { throw ScopeError(stations: batch.outOfScope.sorted()) }
         let counts = try await observations.ingest(batch.valid)
         if !batch.valid.isEmpty { health.recordSuccess() }
         counters.increment("xanh_observations_accepted_total", "Observations stored", Int64(counts.accepted))
         counters.increment("xanh_observations_replaced_total", "Observations that replaced a stored value", Int64(counts.replaced))
         counters.increment("xanh_observations_rejected_total", "Observation rows rejected", Int64(batch.rejected.count))
         return (counts, batch.rejected)
+    }
+}
+
+/// Rows for stations outside the caller's scope (a facility's key writing for another station): nothing is stored.
+public struct ScopeError: Error, Sendable, Equatable {
+    public var stations: [String]
+    public init(stations: [String]) { self.stations = stations }
+    public var message: String {
+        "this key may not write for station\(stations.count == 1 ? "" : "s") \(stations.prefix(20).joined(separator: ", ")): they are outside its scope; nothing was stored"
     }
 }

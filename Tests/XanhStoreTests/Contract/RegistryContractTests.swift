@@ -53,4 +53,21 @@ import XanhStore
         // A second key with the same hash cannot be created.
         await #expect(throws: (any Error).self) { try await store.createAPIKey(name: "other", hash: "h1", role: "editor") }
     }
+
+    @Test(arguments: Engine.available) func apiKeysAreScopedListedAndRevoked(_ engine: Engine) async throws {
+        let store = try await StoreFactory.make(engine)
+        try await store.createAPIKey(name: "logger", hash: "h1", role: "facility_operator")
+        try await store.createAPIKey(name: "officer", hash: "h2", role: "monitoring_officer")
+        let scope = AccessScope(facility: 7, stations: ["HN-NKT", "HN-HK"])
+        try await store.setAPIKeyScope(name: "logger", scope: scope)
+        #expect(try await store.apiKey(hash: "h1") == APIKeyRecord(name: "logger", role: "facility_operator", scope: scope))
+        #expect(try await store.apiKey(hash: "h2")?.scope == .province)
+        try await store.revokeAPIKey(name: "logger")
+        #expect(try await store.apiKey(hash: "h1") == nil)
+        let list = try await store.apiKeys()
+        #expect(list.map(\.key.name) == ["logger", "officer"])
+        #expect(list.map(\.revoked) == [true, false] && list[0].key.scope == scope && list.allSatisfy { $0.createdAt > 0 })
+        await #expect(throws: StoreError.notFound("no API key named 'nobody'")) { try await store.revokeAPIKey(name: "nobody") }
+        await #expect(throws: StoreError.notFound("no API key named 'nobody'")) { try await store.setAPIKeyScope(name: "nobody", scope: .province) }
+    }
 }

@@ -1,0 +1,123 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import XanhCore
+import XanhHTTP
+import XanhStore
+
+/// One policy decides every route (`RoutePolicy`): every route the router serves has an entry, and every route
+/// called with every role's key and with none answers as the policy says — allowed (anything but 401/403), 401
+/// without credentials, 403 with a role that lacks the permission. On both engines (`XANH_TEST_ENGINE`).
+@Suite struct PolicyTests {
+    @Test func everyRouteHasAPolicyAndThePolicyNoStrayRoute() async throws {
+        let router = try await Fixture().router()
+        let served = Set(router.routes.map { "\($0.method.rawValue) \($0.path.description)" })
+        for route in served.sorted() { #expect(RoutePolicy.table[route] != nil, "\(route) has no entry in RoutePolicy.table") }
+        for route in RoutePolicy.table.keys.sorted() { #expect(served.contains(route), "RoutePolicy.table names \(route), which is not served") }
+    }
+
+    @Test func everyRoleOnEveryRoute() async throws {
+        let f = try await Fixture()
+        var keys: [Role: String] = [:]
+        for role in Role.allCases {
+            let key = APIKeys.generate()
+            try await f.store.createAPIKey(name: "key-\(role.rawValue)", hash: APIKeys.hash(key), role: role.rawValue)
+            if role == .facilityOperator { try await f.store.setAPIKeyScope(name: "key-\(role.rawValue)", scope: AccessScope(stations: ["HN-NKT"])) }
+            keys[role] = key
+        }
+        let router = try await f.router()
+        let routes = router.routes.map { ($0.method, $0.path.description) }
+        let app = Application(router: router)
+        let roleKeys = keys
+        let checked = try await app.test(.router) { client in
+            var checked = 0
+            for (method, route) in routes where route != "/api/v1/alerts/stream" {  // a stream that does not end; public
+                let uri = route.replacingOccurrences(of: "{code}", with: "NO-SUCH").replacingOccurrences(of: "{id}", with: "999999")
+                    .replacingOccurrences(of: "{name}", with: "no-such").replacingOccurrences(of: "**", with: "Things")
+                guard let need = RoutePolicy.permission(method: method, route: route, path: uri) else {
+                    Issue.record("\(method) \(route): no policy")
+                    continue
+                }
+                let body = method == .get || method == .delete ? nil : ByteBuffer(string: "{}")
+                for role in [nil] + Role.allCases.map(Optional.some) {
+                    var headers: HTTPFields = [.contentType: "application/json"]
+                    if let role, let key = roleKeys[role] { headers[.authorization] = "Bearer \(key)" }
+                    let status = try await client.execute(uri: uri, method: method, headers: headers, body: body) { $0.status }
+                    checked += 1
+                    let who = role?.rawValue ?? "anonymous"
+                    if need == .publicRead || role?.may(need) == true {
+                        #expect(status != .unauthorized && status != .forbidden, "\(method) \(uri) as \(who): \(status), the policy allows it")
+                    } else if role == nil {
+                        #expect(status == .unauthorized, "\(method) \(uri) as anonymous: \(status), expected 401")
+                    } else {
+                        #expect(status == .forbidden, "\(method) \(uri) as \(who): \(status), expected 403 (needs \(need.rawValue))")
+                    }
+                }
+            }
+            // Credentials that do not hold are refused even where none are needed.
+            let bad = try await client.execute(uri: "/api/v1/stations", method: .get, headers: [.authorization: "Bearer xanh_nope"]) { $0.status }
+            #expect(bad == .unauthorized)
+            return checked
+        }
+        #expect(checked > 60 * 7)
+    }
+
+    @Test func aRevokedKeyIsRefusedAtItsNextRequest() async throws {
+        let f = try await Fixture()
+        let app = Application(router: try await f.router())
+        try await app.test(.router) { client in
+            let headers: HTTPFields = [.authorization: "Bearer \(f.key)", .contentType: "application/json"]
+            let before = try await client.execute(uri: "/api/v1/stations", method: .get, headers: headers) { $0.status }
+            #expect(before == .ok)
+            try await f.store.revokeAPIKey(name: "test")
+            let after = try await client.execute(uri: "/api/v1/stations", method: .get, headers: headers) { $0.status }
+            #expect(after == .unauthorized)
+        }
+    }
+
+    /// A facility's data-logger key writes for its stations only, by every path in; nothing is stored for another.
+    @Test func aFacilityKeyWritesForItsStationsOnly() async throws {
+        let f = try await Fixture()
+        _ = try await f.store.createStation(
+            Station(code: "HN-HK", name: "Hoàn Kiếm", kind: .ambientAir, province: "01", parameters: [StationParameter(parameter: "PM2.5")]))
+        let key = APIKeys.generate()
+        try await f.store.createAPIKey(name: "logger", hash: APIKeys.hash(key), role: Role.facilityOperator.rawValue)
+        try await f.store.setAPIKeyScope(name: "logger", scope: AccessScope(stations: ["HN-NKT"]))
+        let directory = try await f.store.seriesDirectory()
+        let mine = try #require(directory.stations["HN-NKT"]?.series["PM2.5"])
+        let other = try #require(directory.stations["HN-HK"]?.series["PM2.5"])
+        let app = Application(router: try await f.router())
+        try await app.test(.router) { client in
+            let headers: HTTPFields = [.authorization: "Bearer \(key)", .contentType: "application/json"]
+            func post(_ uri: String, _ body: String) async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)) {
+                    ($0.status, String(buffer: $0.body))
+                }
+            }
+            func obs(_ station: String, _ minute: Int) -> String {
+                #"{"station":"\#(station)","parameter":"PM2.5","time":"2026-11-20T10:\#(String(format: "%02d", minute)):00+07:00","value":20}"#
+            }
+            // JSON API: its station accepted; a batch with another station's row refused whole.
+            #expect(try await post("/api/v1/observations", #"{"observations":[\#(obs("HN-NKT", 5))]}"#).0 == .ok)
+            let mixed = try await post("/api/v1/observations", #"{"observations":[\#(obs("HN-NKT", 10)),\#(obs("HN-HK", 10))]}"#)
+            #expect(mixed.0 == .forbidden && mixed.1.contains("HN-HK"), "\(mixed)")
+            // SensorThings: POST Observations and CreateObservations.
+            let one = #"{"phenomenonTime":"2026-11-20T03:20:00Z","result":21}"#
+            #expect(try await post("/sta/v1.1/Datastreams(\(mine))/Observations", one).0 == .created)
+            #expect(try await post("/sta/v1.1/Datastreams(\(other))/Observations", one).0 == .forbidden)
+            let create = { (ds: Int64) in
+                #"[{"Datastream":{"@iot.id":\#(ds)},"components":["phenomenonTime","result"],"dataArray":[["2026-11-20T03:25:00Z",22]]}]"#
+            }
+            #expect(try await post("/sta/v1.1/CreateObservations", create(mine)).0 == .created)
+            #expect(try await post("/sta/v1.1/CreateObservations", create(other)).0 == .forbidden)
+            // Anything else is not its business.
+            #expect(try await post("/sta/v1.1/Things", #"{"name":"x","description":"y"}"#).0 == .forbidden)
+            #expect(try await post("/api/v1/stations", "{}").0 == .forbidden)
+        }
+        let stored = try await f.store.rawSeries(station: "HN-NKT", parameter: "PM2.5", from: 0, to: Int64.max / 2, limit: 100)
+        #expect(stored.count == 3)
+        #expect(try await f.store.rawSeries(station: "HN-HK", parameter: "PM2.5", from: 0, to: Int64.max / 2, limit: 100).isEmpty)
+    }
+}
