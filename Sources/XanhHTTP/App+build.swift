@@ -59,6 +59,7 @@ public func buildRouter(
     _ services: AppServices, sensorThings: STAService, metrics: PrometheusCollectorRegistry, readOnly: Bool = false
 ) async throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware(services: services))
     if readOnly { router.add(middleware: ReadOnlyMiddleware()) }
     router.add(middleware: MetricsMiddleware())

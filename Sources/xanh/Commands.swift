@@ -167,6 +167,13 @@ struct KeyCommand: AsyncParsableCommand {
     }
 }
 
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy", abstract: "Print the access policy: what each role may do, and the permission every route needs (Markdown).")
+
+    func run() throws { print(RoutePolicy.markdown(), terminator: "") }
+}
+
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Import data files.",

@@ -64,6 +64,20 @@ import XanhStore
         #expect(checked > 60 * 7)
     }
 
+    @Test func pagesAndAnswersCarrySecurityHeaders() async throws {
+        let f = try await Fixture()
+        let app = Application(router: try await f.router())
+        try await app.test(.router) { client in
+            for uri in ["/", "/api/v1/stations", "/api/v1/no-such"] {
+                try await client.execute(uri: uri, method: .get) { r in
+                    let csp = r.headers[.contentSecurityPolicy] ?? ""
+                    #expect(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'none'"), "\(uri): \(csp)")
+                    #expect(r.headers[.xContentTypeOptions] == "nosniff" && r.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin", "\(uri)")
+                }
+            }
+        }
+    }
+
     @Test func aRevokedKeyIsRefusedAtItsNextRequest() async throws {
         let f = try await Fixture()
         let app = Application(router: try await f.router())
@@ -119,5 +133,18 @@ import XanhStore
         let stored = try await f.store.rawSeries(station: "HN-NKT", parameter: "PM2.5", from: 0, to: Int64.max / 2, limit: 100)
         #expect(stored.count == 3)
         #expect(try await f.store.rawSeries(station: "HN-HK", parameter: "PM2.5", from: 0, to: Int64.max / 2, limit: 100).isEmpty)
+    }
+}
+
+/// `docs/security.md` holds the policy as the code has it: the table between its markers is `RoutePolicy.markdown()`.
+@Suite struct SecurityDocTests {
+    @Test func securityDocShowsThePolicyTheCodeEnforces() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let doc = try String(contentsOf: root.appendingPathComponent("docs/security.md"), encoding: .utf8)
+        let parts = doc.components(separatedBy: "<!-- policy -->")
+        let expected = RoutePolicy.markdown()
+        #expect(
+            parts.count == 3 && parts[1].trimmingCharacters(in: .whitespacesAndNewlines) == expected.trimmingCharacters(in: .whitespacesAndNewlines),
+            "docs/security.md's policy table is stale; put this between its <!-- policy --> markers:\n\(expected)")
     }
 }

@@ -41,6 +41,22 @@ public enum RoutePolicy {
         "GET /api/v1/index": .publicRead, "GET /api/v1/index/{id}/scores": .publicRead,
     ]
 
+    /// The policy as `docs/security.md` shows it (a test keeps the two equal): what each role holds, then every
+    /// route with the permission it needs.
+    public static func markdown() -> String {
+        var out = "| role | " + Permission.allCases.map(\.rawValue).joined(separator: " | ") + " |\n"
+        out += "|---|" + Permission.allCases.map { _ in "---|" }.joined() + "\n"
+        out += "| anonymous | " + Permission.allCases.map { $0 == .publicRead ? "✓" : "" }.joined(separator: " | ") + " |\n"
+        for role in Role.allCases {
+            out += "| \(role.rawValue) | " + Permission.allCases.map { role.may($0) ? "✓" : "" }.joined(separator: " | ") + " |\n"
+        }
+        out += "\n| route | permission |\n|---|---|\n"
+        for route in table.keys.sorted(by: { ($0.split(separator: " ").last ?? "", $0) < ($1.split(separator: " ").last ?? "", $1) }) {
+            out += "| `\(route)` | \(table[route].map(\.rawValue) ?? "") |\n"
+        }
+        return out
+    }
+
     /// The permission a request needs, from its method and the route the router matched; nil when the policy has
     /// no entry (refused).
     public static func permission(method: HTTPRequest.Method, route: String, path: String) -> Permission? {
@@ -96,5 +112,27 @@ struct PolicyMiddleware: RouterMiddleware {
             )
         }
         return try await next(request, context)
+    }
+}
+
+/// Headers on every answer: the pages load nothing from elsewhere and run no script, so the policy can say so.
+enum SecurityHeaders {
+    static let contentSecurityPolicy =
+        "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+}
+
+struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let e as any HTTPResponseError {
+            // The router's own 404s, and anything else answered by throwing, get the headers too.
+            response = try e.response(from: request, context: context)
+        }
+        response.headers[.contentSecurityPolicy] = SecurityHeaders.contentSecurityPolicy
+        response.headers[.xContentTypeOptions] = "nosniff"
+        if let name = HTTPField.Name("Referrer-Policy") { response.headers[name] = "same-origin" }
+        return response
     }
 }
