@@ -19,8 +19,9 @@ private func post(_ client: any TestClientProtocol, _ uri: String, _ headers: HT
     try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json)) { r in (Int(r.status.code), Fixture.json(r)) }
 }
 
-private func items(_ client: any TestClientProtocol, _ uri: String) async throws -> [[String: Any]] {
-    try await client.execute(uri: uri, method: .get) { r in Fixture.json(r)["items"] as? [[String: Any]] ?? [] }
+/// Items of a list, read with `headers` (staff see unpublished values; no credentials, the public's view).
+private func items(_ client: any TestClientProtocol, _ headers: HTTPFields, _ uri: String) async throws -> [[String: Any]] {
+    try await client.execute(uri: uri, method: .get, headers: headers) { r in Fixture.json(r)["items"] as? [[String: Any]] ?? [] }
 }
 
 /// Province names as the page prints them.
@@ -49,7 +50,7 @@ enum WebControllerNames {
                  {"indicator":"HP.WATER-CLEAN","unit":"30","period":"2023","numerator":450,"denominator":500}]}
                 """)
             #expect(status == 200, "\(body)")
-            let agg = try await items(client, "/api/v1/aggregates?indicator=HP.WATER-CLEAN")
+            let agg = try await items(client, f.auth, "/api/v1/aggregates?indicator=HP.WATER-CLEAN")
             func value(_ unit: String, _ period: String) -> Double? {
                 agg.first { $0["unit"] as? String == unit && $0["period"] as? String == period }?["value"] as? Double
             }
@@ -57,12 +58,12 @@ enum WebControllerNames {
             #expect(abs((value("31", "2023") ?? 0) - 1250.0 / 1500 * 100) < 1e-9)
             #expect(value("30", "2023") == nil)
             // Stored as reported: reproducible as it was.
-            let old = try await items(client, "/api/v1/values?unit=old-30")
+            let old = try await items(client, f.auth, "/api/v1/values?unit=old-30")
             #expect(old.count == 1 && old.first?["value"] as? Double == 90)
-            let units = try await items(client, "/api/v1/units?level=province&date=2023-12-31")
+            let units = try await items(client, f.auth, "/api/v1/units?level=province&date=2023-12-31")
             #expect(units.count == 63)
             #expect(units.first { $0["id"] as? String == "old-30" }?["currentProvince"] as? String == "31")
-            #expect(try await items(client, "/api/v1/units?level=province&date=2026-01-01").count == 34)
+            #expect(try await items(client, f.auth, "/api/v1/units?level=province&date=2026-01-01").count == 34)
             // Bad rows are named and nothing is stored.
             let (bad, problem) = try await post(
                 client, "/api/v1/values", f.auth,
@@ -77,7 +78,7 @@ enum WebControllerNames {
             #expect(errors.map { $0["origin"] ?? "" } == ["values/1", "values/2", "values/3", "values/4"])
             #expect(errors[0]["detail"]?.contains("larger than the denominator") == true)
             #expect(errors[3]["detail"]?.contains("computed (from monitoring data)") == true)
-            #expect(try await items(client, "/api/v1/values?period=2026&unit=31").isEmpty)
+            #expect(try await items(client, f.auth, "/api/v1/values?period=2026&unit=31").isEmpty)
 
             // A formula indicator is computed from the aggregates of its parts: {2.1} − {2.2} per unit and period.
             let (ok, _) = try await post(
@@ -88,7 +89,7 @@ enum WebControllerNames {
                  {"indicator":"2.2","unit":"31","period":"2026","numerator":40,"denominator":200}]}
                 """)
             #expect(ok == 200)
-            let loss = try await items(client, "/api/v1/aggregates?indicator=GG.ENERGY-LOSS")
+            let loss = try await items(client, f.auth, "/api/v1/aggregates?indicator=GG.ENERGY-LOSS")
             // 2.1 for Hải Phòng = 50/200 = 0.25 (ratio of sums of the communes); 2.2 = 40/200 = 0.2 → 0.05.
             #expect(abs((loss.first { $0["unit"] as? String == "31" }?["value"] as? Double ?? 0) - 0.05) < 1e-12)
             #expect(
@@ -115,13 +116,13 @@ enum WebControllerNames {
             // Locked: a write is refused and the value is unchanged.
             let (locked, lockedWhy) = try await post(client, "/api/v1/values", f.auth, write(300))
             #expect(locked == 422 && (lockedWhy["detail"] as? String)?.contains("locked") == true)
-            #expect(try await items(client, "/api/v1/values?unit=31&period=2026").first?["numerator"] as? Double == 212)
+            #expect(try await items(client, f.auth, "/api/v1/values?unit=31&period=2026").first?["numerator"] as? Double == 212)
             // Reopening needs an approver and a comment.
             #expect(try await post(client, "/api/v1/values/reopen", f.auth, key + #","comment":"typo"}"#).0 == 403)
             #expect(try await post(client, "/api/v1/values/reopen", boss, key + "}").0 == 422)
             #expect(try await post(client, "/api/v1/values/reopen", boss, key + #","comment":"the treatment plant figure was for 2025"}"#).0 == 200)
             #expect(try await post(client, "/api/v1/values", f.auth, write(230)).0 == 200)
-            let history = try await items(client, "/api/v1/values/history?indicator=QD1658.WW-URBAN&unit=31&period=2026")
+            let history = try await items(client, f.auth, "/api/v1/values/history?indicator=QD1658.WW-URBAN&unit=31&period=2026")
             #expect(history.map { $0["action"] as? String } == ["create", "submit", "approve", "reopen", "update"])
             #expect(history.map { $0["by"] as? String } == ["test", "test", "approver", "approver", "test"])
             #expect(history.last?["oldValue"] as? Double == 21.2)
@@ -161,7 +162,7 @@ enum WebControllerNames {
             try await client.execute(uri: "/api/v1/values/upload", method: .post, headers: f.auth, body: good) { r in
                 #expect(r.status == .ok, "\(String(buffer: r.body))")
             }
-            let stored = try await items(client, "/api/v1/values?period=2026")
+            let stored = try await items(client, f.auth, "/api/v1/values?period=2026")
             #expect(stored.count == 4 && stored.allSatisfy { $0["status"] as? String == "submitted" })
             #expect(stored.first { $0["indicator"] as? String == "1.2" }?["value"] as? Double == 1234.5)
 
@@ -181,12 +182,40 @@ enum WebControllerNames {
                 #expect(origins == ["values!F2", "values!H3"], "\(String(buffer: r.body))")
                 #expect((Fixture.json(r)["detail"] as? String)?.contains("'ninety' is not a number") == true)
             }
-            #expect(try await items(client, "/api/v1/values?period=2026").allSatisfy { $0["status"] as? String == "submitted" })
-            #expect(try await items(client, "/api/v1/values?period=2026&status=draft").isEmpty)
-            try await client.execute(uri: "/api/v1/values?period=2026&format=xlsx", method: .get) { r in
+            #expect(try await items(client, f.auth, "/api/v1/values?period=2026").allSatisfy { $0["status"] as? String == "submitted" })
+            #expect(try await items(client, f.auth, "/api/v1/values?period=2026&status=draft").isEmpty)
+            try await client.execute(uri: "/api/v1/values?period=2026&format=xlsx", method: .get, headers: f.auth) { r in
                 let rows = try XLSX.read(Data(buffer: r.body))[0].rows
                 #expect(rows.count == 5 && rows[0][0] == .text("indicator"))
             }
+        }
+    }
+
+    /// The public sees approved values only, in lists, exports, aggregates and history; staff see drafts too.
+    @Test func thePublicSeesApprovedValuesOnly() async throws {
+        let f = try await Fixture(station: false)
+        let boss = try await approver(f)
+        try await f.test { client in
+            let write = { (unit: String, n: Int) in
+                #"{"values":[{"indicator":"QD1658.WW-URBAN","unit":"\#(unit)","period":"2026","numerator":\#(n),"denominator":1000}]}"#
+            }
+            #expect(try await post(client, "/api/v1/values", f.auth, write("31", 212)).0 == 200)  // submitted
+            #expect(try await post(client, "/api/v1/values", f.auth, write("01", 500)).0 == 200)
+            let key01 = #"{"items":[{"indicator":"QD1658.WW-URBAN","unit":"01","period":"2026"}]}"#
+            #expect(try await post(client, "/api/v1/values/approve", boss, key01).0 == 200)
+            let anonymous: HTTPFields = [:]
+            let publicValues = try await items(client, anonymous, "/api/v1/values?period=2026&status=draft,submitted,approved")
+            #expect(publicValues.map { $0["unit"] as? String } == ["01"] && publicValues.allSatisfy { $0["status"] as? String == "approved" })
+            #expect(try await items(client, f.auth, "/api/v1/values?period=2026").count == 2)
+            let csv = try await client.execute(uri: "/api/v1/values?period=2026&format=csv", method: .get) { String(buffer: $0.body) }
+            #expect(csv.contains(",01,") && !csv.contains(",31,") && !csv.contains("submitted"), "\(csv)")
+            let publicAgg = try await items(client, anonymous, "/api/v1/aggregates?indicator=QD1658.WW-URBAN&status=submitted,approved")
+            #expect(!publicAgg.contains { $0["unit"] as? String == "31" })
+            #expect(try await items(client, f.auth, "/api/v1/aggregates?indicator=QD1658.WW-URBAN").contains { $0["unit"] as? String == "31" })
+            let hidden = try await items(client, anonymous, "/api/v1/values/history?indicator=QD1658.WW-URBAN&unit=31&period=2026")
+            #expect(hidden.isEmpty)
+            let shown = try await items(client, anonymous, "/api/v1/values/history?indicator=QD1658.WW-URBAN&unit=01&period=2026")
+            #expect(shown.map { $0["action"] as? String } == ["approve"])
         }
     }
 
@@ -205,7 +234,7 @@ enum WebControllerNames {
             #expect((json["droppedIndicators"] as? [String]) == ["MON.AQI-DAYS"])
             let sensitivity = (json["sensitivity"] as? [String: Any])?["units"] as? [[String: Any]] ?? []
             #expect(sensitivity.count == 34 && sensitivity.allSatisfy { ($0["best"] as! Int) <= ($0["worst"] as! Int) })
-            let progress = try await items(client, "/api/v1/targets/progress?year=2024&unit=31&indicator=QD1658.WW-URBAN")
+            let progress = try await items(client, f.auth, "/api/v1/targets/progress?year=2024&unit=31&indicator=QD1658.WW-URBAN")
             // Hải Phòng 2024 = old Hải Phòng (53,000 of 250,000 m³/day) + demo Hải Dương.
             #expect(((progress.first?["progress"] as? [String: Any])?["status"] as? String) == "off_track")
             // The public page shows the same ranking, in Vietnamese and English.

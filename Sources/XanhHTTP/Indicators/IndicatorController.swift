@@ -139,7 +139,7 @@ struct IndicatorController {
 
     /// `GET /api/v1/values`: reported values, filtered; JSON, CSV or XLSX.
     @Sendable func values(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let statuses = try Self.statuses(request.query("status"))
+        let statuses = Self.visible(try Self.statuses(request.query("status")), context)
         let rows = try await services.store.values(
             indicator: request.query("indicator"), unit: request.query("unit"), period: request.query("period"), statuses: statuses,
             limit: try request.intQuery("limit", default: 100_000, range: 1...100_000))
@@ -178,7 +178,10 @@ struct IndicatorController {
         guard let i = request.query("indicator"), let u = request.query("unit"), let p = request.query("period") else {
             throw Problem(status: .badRequest, detail: "indicator, unit and period are required", pointer: "/query")
         }
-        return try JSON.response(Page(items: try await services.store.history(ValueKey(indicator: i, unit: u, period: p)), next: nil))
+        let entries = try await services.store.history(ValueKey(indicator: i, unit: u, period: p))
+        // The public sees what was approved, not the drafts and submissions before it.
+        let shown = Self.seesUnpublished(context) ? entries : entries.filter { $0.newStatus == ValueStatus.approved.rawValue }
+        return try JSON.response(Page(items: shown, next: nil))
     }
 
     /// `GET /api/v1/values/template`: the XLSX template for units × indicators of a period.
@@ -219,7 +222,7 @@ struct IndicatorController {
         guard let code = request.query("indicator") else {
             throw Problem(status: .badRequest, detail: "indicator is required", pointer: "/query/indicator")
         }
-        let statuses = try Self.statuses(request.query("status") ?? "submitted,approved")
+        let statuses = Self.visible(try Self.statuses(request.query("status") ?? "submitted,approved"), context)
         let agg = try await service.aggregate(code, statuses: statuses)
         struct Row: Codable {
             var unit, period: String
@@ -277,7 +280,9 @@ struct IndicatorController {
         var items: [Item] = []
         for t in targets {
             guard let i = catalogue[t.indicator] else { continue }
-            if cache[t.indicator] == nil { cache[t.indicator] = try await service.aggregate(t.indicator) }
+            if cache[t.indicator] == nil {
+                cache[t.indicator] = try await service.aggregate(t.indicator, statuses: Self.visible([.submitted, .approved], context))
+            }
             let value = cache[t.indicator]?[t.unit]?[String(year)]?.value
             items.append(Item(target: t, progress: TargetProgress.evaluate(t, direction: i.direction, year: year, value: value)))
         }
@@ -318,7 +323,7 @@ struct IndicatorController {
         let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()) - 1, range: 1990...2100)
         let runs = try request.intQuery("runs", default: 0, range: 0...10_000)
         let seed = UInt64(try request.intQuery("seed", default: 1, range: 0...Int.max))
-        let data = try await service.indexData(def, year: year)
+        let data = try await service.indexData(def, year: year, statuses: Self.visible([.submitted, .approved], context))
         let result = CompositeIndex.compute(def, data: data)
         struct Out: Codable {
             var index: String
@@ -349,6 +354,16 @@ struct IndicatorController {
             }
             return try JSON.response(["changed": body.items.count])
         }
+    }
+
+    /// Whether the caller may see unpublished (draft, submitted) values: a key whose role holds 'internal'.
+    static func seesUnpublished(_ context: AppRequestContext) -> Bool {
+        context.caller.flatMap { Role(name: $0.role) }?.may(.internalRead) == true
+    }
+
+    /// The statuses asked for that the caller may see: the public sees approved values only.
+    static func visible(_ asked: [ValueStatus], _ context: AppRequestContext) -> [ValueStatus] {
+        seesUnpublished(context) ? asked : asked.filter { $0 == .approved }
     }
 
     static func num(_ d: Double?) -> String { d.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : String($0) } ?? "" }

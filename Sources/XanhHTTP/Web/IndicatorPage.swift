@@ -16,7 +16,8 @@ extension WebController {
         let hierarchy = try await service.hierarchy()
         func fmt(_ d: Double?) -> String { d.map { abs($0) >= 100 ? String(format: "%.0f", $0) : String(format: "%.1f", $0) } ?? "—" }
         if let def = try IndexCatalogue.bundled().indexes.first {
-            let data = try await service.indexData(def, year: year)
+            // A public page: approved values only.
+            let data = try await service.indexData(def, year: year, statuses: [.approved])
             let result = CompositeIndex.compute(def, data: data)
             let ranges = Dictionary(
                 uniqueKeysWithValues: CompositeIndex.sensitivity(def, data: data, runs: 200, seed: 1).units.map {
@@ -36,14 +37,15 @@ extension WebController {
             page.imputedCount = result.imputed.count
         }
         for i in catalogue.values.sorted(by: { $0.code < $1.code }) {
-            let agg = try await service.aggregate(i.code, period: String(year), catalogue: catalogue, hierarchy: hierarchy)
+            let agg = try await service.aggregate(i.code, statuses: [.approved], period: String(year), catalogue: catalogue, hierarchy: hierarchy)
             page.indicatorRows.append(
                 .init(code: i.code, name: lang == .vi ? i.nameVi : i.nameEn, unit: i.unit, value: fmt(agg["VN"]?[String(year)]?.value)))
         }
         for t in try await services.store.targets(indicator: nil, unit: nil) {
             guard let i = catalogue[t.indicator] else { continue }
-            let value = try await service.aggregate(t.indicator, period: String(year), catalogue: catalogue, hierarchy: hierarchy)[t.unit]?[
-                String(year)]?.value
+            let value = try await service.aggregate(
+                t.indicator, statuses: [.approved], period: String(year), catalogue: catalogue, hierarchy: hierarchy)[t.unit]?[
+                    String(year)]?.value
             let p = TargetProgress.evaluate(t, direction: i.direction, year: year, value: value)
             page.targets.append(
                 .init(

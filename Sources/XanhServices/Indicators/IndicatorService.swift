@@ -185,13 +185,15 @@ public struct IndicatorService: Sendable {
     }
 
     /// The index's inputs for one year: each current province's value of each indicator.
-    public func indexData(_ def: IndexDefinition, year: Int) async throws -> [String: [String: Double?]] {
+    public func indexData(
+        _ def: IndexDefinition, year: Int, statuses: [ValueStatus] = [.submitted, .approved]
+    ) async throws -> [String: [String: Double?]] {
         let h = try await hierarchy()
         let provinces = h.units.values.filter { $0.level == .province && $0.validTo == nil }.map(\.id)
         var data: [String: [String: Double?]] = Dictionary(uniqueKeysWithValues: provinces.map { ($0, [:]) })
         let catalogue = try await catalogue()
         for code in Set(def.indicators) {
-            let agg = try await aggregate(code, period: String(year), catalogue: catalogue, hierarchy: h)
+            let agg = try await aggregate(code, statuses: statuses, period: String(year), catalogue: catalogue, hierarchy: h)
             for p in provinces { data[p, default: [:]][code] = agg[p]?[String(year)]?.value }
         }
         return data
