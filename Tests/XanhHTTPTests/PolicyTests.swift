@@ -78,6 +78,23 @@ import XanhStore
         }
     }
 
+    @Test func webhooksIntoTheServersNetworkAreRefused() async throws {
+        let f = try await Fixture()
+        let app = Application(router: try await f.router())
+        try await app.test(.router) { client in
+            let headers: HTTPFields = [.authorization: "Bearer \(f.key)", .contentType: "application/json"]
+            for (target, status) in [
+                ("http://127.0.0.1:9/hook", HTTPResponse.Status.unprocessableContent), ("http://169.254.169.254/", .unprocessableContent),
+                ("https://hooks.example.vn/xanh", .created),
+            ] {
+                let body = ByteBuffer(string: #"{"channel":"webhook","target":"\#(target)"}"#)
+                let got = try await client.execute(uri: "/api/v1/subscriptions", method: .post, headers: headers, body: body) { $0.status }
+                #expect(got == status, "\(target): \(got)")
+            }
+        }
+        #expect(try await f.store.subscriptions().map(\.target) == ["https://hooks.example.vn/xanh"])
+    }
+
     @Test func aRevokedKeyIsRefusedAtItsNextRequest() async throws {
         let f = try await Fixture()
         let app = Application(router: try await f.router())

@@ -55,6 +55,9 @@ public struct Limits: Sendable, Equatable {
     public var earliestObservation: Int64 = 631_126_800
     /// Seconds after now an observation time may lie (clock skew of loggers).
     public var futureTolerance: Int64 = 600
+    /// Whether webhook subscriptions may point at loopback, link-local or private addresses (a lab, or a relay on
+    /// the same host); off, so that a key cannot make the server call into the network it sits in.
+    public var allowPrivateWebhooks = false
 
     public init() {}
 
@@ -126,6 +129,18 @@ public struct Limits: Sendable, Equatable {
             set: { l, text in
                 guard let v = Int64(text), v >= 0, v <= 366 * 86_400 else { return false }
                 l.futureTolerance = v
+                return true
+            }),
+        Setting(
+            flag: "allow-private-webhooks", environment: "XANH_ALLOW_PRIVATE_WEBHOOKS",
+            help: "whether webhooks may target loopback, link-local or private addresses (true or false)",
+            value: { $0.allowPrivateWebhooks ? "true" : "false" },
+            set: { l, text in
+                switch text.lowercased() {
+                case "true", "1", "yes": l.allowPrivateWebhooks = true
+                case "false", "0", "no": l.allowPrivateWebhooks = false
+                default: return false
+                }
                 return true
             }),
     ]

@@ -57,8 +57,8 @@ struct AlertController {
             guard let target = b.target, !target.isEmpty else {
                 throw Problem(status: .unprocessableContent, detail: "/target: is required", pointer: "/target")
             }
-            if c == .webhook, !(target.hasPrefix("http://") || target.hasPrefix("https://")) || URL(string: target) == nil {
-                throw Problem(status: .unprocessableContent, detail: "/target: a webhook needs an http or https URL", pointer: "/target")
+            if c == .webhook, let why = WebhookTarget.refusal(target, allowPrivate: services.limits.allowPrivateWebhooks) {
+                throw Problem(status: .unprocessableContent, detail: "/target: \(why) (XANH_ALLOW_PRIVATE_WEBHOOKS)", pointer: "/target")
             }
             if c == .email, !target.contains("@") {
                 throw Problem(status: .unprocessableContent, detail: "/target: '\(target)' is not an e-mail address", pointer: "/target")
