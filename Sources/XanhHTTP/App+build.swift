@@ -66,6 +66,7 @@ public func buildRouter(
     router.add(middleware: BodyLimitMiddleware(limits: services.limits))
     router.add(middleware: TimeBudgetMiddleware(seconds: services.limits.requestSeconds))
     router.add(middleware: PolicyMiddleware(store: services.store))
+    router.add(middleware: JSONWritesMiddleware())
 
     SystemController(services: services, metrics: metrics).register(on: router)
     let api = router.group("api/v1")

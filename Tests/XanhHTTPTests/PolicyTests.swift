@@ -95,6 +95,23 @@ import XanhStore
         #expect(try await f.store.subscriptions().map(\.target) == ["https://hooks.example.vn/xanh"])
     }
 
+    /// What a cross-site form can send without a preflight (text/plain, form-encoded) is not taken as JSON.
+    @Test func jsonWritesMustSayTheyAreJSON() async throws {
+        let f = try await Fixture()
+        let app = Application(router: try await f.router())
+        try await app.test(.router) { client in
+            let body = ByteBuffer(string: #"{"channel":"email","target":"a@b.vn"}"#)
+            for type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+                let headers: HTTPFields = [.authorization: "Bearer \(f.key)", .contentType: type]
+                let got = try await client.execute(uri: "/api/v1/subscriptions", method: .post, headers: headers, body: body) { $0.status }
+                #expect(got == .unsupportedMediaType, "\(type): \(got)")
+            }
+            let got = try await client.execute(uri: "/api/v1/subscriptions", method: .post, headers: f.auth, body: body) { $0.status }
+            #expect(got == .created)
+        }
+        #expect(try await f.store.subscriptions().count == 1)
+    }
+
     @Test func aRevokedKeyIsRefusedAtItsNextRequest() async throws {
         let f = try await Fixture()
         let app = Application(router: try await f.router())

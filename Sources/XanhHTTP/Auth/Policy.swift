@@ -136,3 +136,30 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         return response
     }
 }
+
+/// JSON writes must say they are JSON: a form or `text/plain` body (what a cross-site form can send without a
+/// preflight) is refused with 415 before any handler reads it. The XLSX upload takes its own type; an empty body
+/// needs none.
+struct JSONWritesMiddleware: RouterMiddleware {
+    static let ownTypes: Set<String> = ["POST /api/v1/values/upload"]
+
+    func handle(
+        _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        guard request.method == .post || request.method == .put || request.method == .patch, let route = context.endpointPath,
+            !Self.ownTypes.contains("\(request.method.rawValue) \(route)")
+        else { return try await next(request, context) }
+        let type = (request.headers[.contentType] ?? "").lowercased()
+        let empty = request.headers[.contentLength] == "0"
+        guard
+            empty || type.hasPrefix("application/json") || type.hasPrefix("application/merge-patch+json")
+                || type.hasPrefix("application/json-patch+json") || (type.hasPrefix("application/") && type.contains("+json"))
+        else {
+            throw Problem(
+                status: .unsupportedMediaType,
+                detail:
+                    "\(request.method.rawValue) \(route) takes JSON: send 'Content-Type: application/json' (got '\(type.isEmpty ? "none" : type)')")
+        }
+        return try await next(request, context)
+    }
+}
