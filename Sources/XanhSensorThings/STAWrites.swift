@@ -13,6 +13,8 @@ struct STAWriter {
     let source: any SensorThingsSource
     /// The stations the caller may write Observations for (nil: every station).
     var allowedStations: Set<String>? = nil
+    /// Series already found inside the scope in this write (one lookup per series, not per Observation).
+    var inScope: Set<Int64> = []
     /// The times an Observation may carry, as on every other path in.
     var window: ObservationWindow { ObservationWindow(now: now, limits: limits) }
 
@@ -424,13 +426,14 @@ struct STAWriter {
 
     /// Writes the row (upsert by series and time) and the SensorThings-only fields; returns the Observation id.
     /// Refuses Observations of a series whose station lies outside the caller's scope.
-    func checkScope(series: Int64) async throws {
-        guard let allowed = allowedStations else { return }
+    mutating func checkScope(series: Int64) async throws {
+        guard let allowed = allowedStations, !inScope.contains(series) else { return }
         let code = try await conn.scalar("SELECT st.code FROM series s JOIN stations st ON st.id = s.station_id WHERE s.id = ?", [.int(series)]).text
         guard let code, allowed.contains(code) else {
             throw STAError(
                 .forbidden, "this key may not write Observations for station \(code ?? "?"): it is outside the key's scope; nothing was stored")
         }
+        inScope.insert(series)
     }
 
     mutating func storeObservation(series: Int64, _ f: ObservationFields, keepID: Int64? = nil) async throws -> Int64 {

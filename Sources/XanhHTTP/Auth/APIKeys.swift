@@ -15,17 +15,8 @@ public enum APIKeys {
 
     public static func hash(_ key: String) -> String { Hex.encode(SHA256.digest(Array(key.utf8))) }
 
-    /// The name and role of the valid key a request carries (Bearer, or the Basic password), if any.
-    static func identity(_ request: Request, store: any KeyStore) async throws -> APIKeyRecord? {
-        guard let header = request.headers[.authorization], let key = APIKeyMiddlewareSupport.key(from: header) else { return nil }
-        return try await store.apiKey(hash: hash(key))
-    }
-}
-
-/// How a request carries a key: `Authorization: Bearer <key>`, or the key as the password of HTTP Basic
-/// authentication (SensorThings clients such as frost-sta-client speak only Basic).
-enum APIKeyMiddlewareSupport {
-    /// The key of a Bearer header, or the password of a Basic one.
+    /// How a request carries a key: `Authorization: Bearer <key>`, or the key as the password of HTTP Basic
+    /// authentication (SensorThings clients such as frost-sta-client speak only Basic).
     static func key(from header: String) -> String? {
         let lower = header.lowercased()
         if lower.hasPrefix("bearer ") { return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) }

@@ -91,7 +91,7 @@ struct PolicyMiddleware: RouterMiddleware {
         }
         var context = context
         if let header = request.headers[.authorization] {
-            guard let key = APIKeyMiddlewareSupport.key(from: header), let caller = try await store.apiKey(hash: APIKeys.hash(key)) else {
+            guard let key = APIKeys.key(from: header), let caller = try await store.apiKey(hash: APIKeys.hash(key)) else {
                 throw Problem(status: .unauthorized, detail: "the credentials sent are not valid, or the key has been revoked")
             }
             context.caller = caller

@@ -49,8 +49,9 @@ struct IndicatorController {
         do { return try await body() } catch let e as IndicatorWriteError { throw Self.problem(e) }
     }
 
-    func identity(_ request: Request) async throws -> APIKeyRecord {
-        try await APIKeys.identity(request, store: services.store) ?? APIKeyRecord(name: "api", role: "editor")
+    /// Who writes: the key `PolicyMiddleware` checked (every write route needs one).
+    func identity(_ context: AppRequestContext) -> APIKeyRecord {
+        context.caller ?? APIKeyRecord(name: "api", role: "editor")
     }
 
     /// Every route of the indicators API, each to its named handler below.
@@ -166,7 +167,7 @@ struct IndicatorController {
                 indicator: v.indicator, unit: v.unit, period: v.period, value: v.value, numerator: v.numerator, denominator: v.denominator,
                 unitOfMeasure: v.unitOfMeasure, origin: "values/\(i)")
         }
-        let who = try await identity(request)
+        let who = identity(context)
         let n = try await refusing {
             try await service.submit(inputs, status: body.submit == false ? .draft : .submitted, by: who.name, at: services.clock())
         }
@@ -210,7 +211,7 @@ struct IndicatorController {
         } catch let e as XLSX.ReadError {
             throw Problem(status: .badRequest, detail: e.message)
         }
-        let who = try await identity(request)
+        let who = identity(context)
         let n = try await refusing {
             try await service.submit(inputs, status: request.query("submit") == "false" ? .draft : .submitted, by: who.name, at: services.clock())
         }
@@ -346,7 +347,7 @@ struct IndicatorController {
     func transition(_ action: ValueAction) -> @Sendable (Request, AppRequestContext) async throws -> Response {
         { request, context in
             let body = try await JSON.decode(TransitionBody.self, from: request, context)
-            let who = try await identity(request)
+            let who = identity(context)
             try await refusing {
                 try await service.transition(
                     body.items, action: action, approver: Role(name: who.role)?.may(.approve) == true, by: who.name, comment: body.comment,

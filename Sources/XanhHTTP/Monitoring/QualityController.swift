@@ -109,7 +109,7 @@ struct QualityController {
             if errors.isEmpty, from > to { errors.append(["pointer": "/from", "detail": "is after 'to'"]) }
             if errors.isEmpty, to - from > QCOverride.maxSpan { errors.append(["pointer": "/to", "detail": "an override may span at most 31 days"]) }
             guard errors.isEmpty, let parameter, let reason else { throw Problem.invalid(errors) }
-            let by = try await APIKeys.identity(request, store: services.store)?.name ?? "api"
+            let by = context.caller?.name ?? "api"
             let o = try await services.store.addOverride(
                 station: code, parameter: parameter, QCOverride(from: from, to: to, flag: flag, reason: reason, by: by, at: services.clock()))
             let p = services.reference.parameters.lookup(parameter)?.code ?? parameter
