@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         // The production engine for national and large-province deployments.
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // Passwords (bcrypt) and second factors (TOTP) for people's accounts.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         .target(
@@ -60,6 +62,8 @@ let package = Package(
             name: "XanhServices",
             dependencies: [
                 "XanhCore", "XanhStore",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

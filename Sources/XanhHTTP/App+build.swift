@@ -41,10 +41,17 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The server's limits, set by the first middleware.
     public var limits = Limits()
-    /// The key the request carries, once `PolicyMiddleware` has checked it.
-    public var caller: APIKeyRecord?
+    /// The key or person the request comes from, once `PolicyMiddleware` has checked the credentials.
+    public var caller: Caller?
+    /// The web session, when the caller came with a session cookie (its CSRF token is for the forms).
+    public var session: SessionRecord?
+    /// The client's address (the socket's peer).
+    public var address: String
 
-    public init(source: Source) { coreContext = .init(source: source) }
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        address = source.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
 }
 
 extension Counters {
@@ -65,8 +72,9 @@ public func buildRouter(
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: BodyLimitMiddleware(limits: services.limits))
     router.add(middleware: TimeBudgetMiddleware(seconds: services.limits.requestSeconds))
-    router.add(middleware: PolicyMiddleware(store: services.store))
+    router.add(middleware: PolicyMiddleware(services: services))
     router.add(middleware: JSONWritesMiddleware())
+    router.add(middleware: AuditMiddleware(services: services))
 
     SystemController(services: services, metrics: metrics).register(on: router)
     let api = router.group("api/v1")
@@ -79,6 +87,8 @@ public func buildRouter(
     AlertController(services: services, streamPoll: 1).register(on: api)
     SensorThingsController(service: sensorThings, services: services).register(on: router)
     IndicatorController(services: services).register(on: api)
+    AuditController(services: services).register(on: api)
+    try await AccountController(services: services).register(on: router)
     try await WebController(services: services).register(on: router)
     return router
 }

@@ -188,22 +188,27 @@ extension SQLStore: KeyStore {
         try await write { c in try await c.execute("INSERT INTO api_keys(name, hash, created_at, role) VALUES (\(name), \(hash), \(now), \(role))") }
     }
 
-    public func apiKey(hash: String) async throws -> APIKeyRecord? {
+    public func apiKey(hash: String) async throws -> Caller? {
         try await read { c in
-            try await c.one("SELECT name, role, facility_id, stations FROM api_keys WHERE hash = \(hash) AND revoked = 0").map(Self.keyRecord)
+            try await c.one("SELECT name, role, facility_id, stations, unit, agency FROM api_keys WHERE hash = \(hash) AND revoked = 0").map(Self.keyRecord)
         }
     }
 
-    static func keyRecord(_ r: SQLRow) throws -> APIKeyRecord {
+    static func keyRecord(_ r: SQLRow) throws -> Caller {
+        return Caller(name: try r.text("name"), role: try r.text("role"), scope: try scope(r))
+    }
+
+    /// A scope as the keys and users tables hold it.
+    static func scope(_ r: SQLRow) throws -> AccessScope {
         let stations = (r.optionalText("stations") ?? "").split(separator: ",").map(String.init)
-        return APIKeyRecord(
-            name: try r.text("name"), role: try r.text("role"), scope: AccessScope(facility: try r.optionalInt64("facility_id"), stations: stations))
+        return AccessScope(facility: try r.optionalInt64("facility_id"), stations: stations, unit: r.optionalText("unit"), agency: r.optionalText("agency"))
     }
 
     public func setAPIKeyScope(name: String, scope: AccessScope) async throws {
         let stations = scope.stations.joined(separator: ",")
         try await write { c in
-            if try await c.execute("UPDATE api_keys SET facility_id = \(scope.facility), stations = \(stations) WHERE name = \(name)") == 0 {
+            if try await c.execute(
+                "UPDATE api_keys SET facility_id = \(scope.facility), stations = \(stations), unit = \(scope.unit), agency = \(scope.agency) WHERE name = \(name)") == 0 {
                 throw StoreError.notFound("no API key named '\(name)'")
             }
         }
@@ -219,10 +224,17 @@ extension SQLStore: KeyStore {
 
     public func apiKeys() async throws -> [APIKeyInfo] {
         try await read { c in
-            try await c.query("SELECT name, role, facility_id, stations, created_at, revoked FROM api_keys ORDER BY name LIMIT 10000").map {
-                APIKeyInfo(key: try Self.keyRecord($0), createdAt: try $0.int64("created_at"), revoked: try $0.bool("revoked"))
+            try await c.query("SELECT name, role, facility_id, stations, unit, agency, created_at, revoked, last_used_at FROM api_keys ORDER BY name LIMIT 10000"
+            ).map {
+                APIKeyInfo(
+                    key: try Self.keyRecord($0), createdAt: try $0.int64("created_at"), revoked: try $0.bool("revoked"),
+                    lastUsedAt: try $0.optionalInt64("last_used_at"))
             }
         }
+    }
+
+    public func touchAPIKey(name: String, at: Int64) async throws {
+        try await write { c in try await c.execute("UPDATE api_keys SET last_used_at = \(at) WHERE name = \(name)") }
     }
 
     public func setAPIKeyRole(name: String, role: String) async throws {

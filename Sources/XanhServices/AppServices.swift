@@ -42,5 +42,9 @@ public struct AppServices: Sendable {
 
     public var indicators: IndicatorService { IndicatorService(store: store) }
 
+    public var accounts: AccountService { AccountService(store: store, limits: limits, clock: clock) }
+
+    public var audit: AuditLog { AuditLog(store: store, clock: clock) }
+
     public var registry: RegistryService { RegistryService(stations: store, facilities: store, rules: store, reference: reference) }
 }

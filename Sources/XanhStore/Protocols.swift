@@ -31,7 +31,7 @@ public protocol FacilityStore: Sendable {
 public protocol KeyStore: Sendable {
     func createAPIKey(name: String, hash: String, role: String) async throws
     /// The key with this hash, if it exists and is not revoked.
-    func apiKey(hash: String) async throws -> APIKeyRecord?
+    func apiKey(hash: String) async throws -> Caller?
     func setAPIKeyRole(name: String, role: String) async throws
     /// Limits a key to a facility's stations or to named stations (`.province`: no limit).
     func setAPIKeyScope(name: String, scope: AccessScope) async throws
@@ -39,6 +39,44 @@ public protocol KeyStore: Sendable {
     func revokeAPIKey(name: String) async throws
     /// Every key, revoked ones included, by name.
     func apiKeys() async throws -> [APIKeyInfo]
+    /// Records that a key was used (callers write this at most once a minute per key).
+    func touchAPIKey(name: String, at: Int64) async throws
+}
+
+/// People's accounts, their web sessions and their failed logins.
+public protocol AccountStore: Sendable {
+    /// Adds an account (`StoreError.conflict` when the username is taken).
+    func createUser(_ u: UserRecord) async throws
+    func user(username: String) async throws -> UserRecord?
+    /// Every account, by username.
+    func users() async throws -> [UserRecord]
+    /// Disables (or re-enables) an account; disabling ends its sessions.
+    func setUserDisabled(username: String, disabled: Bool) async throws
+    /// Sets a password hash; `mustChange` marks a one-time password. Ends the account's other sessions.
+    func setPassword(username: String, hash: String, mustChange: Bool) async throws
+    func setTOTPSecret(username: String, secret: String?) async throws
+    func recordLogin(username: String, at: Int64) async throws
+    func createSession(_ s: SessionRecord) async throws
+    /// The session with this token hash, if it has not expired by `now`.
+    func session(tokenHash: String, now: Int64) async throws -> SessionRecord?
+    func deleteSession(tokenHash: String) async throws
+    /// Ends every session of an account; with `except`, all but that one.
+    func deleteSessions(username: String, except: String?) async throws
+    func recordLoginFailure(username: String, address: String, at: Int64) async throws
+    /// Failed logins since a time, for a username and for an address.
+    func loginFailures(username: String, address: String, since: Int64) async throws -> (user: FailureWindow, address: FailureWindow)
+    /// Forgets a username's failures (after a successful login) and everyone's failures older than `before`.
+    func clearLoginFailures(username: String, before: Int64) async throws
+}
+
+/// The tamper-evident audit log (`AuditChain`).
+public protocol AuditStore: Sendable {
+    /// Appends an entry: the store numbers it, seals it onto the chain and returns it as stored.
+    @discardableResult func appendAudit(_ e: AuditEntry) async throws -> AuditEntry
+    /// Entries matching a filter, newest first, before `beforeSeq` when paging.
+    func auditEntries(_ f: AuditFilter, beforeSeq: Int64?, limit: Int) async throws -> [AuditEntry]
+    /// The chain in order, from `afterSeq`, for verification.
+    func auditChain(afterSeq: Int64, limit: Int) async throws -> [AuditEntry]
 }
 
 /// Raw observations in; raw and rolled-up series out.
@@ -217,27 +255,112 @@ extension StationStore {
     }
 }
 
-/// An API key as stored.
-public struct APIKeyRecord: Sendable, Equatable {
+/// Who makes a request or runs a command: a machine key or a person, the role it acts in and its scope.
+public struct Caller: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        case key, user
+        /// The command line: whoever holds the database (and the machine) is its operator.
+        case `operator`
+    }
     public var name: String
     public var role: String
     public var scope: AccessScope
-    public init(name: String, role: String, scope: AccessScope = .province) {
+    public var kind: Kind
+    public init(name: String, role: String, scope: AccessScope = .province, kind: Kind = .key) {
         self.name = name
         self.role = role
         self.scope = scope
+        self.kind = kind
     }
 }
 
 /// A key as `xanh key list` shows it (never its hash).
 public struct APIKeyInfo: Sendable, Equatable {
-    public var key: APIKeyRecord
+    public var key: Caller
     public var createdAt: Int64
     public var revoked: Bool
-    public init(key: APIKeyRecord, createdAt: Int64, revoked: Bool) {
+    public var lastUsedAt: Int64?
+    public init(key: Caller, createdAt: Int64, revoked: Bool, lastUsedAt: Int64? = nil) {
         self.key = key
         self.createdAt = createdAt
         self.revoked = revoked
+        self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// A person's account as stored (the password only as its bcrypt hash).
+public struct UserRecord: Sendable, Equatable {
+    public var username: String
+    public var name: String
+    public var role: String
+    public var scope: AccessScope
+    public var passwordHash: String
+    /// Set for a one-time password: the next login must choose a new one before anything else.
+    public var mustChangePassword: Bool
+    /// The TOTP secret, when the person has turned on a second factor.
+    public var totpSecret: String?
+    public var disabled: Bool
+    public var createdAt: Int64
+    public var lastLoginAt: Int64?
+    public init(
+        username: String, name: String, role: String, scope: AccessScope = .province, passwordHash: String, mustChangePassword: Bool = true,
+        totpSecret: String? = nil, disabled: Bool = false, createdAt: Int64 = 0, lastLoginAt: Int64? = nil
+    ) {
+        self.username = username
+        self.name = name
+        self.role = role
+        self.scope = scope
+        self.passwordHash = passwordHash
+        self.mustChangePassword = mustChangePassword
+        self.totpSecret = totpSecret
+        self.disabled = disabled
+        self.createdAt = createdAt
+        self.lastLoginAt = lastLoginAt
+    }
+}
+
+/// A web session: the cookie's token is stored only as its SHA-256.
+public struct SessionRecord: Sendable, Equatable {
+    public var tokenHash: String
+    public var username: String
+    /// The token every state-changing form of this session carries.
+    public var csrf: String
+    public var createdAt: Int64
+    public var expiresAt: Int64
+    public var address: String
+    public init(tokenHash: String, username: String, csrf: String, createdAt: Int64, expiresAt: Int64, address: String) {
+        self.tokenHash = tokenHash
+        self.username = username
+        self.csrf = csrf
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.address = address
+    }
+}
+
+/// Failed logins in a window: how many, and when the oldest of them was (for `Retry-After`).
+public struct FailureWindow: Sendable, Equatable {
+    public var count: Int
+    public var oldest: Int64?
+    public init(count: Int, oldest: Int64?) {
+        self.count = count
+        self.oldest = oldest
+    }
+}
+
+/// Which audit entries to read.
+public struct AuditFilter: Sendable, Equatable {
+    public var actor: String?
+    public var entity: String?
+    public var entityKey: String?
+    public var from: Int64?
+    public var to: Int64?
+    public init(actor: String? = nil, entity: String? = nil, entityKey: String? = nil, from: Int64? = nil, to: Int64? = nil) {
+        self.actor = actor
+        self.entity = entity
+        self.entityKey = entityKey
+        self.from = from
+        self.to = to
     }
 }
 
@@ -287,4 +410,4 @@ public struct ValueChange: Sendable, Equatable {
 /// Every capability together: what the composition root builds and hands out piece by piece.
 public typealias MonitoringStore = StationStore & FacilityStore & KeyStore & ObservationStore & AirQualityStore & DerivationStore
     & FileLedgerStore & QualityStore & StationEventStore & AlertRuleStore & AlertStateStore & OutboxStore & RetentionStore & AdminUnitStore
-    & IndicatorCatalogueStore & IndicatorValueStore & TargetStore & StoreIdentity
+    & IndicatorCatalogueStore & IndicatorValueStore & TargetStore & AccountStore & AuditStore & StoreIdentity

@@ -116,41 +116,32 @@ struct KeyCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API key and print it once; only its SHA-256 is stored.")
         @OptionGroup var store: StoreOptions
         @Option var name: String
-        @Option(help: "One of \(Role.allCases.map(\.rawValue).joined(separator: ", ")) (docs/security.md says what each may do).")
-        var role = Role.monitoringOfficer.rawValue
-        @Option(help: "Limit the key to the stations of this facility (id).") var facility: Int64?
-        @Option(help: "Limit the key to these stations (codes, comma-separated).") var stations: String?
+        @OptionGroup var scope: ScopeOptions
 
         func run() async throws {
-            guard let r = Role(name: role) else {
-                throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            let scope = AccessScope(
-                facility: facility, stations: (stations ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-            if r == .facilityOperator, scope.isProvince {
-                throw ValidationError("a facility_operator key needs --facility ID or --stations A,B")
-            }
+            let (r, scope) = try scope.resolved()
             let db = try await store.open()
             let key = APIKeys.generate()
             try await db.createAPIKey(name: name, hash: APIKeys.hash(key), role: r.rawValue)
             if !scope.isProvince { try await db.setAPIKeyScope(name: name, scope: scope) }
+            try await db.audited("key create", entity: "key", key: name, after: IndicatorJSON.encode(["role": r.rawValue, "scope": scope.summary]))
             print(key)
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the keys: name, role, scope, created, revoked (never the key).")
+        static let configuration = CommandConfiguration(abstract: "List the keys: name, role, scope, created, last used, state (never the key).")
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
             let db = try await store.open()
-            print(["name", "role", "scope", "created", "state"].joined(separator: "\t"))
+            print(["name", "role", "scope", "created", "last used", "state"].joined(separator: "\t"))
             for k in try await db.apiKeys() {
-                let s = k.key.scope
-                let scope =
-                    s.isProvince
-                    ? "province" : ([s.facility.map { "facility \($0)" }].compactMap { $0 } + s.stations).joined(separator: ",")
-                print([k.key.name, k.key.role, scope, Timestamps.format(k.createdAt), k.revoked ? "revoked" : "active"].joined(separator: "\t"))
+                print(
+                    [
+                        k.key.name, k.key.role, k.key.scope.summary, Timestamps.format(k.createdAt), k.lastUsedAt.map { Timestamps.format($0) } ?? "never",
+                        k.revoked ? "revoked" : "active",
+                    ].joined(separator: "\t"))
             }
         }
     }
@@ -161,7 +152,9 @@ struct KeyCommand: AsyncParsableCommand {
         @Argument var name: String
 
         func run() async throws {
-            try await store.open().revokeAPIKey(name: name)
+            let db = try await store.open()
+            try await db.revokeAPIKey(name: name)
+            try await db.audited("key revoke", entity: "key", key: name, after: #"{"revoked":true}"#)
             print("revoked \(name)")
         }
     }

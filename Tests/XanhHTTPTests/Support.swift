@@ -28,7 +28,9 @@ struct Fixture {
 
     init(station: Bool = true) async throws {
         store = try await Self.makeStore()
-        services = AppServices(store: store, reference: Self.reference, counters: .prometheus(metrics), clock: { Fixture.now })
+        var limits = Limits()
+        limits.bcryptCost = 4  // the cheapest bcrypt: the suite logs in often
+        services = AppServices(store: store, reference: Self.reference, limits: limits, counters: .prometheus(metrics), clock: { Fixture.now })
         key = APIKeys.generate()
         try await store.createAPIKey(name: "test", hash: APIKeys.hash(key), role: "editor")
         guard station else { return }
@@ -36,6 +38,21 @@ struct Fixture {
             Station(
                 code: "HN-NKT", name: "Nguyễn Khánh Toàn", kind: .ambientAir, province: "01", latitude: 21.0375, longitude: 105.8005,
                 parameters: ["PM2.5", "PM10", "NO2"].map { StationParameter(parameter: $0) }))
+    }
+
+    /// A person with a role, logged in: the session cookie and its CSRF token, made in the store as `POST /login`
+    /// makes them.
+    func session(_ role: Role, username: String? = nil, scope: AccessScope = .province) async throws -> (cookie: String, csrf: String) {
+        let name = username ?? "u-" + role.rawValue.replacingOccurrences(of: "_", with: "-")
+        try await store.createUser(
+            UserRecord(username: name, name: "Người dùng \(role.rawValue)", role: role.rawValue, scope: scope, passwordHash: "-", mustChangePassword: false))
+        let token = AccountService.token()
+        let csrf = AccountService.token()
+        try await store.createSession(
+            SessionRecord(
+                tokenHash: AccountService.tokenHash(token), username: name, csrf: csrf, createdAt: Fixture.now, expiresAt: Fixture.now + 3600,
+                address: "unknown"))
+        return ("xanh_session=\(token)", csrf)
     }
 
     static var onPostgres: Bool { ProcessInfo.processInfo.environment["XANH_TEST_ENGINE"] == "postgres" }

@@ -19,6 +19,10 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     case approve
     /// The indicator catalogue and targets.
     case catalogue
+    /// The audit log.
+    case audit
+    /// One's own account (every role; not the public).
+    case account
     /// Keys, users, settings.
     case admin
 }
@@ -50,37 +54,64 @@ public enum Role: String, Sendable, CaseIterable, Codable {
         // Every permission but approval: who approves values is a duty of its own (an admin who could approve
         // would also run the keys that record who approved).
         case .admin: return Set(Permission.allCases).subtracting([.approve])
-        case .monitoringOfficer: return [.publicRead, .internalRead, .observe, .registry, .quality, .alerts]
-        case .facilityOperator: return [.publicRead, .observe]
-        case .reporter: return [.publicRead, .internalRead, .report]
-        case .approver: return [.publicRead, .internalRead, .report, .approve]
-        case .leader: return [.publicRead, .internalRead]
+        case .monitoringOfficer: return [.publicRead, .account, .internalRead, .observe, .registry, .quality, .alerts]
+        case .facilityOperator: return [.publicRead, .account, .observe]
+        case .reporter: return [.publicRead, .account, .internalRead, .report]
+        case .approver: return [.publicRead, .account, .internalRead, .report, .approve]
+        case .leader: return [.publicRead, .account, .internalRead, .audit]
         }
     }
 
     public func may(_ p: Permission) -> Bool { permissions.contains(p) }
 }
 
-/// Where a key or a person acts: the whole province, or one facility's stations, or named stations.
+/// Where a key or a person acts: the whole province, or one facility's stations, or named stations; for reporting
+/// and approving, one administrative unit (and the units under it) or one agency.
 public struct AccessScope: Sendable, Equatable, Codable {
     /// The facility whose stations the holder may write for.
     public var facility: Int64?
     /// Station codes the holder may write for (besides the facility's).
     public var stations: [String]
+    /// The administrative unit (its id) whose indicator values the holder reports or approves.
+    public var unit: String?
+    /// The agency the holder belongs to (a department, a commune's People's Committee, an enterprise).
+    public var agency: String?
 
-    public init(facility: Int64? = nil, stations: [String] = []) {
+    public init(facility: Int64? = nil, stations: [String] = [], unit: String? = nil, agency: String? = nil) {
         self.facility = facility
         self.stations = stations
+        self.unit = unit
+        self.agency = agency
     }
 
     public static let province = AccessScope()
-    public var isProvince: Bool { facility == nil && stations.isEmpty }
+    /// No limit of any kind.
+    public var isProvince: Bool { !limitsStations && unit == nil && agency == nil }
+    /// Whether writes of observations are limited to some stations.
+    public var limitsStations: Bool { facility != nil || !stations.isEmpty }
 
     /// Whether a station (by its code and facility) lies in the scope.
     public func covers(station code: String, facility stationFacility: Int64?) -> Bool {
-        if isProvince { return true }
+        if !limitsStations { return true }
         if stations.contains(code) { return true }
         if let facility, stationFacility == facility { return true }
         return false
+    }
+
+    /// Whether a unit lies in the scope: the scope's unit itself or one under it (`ancestors`: the unit's parents,
+    /// nearest first).
+    public func covers(unit id: String, ancestors: [String]) -> Bool {
+        guard let unit else { return true }
+        return id == unit || ancestors.contains(unit)
+    }
+
+    /// How `xanh key list` and `xanh user list` show it.
+    public var summary: String {
+        var parts: [String] = []
+        if let facility { parts.append("facility \(facility)") }
+        if !stations.isEmpty { parts.append("stations " + stations.joined(separator: ",")) }
+        if let unit { parts.append("unit \(unit)") }
+        if let agency { parts.append("agency \(agency)") }
+        return parts.isEmpty ? "province" : parts.joined(separator: "; ")
     }
 }

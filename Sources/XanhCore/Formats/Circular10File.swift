@@ -13,6 +13,8 @@ public enum Circular10 {
         case unknownStation = "unknown_station"
         case unknownParameter = "unknown_parameter"
         case unitMismatch = "unit_mismatch"
+        /// The file came through an account (a key named like its top folder) that may not write for its station.
+        case outOfScope = "out_of_scope"
     }
 
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {

@@ -83,6 +83,17 @@ public struct AdminHierarchy: Sendable {
         return nil
     }
 
+    /// A unit's parents, nearest first (a commune's province, then the country).
+    public func ancestors(of id: String) -> [String] {
+        var out: [String] = []
+        var cur = units[id]?.parent
+        while let p = cur, !out.contains(p), out.count < 16 {
+            out.append(p)
+            cur = units[p]?.parent
+        }
+        return out
+    }
+
     public func children(of id: String) -> [AdminUnit] { units.values.filter { $0.parent == id }.sorted { $0.id < $1.id } }
 }
 

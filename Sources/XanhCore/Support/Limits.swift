@@ -59,6 +59,23 @@ public struct Limits: Sendable, Equatable {
     /// the same host); off, so that a key cannot make the server call into the network it sits in.
     public var allowPrivateWebhooks = false
 
+    // MARK: accounts
+    /// Whether an admin must have a second factor (TOTP) to log in.
+    public var requireAdminTOTP = false
+    /// Failed logins allowed per username and per address within `loginWindowSeconds`; the next one is answered 429.
+    public var maxLoginFailures = 5
+    public var loginWindowSeconds = 900
+    /// Seconds a web session lasts.
+    public var sessionSeconds = 43_200
+    /// bcrypt's cost (log2 of its rounds) for new passwords, 4 to 16.
+    public var bcryptCost = 12
+    /// Writes one key, person or address may make per minute; the next is answered 429.
+    public var writesPerMinute = 6_000
+    /// Expensive reads (CSV and XLSX exports, the audit log) one caller may make per minute.
+    public var expensiveReadsPerMinute = 120
+    /// Requests with credentials that are not valid one address may send per `loginWindowSeconds`.
+    public var maxBadCredentials = 20
+
     public init() {}
 
     /// One setting as the server reads it: its flag, its environment variable, what it bounds, and how to read and
@@ -78,6 +95,20 @@ public struct Limits: Sendable, Equatable {
                 set: { l, text in
                     guard let v = Int(text), v > 0 else { return false }
                     l[keyPath: path] = v
+                    return true
+                })
+        }
+
+        /// A switch: true or false.
+        static func flag(_ flag: String, _ env: String, _ help: String, _ path: WritableKeyPath<Limits, Bool> & Sendable) -> Setting {
+            Setting(
+                flag: flag, environment: env, help: help, value: { $0[keyPath: path] ? "true" : "false" },
+                set: { l, text in
+                    switch text.lowercased() {
+                    case "true", "1", "yes": l[keyPath: path] = true
+                    case "false", "0", "no": l[keyPath: path] = false
+                    default: return false
+                    }
                     return true
                 })
         }
@@ -131,18 +162,25 @@ public struct Limits: Sendable, Equatable {
                 l.futureTolerance = v
                 return true
             }),
+        .flag(
+            "allow-private-webhooks", "XANH_ALLOW_PRIVATE_WEBHOOKS",
+            "whether webhooks may target loopback, link-local or private addresses (true or false)", \.allowPrivateWebhooks),
+        .flag("require-admin-totp", "XANH_REQUIRE_ADMIN_TOTP", "whether admins must log in with a second factor (true or false)", \.requireAdminTOTP),
+        .count("max-login-failures", "XANH_MAX_LOGIN_FAILURES", "failed logins per username or address in the login window", \.maxLoginFailures),
+        .count("login-window-seconds", "XANH_LOGIN_WINDOW_SECONDS", "seconds failed logins are counted over", \.loginWindowSeconds),
+        .count("session-seconds", "XANH_SESSION_SECONDS", "seconds a web session lasts", \.sessionSeconds),
         Setting(
-            flag: "allow-private-webhooks", environment: "XANH_ALLOW_PRIVATE_WEBHOOKS",
-            help: "whether webhooks may target loopback, link-local or private addresses (true or false)",
-            value: { $0.allowPrivateWebhooks ? "true" : "false" },
+            flag: "bcrypt-cost", environment: "XANH_BCRYPT_COST", help: "bcrypt cost of new passwords (4 to 16)", value: { String($0.bcryptCost) },
             set: { l, text in
-                switch text.lowercased() {
-                case "true", "1", "yes": l.allowPrivateWebhooks = true
-                case "false", "0", "no": l.allowPrivateWebhooks = false
-                default: return false
-                }
+                guard let v = Int(text), (4...16).contains(v) else { return false }
+                l.bcryptCost = v
                 return true
             }),
+        .count("writes-per-minute", "XANH_WRITES_PER_MINUTE", "writes per caller (key, person or address) per minute", \.writesPerMinute),
+        .count(
+            "expensive-reads-per-minute", "XANH_EXPENSIVE_READS_PER_MINUTE", "exports and audit reads per caller per minute",
+            \.expensiveReadsPerMinute),
+        .count("max-bad-credentials", "XANH_MAX_BAD_CREDENTIALS", "invalid credentials per address in the login window", \.maxBadCredentials),
     ]
 
     /// The limits as a JSON-friendly list (for `/openapi.json` and `/health`).

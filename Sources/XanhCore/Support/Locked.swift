@@ -7,4 +7,6 @@ public final class Locked<T: Sendable>: @unchecked Sendable {
     public init(_ value: T) { self.value = value }
     public func get() -> T { lock.withLock { value } }
     public func set(_ v: T) { lock.withLock { value = v } }
+    /// Reads and changes the value in one step.
+    public func update<R>(_ body: (inout T) -> R) -> R { lock.withLock { body(&value) } }
 }

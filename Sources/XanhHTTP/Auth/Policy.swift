@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import XanhCore
+import XanhServices
 import XanhStore
 
 /// The one policy: every route the router serves, by method and path pattern, to the permission it needs. The
@@ -39,6 +40,10 @@ public enum RoutePolicy {
         "GET /api/v1/aggregates": .publicRead,
         "GET /api/v1/targets": .publicRead, "POST /api/v1/targets": .catalogue, "GET /api/v1/targets/progress": .publicRead,
         "GET /api/v1/index": .publicRead, "GET /api/v1/index/{id}/scores": .publicRead,
+        "GET /api/v1/audit": .audit,
+        // People's own account; the login form is open to all (it is throttled).
+        "GET /login": .publicRead, "POST /login": .publicRead, "POST /logout": .account, "GET /account": .account,
+        "POST /account/password": .account,
     ]
 
     /// The policy as `docs/security.md` shows it (a test keeps the two equal): what each role holds, then every
@@ -73,12 +78,21 @@ public enum RoutePolicy {
     }
 }
 
-/// Decides every request with `RoutePolicy` before its handler: credentials, when sent, must be valid (401
-/// otherwise, even on public routes, so a revoked key learns it at once); a route that needs more than public
-/// access needs a key whose role holds the permission (401 without one, 403 naming what is missing). The caller is
-/// left in the context for the handlers' scope checks.
+/// Decides every request with `RoutePolicy` before its handler. Credentials, when sent, must be valid: a key in
+/// `Authorization` (401 otherwise, even on public routes, so a revoked key learns it at once), or a session cookie
+/// from `POST /login` (an ended or expired session counts as none). A route that needs more than public access needs
+/// a caller whose role holds the permission (401 without one, 403 naming what is missing). A session's writes carry
+/// its CSRF token (form field `csrf` or header `X-CSRF-Token`); a person with a one-time password may only change it.
+/// Too many invalid credentials from one address, and too many writes or expensive reads from one caller, are
+/// answered 429 with `Retry-After`. The caller is left in the context for the handlers' scope checks.
 struct PolicyMiddleware: RouterMiddleware {
-    let store: any KeyStore
+    let services: AppServices
+    let limiter = RateLimiter()
+    /// When each key's last use was written (at most once a minute per key).
+    let touched = Locked<[String: Int64]>([:])
+
+    /// What a person with a one-time password may still do.
+    static let beforePasswordChange: Set<String> = ["POST /account/password", "POST /logout", "GET /account"]
 
     func handle(
         _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
@@ -89,29 +103,109 @@ struct PolicyMiddleware: RouterMiddleware {
         guard let need = RoutePolicy.permission(method: request.method, route: route, path: request.uri.path) else {
             throw Problem(status: .forbidden, detail: "no access policy covers \(request.method.rawValue) \(route); refused")
         }
+        let limits = services.limits
+        let now = services.clock()
+        let window = Int64(limits.loginWindowSeconds)
         var context = context
+        var request = request
+        let name = "\(request.method.rawValue) \(route)"
         if let header = request.headers[.authorization] {
-            guard let key = APIKeys.key(from: header), let caller = try await store.apiKey(hash: APIKeys.hash(key)) else {
+            guard let key = APIKeys.key(from: header), let caller = try await services.store.apiKey(hash: APIKeys.hash(key)) else {
+                if let wait = limiter.take("bad-credentials \(context.address)", limit: limits.maxBadCredentials, window: window, now: now) {
+                    throw Problem(
+                        status: .tooManyRequests, detail: "too many requests with invalid credentials from this address; try again later",
+                        retryAfter: wait)
+                }
                 throw Problem(status: .unauthorized, detail: "the credentials sent are not valid, or the key has been revoked")
             }
             context.caller = caller
+            try await touch(caller.name, now: now)
+        } else if let token = request.cookies[Session.cookie]?.value, let (user, session) = try await services.accounts.resolve(token: token) {
+            context.caller = user.caller
+            context.session = session
+            if user.mustChangePassword, need != .publicRead, !Self.beforePasswordChange.contains(name) {
+                throw Problem(status: .forbidden, detail: "change the one-time password first: /account")
+            }
+            if Session.changesState(request.method) {
+                let sent = try await Session.csrfToken(in: &request, limit: limits.maxBody)
+                guard sent == session.csrf else {
+                    throw Problem(
+                        status: .forbidden,
+                        detail: "\(name) from a web session needs the session's CSRF token (form field 'csrf' or header 'X-CSRF-Token')")
+                }
+            }
+        }
+        let expensive = Self.expensive(request, route: route)
+        if Session.changesState(request.method) || expensive {
+            let who = context.caller.map { "\($0.kind.rawValue) \($0.name)" } ?? "address \(context.address)"
+            let limit = expensive ? limits.expensiveReadsPerMinute : limits.writesPerMinute
+            if let wait = limiter.take("\(expensive ? "read" : "write") \(who)", limit: limit, window: 60, now: now) {
+                throw Problem(
+                    status: .tooManyRequests,
+                    detail: "more than \(limit) \(expensive ? "exports or audit reads" : "writes") a minute from \(who); try again later",
+                    retryAfter: wait)
+            }
         }
         if need == .publicRead { return try await next(request, context) }
         guard let caller = context.caller else {
             throw Problem(
                 status: .unauthorized,
                 detail:
-                    "\(request.method.rawValue) \(route) needs an API key with the '\(need.rawValue)' permission: send 'Authorization: Bearer <key>', or the key as the password of HTTP Basic authentication (create one with 'xanh key create --name NAME --role ROLE')"
+                    "\(name) needs an API key or a login with the '\(need.rawValue)' permission: send 'Authorization: Bearer <key>', or the key as the password of HTTP Basic authentication (create one with 'xanh key create --name NAME --role ROLE'), or log in at /login"
             )
+        }
+        if need == .account, caller.kind != .user {
+            throw Problem(status: .forbidden, detail: "\(name) is a person's own account: log in at /login (a key has no account)")
         }
         guard let role = Role(name: caller.role), role.may(need) else {
             throw Problem(
                 status: .forbidden,
                 detail:
-                    "the key '\(caller.name)' has the role '\(caller.role)', which does not hold the '\(need.rawValue)' permission that \(request.method.rawValue) \(route) needs"
+                    "the \(caller.kind == .user ? "user" : "key") '\(caller.name)' has the role '\(caller.role)', which does not hold the '\(need.rawValue)' permission that \(name) needs"
             )
         }
         return try await next(request, context)
+    }
+
+    /// Exports (CSV, XLSX) and the audit log cost more than a page of JSON.
+    static func expensive(_ request: Request, route: String) -> Bool {
+        guard request.method == .get else { return false }
+        if route.hasPrefix("/api/v1/audit") { return true }
+        let format = request.uri.queryParameters.get("format")
+        return format == "csv" || format == "xlsx" || route == "/api/v1/values/template"
+    }
+
+    /// Writes a key's last use, at most once a minute per key (a logger posting every few seconds writes no more).
+    func touch(_ key: String, now: Int64) async throws {
+        let due = touched.update { t -> Bool in
+            guard (t[key] ?? 0) <= now - 60 else { return false }
+            t[key] = now
+            return true
+        }
+        if due { try await services.store.touchAPIKey(name: key, at: now) }
+    }
+}
+
+/// Fixed-window counters in memory, per key: each window admits `limit` requests; beyond it, the seconds until the
+/// window ends. Old windows are dropped as new ones start, so the table holds only the current window's callers.
+final class RateLimiter: Sendable {
+    struct Window {
+        var start: Int64
+        var count: Int
+    }
+    let windows = Locked<[String: Window]>([:])
+
+    /// Counts one request; nil when it is admitted, or the seconds to wait.
+    func take(_ key: String, limit: Int, window: Int64, now: Int64) -> Int? {
+        windows.update { w in
+            if w.count > 100_000 { w = w.filter { $0.value.start + window > now } }
+            var current = w[key] ?? Window(start: now, count: 0)
+            if current.start + window <= now { current = Window(start: now, count: 0) }
+            guard current.count < limit else { return Int(max(1, current.start + window - now)) }
+            current.count += 1
+            w[key] = current
+            return nil
+        }
     }
 }
 
@@ -141,7 +235,8 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
 /// preflight) is refused with 415 before any handler reads it. The XLSX upload takes its own type; an empty body
 /// needs none.
 struct JSONWritesMiddleware: RouterMiddleware {
-    static let ownTypes: Set<String> = ["POST /api/v1/values/upload"]
+    /// The XLSX upload takes a workbook; the web forms take form bodies (with their session's CSRF token).
+    static let ownTypes: Set<String> = Set(["POST /api/v1/values/upload"]).union(Session.formRoutes)
 
     func handle(
         _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response

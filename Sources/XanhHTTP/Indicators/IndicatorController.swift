@@ -50,8 +50,19 @@ struct IndicatorController {
     }
 
     /// Who writes: the key `PolicyMiddleware` checked (every write route needs one).
-    func identity(_ context: AppRequestContext) -> APIKeyRecord {
-        context.caller ?? APIKeyRecord(name: "api", role: "editor")
+    func identity(_ context: AppRequestContext) -> Caller {
+        context.caller ?? Caller(name: "api", role: "editor")
+    }
+
+    /// Refuses a write for units outside the caller's unit scope (403, naming them), before anything is stored.
+    func checkUnits(_ units: [String], _ who: Caller) async throws {
+        let outside = try await service.unitsOutside(who.scope, units)
+        guard outside.isEmpty else {
+            throw Problem(
+                status: .forbidden,
+                detail:
+                    "nothing was stored: '\(who.name)' reports for unit \(who.scope.unit ?? "") and the units under it, not for \(outside.joined(separator: ", "))")
+        }
     }
 
     /// Every route of the indicators API, each to its named handler below.
@@ -168,6 +179,7 @@ struct IndicatorController {
                 unitOfMeasure: v.unitOfMeasure, origin: "values/\(i)")
         }
         let who = identity(context)
+        try await checkUnits(inputs.compactMap(\.unit), who)
         let n = try await refusing {
             try await service.submit(inputs, status: body.submit == false ? .draft : .submitted, by: who.name, at: services.clock())
         }
@@ -212,6 +224,7 @@ struct IndicatorController {
             throw Problem(status: .badRequest, detail: e.message)
         }
         let who = identity(context)
+        try await checkUnits(inputs.compactMap(\.unit), who)
         let n = try await refusing {
             try await service.submit(inputs, status: request.query("submit") == "false" ? .draft : .submitted, by: who.name, at: services.clock())
         }
@@ -348,6 +361,7 @@ struct IndicatorController {
         { request, context in
             let body = try await JSON.decode(TransitionBody.self, from: request, context)
             let who = identity(context)
+            try await checkUnits(body.items.map(\.unit), who)
             try await refusing {
                 try await service.transition(
                     body.items, action: action, approver: Role(name: who.role)?.may(.approve) == true, by: who.name, comment: body.comment,

@@ -17,6 +17,11 @@ struct WebController {
         labels = try PageLabels.load()
     }
 
+    init(services: AppServices, labels: PageLabels) {
+        self.services = services
+        self.labels = labels
+    }
+
     func register(on router: Router<AppRequestContext>) async throws {
         guard let dir = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
             throw Problem(status: .internalServerError, detail: "templates missing from the XanhHTTP bundle")

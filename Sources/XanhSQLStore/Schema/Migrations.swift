@@ -42,6 +42,40 @@ enum Migrations {
                 "UPDATE api_keys SET role = 'admin' WHERE role = 'editor'",
             ]
         ),
+        // People's accounts, their sessions and failed logins; keys get a unit and agency scope and a last use; the
+        // audit chain (decision 0015). Numbered by the appender (`seq`), so the same text serves both engines.
+        (
+            "accounts-1",
+            [
+                "ALTER TABLE api_keys ADD COLUMN unit TEXT",
+                "ALTER TABLE api_keys ADD COLUMN agency TEXT",
+                "ALTER TABLE api_keys ADD COLUMN last_used_at BIGINT",
+                """
+                CREATE TABLE users(
+                  username TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, facility_id BIGINT, stations TEXT NOT NULL DEFAULT '',
+                  unit TEXT, agency TEXT, password_hash TEXT NOT NULL, must_change BIGINT NOT NULL DEFAULT 1, totp_secret TEXT,
+                  disabled BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL, last_login_at BIGINT)
+                """,
+                """
+                CREATE TABLE sessions(
+                  token_hash TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES users(username), csrf TEXT NOT NULL,
+                  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, address TEXT NOT NULL)
+                """,
+                "CREATE INDEX sessions_user ON sessions(username)",
+                "CREATE TABLE login_failures(username TEXT NOT NULL, address TEXT NOT NULL, at BIGINT NOT NULL)",
+                "CREATE INDEX login_failures_user ON login_failures(username, at)",
+                "CREATE INDEX login_failures_address ON login_failures(address, at)",
+                """
+                CREATE TABLE audit_log(
+                  seq BIGINT PRIMARY KEY, at BIGINT NOT NULL, actor TEXT NOT NULL, actor_kind TEXT NOT NULL, role TEXT NOT NULL,
+                  address TEXT NOT NULL, channel TEXT NOT NULL, action TEXT NOT NULL, entity TEXT NOT NULL, entity_key TEXT NOT NULL,
+                  before_state TEXT, after_state TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)
+                """,
+                "CREATE INDEX audit_log_actor ON audit_log(actor, seq)",
+                "CREATE INDEX audit_log_entity ON audit_log(entity, entity_key, seq)",
+                "CREATE INDEX audit_log_at ON audit_log(at)",
+            ]
+        ),
     ]
 
     static func history(_ dialect: SQLDialect) -> [(id: String, statements: [String])] {

@@ -81,6 +81,14 @@ public struct IndicatorService: Sendable {
     }
 
     /// Validates and stores, all-or-nothing.
+    /// The units of a write that lie outside a caller's unit scope (a reporter of a commune writes for that commune,
+    /// a reporter of a province for it and its communes).
+    public func unitsOutside(_ scope: AccessScope, _ units: some Sequence<String>) async throws -> [String] {
+        guard scope.unit != nil else { return [] }
+        let h = try await hierarchy()
+        return Set(units).sorted().filter { !scope.covers(unit: $0, ancestors: h.ancestors(of: $0)) }
+    }
+
     public func submit(_ inputs: [IndicatorValueInput], status: ValueStatus, by: String, at: Int64) async throws -> Int {
         switch try await validate(inputs) {
         case .failure(let e): throw e

@@ -59,7 +59,7 @@ public struct DropScanResult: Sendable, Equatable {
 /// transaction; then move them to the archive. A file still in the drop folder after a crash is read again, and
 /// the ledger recognises it. A bad file gets its `.error` written first, then is moved to quarantine.
 public actor DropFolder {
-    let store: any StationStore & FileLedgerStore
+    let store: any StationStore & FileLedgerStore & KeyStore & AuditStore
     let catalogue: ParameterCatalogue
     public let config: DropFolderConfig
     let clock: @Sendable () -> Int64
@@ -70,7 +70,7 @@ public actor DropFolder {
     private var unmovable = Set<String>()
 
     public init(
-        store: any StationStore & FileLedgerStore, catalogue: ParameterCatalogue, config: DropFolderConfig, limits: Limits = Limits(),
+        store: any StationStore & FileLedgerStore & KeyStore & AuditStore, catalogue: ParameterCatalogue, config: DropFolderConfig, limits: Limits = Limits(),
         logger: Logger = Logger(label: "xanh.drop"), clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) {
         self.store = store
@@ -204,23 +204,36 @@ public actor DropFolder {
     private func process(_ files: [Found], into result: inout DropScanResult) async throws {
         let reader = Circular10Reader(
             catalogue: catalogue, directory: try await store.seriesDirectory(), names: try await store.fileNameMap(), now: clock(), limits: limits)
-        var good: [(Found, FileIngest)] = []
+        var good: [(Found, FileIngest, String)] = []
         var bad: [(Found, Circular10.Problems)] = []
+        let accounts = try await Self.accounts(store)
+        let stations = Dictionary(try await store.allStations().map { ($0.code, $0.facility) }, uniquingKeysWith: { a, _ in a })
         for f in files {
             guard let bytes = Self.readAll(config.root + "/" + f.path) else { continue }  // vanished: nothing to do
             switch reader.read(name: f.name, bytes: bytes) {
             case .success(let batch):
-                good.append((f, FileIngest(name: f.name, fingerprint: Self.fingerprint(bytes), rows: batch.rows)))
+                if let refusal = Self.refusal(f, station: batch.station, facility: stations[batch.station] ?? nil, accounts: accounts) {
+                    bad.append((f, [Circular10.Problem(.outOfScope, refusal)]))
+                    continue
+                }
+                good.append((f, FileIngest(name: f.name, fingerprint: Self.fingerprint(bytes), rows: batch.rows), batch.station))
             case .failure(let problems):
                 bad.append((f, problems))
             }
         }
         let outcomes = try await store.ingestFiles(good.map(\.1))
-        for ((f, _), outcome) in zip(good, outcomes) {
+        for ((f, ingest, station), outcome) in zip(good, outcomes) {
             switch outcome {
             case .ingested(let n):
                 result.ingested += 1
                 result.rows += n
+                let account = Self.account(of: f).flatMap { accounts[$0] }
+                try await store.appendAudit(
+                    AuditEntry(
+                        seq: 0, at: clock(), actor: account?.key.name ?? "drop-folder", actorKind: account == nil ? "operator" : "key",
+                        role: account?.key.role ?? "admin", address: "drop-folder", channel: "drop-folder", action: "ingest file", entity: "file",
+                        entityKey: f.path, before: nil,
+                        after: IndicatorJSON.encode(["station": station, "rows": String(n), "fingerprint": ingest.fingerprint])))
             case .duplicate:
                 result.duplicates += 1
             }
@@ -241,6 +254,30 @@ public actor DropFolder {
                 if unmovable.insert(f.path).inserted { logger.error("drop folder: cannot quarantine \(Self.escapeLine(f.path)): \(error)") }
             }
         }
+    }
+
+    /// FTP accounts: a file under a top folder named like an API key came through that key's account (the FTP server
+    /// roots each account in its own folder) and may carry data only for the key's stations; files elsewhere are the
+    /// operator's (decision 0015).
+    static func accounts(_ store: any KeyStore) async throws -> [String: APIKeyInfo] {
+        Dictionary(try await store.apiKeys().map { ($0.key.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    static func account(of f: Found) -> String? {
+        f.relativeDir.split(separator: "/").first.map(String.init)
+    }
+
+    /// Why a file may not be stored for its station through its account, or nil.
+    static func refusal(_ f: Found, station: String, facility: Int64?, accounts: [String: APIKeyInfo]) -> String? {
+        guard let name = account(of: f), let account = accounts[name] else { return nil }
+        if account.revoked { return "the account '\(name)' has been revoked" }
+        if !account.key.scope.covers(station: station, facility: facility) {
+            return "the account '\(name)' may not write for station \(station) (its scope: \(account.key.scope.summary))"
+        }
+        if let role = Role(name: account.key.role), !role.may(.observe) {
+            return "the account '\(name)' has the role '\(account.key.role)', which does not write observations"
+        }
+        return nil
     }
 
     /// The ledger's fingerprint of a file's content: FNV-1a in hex, and the size.

@@ -39,7 +39,7 @@ public struct ObservationIngestor: Sendable {
 
     /// The stations a caller acting within `scope` may write for; nil when the scope is the whole province.
     public func stationsAllowed(_ scope: AccessScope) async throws -> Set<String>? {
-        guard !scope.isProvince else { return nil }
+        guard scope.limitsStations else { return nil }
         return Set(try await stations.allStations().filter { scope.covers(station: $0.code, facility: $0.facility) }.map(\.code))
     }
 

@@ -45,7 +45,7 @@ import XanhStore
     @Test(arguments: Engine.available) func apiKeysAreFoundByHashWithTheirRole(_ engine: Engine) async throws {
         let store = try await StoreFactory.make(engine)
         try await store.createAPIKey(name: "trạm", hash: "h1", role: "editor")
-        #expect(try await store.apiKey(hash: "h1") == APIKeyRecord(name: "trạm", role: "editor"))
+        #expect(try await store.apiKey(hash: "h1") == Caller(name: "trạm", role: "editor"))
         #expect(try await store.apiKey(hash: "h2") == nil)
         try await store.setAPIKeyRole(name: "trạm", role: "approver")
         #expect(try await store.apiKey(hash: "h1")?.role == "approver")
@@ -60,7 +60,7 @@ import XanhStore
         try await store.createAPIKey(name: "officer", hash: "h2", role: "monitoring_officer")
         let scope = AccessScope(facility: 7, stations: ["HN-NKT", "HN-HK"])
         try await store.setAPIKeyScope(name: "logger", scope: scope)
-        #expect(try await store.apiKey(hash: "h1") == APIKeyRecord(name: "logger", role: "facility_operator", scope: scope))
+        #expect(try await store.apiKey(hash: "h1") == Caller(name: "logger", role: "facility_operator", scope: scope))
         #expect(try await store.apiKey(hash: "h2")?.scope == .province)
         try await store.revokeAPIKey(name: "logger")
         #expect(try await store.apiKey(hash: "h1") == nil)

@@ -17,7 +17,7 @@ import Testing
                 "QualityStore",
                 "StationEventStore", "AlertRuleStore", "AlertStateStore", "OutboxStore", "RetentionStore", "AdminUnitStore",
                 "IndicatorCatalogueStore",
-                "IndicatorValueStore", "TargetStore",
+                "IndicatorValueStore", "TargetStore", "AccountStore", "AuditStore",
             ]
         ),
         ("Sources/XanhStore/MonitoringStores.swift", ["StoreIdentity"]),

@@ -1,0 +1,147 @@
+import Foundation
+import Hummingbird
+import Mustache
+import XanhCore
+import XanhServices
+import XanhStore
+
+/// People's side of accounts: the login form, logout, and one's own account (its one-time password changed).
+/// Plain HTML forms; each state-changing one carries the session's CSRF token (`PolicyMiddleware` checks it), the
+/// login form its own token.
+struct AccountController {
+    let services: AppServices
+    let labels: PageLabels
+
+    init(services: AppServices) throws {
+        self.services = services
+        labels = try PageLabels.load()
+    }
+
+    /// `/login` and `/account`.
+    struct AccountPage: Sendable {
+        var error: String?
+        var loginToken: String
+        var username: String
+        var user: Person?
+        var csrf: String
+        var changed: Bool
+        var mustChange: Bool
+    }
+    struct Person: Sendable {
+        var username: String
+        var name: String
+        var role: String
+        var scope: String
+        var lastLogin: String
+        var totp: Bool
+    }
+
+    func register(on router: Router<AppRequestContext>) async throws {
+        guard let dir = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
+            throw Problem(status: .internalServerError, detail: "templates missing from the XanhHTTP bundle")
+        }
+        let library = try await MustacheLibrary(directory: dir.path)
+        let web = WebController(services: services, labels: labels)
+        @Sendable func render(_ template: String, _ lang: Language, title: String, path: String, _ page: AccountPage, status: HTTPResponse.Status = .ok)
+            -> Response
+        {
+            let html = library.render(web.layout(lang, title: title, path: path, page), withTemplate: template) ?? ""
+            return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        }
+        router.get("login") { request, _ in
+            let lang = WebController.language(request)
+            let token = AccountService.token()
+            var r = render(
+                "login", lang, title: labels.page(lang)["login", default: "Login"], path: "/login",
+                AccountPage(loginToken: token, username: "", csrf: "", changed: false, mustChange: false))
+            r.headers[values: .setCookie].append(Session.setCookie(Session.loginCookie, token, maxAge: 3600, request: request))
+            return r
+        }
+        router.post("login") { request, context in
+            let lang = WebController.language(request)
+            let form = try await Form.read(request, limit: services.limits.maxBody)
+            let username = form["username", default: ""].trimmingCharacters(in: .whitespaces).lowercased()
+            func refuse(_ why: String, _ status: HTTPResponse.Status, retryAfter: Int? = nil) -> Response {
+                let token = AccountService.token()
+                var r = render(
+                    "login", lang, title: labels.page(lang)["login", default: "Login"], path: "/login",
+                    AccountPage(error: why, loginToken: token, username: username, csrf: "", changed: false, mustChange: false), status: status)
+                r.headers[values: .setCookie].append(Session.setCookie(Session.loginCookie, token, maxAge: 3600, request: request))
+                if let retryAfter { r.headers[.retryAfter] = String(retryAfter) }
+                return r
+            }
+            guard let sent = form["login_token"], !sent.isEmpty, sent == request.cookies[Session.loginCookie]?.value else {
+                return refuse(labels.page(lang)["loginExpired", default: "The form expired; try again."], .badRequest)
+            }
+            do {
+                let login = try await services.accounts.login(
+                    username: username, password: form["password", default: ""], code: form["code"], address: context.address)
+                try await services.audit.record(
+                    login.user.caller, address: context.address, channel: "web", action: "POST /login", entity: "session", key: username)
+                var r = Response(status: .seeOther, headers: [.location: "/account?lang=\(lang.rawValue)"])
+                r.headers[values: .setCookie].append(
+                    Session.setCookie(Session.cookie, login.token, maxAge: services.limits.sessionSeconds, request: request))
+                r.headers[values: .setCookie].append(Session.setCookie(Session.loginCookie, "", maxAge: 0, request: request))
+                return r
+            } catch let e as AccountRefusal {
+                switch e.kind {
+                case .throttled(let wait):
+                    return refuse(labels.page(lang)["loginThrottled", default: e.reason] + " (\(wait) s)", .tooManyRequests, retryAfter: wait)
+                case .forbidden: return refuse(e.reason, .forbidden)
+                case .credentials, .invalid: return refuse(labels.page(lang)["loginFailed", default: e.reason], .unauthorized)
+                }
+            }
+        }
+        router.post("logout") { request, context in
+            if let token = request.cookies[Session.cookie]?.value { try await services.accounts.logout(token: token) }
+            if let caller = context.caller {
+                try await services.audit.record(
+                    caller, address: context.address, channel: "web", action: "POST /logout", entity: "session", key: caller.name)
+            }
+            var r = Response(status: .seeOther, headers: [.location: "/"])
+            r.headers[values: .setCookie].append(Session.setCookie(Session.cookie, "", maxAge: 0, request: request))
+            return r
+        }
+        router.get("account") { request, context in
+            let lang = WebController.language(request)
+            return render(
+                "account", lang, title: labels.page(lang)["account", default: "Account"], path: "/account",
+                try await page(context, lang, changed: request.query("changed") != nil))
+        }
+        router.post("account/password") { request, context in
+            let lang = WebController.language(request)
+            let form = try await Form.read(request, limit: services.limits.maxBody)
+            guard let caller = context.caller, caller.kind == .user else {
+                throw Problem(status: .forbidden, detail: "only a person logged in at /login has a password to change")
+            }
+            do {
+                try await services.accounts.changePassword(
+                    username: caller.name, current: form["current", default: ""], new: form["new", default: ""],
+                    keeping: context.session?.tokenHash)
+            } catch let e as AccountRefusal {
+                var p = try await page(context, lang, changed: false)
+                p.error = e.reason
+                return render(
+                    "account", lang, title: labels.page(lang)["account", default: "Account"], path: "/account", p,
+                    status: .unprocessableContent)
+            }
+            try await services.audit.record(
+                caller, address: context.address, channel: "web", action: "POST /account/password", entity: "user", key: caller.name,
+                after: #"{"password":"changed"}"#)
+            return Response(status: .seeOther, headers: [.location: "/account?lang=\(lang.rawValue)&changed=1"])
+        }
+    }
+
+    func page(_ context: AppRequestContext, _ lang: Language, changed: Bool) async throws -> AccountPage {
+        var person: Person?
+        var mustChange = false
+        if let caller = context.caller, caller.kind == .user, let u = try await services.store.user(username: caller.name) {
+            person = Person(
+                username: u.username, name: u.name, role: u.role, scope: u.scope.summary,
+                lastLogin: u.lastLoginAt.map { WebController.shortTime($0) + " (+07)" } ?? "—", totp: u.totpSecret != nil)
+            mustChange = u.mustChangePassword
+        }
+        return AccountPage(
+            loginToken: "", username: person?.username ?? "", user: person, csrf: context.session?.csrf ?? "", changed: changed, mustChange: mustChange)
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import XanhCore
+import XanhServices
+import XanhStore
+
+/// Writes an audit entry for every write the HTTP layer accepts (a 2xx or 3xx answer to POST, PUT, PATCH or
+/// DELETE), on the API and SensorThings alike: who, role, address, the route, the entity and its key (from the
+/// path), the state before (for the registry's own entities, read before the handler runs) and the body sent
+/// (bounded). The web forms record their own entries (`AccountController`), with the person they log in.
+struct AuditMiddleware: RouterMiddleware {
+    let services: AppServices
+
+    func handle(
+        _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        guard Session.changesState(request.method), let route = context.endpointPath, route != "NotFound",
+            !Session.formRoutes.contains("\(request.method.rawValue) \(route)")
+        else { return try await next(request, context) }
+        var request = request
+        let (entity, key) = Self.entity(route: route, path: request.uri.path, context: context)
+        let before = try await snapshot(entity, key)
+        let limit = max(services.limits.maxBatchBody, services.limits.maxUploadBody)
+        let body = try await request.collectBody(upTo: limit)
+        let response = try await next(request, context)
+        guard response.status.code < 400 else { return response }
+        let type = (request.headers[.contentType] ?? "").lowercased()
+        let after: String? =
+            body.readableBytes == 0
+            ? nil
+            : type.contains("json") || type.hasPrefix("text/")
+                ? String(buffer: body) : #"{"bytes":\#(body.readableBytes),"type":"\#(type.replacingOccurrences(of: "\"", with: ""))"}"#
+        let caller = context.caller ?? Caller(name: "anonymous", role: "public")
+        try await services.audit.record(
+            caller, address: context.address, channel: route.hasPrefix("/sta/") ? "sensorthings" : "api",
+            action: "\(request.method.rawValue) \(route)", entity: entity, key: key, before: before, after: after)
+        return response
+    }
+
+    /// The kind of thing a route changes and which one: the path's last fixed segment and its parameters.
+    static func entity(route: String, path: String, context: AppRequestContext) -> (String, String) {
+        if route.hasPrefix("/sta/") {
+            // `/sta/v1.1/Things(3)` → Things, 3.
+            let last = path.split(separator: "/").last.map(String.init) ?? ""
+            let name = String(last.prefix { $0 != "(" })
+            let key = last.contains("(") ? String(last.drop { $0 != "(" }.dropFirst().prefix { $0 != ")" }) : ""
+            return (name.isEmpty ? "sensorthings" : name, key)
+        }
+        let parts = route.split(separator: "/").filter { $0 != "api" && $0 != "v1" }
+        let fixed = parts.filter { !$0.hasPrefix("{") }.joined(separator: "/")
+        let keys = parts.filter { $0.hasPrefix("{") }.compactMap { p -> String? in
+            context.parameters.get(String(p.dropFirst().dropLast()))
+        }
+        return (fixed, keys.joined(separator: "/"))
+    }
+
+    /// The registry entity as it stood before a change to it.
+    func snapshot(_ entity: String, _ key: String) async throws -> String? {
+        switch entity {
+        case "stations" where !key.isEmpty:
+            return try await services.store.station(code: key).map { IndicatorJSON.encode($0) }
+        case "facilities" where !key.isEmpty:
+            guard let id = Int64(key) else { return nil }
+            return try await services.store.facility(id: id).map { IndicatorJSON.encode($0) }
+        case "indicators" where !key.isEmpty:
+            return try await services.store.indicators().first { $0.code == key }.map { IndicatorJSON.encode($0) }
+        default:
+            return nil
+        }
+    }
+}
+
+/// `GET /api/v1/audit`: the audit log, newest first, by actor, entity and time; CSV or XLSX with `format`.
+struct AuditController {
+    let services: AppServices
+
+    struct EntryDTO: Codable {
+        var seq: Int64
+        var at, actor, actorKind, role, address, channel, action, entity, entityKey: String
+        var before, after: String?
+        var hash: String
+    }
+
+    func register(on api: RouterGroup<AppRequestContext>) {
+        api.get("audit", use: list)
+    }
+
+    @Sendable func list(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let filter = AuditFilter(
+            actor: request.query("actor"), entity: request.query("entity"), entityKey: request.query("key"), from: try request.timeQuery("from"),
+            to: try request.timeQuery("to"))
+        let limit = try request.intQuery("limit", default: 1_000, range: 1...10_000)
+        let before = try request.intQuery("before", default: Int.max, range: 1...Int.max)
+        let entries = try await services.store.auditEntries(filter, beforeSeq: before == Int.max ? nil : Int64(before), limit: limit)
+        let items = entries.map {
+            EntryDTO(
+                seq: $0.seq, at: Timestamps.format($0.at), actor: $0.actor, actorKind: $0.actorKind, role: $0.role, address: $0.address,
+                channel: $0.channel, action: $0.action, entity: $0.entity, entityKey: $0.entityKey, before: $0.before, after: $0.after, hash: $0.hash)
+        }
+        return try IndicatorController.table(request, items: items, name: "audit") {
+            [String($0.seq), $0.at, $0.actor, $0.actorKind, $0.role, $0.address, $0.channel, $0.action, $0.entity, $0.entityKey, $0.before ?? "", $0.after ?? "", $0.hash]
+        } header: {
+            ["seq", "at", "actor", "actor_kind", "role", "address", "channel", "action", "entity", "key", "before", "after", "hash"]
+        }
+    }
+}
