@@ -54,8 +54,8 @@ extension SQLStore: AccountStore {
         try await updateUser(username, "disabled = \(disabled)", all: disabled)
     }
 
-    public func setPassword(username: String, hash: String, mustChange: Bool) async throws {
-        try await updateUser(username, "password_hash = \(hash), must_change = \(mustChange)", all: true)
+    public func setPassword(username: String, hash: String, mustChange: Bool, keepingSession: String?) async throws {
+        try await updateUser(username, "password_hash = \(hash), must_change = \(mustChange)", endingSessions: keepingSession, all: true)
     }
 
     public func setTOTPSecret(username: String, secret: String?) async throws {

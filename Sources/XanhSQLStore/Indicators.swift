@@ -119,12 +119,14 @@ extension SQLStore: IndicatorValueStore {
 
     public func values(indicator: String?, unit: String?, period: String?, statuses: [ValueStatus], limit: Int) async throws -> [StoredIndicatorValue]
     {
-        try await read { c in
+        // No status asked for (the public asking for drafts keeps none): nothing.
+        guard !statuses.isEmpty else { return [] }
+        return try await read { c in
             var clauses: [SQL] = []
             if let indicator { clauses.append("indicator = \(indicator)") }
             if let unit { clauses.append("unit = \(unit)") }
             if let period { clauses.append("period = \(period)") }
-            if !statuses.isEmpty && statuses.count < ValueStatus.allCases.count { clauses.append("status IN (\(list: statuses.map(\.rawValue)))") }
+            if statuses.count < ValueStatus.allCases.count { clauses.append("status IN (\(list: statuses.map(\.rawValue)))") }
             let whereSQL = clauses.isEmpty ? SQL(verbatim: "") : "WHERE " + SQL.join(clauses, " AND ")
             let order = c.dialect.bytewise
             return try await c.query(

@@ -190,7 +190,8 @@ extension SQLStore: KeyStore {
 
     public func apiKey(hash: String) async throws -> Caller? {
         try await read { c in
-            try await c.one("SELECT name, role, facility_id, stations, unit, agency FROM api_keys WHERE hash = \(hash) AND revoked = 0").map(Self.keyRecord)
+            try await c.one("SELECT name, role, facility_id, stations, unit, agency FROM api_keys WHERE hash = \(hash) AND revoked = 0").map(
+                Self.keyRecord)
         }
     }
 
@@ -201,14 +202,16 @@ extension SQLStore: KeyStore {
     /// A scope as the keys and users tables hold it.
     static func scope(_ r: SQLRow) throws -> AccessScope {
         let stations = (r.optionalText("stations") ?? "").split(separator: ",").map(String.init)
-        return AccessScope(facility: try r.optionalInt64("facility_id"), stations: stations, unit: r.optionalText("unit"), agency: r.optionalText("agency"))
+        return AccessScope(
+            facility: try r.optionalInt64("facility_id"), stations: stations, unit: r.optionalText("unit"), agency: r.optionalText("agency"))
     }
 
     public func setAPIKeyScope(name: String, scope: AccessScope) async throws {
         let stations = scope.stations.joined(separator: ",")
         try await write { c in
             if try await c.execute(
-                "UPDATE api_keys SET facility_id = \(scope.facility), stations = \(stations), unit = \(scope.unit), agency = \(scope.agency) WHERE name = \(name)") == 0 {
+                "UPDATE api_keys SET facility_id = \(scope.facility), stations = \(stations), unit = \(scope.unit), agency = \(scope.agency) WHERE name = \(name)"
+            ) == 0 {
                 throw StoreError.notFound("no API key named '\(name)'")
             }
         }
@@ -224,7 +227,8 @@ extension SQLStore: KeyStore {
 
     public func apiKeys() async throws -> [APIKeyInfo] {
         try await read { c in
-            try await c.query("SELECT name, role, facility_id, stations, unit, agency, created_at, revoked, last_used_at FROM api_keys ORDER BY name LIMIT 10000"
+            try await c.query(
+                "SELECT name, role, facility_id, stations, unit, agency, created_at, revoked, last_used_at FROM api_keys ORDER BY name LIMIT 10000"
             ).map {
                 APIKeyInfo(
                     key: try Self.keyRecord($0), createdAt: try $0.int64("created_at"), revoked: try $0.bool("revoked"),

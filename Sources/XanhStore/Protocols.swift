@@ -52,8 +52,9 @@ public protocol AccountStore: Sendable {
     func users() async throws -> [UserRecord]
     /// Disables (or re-enables) an account; disabling ends its sessions.
     func setUserDisabled(username: String, disabled: Bool) async throws
-    /// Sets a password hash; `mustChange` marks a one-time password. Ends the account's other sessions.
-    func setPassword(username: String, hash: String, mustChange: Bool) async throws
+    /// Sets a password hash; `mustChange` marks a one-time password. Ends the account's sessions, all but
+    /// `keepingSession` (the one that made the change).
+    func setPassword(username: String, hash: String, mustChange: Bool, keepingSession: String?) async throws
     func setTOTPSecret(username: String, secret: String?) async throws
     func recordLogin(username: String, at: Int64) async throws
     func createSession(_ s: SessionRecord) async throws
@@ -229,6 +230,7 @@ public protocol IndicatorValueStore: Sendable {
     /// In one transaction: reads the current state of each key, lets `decide` (the workflow, a use-case rule) say
     /// what becomes of them, and stores that with a history entry each. A `decide` that throws stores nothing.
     func changeValues(_ keys: [ValueKey], decide: @Sendable ([ValueKey: ValueState]) throws -> [ValueChange]) async throws
+    /// Values with one of `statuses` (none when it is empty).
     func values(indicator: String?, unit: String?, period: String?, statuses: [ValueStatus], limit: Int) async throws -> [StoredIndicatorValue]
     func history(_ key: ValueKey) async throws -> [ValueHistoryEntry]
     /// The unit's earlier values of an indicator (for outlier checks), oldest first.

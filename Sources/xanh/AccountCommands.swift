@@ -24,7 +24,9 @@ struct ScopeOptions: ParsableArguments {
     @Option(help: "The agency (department, commune People's Committee, enterprise) the holder belongs to.") var agency: String?
 
     func resolved() throws -> (Role, AccessScope) {
-        guard let r = Role(name: role) else { throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))") }
+        guard let r = Role(name: role) else {
+            throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         let scope = AccessScope(
             facility: facility, stations: (stations ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, unit: unit,
             agency: agency)
@@ -82,8 +84,11 @@ struct UserCommand: AsyncParsableCommand {
             for u in try await store.open().users() {
                 let state = u.disabled ? "disabled" : u.mustChangePassword ? "one-time password" : "active"
                 print(
-                    [u.username, u.name, u.role, u.scope.summary, state, u.totpSecret == nil ? "off" : "on", u.lastLoginAt.map { Timestamps.format($0) } ?? "never"]
-                        .joined(separator: "\t"))
+                    [
+                        u.username, u.name, u.role, u.scope.summary, state, u.totpSecret == nil ? "off" : "on",
+                        u.lastLoginAt.map { Timestamps.format($0) } ?? "never",
+                    ]
+                    .joined(separator: "\t"))
             }
         }
     }
@@ -179,7 +184,9 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let entries = try await store.open().auditEntries(AuditFilter(actor: actor, entity: entity), beforeSeq: nil, limit: limit)
             for e in entries {
-                print([String(e.seq), Timestamps.format(e.at), e.actor, e.role, e.address, e.channel, e.action, e.entity, e.entityKey].joined(separator: "\t"))
+                print(
+                    [String(e.seq), Timestamps.format(e.at), e.actor, e.role, e.address, e.channel, e.action, e.entity, e.entityKey].joined(
+                        separator: "\t"))
             }
         }
     }

@@ -28,6 +28,9 @@ struct AlertCommand: AsyncParsableCommand {
                 AlertRule(
                     name: name, kind: k, scope: AlertScope(stations: station, facilities: facility, provinces: province), aqiAtLeast: aqiAtLeast,
                     minutes: minutes))
+            try await db.audited(
+                "alert add-rule", entity: "alert-rules", key: String(rule.id ?? 0),
+                after: IndicatorJSON.encode(["name": rule.name, "kind": rule.kind.rawValue]))
             print("rule \(rule.id ?? 0): \(rule.name) (\(rule.kind.rawValue))")
         }
     }
@@ -58,6 +61,9 @@ struct AlertCommand: AsyncParsableCommand {
             }
             let s = try await db.createSubscription(
                 Subscription(rule: rule, channel: webhook != nil ? .webhook : .email, target: target, secret: secret))
+            try await db.audited(
+                "alert subscribe", entity: "subscriptions", key: String(s.id ?? 0),
+                after: IndicatorJSON.encode(["channel": s.channel.rawValue, "target": s.target]))
             print("subscription \(s.id ?? 0): \(s.channel.rawValue) \(s.target)")
         }
     }
@@ -101,6 +107,9 @@ struct QCCommand: AsyncParsableCommand {
             let o = try await db.addOverride(
                 station: station, parameter: parameter,
                 QCOverride(from: a, to: b, flag: f, reason: reason, by: by, at: Int64(Date().timeIntervalSince1970)))
+            try await db.audited(
+                "qc override", entity: "overrides", key: String(o.id),
+                after: IndicatorJSON.encode(["station": station, "parameter": parameter, "from": from, "to": to]))
             print("override \(o.id): \(station) \(parameter) \(from) – \(to) → \(f.key); derived again by the running server")
         }
     }

@@ -30,6 +30,7 @@ struct StationCommand: AsyncParsableCommand {
                 code: code, name: name, kind: k, province: province, facility: facility, latitude: latitude, longitude: longitude,
                 parameters: try StationCSV.parameters(parameters))
             let created = try await db.services().registry.createStation(s)
+            try await db.audited("station add", entity: "stations", key: created.code, after: IndicatorJSON.encode(created))
             print("added station \(created.code) (\(created.parameters.map(\.parameter).joined(separator: ", ")))")
         }
     }
@@ -47,11 +48,13 @@ struct StationCommand: AsyncParsableCommand {
             let db = try await store.open()
             if remove {
                 try await db.mapFileName(name, toStation: nil)
+                try await db.audited("station map-file --remove", entity: "file-names", key: name)
                 print("removed mapping of \(name)")
                 return
             }
             guard let code else { throw ValidationError("give a station code, or --remove") }
             try await db.mapFileName(name, toStation: code)
+            try await db.audited("station map-file", entity: "file-names", key: name, after: IndicatorJSON.encode(["station": code]))
             print("files named \(name)_yyyyMMddhhmmss.txt go to station \(code)")
         }
     }
@@ -102,6 +105,9 @@ struct StationCommand: AsyncParsableCommand {
                     FileHandle.standardError.write(Data("\(file):\(line): \(error)\n".utf8))
                 }
             }
+            try await db.audited(
+                "station import", entity: "stations", key: file,
+                after: IndicatorJSON.encode(["imported": String(stations.count - failures), "rejected": String(failures)]))
             print("imported \(stations.count - failures) stations, \(failures) rejected")
             if failures > 0 { throw ExitCode(1) }
         }
@@ -139,7 +145,8 @@ struct KeyCommand: AsyncParsableCommand {
             for k in try await db.apiKeys() {
                 print(
                     [
-                        k.key.name, k.key.role, k.key.scope.summary, Timestamps.format(k.createdAt), k.lastUsedAt.map { Timestamps.format($0) } ?? "never",
+                        k.key.name, k.key.role, k.key.scope.summary, Timestamps.format(k.createdAt),
+                        k.lastUsedAt.map { Timestamps.format($0) } ?? "never",
                         k.revoked ? "revoked" : "active",
                     ].joined(separator: "\t"))
             }
@@ -178,11 +185,17 @@ struct ImportCommand: AsyncParsableCommand {
         @Argument var file: String
 
         func run() async throws {
-            let services = try await store.open().services()
+            let db = try await store.open()
+            let services = db.services()
             let text = try String(contentsOfFile: file, encoding: .utf8)
             let (inputs, lines, fieldErrors) = try ObservationCSV.parse(text, file: file)
             let (counts, rejected) = try await services.ingestor.ingest(inputs, fieldErrors: fieldErrors)
             for r in rejected { FileHandle.standardError.write(Data("\(file):\(lines[r.index]): \(r.error)\n".utf8)) }
+            try await db.audited(
+                "import observations", entity: "observations", key: file,
+                after: IndicatorJSON.encode([
+                    "accepted": String(counts.accepted), "replaced": String(counts.replaced), "rejected": String(rejected.count),
+                ]))
             try await services.deriver.drain()
             print("accepted \(counts.accepted) (replaced \(counts.replaced)), rejected \(rejected.count)")
             if !rejected.isEmpty { throw ExitCode(1) }

@@ -25,6 +25,7 @@ extension ImportCommand {
             do {
                 let n = try await db.services().indicators.submit(
                     inputs, status: draft ? .draft : .submitted, by: by, at: Int64(Date().timeIntervalSince1970))
+                try await db.audited("import values", entity: "values", key: file, after: IndicatorJSON.encode(["stored": String(n), "by": by]))
                 print("stored \(n) values as \(draft ? "draft" : "submitted")")
             } catch let e as IndicatorWriteError {
                 for p in e.problems { FileHandle.standardError.write(Data("\(file): \(p.origin): \(p.message)\n".utf8)) }
@@ -77,6 +78,9 @@ extension ImportCommand {
                         i.confidence = i.confidence ?? old.confidence
                     }
                     try await db.upsertIndicator(i)
+                    try await db.audited(
+                        "import indicators", entity: "indicators", key: i.code, before: existing[i.code].map { IndicatorJSON.encode($0) },
+                        after: IndicatorJSON.encode(i))
                 }
                 print("loaded \(list.count) indicators")
             }
@@ -94,6 +98,7 @@ extension ImportCommand {
             let units = try AdminUnitCSV.parse(
                 try String(contentsOfFile: file, encoding: .utf8), known: Set(try await db.adminUnits().map(\.id)), file: file)
             try await db.upsertUnits(units)
+            try await db.audited("import units", entity: "units", key: file, after: IndicatorJSON.encode(["units": String(units.count)]))
             print("loaded \(units.count) units")
         }
     }
@@ -122,6 +127,7 @@ extension ImportCommand {
                 try await db.setBoundary(unit: unit.id, geoJSON: geometry.text)
                 matched += 1
             }
+            try await db.audited("import boundaries", entity: "boundaries", key: file, after: IndicatorJSON.encode(["attached": String(matched)]))
             print("attached \(matched) of \(features.count) boundaries")
             if matched < features.count { throw ExitCode(1) }
         }

@@ -15,6 +15,9 @@ struct Retention: AsyncParsableCommand {
         let db = try await store.open()
         let cutoff = Int64(Date().timeIntervalSince1970) - Int64(rawDays) * 86_400
         let r = try await db.applyRetention(rawBefore: cutoff)
+        try await db.audited(
+            "retention", entity: "observations", key: "before \(Timestamps.format(r.horizon))",
+            after: IndicatorJSON.encode(["deleted": String(r.deletedRows)]))
         print(
             "raw observations before \(Timestamps.format(r.horizon)) removed: \(r.deletedRows) rows"
                 + (r.droppedPartitions.isEmpty ? "" : ", partitions dropped: \(r.droppedPartitions.joined(separator: ", "))"))

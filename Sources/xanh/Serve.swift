@@ -40,6 +40,9 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = .info
         if demo {
             let added = try await DemoLoader.load(services: services)
+            if added > 0 {
+                try await db.audited("serve --demo", entity: "demo", key: "network", after: IndicatorJSON.encode(["observations": String(added)]))
+            }
             logger.info(added == 0 ? "demo: database already holds data; nothing added" : "demo: added \(added) observations")
         }
         var alerts = AlertConfig()

@@ -14,7 +14,8 @@ struct Xanh: AsyncParsableCommand {
         commandName: "xanh",
         abstract: "Xanh: environmental monitoring and green-growth information for Vietnamese provinces.",
         subcommands: [
-            Serve.self, Watch.self, AlertCommand.self, QCCommand.self, StationCommand.self, KeyCommand.self, UserCommand.self, AuditCommand.self, PolicyCommand.self, ImportCommand.self,
+            Serve.self, Watch.self, AlertCommand.self, QCCommand.self, StationCommand.self, KeyCommand.self, UserCommand.self, AuditCommand.self,
+            PolicyCommand.self, ImportCommand.self,
             IndicatorCommand.self,
             Migrate.self, MigrateData.self, Retention.self, Backup.self,
         ])

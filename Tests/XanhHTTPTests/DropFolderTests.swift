@@ -58,6 +58,29 @@ let goodWW =
     "pH\t7.10\t\t20261120100000\t00\nCOD\t45.2\tmg/L\t20261120100000\t00\nTSS\t20.1\tmg/L\t20261120100000\t00\nFlow\t410\tm3/h\t20261120100000\t00\n"
 
 @Suite struct DropFolderTests {
+    /// A file under a top folder named like a key came through that FTP account: it is held to the key's stations
+    /// and role, and each file stored leaves an audit entry naming the account.
+    @Test func filesOfAnAccountAreHeldToItsKeysScope() async throws {
+        let f = try await DropFixture()
+        let store = f.fixture.store
+        for (name, stations) in [("logger-dv", ["HP-DV-WW"]), ("logger-other", ["HN-NKT"]), ("logger-old", ["HP-DV-WW"])] {
+            try await store.createAPIKey(name: name, hash: "h-" + name, role: "facility_operator")
+            try await store.setAPIKeyScope(name: name, scope: AccessScope(stations: stations))
+        }
+        try await store.revokeAPIKey(name: "logger-old")
+        try f.put("logger-dv/2026/11/20/HP_DinhVu_HP-DV-WW_20261120100000.txt", goodWW)
+        try f.put("logger-other/2026/11/20/HP_DinhVu_HP-DV-WW_20261120100500.txt", goodWW.replacingOccurrences(of: "100000", with: "100500"))
+        try f.put("logger-old/2026/11/20/HP_DinhVu_HP-DV-WW_20261120101000.txt", goodWW.replacingOccurrences(of: "100000", with: "101000"))
+        let r = try await f.folder.scanOnce()
+        #expect(r.ingested == 1 && r.quarantined == 2, "\(r)")
+        let errors = f.files(under: f.config.quarantine).filter { $0.hasSuffix(".error") }.map { f.read(f.config.quarantine + "/" + $0) }
+        #expect(errors.contains { $0.contains("reason: out_of_scope") && $0.contains("'logger-other' may not write for station HP-DV-WW") })
+        #expect(errors.contains { $0.contains("the account 'logger-old' has been revoked") })
+        let audit = try await store.auditEntries(AuditFilter(entity: "file"), beforeSeq: nil, limit: 10)
+        #expect(
+            audit.map(\.actor) == ["logger-dv"] && audit.first?.channel == "drop-folder" && audit.first?.after?.contains("\"rows\":\"4\"") == true)
+    }
+
     @Test func goodFilesAreArchivedAndEveryBadKindIsQuarantinedWithItsReason() async throws {
         let f = try await DropFixture()
         let dir = "HP-DV-WW/2026/11/20"

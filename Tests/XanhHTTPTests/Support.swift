@@ -26,10 +26,11 @@ struct Fixture {
     let key: String
     static let now = try! Timestamps.parseISO8601("2026-11-20T12:00:00+07:00")
 
-    init(station: Bool = true) async throws {
+    init(station: Bool = true, limits configure: (inout Limits) -> Void = { _ in }) async throws {
         store = try await Self.makeStore()
         var limits = Limits()
         limits.bcryptCost = 4  // the cheapest bcrypt: the suite logs in often
+        configure(&limits)
         services = AppServices(store: store, reference: Self.reference, limits: limits, counters: .prometheus(metrics), clock: { Fixture.now })
         key = APIKeys.generate()
         try await store.createAPIKey(name: "test", hash: APIKeys.hash(key), role: "editor")
@@ -45,7 +46,8 @@ struct Fixture {
     func session(_ role: Role, username: String? = nil, scope: AccessScope = .province) async throws -> (cookie: String, csrf: String) {
         let name = username ?? "u-" + role.rawValue.replacingOccurrences(of: "_", with: "-")
         try await store.createUser(
-            UserRecord(username: name, name: "Người dùng \(role.rawValue)", role: role.rawValue, scope: scope, passwordHash: "-", mustChangePassword: false))
+            UserRecord(
+                username: name, name: "Người dùng \(role.rawValue)", role: role.rawValue, scope: scope, passwordHash: "-", mustChangePassword: false))
         let token = AccountService.token()
         let csrf = AccountService.token()
         try await store.createSession(

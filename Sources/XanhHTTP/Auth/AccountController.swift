@@ -42,7 +42,9 @@ struct AccountController {
         }
         let library = try await MustacheLibrary(directory: dir.path)
         let web = WebController(services: services, labels: labels)
-        @Sendable func render(_ template: String, _ lang: Language, title: String, path: String, _ page: AccountPage, status: HTTPResponse.Status = .ok)
+        @Sendable func render(
+            _ template: String, _ lang: Language, title: String, path: String, _ page: AccountPage, status: HTTPResponse.Status = .ok
+        )
             -> Response
         {
             let html = library.render(web.layout(lang, title: title, path: path, page), withTemplate: template) ?? ""
@@ -142,6 +144,7 @@ struct AccountController {
             mustChange = u.mustChangePassword
         }
         return AccountPage(
-            loginToken: "", username: person?.username ?? "", user: person, csrf: context.session?.csrf ?? "", changed: changed, mustChange: mustChange)
+            loginToken: "", username: person?.username ?? "", user: person, csrf: context.session?.csrf ?? "", changed: changed,
+            mustChange: mustChange)
     }
 }

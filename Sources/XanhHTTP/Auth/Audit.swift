@@ -98,7 +98,10 @@ struct AuditController {
                 channel: $0.channel, action: $0.action, entity: $0.entity, entityKey: $0.entityKey, before: $0.before, after: $0.after, hash: $0.hash)
         }
         return try IndicatorController.table(request, items: items, name: "audit") {
-            [String($0.seq), $0.at, $0.actor, $0.actorKind, $0.role, $0.address, $0.channel, $0.action, $0.entity, $0.entityKey, $0.before ?? "", $0.after ?? "", $0.hash]
+            [
+                String($0.seq), $0.at, $0.actor, $0.actorKind, $0.role, $0.address, $0.channel, $0.action, $0.entity, $0.entityKey, $0.before ?? "",
+                $0.after ?? "", $0.hash,
+            ]
         } header: {
             ["seq", "at", "actor", "actor_kind", "role", "address", "channel", "action", "entity", "key", "before", "after", "hash"]
         }

@@ -61,7 +61,8 @@ struct IndicatorController {
             throw Problem(
                 status: .forbidden,
                 detail:
-                    "nothing was stored: '\(who.name)' reports for unit \(who.scope.unit ?? "") and the units under it, not for \(outside.joined(separator: ", "))")
+                    "nothing was stored: '\(who.name)' reports for unit \(who.scope.unit ?? "") and the units under it, not for \(outside.joined(separator: ", "))"
+            )
         }
     }
 

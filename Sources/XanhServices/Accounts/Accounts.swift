@@ -90,7 +90,7 @@ public struct AccountService: Sendable {
     /// A new one-time password for an account; its sessions end.
     public func resetPassword(username: String) async throws -> String {
         let oneTime = Self.oneTimePassword()
-        try await store.setPassword(username: username, hash: await hash(oneTime), mustChange: true)
+        try await store.setPassword(username: username, hash: await hash(oneTime), mustChange: true, keepingSession: nil)
         return oneTime
     }
 
@@ -101,8 +101,7 @@ public struct AccountService: Sendable {
         }
         if let problem = Self.passwordProblem(new) { throw AccountRefusal(kind: .invalid, reason: problem) }
         if current == new { throw AccountRefusal(kind: .invalid, reason: "the new password must differ from the current one") }
-        try await store.setPassword(username: username, hash: await hash(new), mustChange: false)
-        if let session { try await store.deleteSessions(username: username, except: session) }
+        try await store.setPassword(username: username, hash: await hash(new), mustChange: false, keepingSession: session)
     }
 
     /// Turns on a second factor: a new TOTP secret, and the `otpauth://` address an authenticator app reads.
@@ -160,7 +159,8 @@ public struct AccountService: Sendable {
         if let secret = user.totpSecret {
             guard let code, Self.codeMatches(code, secret: secret, at: now) else {
                 try await store.recordLoginFailure(username: username, address: address, at: now)
-                throw AccountRefusal(kind: .credentials, reason: "this account needs the 6-digit code of its authenticator app, and the one sent is not right")
+                throw AccountRefusal(
+                    kind: .credentials, reason: "this account needs the 6-digit code of its authenticator app, and the one sent is not right")
             }
         } else if user.role == Role.admin.rawValue, limits.requireAdminTOTP {
             throw AccountRefusal(

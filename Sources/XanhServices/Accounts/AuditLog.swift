@@ -16,7 +16,7 @@ public struct AuditLog: Sendable {
 
     /// The command line's caller: the operator of the machine (`USER`), acting as admin.
     public static var operatorCaller: Caller {
-        Caller(name: ProcessInfo.processInfo.environment["USER"] ?? "operator", role: Role.admin.rawValue, kind: .operator)
+        Caller(name: ProcessInfo.processInfo.environment["USER"] ?? NSUserName(), role: Role.admin.rawValue, kind: .operator)
     }
 
     @discardableResult

@@ -6,7 +6,9 @@ import XanhStore
 /// computed from the demo monitoring data for the current year.
 public enum DemoIndicatorLoader {
     public static func load(services: AppServices) async throws -> Int {
-        guard try await services.store.values(indicator: nil, unit: nil, period: nil, statuses: [], limit: 1).isEmpty else { return 0 }
+        guard try await services.store.values(indicator: nil, unit: nil, period: nil, statuses: ValueStatus.allCases, limit: 1).isEmpty else {
+            return 0
+        }
         let service = services.indicators
         guard let index = try IndexCatalogue.bundled().indexes.first else { return 0 }
         let inputs = DemoIndicators.values(

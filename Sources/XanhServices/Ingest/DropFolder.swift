@@ -70,7 +70,8 @@ public actor DropFolder {
     private var unmovable = Set<String>()
 
     public init(
-        store: any StationStore & FileLedgerStore & KeyStore & AuditStore, catalogue: ParameterCatalogue, config: DropFolderConfig, limits: Limits = Limits(),
+        store: any StationStore & FileLedgerStore & KeyStore & AuditStore, catalogue: ParameterCatalogue, config: DropFolderConfig,
+        limits: Limits = Limits(),
         logger: Logger = Logger(label: "xanh.drop"), clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     ) {
         self.store = store

@@ -18,7 +18,7 @@ import XanhStore
         let lan = try #require(try await store.user(username: "lan"))
         #expect(lan.scope == scope && lan.mustChangePassword && !lan.disabled && lan.totpSecret == nil && lan.createdAt > 0 && lan.lastLoginAt == nil)
         #expect(try await store.users().map(\.username) == ["an", "lan"])
-        try await store.setPassword(username: "lan", hash: "h3", mustChange: false)
+        try await store.setPassword(username: "lan", hash: "h3", mustChange: false, keepingSession: nil)
         try await store.setTOTPSecret(username: "lan", secret: "SECRET")
         try await store.recordLogin(username: "lan", at: 1_700_000_000)
         let after = try #require(try await store.user(username: "lan"))
@@ -32,7 +32,8 @@ import XanhStore
         let store = try await StoreFactory.make(engine)
         try await store.createUser(UserRecord(username: "lan", name: "Lan", role: "reporter", passwordHash: "h"))
         for (t, exp) in [("t1", Int64(2_000)), ("t2", 3_000), ("t3", 3_000)] {
-            try await store.createSession(SessionRecord(tokenHash: t, username: "lan", csrf: "c-" + t, createdAt: 1_000, expiresAt: exp, address: "10.0.0.1"))
+            try await store.createSession(
+                SessionRecord(tokenHash: t, username: "lan", csrf: "c-" + t, createdAt: 1_000, expiresAt: exp, address: "10.0.0.1"))
         }
         #expect(try await store.session(tokenHash: "t1", now: 1_500)?.csrf == "c-t1")
         #expect(try await store.session(tokenHash: "t1", now: 2_000) == nil, "expired")
@@ -41,9 +42,13 @@ import XanhStore
         try await store.deleteSessions(username: "lan", except: "t3")
         #expect(try await store.session(tokenHash: "t1", now: 1_500) == nil)
         #expect(try await store.session(tokenHash: "t3", now: 1_500) != nil)
-        // A new password, and disabling, end every session.
-        try await store.setPassword(username: "lan", hash: "h2", mustChange: true)
+        // A new password ends the other sessions (all of them when an admin resets it); disabling ends every one.
+        try await store.createSession(SessionRecord(tokenHash: "t5", username: "lan", csrf: "c", createdAt: 1_000, expiresAt: 9_000, address: "a"))
+        try await store.setPassword(username: "lan", hash: "h2", mustChange: false, keepingSession: "t5")
         #expect(try await store.session(tokenHash: "t3", now: 1_500) == nil)
+        #expect(try await store.session(tokenHash: "t5", now: 1_500) != nil)
+        try await store.setPassword(username: "lan", hash: "h2", mustChange: true, keepingSession: nil)
+        #expect(try await store.session(tokenHash: "t5", now: 1_500) == nil)
         try await store.createSession(SessionRecord(tokenHash: "t4", username: "lan", csrf: "c", createdAt: 1_000, expiresAt: 9_000, address: "a"))
         try await store.setUserDisabled(username: "lan", disabled: true)
         #expect(try await store.session(tokenHash: "t4", now: 1_500) == nil)
