@@ -135,10 +135,8 @@ extension SQLStore: AuditStore {
                 try await c.execute("SELECT pg_advisory_xact_lock(4243)")
             }
             let last = try await c.one("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            var entry = e
+            var entry = AuditChain.storable(e)
             entry.seq = (try last?.int64("seq") ?? 0) + 1
-            entry.before = AuditChain.bounded(e.before)
-            entry.after = AuditChain.bounded(e.after)
             entry = AuditChain.seal(entry, prev: try last?.text("hash") ?? AuditChain.genesis)
             try await c.execute(
                 """

@@ -102,6 +102,23 @@ public enum AuditChain {
         return cut + "…[cut: \(count) bytes]"
     }
 
+    /// An entry as it can be stored on either engine: no NUL in any text (PostgreSQL refuses it), states bounded.
+    public static func storable(_ e: AuditEntry) -> AuditEntry {
+        func clean(_ s: String) -> String { s.contains("\u{0}") ? s.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : s }
+        var e = e
+        e.actor = clean(e.actor)
+        e.actorKind = clean(e.actorKind)
+        e.role = clean(e.role)
+        e.address = clean(e.address)
+        e.channel = clean(e.channel)
+        e.action = clean(e.action)
+        e.entity = clean(e.entity)
+        e.entityKey = clean(e.entityKey)
+        e.before = bounded(e.before.map(clean))
+        e.after = bounded(e.after.map(clean))
+        return e
+    }
+
     /// What is wrong with one entry, given the hash of the one before it (nil when it holds).
     public static func problem(_ e: AuditEntry, expectedSeq: Int64, prev: String) -> String? {
         if e.seq != expectedSeq { return "entry \(expectedSeq) is missing (the next entry is \(e.seq))" }

@@ -24,17 +24,24 @@ struct AuditMiddleware: RouterMiddleware {
         let body = try await request.collectBody(upTo: limit)
         let response = try await next(request, context)
         guard response.status.code < 400 else { return response }
-        let type = (request.headers[.contentType] ?? "").lowercased()
-        let after: String? =
-            body.readableBytes == 0
-            ? nil
-            : type.contains("json") || type.hasPrefix("text/")
-                ? String(buffer: body) : #"{"bytes":\#(body.readableBytes),"type":"\#(type.replacingOccurrences(of: "\"", with: ""))"}"#
+        let after = Self.summary(body, type: (request.headers[.contentType] ?? "").lowercased())
         let caller = context.caller ?? Caller(name: "anonymous", role: "public")
         try await services.audit.record(
             caller, address: context.address, channel: route.hasPrefix("/sta/") ? "sensorthings" : "api",
             action: "\(request.method.rawValue) \(route)", entity: entity, key: key, before: before, after: after)
         return response
+    }
+
+    /// The body as the entry keeps it: JSON or text as it came (bounded by the store), anything else (a workbook,
+    /// bytes that are not UTF-8) by its size and type.
+    static func summary(_ body: ByteBuffer, type: String) -> String? {
+        guard body.readableBytes > 0 else { return nil }
+        if type.contains("json") || type.hasPrefix("text/"), let text = body.getString(at: body.readerIndex, length: body.readableBytes),
+            text.utf8.count == body.readableBytes, !text.contains("\u{0}")
+        {
+            return text
+        }
+        return IndicatorJSON.encode(["bytes": String(body.readableBytes), "type": type])
     }
 
     /// The kind of thing a route changes and which one: the path's last fixed segment and its parameters.
