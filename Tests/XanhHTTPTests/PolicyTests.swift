@@ -64,6 +64,8 @@ import XanhStore
                     let allowed = need == .publicRead || (role?.may(need) == true && (need != .account || kind == .user))
                     if allowed {
                         #expect(status != .unauthorized && status != .forbidden, "\(method) \(uri) as \(who): \(status), the policy allows it")
+                    } else if role == nil, method == .get, !route.hasPrefix("/api/"), !route.hasPrefix("/sta/") {
+                        #expect(status == .seeOther, "\(method) \(uri) as anonymous: \(status), expected 303 to the login form")
                     } else if role == nil {
                         #expect(status == .unauthorized, "\(method) \(uri) as anonymous: \(status), expected 401")
                     } else {

@@ -134,12 +134,23 @@ struct AccountController {
         }
     }
 
+    /// A scope in the page's words: "Trạm HN-NKT, HN-HK · Đơn vị hành chính 01".
+    static func scope(_ s: AccessScope, _ words: PageLabels.Section) -> String {
+        var parts: [String] = []
+        if let f = s.facility { parts.append("\(words["scopeFacility", default: "facility"]) \(f)") }
+        if !s.stations.isEmpty { parts.append("\(words["scopeStations", default: "stations"]) " + s.stations.joined(separator: ", ")) }
+        if let u = s.unit { parts.append("\(words["scopeUnit", default: "unit"]) \(u)") }
+        if let a = s.agency { parts.append("\(words["scopeAgency", default: "agency"]) \(a)") }
+        return parts.isEmpty ? words["scopeProvince", default: "province"] : parts.joined(separator: " · ")
+    }
+
     func page(_ context: AppRequestContext, _ lang: Language, changed: Bool) async throws -> AccountPage {
         var person: Person?
         var mustChange = false
         if let caller = context.caller, caller.kind == .user, let u = try await services.store.user(username: caller.name) {
+            let words = labels.page(lang)
             person = Person(
-                username: u.username, name: u.name, role: u.role, scope: u.scope.summary,
+                username: u.username, name: u.name, role: words["role_" + u.role, default: u.role], scope: Self.scope(u.scope, words),
                 lastLogin: u.lastLoginAt.map { WebController.shortTime($0) + " (+07)" } ?? "—", totp: u.totpSecret != nil)
             mustChange = u.mustChangePassword
         }

@@ -148,6 +148,11 @@ struct PolicyMiddleware: RouterMiddleware {
         }
         if need == .publicRead { return try await next(request, context) }
         guard let caller = context.caller else {
+            // A page (not the API) asked for without a login sends the browser to the login form.
+            if request.method == .get, !route.hasPrefix("/api/"), !route.hasPrefix("/sta/") {
+                let lang = request.uri.queryParameters.get("lang").flatMap { Language(rawValue: $0) } ?? .vi
+                return Response(status: .seeOther, headers: [.location: "/login?lang=\(lang.rawValue)"])
+            }
             throw Problem(
                 status: .unauthorized,
                 detail:
