@@ -46,8 +46,15 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "Benchmark reads as the store grows (--sizes), on SQLite and, with --postgres, PostgreSQL.") var growth = false
     @Option(help: "Store sizes for --growth, comma-separated.") var sizes = "1000000,100000000"
     @Option(help: "Directory for --growth's SQLite files (default: the temporary directory).") var dir: String?
+    @Flag(help: "Benchmark the audit chain's cost to real-time ingest (--audit-batches of 6 observations; with --postgres, also there).")
+    var audit = false
+    @Option(help: "Batches for --audit.") var auditBatches = 3000
 
     func run() async throws {
+        if audit {
+            try await AuditBench(batches: auditBatches, port: port, postgres: postgres).run()
+            return
+        }
         if growth {
             try await GrowthBench(postgres: postgres, sizes: sizes.split(separator: ",").compactMap { Int($0) }, queries: queries, directory: dir)
                 .run()

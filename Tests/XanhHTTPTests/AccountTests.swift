@@ -259,6 +259,13 @@ import XanhStore
             #expect((station?["before"] as? String)?.contains("Nguyễn Khánh Toàn") == true, "the state before")
             #expect((station?["after"] as? String)?.contains("Trạm Nguyễn Khánh Toàn") == true && station?["entityKey"] as? String == "HN-NKT")
             #expect(read.1.contains { ($0["channel"] as? String) == "sensorthings" && ($0["entity"] as? String) == "Things" })
+            // Observations are kept by their digest, not twice.
+            let body = writes[1].2 ?? ""
+            let digest = Hex.encode(SHA256.digest(Array(body.utf8)))
+            let observations = read.1.first { ($0["entity"] as? String) == "observations" }?["after"] as? String
+            #expect(
+                observations?.contains(#""sha256":"\#(digest)""#) == true && observations?.contains(#""bytes":"\#(body.utf8.count)""#) == true,
+                "\(observations ?? "")")
             let csv = try await client.execute(uri: "/api/v1/audit?format=csv", method: .get, headers: [.authorization: "Bearer \(leader)"]) {
                 String(buffer: $0.body)
             }

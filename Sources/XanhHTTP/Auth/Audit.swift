@@ -24,7 +24,8 @@ struct AuditMiddleware: RouterMiddleware {
         let body = try await request.collectBody(upTo: limit)
         let response = try await next(request, context)
         guard response.status.code < 400 else { return response }
-        let after = Self.summary(body, type: (request.headers[.contentType] ?? "").lowercased())
+        let data = entity == "observations" || entity == "Observations" || entity == "CreateObservations"
+        let after = Self.summary(body, type: (request.headers[.contentType] ?? "").lowercased(), digestOnly: data)
         let caller = context.caller ?? Caller(name: "anonymous", role: "public")
         try await services.audit.record(
             caller, address: context.address, channel: route.hasPrefix("/sta/") ? "sensorthings" : "api",
@@ -32,16 +33,19 @@ struct AuditMiddleware: RouterMiddleware {
         return response
     }
 
-    /// The body as the entry keeps it: JSON or text as it came (bounded by the store), anything else (a workbook,
-    /// bytes that are not UTF-8) by its size and type.
-    static func summary(_ body: ByteBuffer, type: String) -> String? {
+    /// The body as the entry keeps it: JSON or text as it came (bounded by the store); observations (data, not
+    /// administration: the rows themselves are stored) and anything that is not text (a workbook, bytes that are not
+    /// UTF-8) by size, type and SHA-256, which proves which body was sent without keeping it twice.
+    static func summary(_ body: ByteBuffer, type: String, digestOnly: Bool) -> String? {
         guard body.readableBytes > 0 else { return nil }
-        if type.contains("json") || type.hasPrefix("text/"), let text = body.getString(at: body.readerIndex, length: body.readableBytes),
-            text.utf8.count == body.readableBytes, !text.contains("\u{0}")
+        if !digestOnly, type.contains("json") || type.hasPrefix("text/"),
+            let text = body.getString(at: body.readerIndex, length: body.readableBytes), text.utf8.count == body.readableBytes,
+            !text.contains("\u{0}")
         {
             return text
         }
-        return IndicatorJSON.encode(["bytes": String(body.readableBytes), "type": type])
+        let digest = Hex.encode(SHA256.digest(Array(body.readableBytesView)))
+        return IndicatorJSON.encode(["bytes": String(body.readableBytes), "type": type, "sha256": digest])
     }
 
     /// The kind of thing a route changes and which one: the path's last fixed segment and its parameters.

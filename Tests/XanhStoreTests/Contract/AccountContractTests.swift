@@ -98,7 +98,8 @@ import XanhStore
         // The store numbers and seals what it is given, whatever seq and hashes the entry came with.
         let eighth = try await store.appendAudit(
             AuditEntry(
-                seq: 99, at: 1, actor: "k\u{0}", actorKind: "key", role: "admin", address: "a", channel: "cli", action: "x", entity: "e", entityKey: "1",
+                seq: 99, at: 1, actor: "k\u{0}", actorKind: "key", role: "admin", address: "a", channel: "cli", action: "x", entity: "e",
+                entityKey: "1",
                 before: nil, after: nil, prevHash: "forged", hash: "forged"))
         #expect(eighth.actor == "k\u{FFFD}", "PostgreSQL stores no NUL: it is replaced")
         #expect(eighth.seq == 8 && eighth.prevHash == all[0].hash && eighth.hash == AuditChain.hash(eighth, prev: all[0].hash))
