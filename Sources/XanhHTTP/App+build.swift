@@ -72,7 +72,7 @@ public func buildRouter(
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: BodyLimitMiddleware(limits: services.limits))
     router.add(middleware: TimeBudgetMiddleware(seconds: services.limits.requestSeconds))
-    router.add(middleware: PolicyMiddleware(services: services))
+    router.add(middleware: PolicyMiddleware(services: services, readOnly: readOnly))
     router.add(middleware: JSONWritesMiddleware())
     router.add(middleware: AuditMiddleware(services: services))
 

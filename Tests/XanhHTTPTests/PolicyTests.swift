@@ -19,7 +19,8 @@ import XanhStore
     }
 
     /// Every route with no credentials, with a key of every role and with a logged-in person of every role. A
-    /// person's writes carry the session's CSRF token; a person's own account is no key's.
+    /// person's writes carry the session's CSRF token; a person's own account is no key's. Every write that succeeds
+    /// leaves exactly one audit entry, and every refused one none.
     @Test func everyRoleOnEveryRoute() async throws {
         let f = try await Fixture()
         var keys: [Role: String] = [:]
@@ -58,8 +59,16 @@ import XanhStore
                         headers[.cookie] = s.cookie
                         headers[HTTPField.Name("X-CSRF-Token")!] = s.csrf
                     }
+                    let writes = method != .get && method != .head
+                    let lastEntry = { try await f.store.auditEntries(AuditFilter(), beforeSeq: nil, limit: 1).first?.seq ?? 0 }
+                    let before = writes ? try await lastEntry() : 0
                     let status = try await client.execute(uri: uri, method: method, headers: headers, body: body) { $0.status }
                     checked += 1
+                    if writes {
+                        // A write that was answered below 400 changed something and left one audit entry; a refused one none.
+                        let added = try await lastEntry() - before
+                        #expect(added == (status.code < 400 ? 1 : 0), "\(method) \(uri): \(status) left \(added) audit entries")
+                    }
                     let who = role.map { "\(kind == .user ? "user" : "key") \($0.rawValue)" } ?? "anonymous"
                     let allowed = need == .publicRead || (role?.may(need) == true && (need != .account || kind == .user))
                     if allowed {

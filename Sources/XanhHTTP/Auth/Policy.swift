@@ -87,6 +87,8 @@ public enum RoutePolicy {
 /// answered 429 with `Retry-After`. The caller is left in the context for the handlers' scope checks.
 struct PolicyMiddleware: RouterMiddleware {
     let services: AppServices
+    /// A server on a read replica writes nothing, not even a key's last use.
+    var readOnly = false
     let limiter = RateLimiter()
     /// When each key's last use was written (at most once a minute per key).
     let touched = Locked<[String: Int64]>([:])
@@ -119,14 +121,15 @@ struct PolicyMiddleware: RouterMiddleware {
                 throw Problem(status: .unauthorized, detail: "the credentials sent are not valid, or the key has been revoked")
             }
             context.caller = caller
-            try await touch(caller.name, now: now)
+            await touch(caller.name, now: now)
         } else if let token = request.cookies[Session.cookie]?.value, let (user, session) = try await services.accounts.resolve(token: token) {
             context.caller = user.caller
             context.session = session
             if user.mustChangePassword, need != .publicRead, !Self.beforePasswordChange.contains(name) {
                 throw Problem(status: .forbidden, detail: "change the one-time password first: /account")
             }
-            if Session.changesState(request.method) {
+            // The login form carries a token of its own (a person may log in again as someone else).
+            if Session.changesState(request.method), name != "POST /login" {
                 let sent = try await Session.csrfToken(in: &request, limit: limits.maxBody)
                 guard sent == session.csrf else {
                     throw Problem(
@@ -181,13 +184,19 @@ struct PolicyMiddleware: RouterMiddleware {
     }
 
     /// Writes a key's last use, at most once a minute per key (a logger posting every few seconds writes no more).
-    func touch(_ key: String, now: Int64) async throws {
+    func touch(_ key: String, now: Int64) async {
         let due = touched.update { t -> Bool in
             guard (t[key] ?? 0) <= now - 60 else { return false }
             t[key] = now
             return true
         }
-        if due { try await services.store.touchAPIKey(name: key, at: now) }
+        guard due, !readOnly else { return }
+        do {
+            try await services.store.touchAPIKey(name: key, at: now)
+        } catch {
+            // A key's last use is a note for its owner, not a reason to fail the request it came with.
+            touched.update { $0[key] = nil }
+        }
     }
 }
 
