@@ -208,15 +208,31 @@ import XanhStore
             try await client.execute(uri: "/api/v1/values", method: .post, headers: headers, body: ByteBuffer(string: other)) { r in
                 #expect(r.status == .forbidden && String(buffer: r.body).contains("not for 01"))
             }
-            // The reporter sees its own draft; the public does not.
+            // Another unit's draft, written by an admin.
+            let elsewhere = #"{"values":[{"indicator":"HP.WATER-CLEAN","unit":"01","period":"2026","numerator":5,"denominator":10}],"submit":false}"#
+            #expect(
+                try await client.execute(uri: "/api/v1/values", method: .post, headers: f.auth, body: ByteBuffer(string: elsewhere)) { $0.status }
+                    == .ok)
+            // The reporter sees its own draft, not another unit's; the public sees neither.
             let mine = try await client.execute(uri: "/api/v1/values?status=draft", method: .get, headers: headers) {
-                Fixture.json($0)["items"] as? [Any]
+                (Fixture.json($0)["items"] as? [[String: Any]])?.compactMap { $0["unit"] as? String }
             }
-            #expect(mine?.count == 1)
+            #expect(mine == ["31001"])
+            let history = try await client.execute(
+                uri: "/api/v1/values/history?indicator=HP.WATER-CLEAN&unit=01&period=2026", method: .get, headers: headers
+            ) { (Fixture.json($0)["items"] as? [Any])?.count }
+            #expect(history == 0, "another unit's draft history")
+            let aggregates = try await client.execute(
+                uri: "/api/v1/aggregates?indicator=HP.WATER-CLEAN&status=draft", method: .get, headers: headers
+            ) { (Fixture.json($0)["items"] as? [Any])?.count }
+            #expect(aggregates == 0, "drafts summed across units")
             let open = try await client.execute(uri: "/api/v1/values?status=draft", method: .get) { Fixture.json($0)["items"] as? [Any] }
             #expect(open?.count == 0)
         }
-        #expect(try await f.store.values(indicator: nil, unit: nil, period: nil, statuses: ValueStatus.allCases, limit: 10).map(\.unit) == ["31001"])
+        #expect(
+            try await f.store.values(indicator: nil, unit: nil, period: nil, statuses: ValueStatus.allCases, limit: 10).map(\.unit) == [
+                "01", "31001",
+            ])
     }
 
     /// Every write through the API and SensorThings leaves an entry naming who, from where, what and the state before;

@@ -152,10 +152,16 @@ struct IndicatorController {
 
     /// `GET /api/v1/values`: reported values, filtered; JSON, CSV or XLSX.
     @Sendable func values(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let statuses = Self.visible(try Self.statuses(request.query("status")), context)
-        let rows = try await services.store.values(
-            indicator: request.query("indicator"), unit: request.query("unit"), period: request.query("period"), statuses: statuses,
+        let asked = try Self.statuses(request.query("status"))
+        var rows = try await services.store.values(
+            indicator: request.query("indicator"), unit: request.query("unit"), period: request.query("period"),
+            statuses: Self.seesUnpublished(context) ? asked : asked.filter { $0 == .approved },
             limit: try request.intQuery("limit", default: 100_000, range: 1...100_000))
+        // A caller scoped to a unit sees the unpublished values of its units only.
+        if let scope = context.caller?.scope, scope.unit != nil {
+            let outside = Set(try await service.unitsOutside(scope, rows.filter { $0.status != .approved }.map(\.unit)))
+            rows = rows.filter { $0.status == .approved || !outside.contains($0.unit) }
+        }
         let items = rows.map {
             ValueDTO(
                 indicator: $0.indicator, unit: $0.unit, period: $0.period, value: $0.value, numerator: $0.numerator, denominator: $0.denominator,
@@ -193,8 +199,11 @@ struct IndicatorController {
             throw Problem(status: .badRequest, detail: "indicator, unit and period are required", pointer: "/query")
         }
         let entries = try await services.store.history(ValueKey(indicator: i, unit: u, period: p))
-        // The public sees what was approved, not the drafts and submissions before it.
-        let shown = Self.seesUnpublished(context) ? entries : entries.filter { $0.newStatus == ValueStatus.approved.rawValue }
+        // The public sees what was approved, not the drafts and submissions before it; so does a caller scoped to
+        // other units.
+        var inScope = false
+        if let caller = context.caller { inScope = try await service.unitsOutside(caller.scope, [u]).isEmpty }
+        let shown = Self.seesUnpublished(context) && inScope ? entries : entries.filter { $0.newStatus == ValueStatus.approved.rawValue }
         return try JSON.response(Page(items: shown, next: nil))
     }
 
@@ -377,9 +386,10 @@ struct IndicatorController {
         context.caller.flatMap { Role(name: $0.role) }?.may(.internalRead) == true
     }
 
-    /// The statuses asked for that the caller may see: the public sees approved values only.
+    /// The statuses asked for that the caller may see in figures across units (aggregates, progress, the index): the
+    /// public, and a caller scoped to one unit, see approved values only there.
     static func visible(_ asked: [ValueStatus], _ context: AppRequestContext) -> [ValueStatus] {
-        seesUnpublished(context) ? asked : asked.filter { $0 == .approved }
+        seesUnpublished(context) && context.caller?.scope.unit == nil ? asked : asked.filter { $0 == .approved }
     }
 
     static func num(_ d: Double?) -> String { d.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : String($0) } ?? "" }
