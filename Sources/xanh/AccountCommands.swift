@@ -48,6 +48,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option var name: String
         @OptionGroup var scope: ScopeOptions
         @Option(help: "Read the password from this file (its first line), for provisioning scripts.") var passwordFile: String?
+        @OptionGroup var limitOptions: LimitOptions
 
         func run() async throws {
             let (role, scope) = try scope.resolved()
@@ -60,7 +61,7 @@ struct UserCommand: AsyncParsableCommand {
             }
             let db = try await store.open()
             do {
-                let (user, oneTime) = try await db.services().accounts.addUser(
+                let (user, oneTime) = try await db.services(limits: try limitOptions.resolve()).accounts.addUser(
                     username: username, name: name, role: role, scope: scope, password: password)
                 try await db.audited(
                     "user add", entity: "user", key: user.username,
@@ -124,10 +125,11 @@ struct UserCommand: AsyncParsableCommand {
             commandName: "reset-password", abstract: "Give an account a new one-time password (printed once); its sessions end.")
         @OptionGroup var store: StoreOptions
         @Argument var username: String
+        @OptionGroup var limitOptions: LimitOptions
 
         func run() async throws {
             let db = try await store.open()
-            let oneTime = try await db.services().accounts.resetPassword(username: username)
+            let oneTime = try await db.services(limits: try limitOptions.resolve()).accounts.resetPassword(username: username)
             try await db.audited("user reset-password", entity: "user", key: username, after: #"{"password":"one-time"}"#)
             print(oneTime)
         }

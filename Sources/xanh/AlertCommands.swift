@@ -53,11 +53,16 @@ struct AlertCommand: AsyncParsableCommand {
         @Option(help: "Webhook URL.") var webhook: String?
         @Option(help: "HMAC-SHA256 secret for the webhook signature.") var secret: String?
         @Option(help: "E-mail address.") var email: String?
+        @OptionGroup var limitOptions: LimitOptions
 
         func run() async throws {
             let db = try await store.open()
             guard (webhook == nil) != (email == nil), let target = webhook ?? email else {
                 throw ValidationError("give --webhook URL or --email ADDRESS")
+            }
+            // The same check as the API's: the operator allows private targets with the setting, not by using the CLI.
+            if let webhook, let why = WebhookTarget.refusal(webhook, allowPrivate: try limitOptions.resolve().allowPrivateWebhooks) {
+                throw ValidationError("\(why) (--limit allow-private-webhooks=true or XANH_ALLOW_PRIVATE_WEBHOOKS=true allows it)")
             }
             let s = try await db.createSubscription(
                 Subscription(rule: rule, channel: webhook != nil ? .webhook : .email, target: target, secret: secret))

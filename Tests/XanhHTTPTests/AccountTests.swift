@@ -123,6 +123,32 @@ import XanhStore
         }
     }
 
+    /// Behind a proxy the client's address is X-Forwarded-For's last entry, when the operator says so; else the header
+    /// is ignored (a client could write it).
+    @Test func failedLoginsAreCountedPerClientBehindATrustedProxy() async throws {
+        for trust in [true, false] {
+            let f = try await Fixture { $0.trustForwardedFor = trust }
+            try await f.test { client in
+                for i in 1...5 {
+                    let (cookie, token) = try await Self.loginForm(client)
+                    var h = Self.form
+                    h[.cookie] = cookie
+                    h[HTTPField.Name("X-Forwarded-For")!] = "203.0.113.9, 10.1.1.\(i % 2)"
+                    let body = ByteBuffer(string: "username=user\(i)&password=wrong-password-\(i)&login_token=\(token)")
+                    #expect(try await client.execute(uri: "/login", method: .post, headers: h, body: body) { $0.status } == .unauthorized)
+                }
+                // Five failures from 10.1.1.0 and 10.1.1.1 (three and two) behind the proxy, or from one address without it.
+                let (cookie, token) = try await Self.loginForm(client)
+                var h = Self.form
+                h[.cookie] = cookie
+                h[HTTPField.Name("X-Forwarded-For")!] = "10.1.1.1"
+                let body = ByteBuffer(string: "username=someone&password=wrong-password&login_token=\(token)")
+                let status = try await client.execute(uri: "/login", method: .post, headers: h, body: body) { $0.status }
+                #expect(status == (trust ? .unauthorized : .tooManyRequests), "trust \(trust): \(status)")
+            }
+        }
+    }
+
     @Test func aDisabledUserAndARevokedKeyGet401AtTheirNextRequest() async throws {
         let f = try await Fixture()
         let s = try await f.session(.monitoringOfficer, username: "lan")

@@ -40,6 +40,13 @@ import XanhStore
             let r = try Self.run(c, env: env)
             #expect(r.status == 0, "xanh \(c.joined(separator: " ")): \(r.err)")
         }
+        // Refused commands change nothing and leave no entry: a webhook into the server's own network, a weak password.
+        let hook = try Self.run(["alert", "subscribe", "--webhook", "http://127.0.0.1:9/hook"], env: env)
+        #expect(hook.status != 0 && hook.err.contains("loopback"), "\(hook)")
+        let weak = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-pw-\(UUID().uuidString)")
+        try "short".write(to: weak, atomically: true, encoding: .utf8)
+        let bad = try Self.run(["user", "add", "--username", "an", "--name", "An", "--role", "leader", "--password-file", weak.path], env: env)
+        #expect(bad.status != 0 && bad.err.contains("at least 10 characters"), "\(bad)")
         let list = try Self.run(["user", "list"], env: env)
         #expect(list.out.contains("lan\tNguyễn Thị Lan\treporter\tunit 01\tone-time password\ton\tnever"), "\(list.out)")
         let keys = try Self.run(["key", "list"], env: env)

@@ -75,6 +75,9 @@ public struct Limits: Sendable, Equatable {
     public var expensiveReadsPerMinute = 120
     /// Requests with credentials that are not valid one address may send per `loginWindowSeconds`.
     public var maxBadCredentials = 20
+    /// Whether the client's address is the last one in `X-Forwarded-For` (behind a reverse proxy that appends it);
+    /// off, the socket's peer is the address (a client could write the header itself).
+    public var trustForwardedFor = false
 
     public init() {}
 
@@ -181,6 +184,9 @@ public struct Limits: Sendable, Equatable {
             "expensive-reads-per-minute", "XANH_EXPENSIVE_READS_PER_MINUTE", "exports and audit reads per caller per minute",
             \.expensiveReadsPerMinute),
         .count("max-bad-credentials", "XANH_MAX_BAD_CREDENTIALS", "invalid credentials per address in the login window", \.maxBadCredentials),
+        .flag(
+            "trust-forwarded-for", "XANH_TRUST_FORWARDED_FOR", "whether the client address is X-Forwarded-For's last entry (behind a proxy)",
+            \.trustForwardedFor),
     ]
 
     /// The limits as a JSON-friendly list (for `/openapi.json` and `/health`).

@@ -111,6 +111,7 @@ struct PolicyMiddleware: RouterMiddleware {
         var context = context
         var request = request
         let name = "\(request.method.rawValue) \(route)"
+        if limits.trustForwardedFor, let forwarded = Self.forwardedFor(request) { context.address = forwarded }
         if let header = request.headers[.authorization] {
             guard let key = APIKeys.key(from: header), let caller = try await services.store.apiKey(hash: APIKeys.hash(key)) else {
                 if let wait = limiter.take("bad-credentials \(context.address)", limit: limits.maxBadCredentials, window: window, now: now) {
@@ -173,6 +174,15 @@ struct PolicyMiddleware: RouterMiddleware {
             )
         }
         return try await next(request, context)
+    }
+
+    /// The address a reverse proxy appended to `X-Forwarded-For` (its last entry), when it is one.
+    static func forwardedFor(_ request: Request) -> String? {
+        guard let name = HTTPField.Name("X-Forwarded-For"), let header = request.headers[values: name].last,
+            let last = header.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), (2...64).contains(last.count),
+            last.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" })
+        else { return nil }
+        return last
     }
 
     /// Exports (CSV, XLSX) and the audit log cost more than a page of JSON.
