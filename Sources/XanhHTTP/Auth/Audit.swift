@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import XanhCore
@@ -20,32 +21,23 @@ struct AuditMiddleware: RouterMiddleware {
         var request = request
         let (entity, key) = Self.entity(route: route, path: request.uri.path, context: context)
         let before = try await snapshot(entity, key)
-        let limit = max(services.limits.maxBatchBody, services.limits.maxUploadBody)
-        let body = try await request.collectBody(upTo: limit)
+        // The body is read by the handler as it streams; the tap sees each piece on the way (digest, size, and the
+        // first bytes of a small text body), so nothing is held twice.
+        let type = (request.headers[.contentType] ?? "").lowercased()
+        let data = entity == "observations" || entity == "Observations" || entity == "CreateObservations"
+        let tap = BodyTap(keep: !data && (type.contains("json") || type.hasPrefix("text/")) ? AuditChain.maxState : 0)
+        request.body = RequestBody(
+            asyncSequence: request.body.map { @Sendable buffer in
+                tap.add(buffer)
+                return buffer
+            })
         let response = try await next(request, context)
         guard response.status.code < 400 else { return response }
-        let data = entity == "observations" || entity == "Observations" || entity == "CreateObservations"
-        let after = Self.summary(body, type: (request.headers[.contentType] ?? "").lowercased(), digestOnly: data)
         let caller = context.caller ?? Caller(name: "anonymous", role: "public")
         try await services.audit.record(
             caller, address: context.address, channel: route.hasPrefix("/sta/") ? "sensorthings" : "api",
-            action: "\(request.method.rawValue) \(route)", entity: entity, key: key, before: before, after: after)
+            action: "\(request.method.rawValue) \(route)", entity: entity, key: key, before: before, after: tap.summary(type: type))
         return response
-    }
-
-    /// The body as the entry keeps it: JSON or text as it came (bounded by the store); observations (data, not
-    /// administration: the rows themselves are stored) and anything that is not text (a workbook, bytes that are not
-    /// UTF-8) by size, type and SHA-256, which proves which body was sent without keeping it twice.
-    static func summary(_ body: ByteBuffer, type: String, digestOnly: Bool) -> String? {
-        guard body.readableBytes > 0 else { return nil }
-        if !digestOnly, type.contains("json") || type.hasPrefix("text/"),
-            let text = body.getString(at: body.readerIndex, length: body.readableBytes), text.utf8.count == body.readableBytes,
-            !text.contains("\u{0}")
-        {
-            return text
-        }
-        let digest = Hex.encode(SHA256.digest(Array(body.readableBytesView)))
-        return IndicatorJSON.encode(["bytes": String(body.readableBytes), "type": type, "sha256": digest])
     }
 
     /// The kind of thing a route changes and which one: the path's last fixed segment and its parameters.
@@ -77,6 +69,39 @@ struct AuditMiddleware: RouterMiddleware {
             return try await services.store.indicators().first { $0.code == key }.map { IndicatorJSON.encode($0) }
         default:
             return nil
+        }
+    }
+}
+
+/// What the audit keeps of a body that streams past: its size, its SHA-256, and up to `keep` bytes of it. A text
+/// body that fits is kept as it came; observations (data, not administration: the rows themselves are stored), longer
+/// bodies and anything that is not UTF-8 text (a workbook) by size, type and SHA-256, which proves which body was sent
+/// without keeping it twice.
+final class BodyTap: @unchecked Sendable {
+    private let lock = NSLock()
+    private var hasher = Crypto.SHA256()
+    private var bytes = 0
+    private var head: [UInt8] = []
+    private let keep: Int
+
+    init(keep: Int) { self.keep = keep }
+
+    func add(_ buffer: ByteBuffer) {
+        lock.withLock {
+            buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+            bytes += buffer.readableBytes
+            if keep > 0, head.count <= keep { head += buffer.readableBytesView.prefix(keep + 1 - head.count) }
+        }
+    }
+
+    func summary(type: String) -> String? {
+        lock.withLock {
+            guard bytes > 0 else { return nil }
+            if keep > 0, bytes <= keep, head.count == bytes, let text = String(validating: head, as: UTF8.self), !text.contains("\u{0}") {
+                return text
+            }
+            let digest = Hex.encode(Array(hasher.finalize()))
+            return IndicatorJSON.encode(["bytes": String(bytes), "type": type, "sha256": digest])
         }
     }
 }
