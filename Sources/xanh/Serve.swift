@@ -45,7 +45,7 @@ struct Serve: AsyncParsableCommand {
             }
             logger.info(added == 0 ? "demo: database already holds data; nothing added" : "demo: added \(added) observations")
         }
-        var alerts = AlertConfig()
+        var alerts = AlertConfig(allowPrivateWebhooks: limits.allowPrivateWebhooks)
         if let s = smtp ?? env["XANH_SMTP"] {
             let parts = s.split(separator: ":")
             guard parts.count <= 2, let host = parts.first, let p = parts.count == 2 ? Int(parts[1]) : 25 else {

@@ -85,7 +85,8 @@ struct AlertFixture {
         try await Deriver(store: f.store, reference: Fixture.reference, clock: f.clock).drain()
         try await AlertEngine(store: f.store, clock: f.clock).tick()
 
-        let config = AlertConfig(baseDelay: 0.05, maxDelay: 0.2, maxAttempts: 10)
+        // The receiver is on this machine: a lab setting (allow-private-webhooks).
+        let config = AlertConfig(baseDelay: 0.05, maxDelay: 0.2, maxAttempts: 10, allowPrivateWebhooks: true)
         // Two failed attempts, then the process "restarts": a new store and dispatcher on the same database file.
         var dispatcher = AlertDispatcher(store: f.store, config: config)
         for _ in 0..<100 where calls.all.count < 2 {
@@ -119,6 +120,32 @@ struct AlertFixture {
         // Backoff doubles: the gaps between attempts grow.
         let gaps = zip(attempts.dropFirst(), attempts).map { $0.atMs - $1.atMs }
         #expect(gaps.count == 3 && gaps[0] >= 50 && gaps[1] >= 100 && gaps[2] >= 200)
+    }
+
+    /// A subscription's name that resolves into the server's own network is refused at delivery (it was a public
+    /// name when it was made, or came in before the check existed), and nothing reaches the address.
+    @Test func aWebhookNameThatResolvesToAPrivateAddressIsRefusedAtDelivery() async throws {
+        let calls = Recorder<(head: String, body: String)>()
+        let receiver = try TinyServer { fd in
+            guard let req = TinyServer.readHTTPRequest(fd) else { return }
+            calls.append(req)
+            TinyServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        }
+        defer { receiver.stop() }
+        let f = try await AlertFixture()
+        try await f.station()
+        let rule = try await f.store.createRule(AlertRule(name: "QCVN 40", kind: .exceedance))
+        // Stored directly, as a subscription of an earlier version would be; `localhost` resolves to 127.0.0.1.
+        _ = try await f.store.createSubscription(
+            Subscription(rule: rule.id, channel: .webhook, target: "http://localhost:\(receiver.port)/hooks/xanh", secret: nil))
+        try await f.exceed()
+        try await Deriver(store: f.store, reference: Fixture.reference, clock: f.clock).drain()
+        try await AlertEngine(store: f.store, clock: f.clock).tick()
+        let result = try await AlertDispatcher(store: f.store, config: AlertConfig(maxAttempts: 1)).deliverDue()
+        #expect(result.delivered == 0 && result.failed == 1)
+        #expect(calls.all.isEmpty)
+        let detail = try await f.store.attempts(delivery: 1).first?.detail ?? ""
+        #expect(detail.contains("resolves to 127.0.0.1") || detail.contains("resolves to ::1"), "\(detail)")
     }
 
     @Test func smtpSinkReceivesTheEmail() async throws {

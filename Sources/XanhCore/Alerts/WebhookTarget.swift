@@ -2,8 +2,8 @@ import Foundation
 
 /// Where a webhook may point. Literal loopback, link-local, private and unspecified addresses (and `localhost`) are
 /// refused unless the operator allows them (`XANH_ALLOW_PRIVATE_WEBHOOKS`): a subscription is made with an API key,
-/// and the server must not become a way to reach the network it runs in. Names are not resolved here; a name that
-/// resolves to a private address is the next thing to check, at delivery.
+/// and the server must not become a way to reach the network it runs in. Names are not resolved here: the dispatcher
+/// resolves them at each delivery and refuses private answers, and does not follow redirects (`AlertDispatcher`).
 public enum WebhookTarget {
     /// Why `url` may not be a webhook target, or nil when it may.
     public static func refusal(_ url: String, allowPrivate: Bool) -> String? {

@@ -31,11 +31,15 @@ public struct AlertConfig: Sendable {
     public var interval: Double
     public var smtp: SMTPConfig?
     public var webhookTimeout: Double
+    /// Whether webhooks may reach loopback, link-local or private addresses (the `allow-private-webhooks` setting);
+    /// off, a name that resolves to one is refused at delivery, and redirects are not followed.
+    public var allowPrivateWebhooks: Bool
 
     public init(
         baseDelay: Double = 5, maxDelay: Double = 3600, maxAttempts: Int = 20, interval: Double = 0.5, smtp: SMTPConfig? = nil,
-        webhookTimeout: Double = 10
+        webhookTimeout: Double = 10, allowPrivateWebhooks: Bool = false
     ) {
+        self.allowPrivateWebhooks = allowPrivateWebhooks
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
         self.maxAttempts = maxAttempts
@@ -46,6 +50,16 @@ public struct AlertConfig: Sendable {
 
     /// Delay before attempt n + 1 after n failed attempts.
     public func delay(afterAttempts n: Int) -> Double { min(maxDelay, baseDelay * pow(2, Double(max(0, n - 1)))) }
+}
+
+/// Refuses every redirect (the answer to the first request is the answer).
+final class RefuseRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+        completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
+    }
 }
 
 /// Delivers queued alert documents: webhooks (signed with HMAC-SHA256) and e-mail. Every attempt is recorded;
@@ -100,6 +114,15 @@ public actor AlertDispatcher {
 
     func webhook(_ d: Delivery) async -> (Bool, String) {
         guard let url = URL(string: d.subscription.target) else { return (false, "target is not a URL") }
+        if !config.allowPrivateWebhooks {
+            // The subscription's URL was checked when it was made; the name it holds may resolve anywhere since.
+            guard let host = url.host else { return (false, "target has no host") }
+            let addresses = await Task.detached { Self.resolve(host) }.value
+            if addresses.isEmpty { return (false, "cannot resolve \(host)") }
+            if let bad = addresses.first(where: { WebhookTarget.refusal("http://[\($0)]/", allowPrivate: false) != nil }) {
+                return (false, "refused: \(host) resolves to \(bad), a loopback, link-local or private address (allow-private-webhooks)")
+            }
+        }
         var r = URLRequest(url: url)
         r.httpMethod = "POST"
         r.timeoutInterval = config.webhookTimeout
@@ -112,12 +135,36 @@ public actor AlertDispatcher {
             r.setValue(Self.signature(secret: secret, body: d.entry.payload), forHTTPHeaderField: "X-Xanh-Signature")
         }
         do {
-            let (_, response) = try await URLSession.shared.data(for: r)
+            let (_, response) = try await (config.allowPrivateWebhooks ? URLSession.shared : Self.noRedirects).data(for: r)
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
             return ((200..<300).contains(status), "HTTP \(status)")
         } catch {
             return (false, "\(error)")
         }
+    }
+
+    /// A session that does not follow redirects: a public webhook could otherwise send the server to a private one.
+    static let noRedirects = URLSession(configuration: .ephemeral, delegate: RefuseRedirects(), delegateQueue: nil)
+
+    /// The numeric addresses a name resolves to (IPv4 dotted, IPv6 colon-hex).
+    static func resolve(_ host: String) -> [String] {
+        let name = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var res: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(name, nil, &hints, &res) == 0 else { return [] }
+        defer { freeaddrinfo(res) }
+        var out: [String] = []
+        var ai = res
+        while let a = ai, out.count < 64 {
+            var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            if getnameinfo(a.pointee.ai_addr, a.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 {
+                out.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            }
+            ai = a.pointee.ai_next
+        }
+        return out
     }
 
     func email(_ d: Delivery) async -> (Bool, String) {
