@@ -140,6 +140,10 @@ public struct AccountService: Sendable {
     /// the window (correct passwords included, so guessing cannot go on), with 401 for wrong credentials or a
     /// disabled account (the same words for each, so the answer does not tell which usernames exist).
     public func login(username: String, password: String, code: String?, address: String) async throws -> Login {
+        // What no account can have is refused before it costs a hash or a row.
+        guard Self.validUsername(username), password.utf8.count <= 200, (code ?? "").count <= 12 else {
+            throw AccountRefusal(kind: .credentials, reason: "the username or the password is not right, or the account is disabled")
+        }
         let now = clock()
         let window = Int64(limits.loginWindowSeconds)
         let failures = try await store.loginFailures(username: username, address: address, since: now - window)
