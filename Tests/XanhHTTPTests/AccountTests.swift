@@ -301,6 +301,8 @@ import XanhStore
             #expect((station?["before"] as? String)?.contains("Nguyễn Khánh Toàn") == true, "the state before")
             #expect((station?["after"] as? String)?.contains("Trạm Nguyễn Khánh Toàn") == true && station?["entityKey"] as? String == "HN-NKT")
             #expect(read.1.contains { ($0["channel"] as? String) == "sensorthings" && ($0["entity"] as? String) == "Things" })
+            let unmapped = read.1.first { ($0["action"] as? String) == "DELETE /api/v1/file-names/{name}" }
+            #expect((unmapped?["before"] as? String) == #"{"station":"HN-NKT"}"#, "the mapping as it was")
             // Observations are kept by their digest, not twice.
             let body = writes[1].2 ?? ""
             let digest = Hex.encode(SHA256.digest(Array(body.utf8)))

@@ -57,7 +57,7 @@ struct AuditMiddleware: RouterMiddleware {
         return (fixed, keys.joined(separator: "/"))
     }
 
-    /// The registry entity as it stood before a change to it.
+    /// The entity as it stood before a change to it: stations, facilities, file mappings, alert rules, indicators.
     func snapshot(_ entity: String, _ key: String) async throws -> String? {
         switch entity {
         case "stations" where !key.isEmpty:
@@ -65,6 +65,11 @@ struct AuditMiddleware: RouterMiddleware {
         case "facilities" where !key.isEmpty:
             guard let id = Int64(key) else { return nil }
             return try await services.store.facility(id: id).map { IndicatorJSON.encode($0) }
+        case "file-names" where !key.isEmpty:
+            return try await services.store.fileNameMap()[key].map { IndicatorJSON.encode(["station": $0]) }
+        case "alert-rules" where !key.isEmpty:
+            guard let id = Int64(key) else { return nil }
+            return try await services.store.rules().first { $0.id == id }.map { IndicatorJSON.encode($0) }
         case "indicators" where !key.isEmpty:
             return try await services.store.indicators().first { $0.code == key }.map { IndicatorJSON.encode($0) }
         default:
