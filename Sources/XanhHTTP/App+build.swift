@@ -88,8 +88,9 @@ public func buildRouter(
     SensorThingsController(service: sensorThings, services: services).register(on: router)
     IndicatorController(services: services).register(on: api)
     AuditController(services: services).register(on: api)
-    try await AccountController(services: services).register(on: router)
-    try await WebController(services: services).register(on: router)
+    let pages = try await Pages.load()
+    AccountController(services: services, pages: pages).register(on: router)
+    WebController(services: services, pages: pages).register(on: router)
     return router
 }
 

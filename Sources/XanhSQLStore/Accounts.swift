@@ -39,23 +39,26 @@ extension SQLStore: AccountStore {
         try await read { c in try await c.query(Self.userColumns + " ORDER BY username LIMIT 10000").map(Self.userRecord) }
     }
 
-    func updateUser(_ username: String, _ set: SQL, endingSessions except: String? = nil, all: Bool = false) async throws {
+    /// Changes an account; with `endSessions`, its sessions end too (all but `keeping`), in the same transaction.
+    func updateUser(_ username: String, _ set: SQL, endSessions: Bool = false, keeping: String? = nil) async throws {
         try await write { c in
             if try await c.execute("UPDATE users SET " + set + " WHERE username = \(username)") == 0 {
                 throw StoreError.notFound("no user named '\(username)'")
             }
-            if all {
-                try await c.execute("DELETE FROM sessions WHERE username = \(username) AND token_hash <> \(except ?? "")")
-            }
+            if endSessions { try await Self.endSessions(c, username, keeping: keeping) }
         }
     }
 
+    static func endSessions(_ c: any SQLConnection, _ username: String, keeping: String?) async throws {
+        try await c.execute("DELETE FROM sessions WHERE username = \(username) AND token_hash <> \(keeping ?? "")")
+    }
+
     public func setUserDisabled(username: String, disabled: Bool) async throws {
-        try await updateUser(username, "disabled = \(disabled)", all: disabled)
+        try await updateUser(username, "disabled = \(disabled)", endSessions: disabled)
     }
 
     public func setPassword(username: String, hash: String, mustChange: Bool, keepingSession: String?) async throws {
-        try await updateUser(username, "password_hash = \(hash), must_change = \(mustChange)", endingSessions: keepingSession, all: true)
+        try await updateUser(username, "password_hash = \(hash), must_change = \(mustChange)", endSessions: true, keeping: keepingSession)
     }
 
     public func setTOTPSecret(username: String, secret: String?) async throws {
@@ -93,7 +96,7 @@ extension SQLStore: AccountStore {
     }
 
     public func deleteSessions(username: String, except: String?) async throws {
-        try await write { c in try await c.execute("DELETE FROM sessions WHERE username = \(username) AND token_hash <> \(except ?? "")") }
+        try await write { c in try await Self.endSessions(c, username, keeping: except) }
     }
 
     public func recordLoginFailure(username: String, address: String, at: Int64) async throws {

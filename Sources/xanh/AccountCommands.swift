@@ -65,7 +65,7 @@ struct UserCommand: AsyncParsableCommand {
                     username: username, name: name, role: role, scope: scope, password: password)
                 try await db.audited(
                     "user add", entity: "user", key: user.username,
-                    after: IndicatorJSON.encode(["role": user.role, "name": user.name, "scope": user.scope.summary]))
+                    after: IndicatorJSON.encode(["role": user.role, "name": user.name, "scope": user.scope.summary()]))
                 if let oneTime {
                     print(oneTime)
                     FileHandle.standardError.write(Data("one-time password for \(user.username): it must be changed at the first login\n".utf8))
@@ -86,7 +86,7 @@ struct UserCommand: AsyncParsableCommand {
                 let state = u.disabled ? "disabled" : u.mustChangePassword ? "one-time password" : "active"
                 print(
                     [
-                        u.username, u.name, u.role, u.scope.summary, state, u.totpSecret == nil ? "off" : "on",
+                        u.username, u.name, u.role, u.scope.summary(), state, u.totpSecret == nil ? "off" : "on",
                         u.lastLoginAt.map { Timestamps.format($0) } ?? "never",
                     ]
                     .joined(separator: "\t"))
@@ -99,12 +99,7 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
         @Argument var username: String
 
-        func run() async throws {
-            let db = try await store.open()
-            try await db.setUserDisabled(username: username, disabled: true)
-            try await db.audited("user disable", entity: "user", key: username, after: #"{"disabled":true}"#)
-            print("disabled \(username)")
-        }
+        func run() async throws { try await setDisabled(store, username, true) }
     }
 
     struct Enable: AsyncParsableCommand {
@@ -112,12 +107,15 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
         @Argument var username: String
 
-        func run() async throws {
-            let db = try await store.open()
-            try await db.setUserDisabled(username: username, disabled: false)
-            try await db.audited("user enable", entity: "user", key: username, after: #"{"disabled":false}"#)
-            print("enabled \(username)")
-        }
+        func run() async throws { try await setDisabled(store, username, false) }
+    }
+
+    /// `user disable` and `user enable`: the change and its audit entry.
+    static func setDisabled(_ store: StoreOptions, _ username: String, _ disabled: Bool) async throws {
+        let db = try await store.open()
+        try await db.setUserDisabled(username: username, disabled: disabled)
+        try await db.audited(disabled ? "user disable" : "user enable", entity: "user", key: username, after: #"{"disabled":\#(disabled)}"#)
+        print("\(disabled ? "disabled" : "enabled") \(username)")
     }
 
     struct ResetPassword: AsyncParsableCommand {

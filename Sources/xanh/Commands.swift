@@ -130,7 +130,7 @@ struct KeyCommand: AsyncParsableCommand {
             let key = APIKeys.generate()
             try await db.createAPIKey(name: name, hash: APIKeys.hash(key), role: r.rawValue)
             if !scope.isProvince { try await db.setAPIKeyScope(name: name, scope: scope) }
-            try await db.audited("key create", entity: "key", key: name, after: IndicatorJSON.encode(["role": r.rawValue, "scope": scope.summary]))
+            try await db.audited("key create", entity: "key", key: name, after: IndicatorJSON.encode(["role": r.rawValue, "scope": scope.summary()]))
             print(key)
         }
     }
@@ -145,7 +145,7 @@ struct KeyCommand: AsyncParsableCommand {
             for k in try await db.apiKeys() {
                 print(
                     [
-                        k.key.name, k.key.role, k.key.scope.summary, Timestamps.format(k.createdAt),
+                        k.key.name, k.key.role, k.key.scope.summary(), Timestamps.format(k.createdAt),
                         k.lastUsedAt.map { Timestamps.format($0) } ?? "never",
                         k.revoked ? "revoked" : "active",
                     ].joined(separator: "\t"))

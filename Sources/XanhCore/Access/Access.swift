@@ -105,13 +105,14 @@ public struct AccessScope: Sendable, Equatable, Codable {
         return id == unit || ancestors.contains(unit)
     }
 
-    /// How `xanh key list` and `xanh user list` show it.
-    public var summary: String {
+    /// How `xanh key list` and `xanh user list` show it; a page passes its own words for `facility`, `stations`,
+    /// `unit`, `agency` and `province`.
+    public func summary(words: (String) -> String = { $0 }, separator: String = "; ", list: String = ",") -> String {
         var parts: [String] = []
-        if let facility { parts.append("facility \(facility)") }
-        if !stations.isEmpty { parts.append("stations " + stations.joined(separator: ",")) }
-        if let unit { parts.append("unit \(unit)") }
-        if let agency { parts.append("agency \(agency)") }
-        return parts.isEmpty ? "province" : parts.joined(separator: "; ")
+        if let facility { parts.append("\(words("facility")) \(facility)") }
+        if !stations.isEmpty { parts.append(words("stations") + " " + stations.joined(separator: list)) }
+        if let unit { parts.append("\(words("unit")) \(unit)") }
+        if let agency { parts.append("\(words("agency")) \(agency)") }
+        return parts.isEmpty ? words("province") : parts.joined(separator: separator)
     }
 }

@@ -7,13 +7,10 @@ import XanhStore
 /// API keys: random 32-byte tokens shown once; only their SHA-256 is stored.
 public enum APIKeys {
     /// A new key: `xanh_` followed by 64 hex digits.
-    public static func generate() -> String {
-        var rng = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        return "xanh_" + Hex.encode(bytes)
-    }
+    public static func generate() -> String { "xanh_" + AccountService.token() }
 
-    public static func hash(_ key: String) -> String { Hex.encode(SHA256.digest(Array(key.utf8))) }
+    /// Stored like a session token: its SHA-256.
+    public static func hash(_ key: String) -> String { AccountService.tokenHash(key) }
 
     /// How a request carries a key: `Authorization: Bearer <key>`, or the key as the password of HTTP Basic
     /// authentication (SensorThings clients such as frost-sta-client speak only Basic).

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Mustache
 import XanhCore
 import XanhServices
 import XanhStore
@@ -10,11 +9,12 @@ import XanhStore
 /// login form its own token.
 struct AccountController {
     let services: AppServices
-    let labels: PageLabels
+    let web: WebController
+    var labels: PageLabels { web.labels }
 
-    init(services: AppServices) throws {
+    init(services: AppServices, pages: Pages) {
         self.services = services
-        labels = try PageLabels.load()
+        web = WebController(services: services, pages: pages)
     }
 
     /// `/login` and `/account`.
@@ -36,39 +36,30 @@ struct AccountController {
         var totp: Bool
     }
 
-    func register(on router: Router<AppRequestContext>) async throws {
-        guard let dir = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
-            throw Problem(status: .internalServerError, detail: "templates missing from the XanhHTTP bundle")
-        }
-        let library = try await MustacheLibrary(directory: dir.path)
-        let web = WebController(services: services, labels: labels)
+    func register(on router: Router<AppRequestContext>) {
         @Sendable func render(
             _ template: String, _ lang: Language, title: String, path: String, _ page: AccountPage, status: HTTPResponse.Status = .ok
-        )
-            -> Response
-        {
-            let html = library.render(web.layout(lang, title: title, path: path, page), withTemplate: template) ?? ""
-            return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        ) -> Response {
+            web.pages.response(template, web.layout(lang, title: title, path: path, page), status: status)
         }
-        router.get("login") { request, _ in
-            let lang = WebController.language(request)
+        /// The login form with a fresh token in its cookie and its hidden field.
+        @Sendable func loginForm(
+            _ request: Request, _ lang: Language, error: String? = nil, username: String = "", status: HTTPResponse.Status = .ok
+        ) -> Response {
             let token = AccountService.token()
             var r = render(
                 "login", lang, title: labels.page(lang)["login", default: "Login"], path: "/login",
-                AccountPage(loginToken: token, username: "", csrf: "", changed: false, mustChange: false))
+                AccountPage(error: error, loginToken: token, username: username, csrf: "", changed: false, mustChange: false), status: status)
             r.headers[values: .setCookie].append(Session.setCookie(Session.loginCookie, token, maxAge: 3600, request: request))
             return r
         }
+        router.get("login") { request, _ in loginForm(request, WebController.language(request)) }
         router.post("login") { request, context in
             let lang = WebController.language(request)
             let form = try await Form.read(request, limit: services.limits.maxBody)
             let username = form["username", default: ""].trimmingCharacters(in: .whitespaces).lowercased()
             func refuse(_ why: String, _ status: HTTPResponse.Status, retryAfter: Int? = nil) -> Response {
-                let token = AccountService.token()
-                var r = render(
-                    "login", lang, title: labels.page(lang)["login", default: "Login"], path: "/login",
-                    AccountPage(error: why, loginToken: token, username: username, csrf: "", changed: false, mustChange: false), status: status)
-                r.headers[values: .setCookie].append(Session.setCookie(Session.loginCookie, token, maxAge: 3600, request: request))
+                var r = loginForm(request, lang, error: why, username: username, status: status)
                 if let retryAfter { r.headers[.retryAfter] = String(retryAfter) }
                 return r
             }
@@ -136,12 +127,10 @@ struct AccountController {
 
     /// A scope in the page's words: "Trạm HN-NKT, HN-HK · Đơn vị hành chính 01".
     static func scope(_ s: AccessScope, _ words: PageLabels.Section) -> String {
-        var parts: [String] = []
-        if let f = s.facility { parts.append("\(words["scopeFacility", default: "facility"]) \(f)") }
-        if !s.stations.isEmpty { parts.append("\(words["scopeStations", default: "stations"]) " + s.stations.joined(separator: ", ")) }
-        if let u = s.unit { parts.append("\(words["scopeUnit", default: "unit"]) \(u)") }
-        if let a = s.agency { parts.append("\(words["scopeAgency", default: "agency"]) \(a)") }
-        return parts.isEmpty ? words["scopeProvince", default: "province"] : parts.joined(separator: " · ")
+        let keys = [
+            "facility": "scopeFacility", "stations": "scopeStations", "unit": "scopeUnit", "agency": "scopeAgency", "province": "scopeProvince",
+        ]
+        return s.summary(words: { words[keys[$0] ?? "", default: $0] }, separator: " · ", list: ", ")
     }
 
     func page(_ context: AppRequestContext, _ lang: Language, changed: Bool) async throws -> AccountPage {

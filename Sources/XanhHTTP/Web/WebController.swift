@@ -8,30 +8,40 @@ import XanhStore
 /// The public pages: every station with its current VN_AQI, a page per station with 48 hours of AQI, the alerts and
 /// the green-growth indicators. Vietnamese by default, English with `?lang=en`; the words come from `Labels/`, the
 /// markup from `Templates/`, and each page's model is a type of its own (`PageModels.swift`). No external assets.
+/// The templates and the pages' words, loaded once for every controller that renders pages.
+struct Pages: Sendable {
+    let library: MustacheLibrary
+    let labels: PageLabels
+
+    static func load() async throws -> Pages {
+        guard let dir = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
+            throw Problem(status: .internalServerError, detail: "templates missing from the XanhHTTP bundle")
+        }
+        return Pages(library: try await MustacheLibrary(directory: dir.path), labels: try PageLabels.load())
+    }
+
+    /// A page as an HTML answer.
+    func response(_ template: String, _ model: some Sendable, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: library.render(model, withTemplate: template) ?? "")))
+    }
+}
+
 struct WebController {
     let services: AppServices
     let labels: PageLabels
 
-    init(services: AppServices) throws {
+    let pages: Pages
+
+    init(services: AppServices, pages: Pages) {
         self.services = services
-        labels = try PageLabels.load()
+        self.pages = pages
+        labels = pages.labels
     }
 
-    init(services: AppServices, labels: PageLabels) {
-        self.services = services
-        self.labels = labels
-    }
-
-    func register(on router: Router<AppRequestContext>) async throws {
-        guard let dir = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
-            throw Problem(status: .internalServerError, detail: "templates missing from the XanhHTTP bundle")
-        }
-        let library = try await MustacheLibrary(directory: dir.path)
-        @Sendable func page(_ template: String, _ model: some Sendable) -> Response {
-            Response(
-                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: library.render(model, withTemplate: template) ?? "")))
-        }
+    func register(on router: Router<AppRequestContext>) {
+        @Sendable func page(_ template: String, _ model: some Sendable) -> Response { pages.response(template, model) }
         router.get("/") { request, _ in page("index", try await index(Self.language(request))) }
         router.get("stations/{code}") { request, context in
             page("station", try await station(try context.parameters.require("code"), Self.language(request)))

@@ -53,10 +53,13 @@ public struct AccountService: Sendable {
     }
 
     /// A one-time password people can type: 16 letters and digits without look-alikes.
-    public static func oneTimePassword() -> String {
-        let alphabet = Array("abcdefghjkmnpqrstuvwxyz23456789")
+    public static func oneTimePassword() -> String { random(16, of: "abcdefghjkmnpqrstuvwxyz23456789") }
+
+    /// `count` characters drawn from `alphabet` by the system's random source.
+    static func random(_ count: Int, of alphabet: String) -> String {
+        let letters = Array(alphabet)
         var rng = SystemRandomNumberGenerator()
-        return String((0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
+        return String((0..<count).map { _ in letters[Int.random(in: 0..<letters.count, using: &rng)] })
     }
 
     /// bcrypt off the cooperative pool: a hash costs a quarter of a second at cost 12.
@@ -107,9 +110,7 @@ public struct AccountService: Sendable {
     /// Turns on a second factor: a new TOTP secret, and the `otpauth://` address an authenticator app reads.
     public func enableTOTP(username: String) async throws -> (secret: String, url: String) {
         guard try await store.user(username: username) != nil else { throw StoreError.notFound("no user named '\(username)'") }
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-        var rng = SystemRandomNumberGenerator()
-        let secret = String((0..<20).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
+        let secret = Self.random(20, of: "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
         try await store.setTOTPSecret(username: username, secret: secret)
         return (secret, TOTP(secret: secret).createAuthenticatorURL(label: "Xanh:\(username)", issuer: "Xanh"))
     }

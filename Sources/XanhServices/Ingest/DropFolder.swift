@@ -273,7 +273,7 @@ public actor DropFolder {
         guard let name = account(of: f), let account = accounts[name] else { return nil }
         if account.revoked { return "the account '\(name)' has been revoked" }
         if !account.key.scope.covers(station: station, facility: facility) {
-            return "the account '\(name)' may not write for station \(station) (its scope: \(account.key.scope.summary))"
+            return "the account '\(name)' may not write for station \(station) (its scope: \(account.key.scope.summary()))"
         }
         if let role = Role(name: account.key.role), !role.may(.observe) {
             return "the account '\(name)' has the role '\(account.key.role)', which does not write observations"
