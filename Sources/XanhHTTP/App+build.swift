@@ -87,6 +87,7 @@ public func buildRouter(
     AlertController(services: services, streamPoll: 1).register(on: api)
     SensorThingsController(service: sensorThings, services: services).register(on: router)
     IndicatorController(services: services).register(on: api)
+    PlanController(services: services).register(on: api)
     AuditController(services: services).register(on: api)
     let pages = try await Pages.load()
     AccountController(services: services, pages: pages).register(on: router)

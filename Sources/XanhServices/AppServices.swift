@@ -46,5 +46,7 @@ public struct AppServices: Sendable {
 
     public var audit: AuditLog { AuditLog(store: store, clock: clock) }
 
+    public var plans: PlanService { PlanService(store: store, calendar: reference.calendar, clock: clock) }
+
     public var registry: RegistryService { RegistryService(stations: store, facilities: store, rules: store, reference: reference) }
 }

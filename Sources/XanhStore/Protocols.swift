@@ -412,4 +412,45 @@ public struct ValueChange: Sendable, Equatable {
 /// Every capability together: what the composition root builds and hands out piece by piece.
 public typealias MonitoringStore = StationStore & FacilityStore & KeyStore & ObservationStore & AirQualityStore & DerivationStore
     & FileLedgerStore & QualityStore & StationEventStore & AlertRuleStore & AlertStateStore & OutboxStore & RetentionStore & AdminUnitStore
-    & IndicatorCatalogueStore & IndicatorValueStore & TargetStore & AccountStore & AuditStore & StoreIdentity
+    & IndicatorCatalogueStore & IndicatorValueStore & TargetStore & AccountStore & AuditStore & PlanStore & StoreIdentity
+
+/// Agencies, plans, reporting obligations, their reports and the progress of tasks (decision 0016).
+public protocol PlanStore: Sendable {
+    func agencies() async throws -> [Agency]
+    /// Adds or replaces agencies by id, all or none.
+    func upsertAgencies(_ agencies: [Agency]) async throws
+    /// Every plan, by id (plans are few: a province carries tens).
+    func plans() async throws -> [Plan]
+    func plan(id: String) async throws -> Plan?
+    /// Adds or replaces a plan whole (its groups, tasks and target groups travel with it).
+    func upsertPlan(_ plan: Plan) async throws
+    func obligations() async throws -> [ReportingObligation]
+    func upsertObligation(_ o: ReportingObligation) async throws
+    /// Adds the reports that do not exist yet; existing ones are left as they are.
+    func ensureReports(_ reports: [ReportInstance]) async throws
+    /// Reports matching the filter, by obligation, period and agency.
+    func reports(_ filter: ReportFilter) async throws -> [ReportInstance]
+    /// Reads a report, lets `change` decide its new content, and stores it, in one transaction.
+    func changeReport(id: String, _ change: @Sendable (ReportInstance) throws -> ReportInstance) async throws -> ReportInstance
+    func progress(plan: String, period: String?) async throws -> [ProgressEntry]
+    /// Adds or replaces entries by plan, task, period and agency, all or none.
+    func upsertProgress(_ entries: [ProgressEntry]) async throws
+    /// Records that a reminder digest went to a recipient on a day; false when one already had.
+    func claimReminder(recipient: String, day: String, at: Int64) async throws -> Bool
+}
+
+public struct ReportFilter: Sendable, Equatable {
+    public var obligations: [String]?
+    public var period: String?
+    public var agency: String?
+    public var stages: [ReportInstance.Stage]?
+    public var limit: Int
+    public init(obligations: [String]? = nil, period: String? = nil, agency: String? = nil, stages: [ReportInstance.Stage]? = nil, limit: Int = 5000)
+    {
+        self.obligations = obligations
+        self.period = period
+        self.agency = agency
+        self.stages = stages
+        self.limit = limit
+    }
+}

@@ -87,7 +87,7 @@ import Testing
     }
 
     func report(_ stage: ReportInstance.Stage = .open, due: String = "2026-06-16") throws -> ReportInstance {
-        ReportInstance(id: 1, obligation: "HCM-MID", period: "2026-H1", agency: "SXD", stage: stage, due: try day(due))
+        ReportInstance(obligation: "HCM-MID", period: "2026-H1", agency: "SXD", stage: stage, due: try day(due))
     }
 
     @Test func statesFollowTheCalendar() throws {

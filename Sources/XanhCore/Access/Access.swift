@@ -19,6 +19,8 @@ public enum Permission: String, Sendable, CaseIterable, Codable {
     case approve
     /// The indicator catalogue and targets.
     case catalogue
+    /// Agencies, plans with their tasks, and reporting obligations.
+    case plans
     /// The audit log.
     case audit
     /// One's own account (every role; not the public).
@@ -57,7 +59,8 @@ public enum Role: String, Sendable, CaseIterable, Codable {
         case .monitoringOfficer: return [.publicRead, .account, .internalRead, .observe, .registry, .quality, .alerts]
         case .facilityOperator: return [.publicRead, .account, .observe]
         case .reporter: return [.publicRead, .account, .internalRead, .report]
-        case .approver: return [.publicRead, .account, .internalRead, .report, .approve]
+        // The environment department approves, consolidates and keeps the plans.
+        case .approver: return [.publicRead, .account, .internalRead, .report, .approve, .plans]
         case .leader: return [.publicRead, .account, .internalRead, .audit]
         }
     }

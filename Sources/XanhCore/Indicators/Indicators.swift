@@ -425,14 +425,14 @@ public enum IndicatorTable {
     ]
 
     /// Every row parsed, or every problem with its row (`row 4: direction 'up' is not higher or lower`).
-    public static func parse(header: [String], rows: [[String]], origin: (Int, String) -> String) -> Result<[Indicator], IndicatorWriteErrorList> {
+    public static func parse(header: [String], rows: [[String]], origin: (Int, String) -> String) -> Result<[Indicator], RowProblemsList> {
         let index = Dictionary(
             header.enumerated().map { ($1.lowercased().trimmingCharacters(in: .whitespaces), $0) }, uniquingKeysWith: { a, _ in a })
         var problems: [(String, String)] = []
         for required in ["code", "name_vi", "unit", "direction", "computation", "aggregation"] where index[required] == nil {
             problems.append(("header", "the column '\(required)' is missing"))
         }
-        guard problems.isEmpty else { return .failure(IndicatorWriteErrorList(problems)) }
+        guard problems.isEmpty else { return .failure(RowProblemsList(problems)) }
         var out: [Indicator] = []
         for (r, row) in rows.enumerated() {
             func cell(_ name: String) -> String? {
@@ -481,12 +481,12 @@ public enum IndicatorTable {
             let p = IndicatorCatalogue.problems(withFormula)
             if p.isEmpty { out.append(withFormula) } else { problems.append((at, p.joined(separator: "; "))) }
         }
-        return problems.isEmpty ? .success(out) : .failure(IndicatorWriteErrorList(problems))
+        return problems.isEmpty ? .success(out) : .failure(RowProblemsList(problems))
     }
 }
 
 /// Problems of a table import, each with its row or cell.
-public struct IndicatorWriteErrorList: Error, Sendable, CustomStringConvertible {
+public struct RowProblemsList: Error, Sendable, CustomStringConvertible {
     public var problems: [(origin: String, message: String)]
     public init(_ p: [(String, String)]) { problems = p.map { (origin: $0.0, message: $0.1) } }
     public var description: String { problems.map { "\($0.origin): \($0.message)" }.joined(separator: "; ") }

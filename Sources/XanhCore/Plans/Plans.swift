@@ -27,6 +27,17 @@ public struct Agency: Codable, Sendable, Equatable {
         self.emails = emails
     }
 
+    enum CodingKeys: String, CodingKey { case id, name, nameEn, kind, unit, parent, emails }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(String.self, forKey: .id), name: try c.decode(String.self, forKey: .name),
+            nameEn: try c.decodeIfPresent(String.self, forKey: .nameEn), kind: try c.decodeIfPresent(Kind.self, forKey: .kind) ?? .other,
+            unit: try c.decodeIfPresent(String.self, forKey: .unit), parent: try c.decodeIfPresent(String.self, forKey: .parent),
+            emails: try c.decodeIfPresent([String].self, forKey: .emails) ?? [])
+    }
+
     /// Codes are ASCII letters, digits, `-`, `_` and `.`, 1–64 long, so they are safe in paths, files and filters.
     public static func validID(_ s: String) -> Bool {
         (1...64).contains(s.utf8.count)
@@ -88,6 +99,31 @@ public struct Plan: Codable, Sendable, Equatable {
         self.tasks = tasks
         self.targetGroups = targetGroups
     }
+
+    enum CodingKeys: String, CodingKey {
+        case id, number, title, issuer, unit, signedOn, effectiveOn, fromYear, toYear, implements, standingAgency, status, document, links
+        case illustrative, solutionGroups, tasks, targetGroups
+    }
+
+    /// What a sender leaves out takes its default (no links, not illustrative, in force).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(String.self, forKey: .id), number: try c.decode(String.self, forKey: .number),
+            title: try c.decode(String.self, forKey: .title),
+            issuer: try c.decodeIfPresent(String.self, forKey: .issuer) ?? "", unit: try c.decodeIfPresent(String.self, forKey: .unit),
+            signedOn: try c.decodeIfPresent(CivilDate.self, forKey: .signedOn),
+            effectiveOn: try c.decodeIfPresent(CivilDate.self, forKey: .effectiveOn),
+            fromYear: try c.decode(Int.self, forKey: .fromYear), toYear: try c.decode(Int.self, forKey: .toYear),
+            implements: try c.decodeIfPresent(String.self, forKey: .implements) ?? "",
+            standingAgency: try c.decode(String.self, forKey: .standingAgency),
+            status: try c.decodeIfPresent(Status.self, forKey: .status) ?? .inForce, document: try c.decodeIfPresent(String.self, forKey: .document),
+            links: try c.decodeIfPresent([String].self, forKey: .links) ?? [],
+            illustrative: try c.decodeIfPresent(Bool.self, forKey: .illustrative) ?? false,
+            solutionGroups: try c.decodeIfPresent([SolutionGroup].self, forKey: .solutionGroups) ?? [],
+            tasks: try c.decodeIfPresent([PlanTask].self, forKey: .tasks) ?? [],
+            targetGroups: try c.decodeIfPresent([TargetGroup].self, forKey: .targetGroups) ?? [])
+    }
 }
 
 public struct SolutionGroup: Codable, Sendable, Equatable {
@@ -109,6 +145,15 @@ public struct TargetGroup: Codable, Sendable, Equatable {
         self.code = code
         self.title = title
         self.targets = targets
+    }
+
+    enum CodingKeys: String, CodingKey { case code, title, targets }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            code: try c.decode(String.self, forKey: .code), title: try c.decode(String.self, forKey: .title),
+            targets: try c.decodeIfPresent([TargetRef].self, forKey: .targets) ?? [])
     }
 }
 
@@ -205,6 +250,22 @@ public struct PlanTask: Codable, Sendable, Equatable {
         self.budgetSource = budgetSource
         self.indicators = indicators
         self.illustrative = illustrative
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case code, group, title, lead, coordinating, schedule, output, budget, budgetSource, indicators, illustrative
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            code: try c.decode(String.self, forKey: .code), group: try c.decode(String.self, forKey: .group),
+            title: try c.decode(String.self, forKey: .title),
+            lead: try c.decode(String.self, forKey: .lead), coordinating: try c.decodeIfPresent([String].self, forKey: .coordinating) ?? [],
+            schedule: try c.decode(TaskSchedule.self, forKey: .schedule), output: try c.decodeIfPresent(String.self, forKey: .output) ?? "",
+            budget: try c.decodeIfPresent(Int64.self, forKey: .budget), budgetSource: try c.decodeIfPresent(String.self, forKey: .budgetSource),
+            indicators: try c.decodeIfPresent([String].self, forKey: .indicators) ?? [],
+            illustrative: try c.decodeIfPresent(Bool.self, forKey: .illustrative) ?? false)
     }
 
     /// Agencies that report progress on it: the lead and every coordinating agency.

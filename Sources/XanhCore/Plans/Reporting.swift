@@ -104,6 +104,23 @@ public struct ReportingObligation: Codable, Sendable, Equatable {
         self.illustrative = illustrative
     }
 
+    enum CodingKeys: String, CodingKey {
+        case id, plan, name, content, reporters, recipient, method, frequency, due, outline, dataForm, fromYear, illustrative
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(String.self, forKey: .id), plan: try c.decodeIfPresent(String.self, forKey: .plan),
+            name: try c.decode(String.self, forKey: .name),
+            content: try c.decodeIfPresent(String.self, forKey: .content) ?? "", reporters: try c.decode([String].self, forKey: .reporters),
+            recipient: try c.decode(String.self, forKey: .recipient), method: try c.decodeIfPresent(String.self, forKey: .method) ?? "Xanh",
+            frequency: try c.decode(ReportingPeriod.Kind.self, forKey: .frequency), due: try c.decode(DueRule.self, forKey: .due),
+            outline: try c.decodeIfPresent([String].self, forKey: .outline) ?? ReportOutline.standard,
+            dataForm: try c.decodeIfPresent([String].self, forKey: .dataForm) ?? [], fromYear: try c.decode(Int.self, forKey: .fromYear),
+            illustrative: try c.decodeIfPresent(Bool.self, forKey: .illustrative) ?? false)
+    }
+
     /// The periods of its frequency in a year.
     public func periods(of year: Int) -> [ReportingPeriod] {
         let keys: [String]
@@ -131,7 +148,8 @@ public enum ReportOutline {
 /// calendar (`ReportState.of`).
 public struct ReportInstance: Codable, Sendable, Equatable {
     public enum Stage: String, Codable, Sendable { case open, submitted, sentBack = "sent_back", accepted }
-    public var id: Int64
+    /// `obligation~period~agency`: the natural key, safe in a URL (`~` is in no agency, plan or obligation code).
+    public var id: String { Self.key(obligation: obligation, period: period, agency: agency) }
     public var obligation: String
     public var period: String
     public var agency: String
@@ -147,12 +165,13 @@ public struct ReportInstance: Codable, Sendable, Equatable {
     public var note: String?
     public var due: CivilDate?
 
+    public static func key(obligation: String, period: String, agency: String) -> String { "\(obligation)~\(period)~\(agency)" }
+
     public init(
-        id: Int64, obligation: String, period: String, agency: String, stage: Stage = .open, sections: [String: String] = [:],
+        obligation: String, period: String, agency: String, stage: Stage = .open, sections: [String: String] = [:],
         nothingToReport: Bool = false, submittedBy: String? = nil, submittedAt: Int64? = nil, decidedBy: String? = nil, decidedAt: Int64? = nil,
         note: String? = nil, due: CivilDate? = nil
     ) {
-        self.id = id
         self.obligation = obligation
         self.period = period
         self.agency = agency
@@ -265,17 +284,44 @@ public struct ProgressEntry: Codable, Sendable, Equatable {
     public var updatedBy: String
     public var updatedAt: Int64
 
+    /// An indicator's value for a period: a value, or a numerator and a denominator for a ratio.
     public struct Actual: Codable, Sendable, Equatable {
         public var indicator: String
         public var unit: String
         public var period: String
-        public var value: Double
-        public init(indicator: String, unit: String, period: String, value: Double) {
+        public var value: Double?
+        public var numerator: Double?
+        public var denominator: Double?
+        public init(indicator: String, unit: String, period: String, value: Double? = nil, numerator: Double? = nil, denominator: Double? = nil) {
             self.indicator = indicator
             self.unit = unit
             self.period = period
             self.value = value
+            self.numerator = numerator
+            self.denominator = denominator
         }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case plan, task, period, agency, status, percent, milestone, results, difficulties, proposals, evidence, completedOn, actuals, updatedBy,
+            updatedAt
+    }
+
+    /// `plan` may be left out of a body that posts to a plan's route (the route names it).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            plan: try c.decodeIfPresent(String.self, forKey: .plan) ?? "", task: try c.decode(String.self, forKey: .task),
+            period: try c.decode(String.self, forKey: .period), agency: try c.decode(String.self, forKey: .agency),
+            status: try c.decode(Status.self, forKey: .status), percent: try c.decodeIfPresent(Double.self, forKey: .percent),
+            milestone: try c.decodeIfPresent(String.self, forKey: .milestone), results: try c.decodeIfPresent(String.self, forKey: .results) ?? "",
+            difficulties: try c.decodeIfPresent(String.self, forKey: .difficulties) ?? "",
+            proposals: try c.decodeIfPresent(String.self, forKey: .proposals) ?? "",
+            evidence: try c.decodeIfPresent([String].self, forKey: .evidence) ?? [],
+            completedOn: try c.decodeIfPresent(CivilDate.self, forKey: .completedOn),
+            actuals: try c.decodeIfPresent([Actual].self, forKey: .actuals) ?? [],
+            updatedBy: try c.decodeIfPresent(String.self, forKey: .updatedBy) ?? "",
+            updatedAt: try c.decodeIfPresent(Int64.self, forKey: .updatedAt) ?? 0)
     }
 
     public init(

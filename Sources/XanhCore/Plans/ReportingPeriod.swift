@@ -22,6 +22,15 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         self.init(year: y, month: m, day: d)
     }
 
+    private init(checked year: Int, _ month: Int, _ day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// 1970-01-01, for a clock that gives no day.
+    public static let epoch = CivilDate(checked: 1970, 1, 1)
+
     public static func days(in month: Int, of year: Int) -> Int {
         switch month {
         case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
@@ -35,6 +44,20 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     public var description: String {
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         return "\(year)-\(two(month))-\(two(day))"
+    }
+
+    /// As text (`2026-06-14`) in JSON.
+    public init(from decoder: any Decoder) throws {
+        let s = try decoder.singleValueContainer().decode(String.self)
+        guard let d = CivilDate(s) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(s.prefix(40))' is not a date (YYYY-MM-DD)"))
+        }
+        self = d
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
     }
 
     /// The 15th of the month `offset` months from this date's month (the Decree 09 windows open on the 15th).

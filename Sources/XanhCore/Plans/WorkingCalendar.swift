@@ -107,6 +107,16 @@ public struct WorkingCalendar: Sendable, Codable, Equatable {
         on = try numbers(workingDays)
     }
 
+    /// Weekends only, before a calendar is loaded.
+    public static let weekendsOnly = WorkingCalendar(empty: "weekends-only")
+
+    private init(empty version: String) {
+        self.version = version
+        description = "Saturdays and Sundays only"
+        holidays = []
+        workingDays = []
+    }
+
     /// The calendar in the bundle.
     public static func bundled() throws -> WorkingCalendar {
         try ResourceLoader.decode(WorkingCalendar.self, from: "vn_working_calendar.json")

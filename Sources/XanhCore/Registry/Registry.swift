@@ -157,11 +157,15 @@ public struct ReferenceData: Sendable {
     public let limits: AmbientLimits
     public let provinces: [Province]
     public let facilityLimits: FacilityLimits
+    /// Working days for due dates (decision 0016); a province may load its own (`--calendar`).
+    public var calendar: WorkingCalendar = .weekendsOnly
 
     public static func bundled() throws -> ReferenceData {
-        ReferenceData(
+        var r = ReferenceData(
             parameters: try .bundled(), vnAQI: try .bundled(), usAQI: try .bundled(), limits: try .bundled(),
             provinces: try ProvinceCatalogue.bundled(), facilityLimits: try .bundled())
+        r.calendar = try .bundled()
+        return r
     }
 
     public var provinceCodes: Set<String> { Set(provinces.map(\.code)) }

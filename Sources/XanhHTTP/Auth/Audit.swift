@@ -57,7 +57,8 @@ struct AuditMiddleware: RouterMiddleware {
         return (fixed, keys.joined(separator: "/"))
     }
 
-    /// The entity as it stood before a change to it: stations, facilities, file mappings, alert rules, indicators.
+    /// The entity as it stood before a change to it: stations, facilities, file mappings, alert rules, indicators, a
+    /// report's stage.
     func snapshot(_ entity: String, _ key: String) async throws -> String? {
         switch entity {
         case "stations" where !key.isEmpty:
@@ -72,6 +73,12 @@ struct AuditMiddleware: RouterMiddleware {
             return try await services.store.rules().first { $0.id == id }.map { IndicatorJSON.encode($0) }
         case "indicators" where !key.isEmpty:
             return try await services.store.indicators().first { $0.code == key }.map { IndicatorJSON.encode($0) }
+        case "reports", "reports/submit", "reports/send-back", "reports/accept":
+            let parts = key.split(separator: "~", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 3,
+                let r = try await services.store.reports(ReportFilter(obligations: [parts[0]], period: parts[1], agency: parts[2], limit: 1)).first
+            else { return nil }
+            return IndicatorJSON.encode(["stage": r.stage.rawValue, "decidedBy": r.decidedBy ?? "", "submittedBy": r.submittedBy ?? ""])
         default:
             return nil
         }

@@ -38,15 +38,9 @@ struct IndicatorController {
         var comment: String?
     }
 
-    static func problem(_ e: IndicatorWriteError) -> Problem {
-        Problem(
-            status: .unprocessableContent, detail: "nothing was stored: " + e.description, pointer: e.problems.first.map { "/" + $0.origin },
-            errors: e.problems.map { ["origin": $0.origin, "detail": $0.message] })
-    }
-
     /// Runs a body and turns refused batches into 422 problems that name each row or cell.
     func refusing<T>(_ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch let e as IndicatorWriteError { throw Self.problem(e) }
+        do { return try await body() } catch let e as RowProblems { throw Problem.from(e) }
     }
 
     /// Who writes: the key `PolicyMiddleware` checked (every write route needs one).
@@ -295,21 +289,7 @@ struct IndicatorController {
     @Sendable func progress(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()), range: 1990...2100)
         let targets = try await services.store.targets(indicator: request.query("indicator"), unit: request.query("unit"))
-        let catalogue = try await service.catalogue()
-        struct Item: Codable {
-            var target: IndicatorTarget
-            var progress: TargetProgress
-        }
-        var cache: [String: [String: [String: IndicatorAggregator.Result]]] = [:]
-        var items: [Item] = []
-        for t in targets {
-            guard let i = catalogue[t.indicator] else { continue }
-            if cache[t.indicator] == nil {
-                cache[t.indicator] = try await service.aggregate(t.indicator, statuses: Self.visible([.submitted, .approved], context))
-            }
-            let value = cache[t.indicator]?[t.unit]?[String(year)]?.value
-            items.append(Item(target: t, progress: TargetProgress.evaluate(t, direction: i.direction, year: year, value: value)))
-        }
+        let items = try await service.progress(of: targets, year: year, statuses: Self.visible([.submitted, .approved], context))
         return try JSON.response(Page(items: items, next: nil))
     }
 

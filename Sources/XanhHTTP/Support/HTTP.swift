@@ -85,6 +85,8 @@ struct Problem: Error, HTTPResponseError {
         case let e as StoreError: return from(e)
         case let e as InputError: return Problem(status: .badRequest, detail: e.message, pointer: e.pointer)
         case let e as ScopeError: return Problem(status: .forbidden, detail: e.message)
+        case let e as Refused: return Problem(status: .forbidden, detail: e.message)
+        case let e as RowProblems: return from(e)
         case let f as StoreFault:
             services.health.record(f, at: services.clock())
             return from(f, read: request.method == .get || request.method == .head)
@@ -100,6 +102,13 @@ struct Problem: Error, HTTPResponseError {
             logger.error("unhandled error: \(error)")
             return Problem(status: .internalServerError, detail: "internal error")
         }
+    }
+
+    /// A refused batch: 422 naming each row, field or cell.
+    static func from(_ e: RowProblems) -> Problem {
+        Problem(
+            status: .unprocessableContent, detail: "nothing was stored: " + e.description, pointer: e.problems.first.map { "/" + $0.origin },
+            errors: e.problems.map { ["origin": $0.origin, "detail": $0.message] })
     }
 
     static func from(_ error: StoreError) -> Problem {

@@ -76,6 +76,33 @@ enum Migrations {
                 "CREATE INDEX audit_log_at ON audit_log(at)",
             ]
         ),
+        // Agencies, plans (a plan is one document: its groups, tasks and target groups), reporting obligations, their
+        // reports keyed naturally (`obligation~period~agency`), task progress and the reminder digests sent (decision 0016).
+        (
+            "plans-1",
+            [
+                """
+                CREATE TABLE agencies(
+                  id TEXT PRIMARY KEY, name TEXT NOT NULL, name_en TEXT, kind TEXT NOT NULL, unit TEXT, parent TEXT, emails TEXT NOT NULL DEFAULT '[]')
+                """,
+                "CREATE TABLE plans(id TEXT PRIMARY KEY, number TEXT NOT NULL, status TEXT NOT NULL, definition TEXT NOT NULL)",
+                "CREATE TABLE obligations(id TEXT PRIMARY KEY, plan TEXT, definition TEXT NOT NULL)",
+                """
+                CREATE TABLE reports(
+                  id TEXT PRIMARY KEY, obligation TEXT NOT NULL, period TEXT NOT NULL, agency TEXT NOT NULL, stage TEXT NOT NULL,
+                  sections TEXT NOT NULL DEFAULT '{}', nothing_to_report BIGINT NOT NULL DEFAULT 0, submitted_by TEXT, submitted_at BIGINT,
+                  decided_by TEXT, decided_at BIGINT, note TEXT, due TEXT)
+                """,
+                "CREATE INDEX reports_period ON reports(period, obligation)",
+                "CREATE INDEX reports_agency ON reports(agency, period)",
+                """
+                CREATE TABLE task_progress(
+                  plan TEXT NOT NULL, task TEXT NOT NULL, period TEXT NOT NULL, agency TEXT NOT NULL, status TEXT NOT NULL,
+                  entry TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY(plan, task, period, agency))
+                """,
+                "CREATE TABLE reminders_sent(recipient TEXT NOT NULL, day TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY(recipient, day))",
+            ]
+        ),
     ]
 
     static func history(_ dialect: SQLDialect) -> [(id: String, statements: [String])] {

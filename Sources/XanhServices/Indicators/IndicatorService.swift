@@ -19,7 +19,7 @@ public struct IndicatorService: Sendable {
     public func hierarchy() async throws -> AdminHierarchy { AdminHierarchy(try await store.adminUnits()) }
 
     /// Validates every row; returns the writes, or every problem with its origin (then nothing is to be stored).
-    public func validate(_ inputs: [IndicatorValueInput]) async throws -> Result<[IndicatorValueWrite], IndicatorWriteError> {
+    public func validate(_ inputs: [IndicatorValueInput]) async throws -> Result<[IndicatorValueWrite], RowProblems> {
         let indicators = try await catalogue()
         let h = try await hierarchy()
         var out: [IndicatorValueWrite] = []
@@ -77,10 +77,28 @@ public struct IndicatorService: Sendable {
                     value: IndicatorValidation.value(i, value: r.value, numerator: r.numerator, denominator: r.denominator), numerator: r.numerator,
                     denominator: r.denominator, origin: r.origin))
         }
-        return problems.isEmpty ? .success(out) : .failure(IndicatorWriteError(problems))
+        return problems.isEmpty ? .success(out) : .failure(RowProblems(problems))
     }
 
-    /// Validates and stores, all-or-nothing.
+    public struct TargetWithProgress: Codable, Sendable, Equatable {
+        public var target: IndicatorTarget
+        public var progress: TargetProgress
+    }
+
+    /// Progress of targets in a year, from the values of the statuses given (aggregated up the units).
+    public func progress(of targets: [IndicatorTarget], year: Int, statuses: [ValueStatus]) async throws -> [TargetWithProgress] {
+        let catalogue = try await catalogue()
+        var cache: [String: [String: [String: IndicatorAggregator.Result]]] = [:]
+        var items: [TargetWithProgress] = []
+        for t in targets {
+            guard let i = catalogue[t.indicator] else { continue }
+            if cache[t.indicator] == nil { cache[t.indicator] = try await aggregate(t.indicator, statuses: statuses) }
+            let value = cache[t.indicator]?[t.unit]?[String(year)]?.value
+            items.append(TargetWithProgress(target: t, progress: TargetProgress.evaluate(t, direction: i.direction, year: year, value: value)))
+        }
+        return items
+    }
+
     /// The units of a write that lie outside a caller's unit scope (a reporter of a commune writes for that commune,
     /// a reporter of a province for it and its communes).
     public func unitsOutside(_ scope: AccessScope, _ units: some Sequence<String>) async throws -> [String] {
@@ -116,7 +134,7 @@ public struct IndicatorService: Sendable {
                             comment: nil))
                 }
             }
-            if !problems.isEmpty { throw IndicatorWriteError(problems) }
+            if !problems.isEmpty { throw RowProblems(problems) }
             return changes
         }
     }
@@ -133,7 +151,7 @@ public struct IndicatorService: Sendable {
                     changes.append(ValueChange(key: k, status: new, fields: nil, by: by, at: at, action: action.rawValue, comment: comment))
                 }
             }
-            if !problems.isEmpty { throw IndicatorWriteError(problems) }
+            if !problems.isEmpty { throw RowProblems(problems) }
             return changes
         }
     }

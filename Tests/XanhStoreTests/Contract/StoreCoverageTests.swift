@@ -17,7 +17,7 @@ import Testing
                 "QualityStore",
                 "StationEventStore", "AlertRuleStore", "AlertStateStore", "OutboxStore", "RetentionStore", "AdminUnitStore",
                 "IndicatorCatalogueStore",
-                "IndicatorValueStore", "TargetStore", "AccountStore", "AuditStore",
+                "IndicatorValueStore", "TargetStore", "AccountStore", "AuditStore", "PlanStore",
             ]
         ),
         ("Sources/XanhStore/MonitoringStores.swift", ["StoreIdentity"]),
