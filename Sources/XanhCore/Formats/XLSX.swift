@@ -61,13 +61,8 @@ public enum XLSX {
     // MARK: writing
 
     public static func write(_ sheets: [Sheet]) throws -> Data {
-        let archive = try Archive(accessMode: .create)
-        func add(_ path: String, _ text: String) throws {
-            let data = Data(text.utf8)
-            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { pos, size in
-                data.subdata(in: Int(pos)..<Int(pos) + size)
-            }
-        }
+        let package = try OOXMLPackage()
+        func add(_ path: String, _ text: String) throws { try package.add(path, text) }
         let sheetList = sheets.indices.map { "<sheet name=\"\(escape(sheets[$0].name))\" sheetId=\"\($0 + 1)\" r:id=\"rId\($0 + 1)\"/>" }.joined()
         try add(
             "[Content_Types].xml",
@@ -108,8 +103,7 @@ public enum XLSX {
             xml += "</sheetData></worksheet>"
             try add("xl/worksheets/sheet\(i + 1).xml", xml)
         }
-        guard let data = archive.data else { throw ReadError(message: "the workbook could not be assembled") }
-        return data
+        return try package.data()
     }
 
     static func escape(_ s: String) -> String {
@@ -411,5 +405,25 @@ enum XMLNodes {
         parser.delegate = c
         parser.parse()
         return c.nodes
+    }
+}
+
+/// The ZIP package of an Office Open XML file (a workbook, a Word document): parts added by path, deflated.
+final class OOXMLPackage {
+    private let archive: Archive
+
+    init() throws { archive = try Archive(accessMode: .create) }
+
+    func add(_ path: String, _ text: String) throws { try add(path, Data(text.utf8)) }
+
+    func add(_ path: String, _ data: Data) throws {
+        try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { pos, size in
+            data.subdata(in: Int(pos)..<Int(pos) + size)
+        }
+    }
+
+    func data() throws -> Data {
+        guard let data = archive.data else { throw XLSX.ReadError(message: "the package could not be assembled") }
+        return data
     }
 }

@@ -44,9 +44,11 @@ public enum RoutePolicy {
         // Plans are published (Decree 42/2022); progress entries and reports are the agencies' working papers.
         "GET /api/v1/agencies": .publicRead, "POST /api/v1/agencies": .plans,
         "GET /api/v1/plans": .publicRead, "POST /api/v1/plans": .plans, "GET /api/v1/plans/{id}": .publicRead,
-        "GET /api/v1/plans/{id}/tasks": .publicRead, "GET /api/v1/plans/{id}/progress": .internalRead, "POST /api/v1/plans/{id}/progress": .report,
+        "GET /api/v1/plans/{id}/tasks": .publicRead, "GET /api/v1/plans/{id}/report": .internalRead, "GET /api/v1/plans/{id}/progress": .internalRead,
+        "POST /api/v1/plans/{id}/progress": .report,
         "GET /api/v1/obligations": .publicRead, "POST /api/v1/obligations": .plans,
-        "GET /api/v1/reports": .internalRead, "POST /api/v1/reports/{id}": .report, "POST /api/v1/reports/{id}/submit": .report,
+        "GET /api/v1/reports": .internalRead, "GET /api/v1/reports/environment": .internalRead, "POST /api/v1/reports/{id}": .report,
+        "POST /api/v1/reports/{id}/submit": .report,
         "POST /api/v1/reports/{id}/send-back": .approve, "POST /api/v1/reports/{id}/accept": .approve,
         // People's own account; the login form is open to all (it is throttled).
         "GET /login": .publicRead, "POST /login": .publicRead, "POST /logout": .account, "GET /account": .account,

@@ -62,10 +62,12 @@ struct PlanController {
         api.get("plans/{id}", use: plan)
         api.get("plans/{id}/tasks", use: tasks)
         api.get("plans/{id}/progress", use: progress)
+        api.get("plans/{id}/report", use: report)
         api.post("plans/{id}/progress", use: postProgress)
         api.get("obligations", use: obligations)
         api.post("obligations", use: postObligation)
         api.get("reports", use: reports)
+        api.get("reports/environment", use: environment)
         api.post("reports/{id}", use: act(.save))
         api.post("reports/{id}/submit", use: act(.submit))
         api.post("reports/{id}/send-back", use: act(.sendBack))
@@ -164,6 +166,46 @@ struct PlanController {
                 status: .badRequest, detail: "period '\(p.prefix(20))' is not a period key (2026-H1, 2026-Q3, 2026-05, 2026)", pointer: "period")
         }
         return p
+    }
+
+    /// `GET /api/v1/plans/{id}/report?period=2026-H1&format=docx|html`: the progress report of a period, as an editable
+    /// Word document laid out per Decree 30/2020 or as a printable page.
+    @Sendable func report(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let p = try await loadPlan(context)
+        guard let period = try period(request) else {
+            throw Problem(status: .badRequest, detail: "period is required (2026-H1, 2026)", pointer: "period")
+        }
+        let doc = try await PlanReport(services: services).build(plan: p, period: period)
+        return try Self.document(doc, format: request.query("format") ?? "docx", name: "\(p.id)-\(period)")
+    }
+
+    /// A report document as DOCX (default) or HTML.
+    static func document(_ doc: ReportDocument, format: String, name: String) throws -> Response {
+        switch format {
+        case "docx":
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    .contentDisposition: "attachment; filename=\"\(name).docx\"",
+                ], body: .init(byteBuffer: ByteBuffer(bytes: try DOCX.write(doc))))
+        case "html":
+            return Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: ReportHTML.render(doc))))
+        default:
+            throw Problem(status: .badRequest, detail: "format '\(format.prefix(20))' is not docx or html", pointer: "format")
+        }
+    }
+
+    /// `GET /api/v1/reports/environment?year=2026&province=&format=docx|html|json`: the air section of the annual
+    /// environmental-protection report (Circular 02/2022, Mẫu 03, I.1) from the stations' daily means.
+    @Sendable func environment(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let year = try request.intQuery("year", default: service.today.year, range: 2000...2100)
+        let province = request.query("province")
+        let report = EnvironmentReport(services: services)
+        let format = request.query("format") ?? "docx"
+        if format == "json" { return try JSON.response(try await report.figures(year: year, province: province)) }
+        return try Self.document(try await report.document(year: year, province: province), format: format, name: "mau03-khong-khi-\(year)")
     }
 
     /// `GET /api/v1/plans/{id}/progress?period=`: the agencies' progress entries.

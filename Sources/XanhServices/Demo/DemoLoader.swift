@@ -31,6 +31,7 @@ public enum DemoLoader {
         for c in chunks { total += try await store.ingest(c).accepted }
         try await services.deriver.drain()
         _ = try await DemoIndicatorLoader.load(services: services)
+        _ = try await DemoPlanLoader.load(services: services)
         return total
     }
 }
