@@ -1,7 +1,7 @@
 import Foundation
 
 /// Writes a `ReportDocument` as WordprocessingML (`.docx`), laid out per Decree 30/2020: A4 portrait, margins
-/// top/bottom 20 mm, left 30 mm, right 15 mm; Times New Roman 14 (13 in tables); page numbers centred in the top
+/// top/bottom 20 mm, left 30 mm, right 15 mm; Times New Roman 14 (12 in tables); page numbers centred in the top
 /// margin from the second page; the two-column header with the issuing body and the national motto. Charts are
 /// DrawingML chart parts with their values cached and an embedded workbook holding the same data, so Word and
 /// LibreOffice can edit them.
@@ -149,7 +149,7 @@ public enum DOCX {
             "<w:tr>\(header ? "<w:trPr><w:tblHeader/></w:trPr>" : "")"
                 + widths.indices.map { i in
                     cell(
-                        paragraph(i < cells.count ? cells[i] : "", bold: header, size: 13, align: header ? "center" : "left", before: 20, after: 20),
+                        paragraph(i < cells.count ? cells[i] : "", bold: header, size: 12, align: header ? "center" : "left", before: 20, after: 20),
                         width: widths[i])
                 }.joined() + "</w:tr>"
         }
@@ -220,11 +220,15 @@ public enum DOCX {
                 "<c:tx><c:strRef><c:f>Sheet1!$\(col)$1</c:f><c:strCache><c:ptCount val=\"1\"/><c:pt idx=\"0\"><c:v>\(esc(s.name))</c:v></c:pt></c:strCache></c:strRef></c:tx>"
             let val =
                 "<c:val><c:numRef><c:f>Sheet1!$\(col)$2:$\(col)$\(n + 1)</c:f><c:numCache><c:formatCode>General</c:formatCode><c:ptCount val=\"\(n)\"/>\(points)</c:numCache></c:numRef></c:val>"
+            // Colours stated, as a reader without Office's theme (LibreOffice) draws none otherwise.
+            let colour = "<a:solidFill><a:srgbClr val=\"\(ReportHTML.palette[i % ReportHTML.palette.count].dropFirst())\"/></a:solidFill>"
             switch c.kind {
-            case .bar: return "<c:ser><c:idx val=\"\(i)\"/><c:order val=\"\(i)\"/>\(tx)<c:invertIfNegative val=\"0\"/>\(cats)\(val)</c:ser>"
-            case .line:
+            case .bar:
                 return
-                    "<c:ser><c:idx val=\"\(i)\"/><c:order val=\"\(i)\"/>\(tx)<c:marker><c:symbol val=\"circle\"/></c:marker>\(cats)\(val)<c:smooth val=\"0\"/></c:ser>"
+                    "<c:ser><c:idx val=\"\(i)\"/><c:order val=\"\(i)\"/>\(tx)<c:spPr>\(colour)</c:spPr><c:invertIfNegative val=\"0\"/>\(cats)\(val)</c:ser>"
+            case .line:
+                return "<c:ser><c:idx val=\"\(i)\"/><c:order val=\"\(i)\"/>\(tx)<c:spPr><a:ln w=\"28575\">\(colour)</a:ln></c:spPr>"
+                    + "<c:marker><c:symbol val=\"circle\"/><c:size val=\"5\"/><c:spPr>\(colour)</c:spPr></c:marker>\(cats)\(val)<c:smooth val=\"0\"/></c:ser>"
             }
         }.joined()
         let plot: String

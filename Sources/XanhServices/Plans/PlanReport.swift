@@ -127,7 +127,7 @@ public struct PlanReport: Sendable {
             .table(
                 ReportDocument.Table(
                     columns: ["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời hạn", "Tình trạng", "Kết quả"],
-                    widths: [5, 27, 14, 14, 11, 12, 17],
+                    widths: [7, 26, 15, 15, 13, 11, 13],
                     rows: tasks.map { t in
                         [
                             t.task.code, t.task.title, name(t.task.lead), t.task.coordinating.map(name).joined(separator: "; "),
