@@ -16,7 +16,7 @@ struct Xanh: AsyncParsableCommand {
         subcommands: [
             Serve.self, Watch.self, AlertCommand.self, QCCommand.self, StationCommand.self, KeyCommand.self, UserCommand.self, AuditCommand.self,
             PolicyCommand.self, ImportCommand.self,
-            IndicatorCommand.self,
+            IndicatorCommand.self, PlanCommand.self, AgencyCommand.self,
             Migrate.self, MigrateData.self, Retention.self, Backup.self,
         ])
 }
@@ -28,6 +28,22 @@ struct StoreOptions: ParsableArguments {
         name: [.customLong("database"), .customLong("db")],
         help: "SQLite path or postgres://user@host[:port]/db URL (env XANH_DATABASE_URL or XANH_DB; default ./xanh.sqlite).")
     var path: String?
+
+    @Option(help: "Working-day calendar for due dates: a JSON file shaped as the bundled vn_working_calendar.json (env XANH_CALENDAR).")
+    var calendar: String?
+
+    /// The bundled reference data, with the province's own working-day calendar when one is given.
+    func reference() throws -> ReferenceData {
+        var r = try ReferenceData.bundled()
+        if let file = calendar ?? ProcessInfo.processInfo.environment["XANH_CALENDAR"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            do {
+                r.calendar = try JSONDecoder().decode(WorkingCalendar.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+            } catch {
+                throw ValidationError("calendar \(file): \(error)")
+            }
+        }
+        return r
+    }
 
     var resolvedPath: String {
         let env = ProcessInfo.processInfo.environment
@@ -41,7 +57,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store; `limits` (the server's) bound connecting and statements on PostgreSQL.
     func open(limits: Limits? = nil) async throws -> SQLStore {
-        try await Self.open(resolvedPath, reference: try ReferenceData.bundled(), limits: limits)
+        try await Self.open(resolvedPath, reference: try reference(), limits: limits)
     }
 
     /// The composition root of storage: the driver the location names, and every store over it, migrated.

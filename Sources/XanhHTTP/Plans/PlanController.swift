@@ -129,9 +129,24 @@ struct PlanController {
     }
 
     /// `GET /api/v1/plans/{id}`: the plan with its solution groups, tasks (with computed outcomes) and targets.
+    /// With `format=xlsx` or `csv`, the plan's workbook: what `xanh plan import` reads back whole.
     @Sendable func plan(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let p = try await loadPlan(context)
-        return try JSON.response(try await dto(p))
+        switch request.query("format") ?? "json" {
+        case "json": return try JSON.response(try await dto(p))
+        case "xlsx":
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    .contentDisposition: "attachment; filename=\"\(p.id).xlsx\"",
+                ], body: .init(byteBuffer: ByteBuffer(bytes: try await service.export(p, csv: false))))
+        case "csv":
+            return Response(
+                status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(p.id).csv\""],
+                body: .init(byteBuffer: ByteBuffer(bytes: [0xEF, 0xBB, 0xBF] + (try await service.export(p, csv: true)))))
+        case let other: throw Problem(status: .badRequest, detail: "format '\(other.prefix(20))' is not json, xlsx or csv", pointer: "format")
+        }
     }
 
     func dto(_ p: Plan) async throws -> PlanDTO {

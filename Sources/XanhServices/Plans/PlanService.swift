@@ -190,6 +190,34 @@ public struct PlanService: Sendable {
         try await store.upsertPlan(p)
     }
 
+    /// Reads a plan workbook (or its CSV) and stores it, all or nothing; every problem names its cell or line.
+    public func importPlan(_ data: Data, csv: Bool, bounds: XLSX.Bounds = XLSX.Bounds()) async throws -> Plan {
+        let sheets: [XLSX.Sheet]
+        var lines: [String: [Int]]?
+        if csv {
+            (sheets, lines) = try PlanWorkbook.sheets(csv: String(decoding: data, as: UTF8.self))
+        } else {
+            sheets = try XLSX.read(data, bounds: bounds)
+        }
+        switch PlanWorkbook.read(sheets, lines: lines) {
+        case .failure(let e): throw e
+        case .success(let (plan, targets, cells)):
+            do {
+                try await savePlan(plan, targets: targets)
+            } catch let e as RowProblems {
+                // Name the cell of each field the plan's checks name (`tasks[3].lead` → `nhiem_vu!D5`).
+                throw RowProblems(e.problems.map { p in (cells[p.origin].map { "\($0) (\(p.origin))" } ?? p.origin, p.message) })
+            }
+            return plan
+        }
+    }
+
+    /// A plan with the targets it sets, as a workbook (or CSV) that `importPlan` reads back whole.
+    public func export(_ p: Plan, csv: Bool) async throws -> Data {
+        let targets = try await targets(of: p)
+        return csv ? Data(PlanWorkbook.csv(p, targets: targets).utf8) : try PlanWorkbook.write(p, targets: targets)
+    }
+
     /// The indicator targets a plan's target groups name, with their progress in the latest year with a value.
     public func targets(of p: Plan) async throws -> [IndicatorTarget] {
         let refs = Set(p.targetGroups.flatMap(\.targets))
