@@ -112,6 +112,7 @@ public func buildApplication(
         PollingService.derivation(services, interval: config.deriveInterval, logger: logger),
         PollingService.alerting(
             services, AlertDispatcher(store: services.store, config: config.alerts, logger: logger), interval: config.alerts.interval, logger: logger),
+        PollingService.reminders(services, smtp: config.alerts.smtp, interval: 600, logger: logger),
     ]
     if let drop = config.drop {
         background.append(

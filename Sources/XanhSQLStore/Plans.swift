@@ -172,4 +172,8 @@ extension SQLStore: PlanStore {
                 "INSERT INTO reminders_sent(recipient, day, at) VALUES (\(recipient), \(day), \(at)) ON CONFLICT(recipient, day) DO NOTHING") == 1
         }
     }
+
+    public func releaseReminder(recipient: String, day: String) async throws {
+        try await write { c in try await c.execute("DELETE FROM reminders_sent WHERE recipient = \(recipient) AND day = \(day)") }
+    }
 }

@@ -437,6 +437,8 @@ public protocol PlanStore: Sendable {
     func upsertProgress(_ entries: [ProgressEntry]) async throws
     /// Records that a reminder digest went to a recipient on a day; false when one already had.
     func claimReminder(recipient: String, day: String, at: Int64) async throws -> Bool
+    /// Gives a claim back (the digest could not be sent), so the next pass tries again.
+    func releaseReminder(recipient: String, day: String) async throws
 }
 
 public struct ReportFilter: Sendable, Equatable {

@@ -150,37 +150,7 @@ struct AlertFixture {
 
     @Test func smtpSinkReceivesTheEmail() async throws {
         let messages = Recorder<String>()
-        let sink = try TinyServer { fd in
-            var lines = LineReader(fd: fd)
-            TinyServer.send(fd, "220 sink ESMTP\r\n")
-            var data = false
-            var message = ""
-            while let l = lines.next() {
-                if data {
-                    if l == "." {
-                        data = false
-                        messages.append(message)
-                        TinyServer.send(fd, "250 queued\r\n")
-                    } else {
-                        message += l + "\n"
-                    }
-                    continue
-                }
-                let u = l.uppercased()
-                if u.hasPrefix("EHLO") {
-                    TinyServer.send(fd, "250-sink\r\n250 8BITMIME\r\n")
-                } else if u.hasPrefix("DATA") {
-                    data = true
-                    TinyServer.send(fd, "354 end with .\r\n")
-                } else if u.hasPrefix("QUIT") {
-                    TinyServer.send(fd, "221 bye\r\n")
-                    return
-                } else {
-                    messages.append("CMD " + l)
-                    TinyServer.send(fd, "250 ok\r\n")
-                }
-            }
-        }
+        let sink = try TinyServer.smtpSink(messages)
         defer { sink.stop() }
         let f = try await AlertFixture()
         try await f.station()

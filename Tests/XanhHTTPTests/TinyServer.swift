@@ -2,7 +2,7 @@ import Foundation
 
 @testable import XanhHTTP
 import XanhSQLStore
-import XanhServices
+@testable import XanhServices
 
 #if canImport(Glibc)
     import Glibc
@@ -86,6 +86,44 @@ final class TinyServer: @unchecked Sendable {
 }
 
 /// Thread-safe box for what a test server saw.
+extension TinyServer {
+    /// An SMTP sink: accepts every message; each message's text and every other command (`CMD RCPT TO:<…>`) is recorded.
+    static func smtpSink(_ messages: Recorder<String>) throws -> TinyServer {
+        try TinyServer { fd in
+            var lines = LineReader(fd: fd)
+            TinyServer.send(fd, "220 sink ESMTP\r\n")
+            var data = false
+            var message = ""
+            while let l = lines.next() {
+                if data {
+                    if l == "." {
+                        data = false
+                        messages.append(message)
+                        message = ""
+                        TinyServer.send(fd, "250 queued\r\n")
+                    } else {
+                        message += l + "\n"
+                    }
+                    continue
+                }
+                let u = l.uppercased()
+                if u.hasPrefix("EHLO") {
+                    TinyServer.send(fd, "250-sink\r\n250 8BITMIME\r\n")
+                } else if u.hasPrefix("DATA") {
+                    data = true
+                    TinyServer.send(fd, "354 end with .\r\n")
+                } else if u.hasPrefix("QUIT") {
+                    TinyServer.send(fd, "221 bye\r\n")
+                    return
+                } else {
+                    messages.append("CMD " + l)
+                    TinyServer.send(fd, "250 ok\r\n")
+                }
+            }
+        }
+    }
+}
+
 final class Recorder<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [T] = []

@@ -58,6 +58,8 @@ public struct Limits: Sendable, Equatable {
     /// Whether webhook subscriptions may point at loopback, link-local or private addresses (a lab, or a relay on
     /// the same host); off, so that a key cannot make the server call into the network it sits in.
     public var allowPrivateWebhooks = false
+    /// Working days before a report's due day that its reporters' daily reminder digest starts (decision 0016).
+    public var reminderDaysBefore = 3
 
     // MARK: accounts
     /// Whether an admin must have a second factor (TOTP) to log in.
@@ -168,6 +170,9 @@ public struct Limits: Sendable, Equatable {
         .flag(
             "allow-private-webhooks", "XANH_ALLOW_PRIVATE_WEBHOOKS",
             "whether webhooks may target loopback, link-local or private addresses (true or false)", \.allowPrivateWebhooks),
+        .count(
+            "reminder-days-before", "XANH_REMINDER_DAYS_BEFORE", "working days before a report's due day that reminders start",
+            \.reminderDaysBefore),
         .flag("require-admin-totp", "XANH_REQUIRE_ADMIN_TOTP", "whether admins must log in with a second factor (true or false)", \.requireAdminTOTP),
         .count("max-login-failures", "XANH_MAX_LOGIN_FAILURES", "failed logins per username or address in the login window", \.maxLoginFailures),
         .count("login-window-seconds", "XANH_LOGIN_WINDOW_SECONDS", "seconds failed logins are counted over", \.loginWindowSeconds),

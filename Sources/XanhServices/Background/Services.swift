@@ -77,6 +77,18 @@ public struct PollingService: Service {
     }
 }
 
+extension PollingService {
+    /// Report reminders and escalation: today's digests, once per address per day.
+    public static func reminders(_ services: AppServices, smtp: SMTPConfig?, interval: Double, logger: Logger) -> PollingService {
+        let store = services.store
+        let reminders = Reminders(services: services, smtp: smtp, logger: logger)
+        return PollingService(
+            name: "reminders", interval: interval, logger: logger, failures: nil, health: services.health, fault: { store.fault($0) },
+            clock: services.clock
+        ) { try await reminders.send() }
+    }
+}
+
 /// Watches the Circular 10 drop folder.
 public struct DropFolderService: Service {
     let folder: DropFolder

@@ -86,6 +86,16 @@ public struct PlanReport: Sendable {
                             + (said.isEmpty ? "; chưa có báo cáo kết quả trong kỳ." : ". " + said.joined(separator: " "))))
             }
         }
+        // Consolidation: what each agency filed for the period under the plan's obligations.
+        let filed = try await plans.reports(plan: p.id, period: key, states: [.submitted, .accepted], caller: nil)
+        if !filed.isEmpty {
+            blocks.append(.heading("\(p.solutionGroups.count + 1). Tổng hợp báo cáo của các cơ quan", level: 2))
+            for r in filed {
+                let state = r.state == .accepted ? "đã chấp nhận" : "đã gửi, chờ xem xét"
+                let text = r.report.nothingToReport ? "không có nội dung phát sinh trong kỳ" : (r.report.sections[ReportOutline.results] ?? "")
+                blocks.append(.paragraph("- \(name(r.report.agency)) (\(r.obligationName); \(state)): \(text)"))
+            }
+        }
         blocks.append(
             .chart(
                 ReportDocument.Chart(
