@@ -7,40 +7,15 @@ expects: log in with a one-time password, be asked to change it, change it, see 
 import os
 import sys
 
-from axe_selenium_python import Axe
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
+sys.path.insert(0, os.path.dirname(__file__))
+os.environ["XANH_SHOTS"] = sys.argv[3]
+from account_pages_support import check, driver, problems  # noqa: E402
+
 base, one_time, shots = sys.argv[1], sys.argv[2], sys.argv[3]
-os.makedirs(shots, exist_ok=True)
-problems = []
-
-
-def driver(width, height):
-    o = Options()
-    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={width},{height}"]:
-        o.add_argument(a)
-    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
-    d.set_window_size(width, height)
-    return d
-
-
-def check(d, width, name):
-    """A screenshot, the page's width against the window's, and axe-core."""
-    d.save_screenshot(f"{shots}/{width}-{name}.png")
-    scroll = d.execute_script("return document.documentElement.scrollWidth")
-    inner = d.execute_script("return window.innerWidth")
-    if scroll > inner:
-        problems.append(f"{width}px {name}: the page is {scroll}px wide in a {inner}px window")
-    axe = Axe(d)
-    axe.inject()
-    for v in axe.run()["violations"]:
-        where = "; ".join(n["html"][:120] for n in v["nodes"][:3])
-        problems.append(f"{width}px {name}: axe {v['id']} ({v['impact']}) on {len(v['nodes'])} nodes: {v['help']}: {where}")
 
 
 def submit(d, selector):

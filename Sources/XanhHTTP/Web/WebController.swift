@@ -51,6 +51,7 @@ struct WebController {
             let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()) - 1, range: 1990...2100)
             return page("indicators", try await indicators(Self.language(request), year: year))
         }
+        registerPlans(on: router)
     }
 
     static func language(_ request: Request) -> Language { Language(rawValue: request.query("lang") ?? "vi") ?? .vi }
@@ -69,11 +70,11 @@ struct WebController {
     }
 
     /// A page in the layout every page shares.
-    func layout<Content>(_ lang: Language, title: String, path: String, _ content: Content) -> WebPage<Content> {
+    func layout<Content>(_ lang: Language, title: String, heading: String? = nil, path: String, _ content: Content) -> WebPage<Content> {
         let other: Language = lang == .vi ? .en : .vi
         let words = labels.page(lang)
         return WebPage(
-            lang: lang.rawValue, labels: words, title: title, heading: title, otherLangHref: "\(path)?lang=\(other.rawValue)",
+            lang: lang.rawValue, labels: words, title: title, heading: heading ?? title, otherLangHref: "\(path)?lang=\(other.rawValue)",
             otherLangLabel: words["other", default: other.rawValue],
             categories: services.reference.vnAQI.table.categories.map {
                 .init(min: $0.min, max: $0.max, name: $0.name(lang), color: $0.color, textColor: Self.textColor($0.color))

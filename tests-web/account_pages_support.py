@@ -1,0 +1,34 @@
+"""Helpers the page tests share: a headless Chromium at a width, and the checks every page must pass."""
+import os
+
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+
+problems = []
+shots = os.environ.get("XANH_SHOTS", "/tmp/xanh-shots")
+
+
+def driver(width, height):
+    o = Options()
+    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={width},{height}"]:
+        o.add_argument(a)
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+    d.set_window_size(width, height)
+    return d
+
+
+def check(d, width, name):
+    """A screenshot, the page's width against the window's, and axe-core."""
+    os.makedirs(shots, exist_ok=True)
+    d.save_screenshot(f"{shots}/{width}-{name}.png")
+    scroll = d.execute_script("return document.documentElement.scrollWidth")
+    inner = d.execute_script("return window.innerWidth")
+    if scroll > inner:
+        problems.append(f"{width}px {name}: the page is {scroll}px wide in a {inner}px window")
+    axe = Axe(d)
+    axe.inject()
+    for v in axe.run()["violations"]:
+        where = "; ".join(n["html"][:120] for n in v["nodes"][:3])
+        problems.append(f"{width}px {name}: axe {v['id']} ({v['impact']}) on {len(v['nodes'])} nodes: {v['help']}: {where}")
