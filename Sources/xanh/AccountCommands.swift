@@ -33,6 +33,14 @@ struct ScopeOptions: ParsableArguments {
         if r == .facilityOperator, !scope.limitsStations { throw ValidationError("a facility_operator needs --facility ID or --stations A,B") }
         return (r, scope)
     }
+
+    /// The agency a key or a person belongs to is one of the database's (`xanh agency import` adds them).
+    static func check(_ scope: AccessScope, on db: SQLStore) async throws {
+        guard let agency = scope.agency else { return }
+        guard try await db.agencies().contains(where: { $0.id == agency }) else {
+            throw ValidationError("--agency \(agency): no such agency; `xanh agency list` shows them, `xanh agency import` adds them")
+        }
+    }
 }
 
 struct UserCommand: AsyncParsableCommand {
@@ -60,6 +68,7 @@ struct UserCommand: AsyncParsableCommand {
                 password = String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
             }
             let db = try await store.open()
+            try await ScopeOptions.check(scope, on: db)
             do {
                 let (user, oneTime) = try await db.services(limits: try limitOptions.resolve()).accounts.addUser(
                     username: username, name: name, role: role, scope: scope, password: password)

@@ -127,6 +127,7 @@ struct KeyCommand: AsyncParsableCommand {
         func run() async throws {
             let (r, scope) = try scope.resolved()
             let db = try await store.open()
+            try await ScopeOptions.check(scope, on: db)
             let key = APIKeys.generate()
             try await db.createAPIKey(name: name, hash: APIKeys.hash(key), role: r.rawValue)
             if !scope.isProvince { try await db.setAPIKeyScope(name: name, scope: scope) }
