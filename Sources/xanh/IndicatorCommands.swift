@@ -28,9 +28,7 @@ extension ImportCommand {
                 try await db.audited("import values", entity: "values", key: file, after: IndicatorJSON.encode(["stored": String(n), "by": by]))
                 print("stored \(n) values as \(draft ? "draft" : "submitted")")
             } catch let e as RowProblems {
-                for p in e.problems { FileHandle.standardError.write(Data("\(file): \(p.origin): \(p.message)\n".utf8)) }
-                print("nothing stored: \(e.problems.count) problems")
-                throw ExitCode(1)
+                try refuse(file, e)
             }
         }
     }

@@ -169,7 +169,7 @@ public struct TargetRef: Codable, Sendable, Hashable {
 }
 
 /// When a task is due.
-public enum TaskSchedule: Sendable, Equatable, Codable {
+public enum TaskSchedule: Sendable, Equatable, TextCodable {
     /// Once, by this day.
     case once(CivilDate)
     /// Every year, half-year or quarter: due by the end of each period's window.
@@ -205,18 +205,7 @@ public enum TaskSchedule: Sendable, Equatable, Codable {
         }
     }
 
-    public init(from decoder: any Decoder) throws {
-        let s = try decoder.singleValueContainer().decode(String.self)
-        guard let v = TaskSchedule(s) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(s)' is not a deadline or recurrence"))
-        }
-        self = v
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(text)
-    }
+    public static let textForm = "a deadline (YYYY-MM-DD) or yearly, half_yearly, quarterly, monthly, continuous"
 }
 
 public struct PlanTask: Codable, Sendable, Equatable {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// When a report of a period is due (Decree 09/2019: each regime states its own deadline).
-public enum DueRule: Sendable, Equatable, Codable {
+public enum DueRule: Sendable, Equatable, TextCodable {
     /// The `n`-th working day after the period's data-closing day (Khánh Hòa: 2).
     case workingDaysAfterClosing(Int)
     /// A fixed day: `month`/`day` of the period's year plus `yearOffset` (30/12 → (12, 30, 0); 31/01 of the next year → (1, 31, 1)).
@@ -48,19 +48,7 @@ public enum DueRule: Sendable, Equatable, Codable {
         }
     }
 
-    public init(from decoder: any Decoder) throws {
-        let s = try decoder.singleValueContainer().decode(String.self)
-        guard let v = DueRule(s) else {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "'\(s)' is not a due rule (closing+N, MM-DD, MM-DD+1)"))
-        }
-        self = v
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(text)
-    }
+    public static let textForm = "a due rule (closing+N, MM-DD, MM-DD+1)"
 }
 
 /// A reporting regime with the fields Decree 09/2019 asks every regime to state.

@@ -1,7 +1,31 @@
 import Foundation
 
+/// A value that JSON carries as one string (a date, a due rule, a task's schedule); a string it cannot read is a
+/// decoding error naming the form it expects.
+public protocol TextCodable: Codable {
+    init?(_ text: String)
+    var text: String { get }
+    /// What the string must look like, for the error.
+    static var textForm: String { get }
+}
+
+extension TextCodable {
+    public init(from decoder: any Decoder) throws {
+        let s = try decoder.singleValueContainer().decode(String.self)
+        guard let v = Self(s) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(s.prefix(40))' is not \(Self.textForm)"))
+        }
+        self = v
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(text)
+    }
+}
+
 /// A calendar day, without a time or a zone (reporting windows and due dates are local days).
-public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible, TextCodable {
     public var year: Int
     public var month: Int
     public var day: Int
@@ -46,19 +70,8 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         return "\(year)-\(two(month))-\(two(day))"
     }
 
-    /// As text (`2026-06-14`) in JSON.
-    public init(from decoder: any Decoder) throws {
-        let s = try decoder.singleValueContainer().decode(String.self)
-        guard let d = CivilDate(s) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(s.prefix(40))' is not a date (YYYY-MM-DD)"))
-        }
-        self = d
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
+    public var text: String { description }
+    public static let textForm = "a date (YYYY-MM-DD)"
 
     /// The 15th of the month `offset` months from this date's month (the Decree 09 windows open on the 15th).
     func fifteenth(monthsFrom offset: Int) -> CivilDate? {

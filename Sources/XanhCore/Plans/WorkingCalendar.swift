@@ -1,44 +1,27 @@
 import Foundation
 
 extension CivilDate {
-    /// Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's `days_from_civil`).
-    public var dayNumber: Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
-    }
+    /// Days since 1970-01-01 (proleptic Gregorian).
+    public var dayNumber: Int { Int(Timestamps.daysFromCivil(year: Int64(year), month: Int64(month), day: Int64(day))) }
 
     /// The date of a day number; nil outside the years a `CivilDate` holds.
     public init?(dayNumber n: Int) {
         guard (-25_567...376_000).contains(n) else { return nil }
-        let z = n + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        self.init(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d)
+        let c = Timestamps.civilFromDays(Int64(n))
+        self.init(year: Int(c.year), month: Int(c.month), day: Int(c.day))
+    }
+
+    /// The local day of an instant in Viet Nam (UTC+7, no daylight saving).
+    public init?(epochSeconds: Int64) {
+        let (local, overflow) = epochSeconds.addingReportingOverflow(Timestamps.vietnamOffset)
+        guard !overflow, let n = Int(exactly: Timestamps.floorDiv(local, Timestamps.day)) else { return nil }
+        self.init(dayNumber: n)
     }
 
     public func adding(days: Int) -> CivilDate? { CivilDate(dayNumber: dayNumber + days) }
 
     /// 1 = Monday … 7 = Sunday (ISO 8601).
     public var weekday: Int { ((dayNumber % 7 + 7) % 7 + 3) % 7 + 1 }
-
-    /// The local day of an instant in Viet Nam (UTC+7, no daylight saving).
-    public init?(epochSeconds: Int64) {
-        let (local, overflow) = epochSeconds.addingReportingOverflow(7 * 3600)
-        guard !overflow else { return nil }
-        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
-        guard let n = Int(exactly: days) else { return nil }
-        self.init(dayNumber: n)
-    }
 
     /// `30/12/2026`, the way Vietnamese documents write a date.
     public var vietnamese: String {

@@ -83,5 +83,8 @@ import XanhStore
         #expect(try await store.claimReminder(recipient: "a@x.vn", day: "2026-06-10", at: 1))
         #expect(try await store.claimReminder(recipient: "a@x.vn", day: "2026-06-10", at: 2) == false, "one digest per person per day")
         #expect(try await store.claimReminder(recipient: "a@x.vn", day: "2026-06-11", at: 3))
+        // A claim given back (the relay failed) can be claimed again.
+        try await store.releaseReminder(recipient: "a@x.vn", day: "2026-06-11")
+        #expect(try await store.claimReminder(recipient: "a@x.vn", day: "2026-06-11", at: 4))
     }
 }
