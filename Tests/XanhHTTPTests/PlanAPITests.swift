@@ -98,6 +98,7 @@ import XanhStore
             var (s, b) = try await Self.send(client, .get, "/api/v1/reports?period=2026-H1", approver)
             let h1 = b["items"] as? [[String: Any]] ?? []
             #expect(h1.count == 2 && h1.allSatisfy { $0["state"] as? String == "overdue" && $0["due"] as? String == "2026-06-16" }, "\(h1)")
+            #expect(try await f.store.reports(ReportFilter()).isEmpty, "reading the reports stores nothing (a read-only replica answers the same)")
             (s, b) = try await Self.send(client, .get, "/api/v1/reports?plan=HCM-1200-2023&period=2026", approver)
             let year = b["items"] as? [[String: Any]] ?? []
             #expect(year.count == 1 && year.first?["state"] as? String == "not_yet_due" && year.first?["due"] as? String == "2026-12-30", "\(year)")

@@ -331,22 +331,20 @@ public struct PlanService: Sendable {
         if o.outline.isEmpty { problems.append(("outline", "names no section")) }
         guard problems.isEmpty else { throw RowProblems(problems) }
         try await store.upsertObligation(o)
-        try await materialize(today: today)
     }
 
-    /// Makes the reports of every period whose window has opened by the end of `today`'s year exist, for every
-    /// reporter (next year's first windows open on 15/12).
-    public func materialize(today: CivilDate) async throws {
+    /// The reports an obligation asks for by `today`: one per reporter for every period whose window has opened (next
+    /// year's first windows open on 15/12), each with its due day. Reads never store them; the first change of a
+    /// report does (`act`), so a read-only replica answers the same list.
+    public func expected(_ o: ReportingObligation, today: CivilDate) -> [ReportInstance] {
         var out: [ReportInstance] = []
-        for o in try await store.obligations() {
-            for y in o.fromYear...max(o.fromYear, min(today.year + 1, o.fromYear + 30)) {
-                for p in o.periods(of: y) where p.first <= today {
-                    let due = o.due.due(p, calendar: calendar)
-                    out += o.reporters.map { ReportInstance(obligation: o.id, period: p.description, agency: $0, due: due) }
-                }
+        for y in o.fromYear...max(o.fromYear, min(today.year + 1, o.fromYear + 30)) {
+            for p in o.periods(of: y) where p.first <= today {
+                let due = o.due.due(p, calendar: calendar)
+                out += o.reporters.map { ReportInstance(obligation: o.id, period: p.description, agency: $0, due: due) }
             }
         }
-        try await store.ensureReports(out)
+        return out
     }
 
     func view(_ r: ReportInstance, _ obligations: [String: ReportingObligation], today: CivilDate) -> ReportView? {
@@ -360,10 +358,12 @@ public struct PlanService: Sendable {
     /// Reports, with their states; a caller of an agency sees its own and those sent to it.
     public func reports(plan: String? = nil, period: String? = nil, states: [ReportState]? = nil, caller: Caller?) async throws -> [ReportView] {
         let day = today
-        try await materialize(today: day)
         let obligations = try await store.obligations().filter { plan == nil || $0.plan == plan }
         let byID = Dictionary(obligations.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let rows = try await store.reports(ReportFilter(obligations: obligations.map(\.id), period: period))
+        let stored = try await store.reports(ReportFilter(obligations: obligations.map(\.id), period: period, limit: 20_000))
+        let storedIDs = Set(stored.map(\.id))
+        let missing = obligations.flatMap { expected($0, today: day) }.filter { (period == nil || $0.period == period) && !storedIDs.contains($0.id) }
+        let rows = (stored + missing).sorted { ($0.obligation, $0.period, $0.agency) < ($1.obligation, $1.period, $1.agency) }
         return rows.compactMap { r -> ReportView? in
             if let mine = caller?.scope.agency, r.agency != mine, byID[r.obligation]?.recipient != mine { return nil }
             guard let v = view(r, byID, today: day) else { return nil }
@@ -383,6 +383,10 @@ public struct PlanService: Sendable {
             guard s.count <= 20, s.allSatisfy({ $0.key.utf8.count <= 40 && $0.value.utf8.count <= 100_000 }) else {
                 throw InputError("sections: at most 20, each key 40 bytes and each text 100,000 bytes", pointer: "/sections")
             }
+        }
+        // A report asked for but never touched is stored now, as it stands.
+        if let o = obligations[id.split(separator: "~").first.map(String.init) ?? ""], let r = expected(o, today: today).first(where: { $0.id == id }) {
+            try await store.ensureReports([r])
         }
         let changed = try await store.changeReport(id: id) { r in
             let recipient = obligations[r.obligation]?.recipient
