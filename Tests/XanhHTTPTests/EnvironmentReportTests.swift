@@ -74,6 +74,17 @@ import XanhStore
                         #expect(ReportDocument.number(value, digits: 1) == ReportDocument.number(expected, digits: 1))
                     }
                 }
+                // The city's daily means (one station: the station's), by day of the year.
+                let cityDaily = try #require(
+                    (b["daily"] as? [[String: Any]])?.first { $0["parameter"] as? String == parameter && $0["key"] as? String == "01" })
+                let days2026 = (cityDaily["means"] as? [String: [Any]])?["2026"] ?? []
+                #expect(days2026.count == 365)
+                let jan1 = try #require(CivilDate("2026-01-01"))
+                for d in valid {
+                    let index = (CivilDate(epochSeconds: d.dayStart)?.dayNumber ?? 0) - jan1.dayNumber
+                    #expect(abs((days2026[index] as? Double ?? -1) - d.mean) < 1e-9)
+                }
+                #expect(days2026.compactMap { $0 as? Double }.count == valid.count, "short days have no mean")
                 // One station: the city's figures are the station's.
                 let city = try #require((b["cities"] as? [[String: Any]])?.first { $0["parameter"] as? String == parameter })
                 #expect(city["key"] as? String == "01" && city["daysAbove"] as? Int == above)

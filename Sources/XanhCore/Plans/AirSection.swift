@@ -27,11 +27,22 @@ public struct AirSection: Sendable, Equatable, Encodable {
         public var means: [String: [Double?]]
     }
 
+    /// A city's daily means through a year, by day of the year (1 January first), for the daily trend charts.
+    public struct Daily: Sendable, Equatable, Encodable {
+        public var key: String
+        public var name: String
+        public var parameter: String
+        /// Year → one mean per day of that year (nil for a day without a valid mean).
+        public var means: [String: [Double?]]
+    }
+
     public var year: Int
     public var years: [Int]
     public var stations: [Share]
     public var cities: [Share]
     public var monthly: [Monthly]
+    /// The report year and the one before.
+    public var daily: [Daily]
 
     /// One station's daily values of one parameter (PM2.5, PM10, or `VN_AQI` for the daily index).
     public struct Input: Sendable {
@@ -80,6 +91,16 @@ public struct AirSection: Sendable, Equatable, Encodable {
         return (0..<12).map { counts[$0] == 0 ? nil : sums[$0] / Double(counts[$0]) }
     }
 
+    static func dailyMeans(_ means: [(day: Int64, mean: Double)], year: Int) -> [Double?] {
+        guard let jan1 = CivilDate(year: year, month: 1, day: 1), let dec31 = CivilDate(year: year, month: 12, day: 31) else { return [] }
+        var out = [Double?](repeating: nil, count: dec31.dayNumber - jan1.dayNumber + 1)
+        for m in means {
+            guard let d = CivilDate(epochSeconds: m.day), d.year == year else { continue }
+            out[d.dayNumber - jan1.dayNumber] = m.mean
+        }
+        return out
+    }
+
     /// `limit(parameter, day)`: the 24-hour limit in force (nil for the index, which has none).
     public static func compute(year: Int, earlier: Int = 2, inputs: [Input], limit: (String, Int64) -> Double?) -> AirSection {
         let years = Array((year - max(0, earlier))...year)
@@ -103,10 +124,12 @@ public struct AirSection: Sendable, Equatable, Encodable {
         }
         // Cities: the mean of their stations' valid daily means, day by day.
         var cities: [Share] = []
+        var daily: [Daily] = []
         let byCity = Dictionary(grouping: inputs, by: { "\($0.city)\u{1}\($0.parameter)" })
         for key in byCity.keys.sorted() {
             guard let group = byCity[key], let first = group.first else { continue }
             var perYear: [String: [Double?]] = [:]
+            var perDay: [String: [Double?]] = [:]
             for y in years {
                 var days: [Int64: (sum: Double, n: Int)] = [:]
                 for i in group {
@@ -117,6 +140,7 @@ public struct AirSection: Sendable, Equatable, Encodable {
                 }
                 let means = days.keys.sorted().compactMap { k in days[k].map { (day: k, mean: $0.sum / Double($0.n)) } }
                 perYear[String(y)] = monthlyMeans(means, year: y)
+                if y >= year - 1 { perDay[String(y)] = dailyMeans(means, year: y) }
                 if y == year, first.parameter != "VN_AQI" {
                     let s = share(means) { limit(first.parameter, $0) }
                     cities.append(
@@ -126,7 +150,8 @@ public struct AirSection: Sendable, Equatable, Encodable {
                 }
             }
             monthly.append(Monthly(key: first.city, name: first.cityName, parameter: first.parameter, means: perYear))
+            daily.append(Daily(key: first.city, name: first.cityName, parameter: first.parameter, means: perDay))
         }
-        return AirSection(year: year, years: years, stations: stations, cities: cities, monthly: monthly)
+        return AirSection(year: year, years: years, stations: stations, cities: cities, monthly: monthly, daily: daily)
     }
 }

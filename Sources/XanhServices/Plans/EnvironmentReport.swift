@@ -92,6 +92,20 @@ public struct EnvironmentReport: Sendable {
                             series: [year - 1, year].map { y in .init(name: String(y), values: m.means[String(y)] ?? []) }, valueAxis: label)))
             }
         }
+        // Daily means of each city through the report year against the year before.
+        blocks.append(.heading("c) Diễn biến giá trị trung bình ngày", level: 2))
+        for d in f.daily {
+            let label = d.parameter == "VN_AQI" ? "VN_AQI" : d.parameter.replacingOccurrences(of: ".", with: ",") + " (µg/m³)"
+            let days = max(d.means[String(year)]?.count ?? 0, d.means[String(year - 1)]?.count ?? 0)
+            let categories = (0..<days).map { i in
+                CivilDate(year: year, month: 1, day: 1)?.adding(days: i).map { "\($0.day)/\($0.month)" } ?? String(i + 1)
+            }
+            blocks.append(
+                .chart(
+                    ReportDocument.Chart(
+                        title: "\(label) trung bình ngày — \(d.name)", kind: .line, categories: categories,
+                        series: [year - 1, year].map { y in .init(name: String(y), values: d.means[String(y)] ?? []) }, valueAxis: label)))
+        }
         return ReportDocument(
             header: ReportDocument.Header(
                 parent: "ỦY BAN NHÂN DÂN \(PlanReport.upper(place))", issuer: "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG", number: "Số:      /BC-STNMT",

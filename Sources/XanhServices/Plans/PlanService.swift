@@ -385,7 +385,8 @@ public struct PlanService: Sendable {
             }
         }
         // A report asked for but never touched is stored now, as it stands.
-        if let o = obligations[id.split(separator: "~").first.map(String.init) ?? ""], let r = expected(o, today: today).first(where: { $0.id == id }) {
+        if let o = obligations[id.split(separator: "~").first.map(String.init) ?? ""], let r = expected(o, today: today).first(where: { $0.id == id })
+        {
             try await store.ensureReports([r])
         }
         let changed = try await store.changeReport(id: id) { r in
