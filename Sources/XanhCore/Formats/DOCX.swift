@@ -145,11 +145,14 @@ public enum DOCX {
     static func table(_ t: ReportDocument.Table) -> String {
         let total = max(1, t.widths.reduce(0, +))
         let widths = t.widths.map { textWidth * $0 / total }
+        // A wide table (a month per column) in 10 pt, so that its figures fit their cells.
+        let textSize = t.columns.count > 8 ? 10 : 12
         func row(_ cells: [String], header: Bool) -> String {
             "<w:tr>\(header ? "<w:trPr><w:tblHeader/></w:trPr>" : "")"
                 + widths.indices.map { i in
                     cell(
-                        paragraph(i < cells.count ? cells[i] : "", bold: header, size: 12, align: header ? "center" : "left", before: 20, after: 20),
+                        paragraph(
+                            i < cells.count ? cells[i] : "", bold: header, size: textSize, align: header ? "center" : "left", before: 20, after: 20),
                         width: widths[i])
                 }.joined() + "</w:tr>"
         }
@@ -228,7 +231,10 @@ public enum DOCX {
                     "<c:ser><c:idx val=\"\(i)\"/><c:order val=\"\(i)\"/>\(tx)<c:spPr>\(colour)</c:spPr><c:invertIfNegative val=\"0\"/>\(cats)\(val)</c:ser>"
             case .line:
                 return "<c:ser><c:idx val=\"\(i)\"/><c:order val=\"\(i)\"/>\(tx)<c:spPr><a:ln w=\"28575\">\(colour)</a:ln></c:spPr>"
-                    + "<c:marker><c:symbol val=\"circle\"/><c:size val=\"5\"/><c:spPr>\(colour)</c:spPr></c:marker>\(cats)\(val)<c:smooth val=\"0\"/></c:ser>"
+                    + (n > 60
+                        ? "<c:marker><c:symbol val=\"none\"/></c:marker>"
+                        : "<c:marker><c:symbol val=\"circle\"/><c:size val=\"5\"/><c:spPr>\(colour)</c:spPr></c:marker>")
+                    + "\(cats)\(val)<c:smooth val=\"0\"/></c:ser>"
             }
         }.joined()
         let plot: String
