@@ -89,7 +89,9 @@ public func buildRouter(
     IndicatorController(services: services).register(on: api)
     PlanController(services: services).register(on: api)
     AuditController(services: services).register(on: api)
-    let pages = try await Pages.load()
+    // A database the demo filled says so on every page (`serve --demo` records it in the audit log).
+    let demo = !(try await services.store.auditEntries(AuditFilter(entity: "demo"), beforeSeq: nil, limit: 1)).isEmpty
+    let pages = try await Pages.load(demo: demo)
     AccountController(services: services, pages: pages).register(on: router)
     WebController(services: services, pages: pages).register(on: router)
     return router

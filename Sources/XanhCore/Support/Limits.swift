@@ -58,6 +58,9 @@ public struct Limits: Sendable, Equatable {
     /// Whether webhook subscriptions may point at loopback, link-local or private addresses (a lab, or a relay on
     /// the same host); off, so that a key cannot make the server call into the network it sits in.
     public var allowPrivateWebhooks = false
+    /// Seconds after which a station's latest value is no longer shown as current on the pages (it shows as "no current
+    /// data" in grey, with its age).
+    public var staleAfterSeconds = 7200
     /// Working days before a report's due day that its reporters' daily reminder digest starts (decision 0016).
     public var reminderDaysBefore = 3
 
@@ -170,6 +173,9 @@ public struct Limits: Sendable, Equatable {
         .flag(
             "allow-private-webhooks", "XANH_ALLOW_PRIVATE_WEBHOOKS",
             "whether webhooks may target loopback, link-local or private addresses (true or false)", \.allowPrivateWebhooks),
+        .count(
+            "stale-after-seconds", "XANH_STALE_AFTER_SECONDS", "seconds after which a station's latest value is not shown as current",
+            \.staleAfterSeconds),
         .count(
             "reminder-days-before", "XANH_REMINDER_DAYS_BEFORE", "working days before a report's due day that reminders start",
             \.reminderDaysBefore),

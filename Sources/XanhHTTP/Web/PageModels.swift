@@ -39,6 +39,8 @@ struct WebPage<Content>: Sendable where Content: Sendable {
     var labels: PageLabels.Section
     var title: String
     var heading: String
+    /// Shows the demo banner.
+    var demo: Bool
     var otherLangHref: String
     var otherLangLabel: String
     var categories: [Category]
@@ -62,6 +64,16 @@ struct AQIBadge: Sendable {
     var dominant: String
     /// Local time, with its offset.
     var time: String
+    /// How old it is, in words (`cập nhật 12 phút trước`).
+    var age: String
+}
+
+/// A station whose latest value is too old to show as current, or that is silent or in device error now.
+struct Freshness: Sendable {
+    /// `Không có dữ liệu hiện tại`, or the station's state.
+    var text: String
+    /// The last value and its age, when there is one.
+    var last: String?
 }
 
 /// `/`: the stations and their latest VN_AQI.
@@ -72,6 +84,7 @@ struct IndexPage: Sendable {
         var province: String
         var kindLabel: String
         var latest: AQIBadge?
+        var stale: Freshness?
     }
     var stationCount: Int
     var stations: [Card]
@@ -132,6 +145,8 @@ struct StationPage: Sendable {
     // Mustache reads stored properties only (through Mirror), so the flags are stored.
     var hasEvents: Bool
     var hasExceedances: Bool
+    /// Set when the latest value is too old to be current, or the station is silent or in device error.
+    var stale: Freshness?
 }
 
 /// `/alerts`.
@@ -187,4 +202,11 @@ struct IndicatorsPage: Sendable {
     var indicatorRows: [Row] = []
     var targets: [Target] = []
     var hasScores = false
+}
+
+/// A page route's problem, as a page: its status, what happened in the page's language, the detail in English.
+struct ErrorPage: Sendable {
+    var status: Int
+    var message: String
+    var detail: String?
 }

@@ -42,9 +42,13 @@ struct PlanPage: Sendable {
 
 extension WebController {
     func registerPlans(on router: Router<AppRequestContext>) {
-        router.get("plans") { request, _ in pages.response("plans", try await plansPage(Self.language(request))) }
+        router.get("plans") { request, context in
+            try await htmlErrors(request, context) { pages.response("plans", try await plansPage(Self.language(request))) }
+        }
         router.get("plans/{id}") { request, context in
-            pages.response("plan", try await planPage(try context.parameters.require("id"), Self.language(request)))
+            try await htmlErrors(request, context) {
+                pages.response("plan", try await planPage(try context.parameters.require("id"), Self.language(request)))
+            }
         }
     }
 

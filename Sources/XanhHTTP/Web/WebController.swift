@@ -12,12 +12,14 @@ import XanhStore
 struct Pages: Sendable {
     let library: MustacheLibrary
     let labels: PageLabels
+    /// The database holds the demo's synthetic data: every page says so.
+    var demo = false
 
-    static func load() async throws -> Pages {
+    static func load(demo: Bool = false) async throws -> Pages {
         guard let dir = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
             throw Problem(status: .internalServerError, detail: "templates missing from the XanhHTTP bundle")
         }
-        return Pages(library: try await MustacheLibrary(directory: dir.path), labels: try PageLabels.load())
+        return Pages(library: try await MustacheLibrary(directory: dir.path), labels: try PageLabels.load(), demo: demo)
     }
 
     /// A page as an HTML answer.
@@ -42,16 +44,41 @@ struct WebController {
 
     func register(on router: Router<AppRequestContext>) {
         @Sendable func page(_ template: String, _ model: some Sendable) -> Response { pages.response(template, model) }
-        router.get("/") { request, _ in page("index", try await index(Self.language(request))) }
+        router.get("/") { request, context in try await htmlErrors(request, context) { page("index", try await index(Self.language(request))) } }
         router.get("stations/{code}") { request, context in
-            page("station", try await station(try context.parameters.require("code"), Self.language(request)))
+            try await htmlErrors(request, context) {
+                page("station", try await station(try context.parameters.require("code"), Self.language(request)))
+            }
         }
-        router.get("alerts") { request, _ in page("alerts", try await alerts(Self.language(request))) }
-        router.get("indicators") { request, _ in
-            let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()) - 1, range: 1990...2100)
-            return page("indicators", try await indicators(Self.language(request), year: year))
+        router.get("alerts") { request, context in try await htmlErrors(request, context) { page("alerts", try await alerts(Self.language(request))) }
+        }
+        router.get("indicators") { request, context in
+            try await htmlErrors(request, context) {
+                let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()) - 1, range: 1990...2100)
+                return page("indicators", try await indicators(Self.language(request), year: year))
+            }
         }
         registerPlans(on: router)
+    }
+
+    /// Runs a page's handler; a problem it meets is answered as a page in the page's language, with the problem's
+    /// status and a way back, instead of the API's JSON.
+    func htmlErrors(_ request: Request, _ context: AppRequestContext, _ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch {
+            let problem = Problem.of(error, request: request, services: services, logger: context.logger)
+            let lang = Self.language(request)
+            let words = labels.page(lang)
+            let code = Int(problem.status.code)
+            let key = [400, 404].contains(code) ? "error\(code)" : code >= 500 ? "error5xx" : "errorOther"
+            // The problem's own words are English; the Vietnamese page says what happened in Vietnamese only.
+            let page = ErrorPage(status: code, message: words[key, default: problem.detail], detail: lang == .en ? problem.detail : nil)
+            var response = pages.response(
+                "error", layout(lang, title: "\(code) · \(words[key, default: "Error"])", path: request.uri.path, page), status: problem.status)
+            if let wait = problem.retryAfter { response.headers[.retryAfter] = String(wait) }
+            return response
+        }
     }
 
     static func language(_ request: Request) -> Language { Language(rawValue: request.query("lang") ?? "vi") ?? .vi }
@@ -61,8 +88,14 @@ struct WebController {
         String(Timestamps.format(t).replacingOccurrences(of: "T", with: " ").prefix(16))
     }
 
+    /// Text on a VN_AQI colour with a contrast of at least 4.5:1 (WCAG AA): white on orange is 2.5:1 and on red 4.0:1,
+    /// black on them 8.1:1 and 5.3:1.
     static func textColor(_ background: String) -> String {
-        ["#FFFF00", "#00E400"].contains(background) ? "#1d2b24" : "#ffffff"
+        switch background.uppercased() {
+        case "#FFFF00", "#00E400": return "#1d2b24"
+        case "#FF7E00", "#FF0000": return "#000000"
+        default: return "#ffffff"
+        }
     }
 
     func provinceName(_ code: String, _ lang: Language) -> String {
@@ -74,7 +107,8 @@ struct WebController {
         let other: Language = lang == .vi ? .en : .vi
         let words = labels.page(lang)
         return WebPage(
-            lang: lang.rawValue, labels: words, title: title, heading: heading ?? title, otherLangHref: "\(path)?lang=\(other.rawValue)",
+            lang: lang.rawValue, labels: words, title: title, heading: heading ?? title, demo: pages.demo,
+            otherLangHref: "\(path)?lang=\(other.rawValue)",
             otherLangLabel: words["other", default: other.rawValue],
             categories: services.reference.vnAQI.table.categories.map {
                 .init(min: $0.min, max: $0.max, name: $0.name(lang), color: $0.color, textColor: Self.textColor($0.color))
@@ -86,16 +120,64 @@ struct WebController {
         let c = services.reference.vnAQI.category(for: a.result.aqi)
         return AQIBadge(
             aqi: a.result.aqi, color: c.color, textColor: Self.textColor(c.color), categoryName: c.name(lang), dominant: a.result.dominant,
-            time: Self.shortTime(a.t) + " (+07)")
+            time: Self.shortTime(a.t) + " (+07)", age: age(a.t, lang))
+    }
+
+    /// `cập nhật 12 phút trước` / `updated 12 minutes ago`: minutes under two hours, hours under two days, then days.
+    func age(_ t: Int64, _ lang: Language) -> String {
+        let words = labels.page(lang)
+        let seconds = max(0, services.clock() - t)
+        let (key, n): (String, Int64)
+        switch seconds {
+        case ..<60: return words["agoNow", default: "just updated"]
+        case ..<7200: (key, n) = ("agoMinutes", seconds / 60)
+        case ..<172_800: (key, n) = ("agoHours", seconds / 3600)
+        default: (key, n) = ("agoDays", seconds / 86_400)
+        }
+        return words[key, default: "{n}"].replacingOccurrences(of: "{n}", with: String(n))
+    }
+
+    /// Whether a value is too old to show as current (`stale-after-seconds`).
+    func isStale(_ t: Int64) -> Bool { services.clock() - t > Int64(services.limits.staleAfterSeconds) }
+
+    /// What the pages say instead of a current value: the station's ongoing silence or device error, else "no current
+    /// data"; with the last value and its age when there is one.
+    func freshness(_ last: StoredAQI?, ongoing: StoredStationEvent?, _ lang: Language) -> Freshness {
+        let words = labels.page(lang)
+        var text = words["noCurrent", default: "No current data"]
+        if let e = ongoing?.event {
+            let key = e.kind == .silent ? "stationSilent" : "stationDeviceError"
+            text = words[key, default: "{t}"].replacingOccurrences(of: "{t}", with: Self.shortTime(e.start))
+        }
+        return Freshness(
+            text: text,
+            last: last.map { "\(words["lastValue", default: "Last value"]): VN_AQI \($0.result.aqi) · \(Self.shortTime($0.t)) · \(age($0.t, lang))" })
+    }
+
+    /// Each station's ongoing silence or device error (the one that began first).
+    func ongoingEvents() async throws -> [String: StoredStationEvent] {
+        let now = services.clock()
+        let events = try await services.store.stationEvents(station: nil, kind: nil, from: now - 30 * Timestamps.day, to: now, limit: 5000)
+        var out: [String: StoredStationEvent] = [:]
+        for e in events where e.event.end == nil {
+            if let old = out[e.station], old.event.start <= e.event.start { continue }
+            out[e.station] = e
+        }
+        return out
     }
 
     func index(_ lang: Language) async throws -> WebPage<IndexPage> {
         let stations = try await services.store.allStations().filter(\.active)
         let latest = Dictionary(try await services.store.latestAQI().map { ($0.station, $0) }, uniquingKeysWith: { a, _ in a })
+        let ongoing = try await ongoingEvents()
         let cards = stations.map { s in
-            IndexPage.Card(
+            // A value is current only when it is fresh and the station is not silent or in error now.
+            let current = latest[s.code].flatMap { isStale($0.t) || ongoing[s.code] != nil ? nil : $0 }
+            return IndexPage.Card(
                 code: s.code, name: s.name, province: provinceName(s.province, lang), kindLabel: labels.kind(s.kind, lang),
-                latest: latest[s.code].map { badge($0, lang) })
+                latest: current.map { badge($0, lang) },
+                stale: current == nil && (s.kind == .ambientAir || ongoing[s.code] != nil)
+                    ? freshness(latest[s.code], ongoing: ongoing[s.code], lang) : nil)
         }
         return layout(lang, title: labels.page(lang)["title", default: "title"], path: "/", IndexPage(stationCount: stations.count, stations: cards))
     }
@@ -106,7 +188,11 @@ struct WebController {
         let now = services.clock()
         let week = now - 7 * Timestamps.day
         let hours = try await services.store.aqiSeries(station: s.code, scale: .vn, resolution: .hour, from: now - 48 * 3600, to: now + 3600)
-        let latest = hours.last.map { last -> StationPage.Latest in
+        let ongoing = try await ongoingEvents()[s.code]
+        let fresh = hours.last.flatMap { isStale($0.t) || ongoing != nil ? nil : $0 }
+        var lastAQI = hours.last
+        if lastAQI == nil { lastAQI = try await services.store.latestAQI().first { $0.station == s.code } }
+        let latest = fresh.map { last -> StationPage.Latest in
             let c = services.reference.vnAQI.category(for: last.result.aqi)
             return StationPage.Latest(
                 badge: badge(last, lang), health: c.health(lang) ?? "", advice: c.advice(lang) ?? "", sensitiveAdvice: c.sensitiveAdvice(lang) ?? "",
@@ -143,7 +229,8 @@ struct WebController {
             station: about, latest: latest, hasAQI: s.kind == .ambientAir,
             chart: AQIChart.svg(hours, end: Timestamps.hourEnd(now), categories: services.reference.vnAQI, lang: lang),
             completenessParameters: params, completeness: completeness, events: events, exceedances: exceedances,
-            hasEvents: !events.isEmpty, hasExceedances: !exceedances.isEmpty)
+            hasEvents: !events.isEmpty, hasExceedances: !exceedances.isEmpty,
+            stale: fresh == nil && (s.kind == .ambientAir || ongoing != nil) ? freshness(lastAQI, ongoing: ongoing, lang) : nil)
         return layout(lang, title: s.name, path: "/stations/\(s.code)", content)
     }
 
