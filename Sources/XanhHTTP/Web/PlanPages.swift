@@ -18,6 +18,8 @@ struct PlansPage: Sendable {
 struct PlanPage: Sendable {
     struct Task: Sendable {
         var code, title, lead, deadline, status, outcome, outcomeKey: String
+        /// The language the agencies' names are in (Vietnamese when an agency has no English name).
+        var agencyLang: String
         var coordinating: String?
         var percent: String?
     }
@@ -32,7 +34,7 @@ struct PlanPage: Sendable {
         var hasTargets: Bool
     }
     struct Count: Sendable { var key, label: String; var count: Int }
-    var id, title, number, issuer, horizon, standingAgency, status: String
+    var id, title, number, issuer, horizon, standingAgency, standingAgencyLang, status: String
     var signedOn, implements: String?
     var illustrative: Bool
     var summary: [Count]
@@ -80,6 +82,7 @@ extension WebController {
         let p = try await service.plan(id: id, includeDrafts: false)
         let agencies = Dictionary(try await service.agencies().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         func name(_ a: String) -> String { agencies[a].map { lang == .en ? ($0.nameEn ?? $0.name) : $0.name } ?? a }
+        func nameLang(_ ids: [String]) -> String { lang == .en && ids.allSatisfy { agencies[$0]?.nameEn != nil } ? "en" : "vi" }
         let tasks = try await service.tasks(of: p)
         let groups = p.solutionGroups.map { g in
             PlanPage.Group(
@@ -96,6 +99,7 @@ extension WebController {
                         code: t.task.code, title: t.task.title, lead: name(t.task.lead), deadline: deadline,
                         status: words["progress_\(t.status.rawValue)", default: t.status.rawValue],
                         outcome: words["outcome_\(t.outcome.rawValue)", default: t.outcome.rawValue], outcomeKey: t.outcome.rawValue,
+                        agencyLang: nameLang(t.task.agencies),
                         coordinating: t.task.coordinating.isEmpty ? nil : t.task.coordinating.map(name).joined(separator: "; "),
                         percent: t.percent.map { Self.number($0, lang) + " %" })
                 })
@@ -128,7 +132,8 @@ extension WebController {
         let page = PlanPage(
             id: p.id, title: p.title, number: p.number, issuer: p.issuer,
             horizon: p.fromYear == p.toYear ? "\(p.fromYear)" : "\(p.fromYear)–\(p.toYear)",
-            standingAgency: name(p.standingAgency), status: words["planStatus_\(p.status.rawValue)", default: p.status.rawValue],
+            standingAgency: name(p.standingAgency), standingAgencyLang: nameLang([p.standingAgency]),
+            status: words["planStatus_\(p.status.rawValue)", default: p.status.rawValue],
             signedOn: p.signedOn.map { Self.date($0) }, implements: p.implements.isEmpty ? nil : p.implements, illustrative: p.illustrative,
             summary: summary, groups: groups, targetGroups: targetGroups)
         return layout(lang, title: p.title, heading: words["plans", default: "Plans"], path: "/plans/\(p.id)", page)
