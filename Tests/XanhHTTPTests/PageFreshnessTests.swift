@@ -114,3 +114,23 @@ import XanhStore
         }
     }
 }
+
+/// Pages carry an ETag and answer 304 while they have not changed; each has a description.
+@Suite struct PageCachingTests {
+    @Test func unchangedPagesAnswer304() async throws {
+        let f = try await Fixture()
+        try await f.test { client in
+            let (tag, html) = try await client.execute(uri: "/plans", method: .get) { r in (r.headers[.eTag], String(buffer: r.body)) }
+            let etag = try #require(tag)
+            #expect(html.contains("<meta name=\"description\" content=\""))
+            try await client.execute(uri: "/plans", method: .get, headers: [.ifNoneMatch: etag]) { r in
+                #expect(r.status == .notModified && r.body.readableBytes == 0 && r.headers[.eTag] == etag)
+            }
+            try await client.execute(uri: "/plans", method: .get, headers: [.ifNoneMatch: "\"other\""]) { r in #expect(r.status == .ok) }
+            // A change of content is a new tag.
+            try await client.execute(uri: "/plans?lang=en", method: .get, headers: [.ifNoneMatch: etag]) { r in
+                #expect(r.status == .ok && r.headers[.eTag] != etag && r.headers[.cacheControl] == "no-cache")
+            }
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import Mustache
@@ -22,11 +23,24 @@ struct Pages: Sendable {
         return Pages(library: try await MustacheLibrary(directory: dir.path), labels: try PageLabels.load(), demo: demo)
     }
 
-    /// A page as an HTML answer.
+    /// A page as an HTML answer, with an `ETag` of its content and `Cache-Control: no-cache` (a browser revalidates and
+    /// gets 304 while nothing changed; pages change as data arrives).
     func response(_ template: String, _ model: some Sendable, status: HTTPResponse.Status = .ok) -> Response {
-        Response(
-            status: status, headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: library.render(model, withTemplate: template) ?? "")))
+        let html = library.render(model, withTemplate: template) ?? ""
+        let tag = Crypto.SHA256.hash(data: Data(html.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        return Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8", .eTag: "\"\(tag)\"", .cacheControl: "no-cache"],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// 304 when the browser already holds this page (`If-None-Match` names its ETag).
+    static func notModified(_ request: Request, _ response: Response) -> Response {
+        guard response.status == .ok, let tag = response.headers[.eTag], let held = request.headers[.ifNoneMatch],
+            held.split(separator: ",").contains(where: {
+                $0.trimmingCharacters(in: .whitespaces) == tag || $0.trimmingCharacters(in: .whitespaces) == "*"
+            })
+        else { return response }
+        return Response(status: .notModified, headers: [.eTag: tag, .cacheControl: "no-cache"])
     }
 }
 
@@ -65,7 +79,7 @@ struct WebController {
     /// status and a way back, instead of the API's JSON.
     func htmlErrors(_ request: Request, _ context: AppRequestContext, _ body: () async throws -> Response) async throws -> Response {
         do {
-            return try await body()
+            return Pages.notModified(request, try await body())
         } catch {
             let problem = Problem.of(error, request: request, services: services, logger: context.logger)
             let lang = Self.language(request)
