@@ -50,6 +50,11 @@ import XanhStore
             home = try await Self.page(client, "/")
             #expect(home.contains("data-aqi=") && !home.contains("data-stale"), "\(home.suffix(800))")
             #expect(home.contains("vừa cập nhật") || home.range(of: #"cập nhật \d+ phút trước"#, options: .regularExpression) != nil)
+            // The station page gives each pollutant's concentration with its unit beside its labelled sub-index.
+            let current = try await Self.page(client, "/stations/HN-NKT")
+            #expect(
+                current.contains("Nồng độ trung bình 1 giờ") && current.contains("Chỉ số phụ (AQI)") && current.contains(" µg/m³"),
+                "\(current.suffix(1500))")
         }
     }
 

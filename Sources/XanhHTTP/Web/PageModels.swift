@@ -109,6 +109,8 @@ struct StationPage: Sendable {
         var parameter: String
         var value: Int
         var dominant: Bool
+        /// The hour's mean concentration with its unit (`35,2 µg/m³`), when the station measured it that hour.
+        var concentration: String?
     }
     struct CompletenessDay: Sendable {
         var day: String

@@ -193,7 +193,14 @@ struct WebController {
                 stale: current == nil && (s.kind == .ambientAir || ongoing[s.code] != nil)
                     ? freshness(latest[s.code], ongoing: ongoing[s.code], lang) : nil)
         }
-        return layout(lang, title: labels.page(lang)["title", default: "title"], path: "/", IndexPage(stationCount: stations.count, stations: cards))
+        // The worst air first; then stations without a current value; then the others, by name.
+        let sorted = cards.sorted { a, b in
+            let (ra, rb) = (a.latest != nil ? 0 : a.stale != nil ? 1 : 2, b.latest != nil ? 0 : b.stale != nil ? 1 : 2)
+            if ra != rb { return ra < rb }
+            if let x = a.latest?.aqi, let y = b.latest?.aqi, x != y { return x > y }
+            return a.name < b.name
+        }
+        return layout(lang, title: labels.page(lang)["title", default: "title"], path: "/", IndexPage(stationCount: stations.count, stations: sorted))
     }
 
     func station(_ code: String, _ lang: Language) async throws -> WebPage<StationPage> {
@@ -206,13 +213,25 @@ struct WebController {
         let fresh = hours.last.flatMap { isStale($0.t) || ongoing != nil ? nil : $0 }
         var lastAQI = hours.last
         if lastAQI == nil { lastAQI = try await services.store.latestAQI().first { $0.station == s.code } }
-        let latest = fresh.map { last -> StationPage.Latest in
+        var latest: StationPage.Latest?
+        if let last = fresh {
             let c = services.reference.vnAQI.category(for: last.result.aqi)
-            return StationPage.Latest(
+            var rows: [StationPage.Subindex] = []
+            for p in AQIResult.pollutantOrder {
+                guard let value = last.result.subindices[p] else { continue }
+                // The hour's mean concentration beside its sub-index, with the parameter's unit.
+                let mean = try await services.store.hourlySeries(station: s.code, parameter: p, from: last.t, to: last.t).first {
+                    $0.hourEnd == last.t
+                }
+                let unit = services.reference.parameters.parameter(code: p)?.unit ?? ""
+                rows.append(
+                    StationPage.Subindex(
+                        parameter: p, value: value, dominant: p == last.result.dominant,
+                        concentration: mean.map { "\(Self.number($0.mean, lang)) \(unit)" }))
+            }
+            latest = StationPage.Latest(
                 badge: badge(last, lang), health: c.health(lang) ?? "", advice: c.advice(lang) ?? "", sensitiveAdvice: c.sensitiveAdvice(lang) ?? "",
-                subindices: AQIResult.pollutantOrder.compactMap { p in
-                    last.result.subindices[p].map { StationPage.Subindex(parameter: p, value: $0, dominant: p == last.result.dominant) }
-                })
+                subindices: rows)
         }
         // Completeness per VN_AQI day and parameter, station events and exceedances of the last 7 days.
         let rows = try await QualityController(services: services).completeness(s.code, from: week, to: now, day: true)
