@@ -140,7 +140,8 @@ struct WebController {
     /// `cập nhật 12 phút trước` / `updated 12 minutes ago`: minutes under two hours, hours under two days, then days.
     func age(_ t: Int64, _ lang: Language) -> String {
         let words = labels.page(lang)
-        let seconds = max(0, services.clock() - t)
+        let (elapsed, overflow) = services.clock().subtractingReportingOverflow(t)
+        let seconds = overflow ? Int64.max : max(0, elapsed)
         let (key, n): (String, Int64)
         switch seconds {
         case ..<60: return words["agoNow", default: "just updated"]
@@ -152,7 +153,10 @@ struct WebController {
     }
 
     /// Whether a value is too old to show as current (`stale-after-seconds`).
-    func isStale(_ t: Int64) -> Bool { services.clock() - t > Int64(services.limits.staleAfterSeconds) }
+    func isStale(_ t: Int64) -> Bool {
+        let (elapsed, overflow) = services.clock().subtractingReportingOverflow(t)
+        return overflow || elapsed > Int64(services.limits.staleAfterSeconds)
+    }
 
     /// What the pages say instead of a current value: the station's ongoing silence or device error, else "no current
     /// data"; with the last value and its age when there is one.
