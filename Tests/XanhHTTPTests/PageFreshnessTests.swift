@@ -39,6 +39,10 @@ import XanhStore
             #expect(!home.contains("data-aqi="), "no value shown as current")
             // The last hourly VN_AQI is 11 hours after the last data (the NowCast reaches 11 hours on): 3.5 days ago.
             #expect(home.contains("Giá trị cuối: VN_AQI") && home.contains("cập nhật 3 ngày trước"))
+            // Times as each language writes them: the hour, then the day first.
+            #expect(home.range(of: #"VN_AQI \d+ · \d{2}:\d{2} \d{2}/\d{2}/2026"#, options: .regularExpression) != nil, "Vietnamese: 00:00 16/11/2026")
+            let english = try await Self.page(client, "/?lang=en")
+            #expect(english.range(of: #"VN_AQI \d+ · \d{2}/\d{2}/2026 \d{2}:\d{2}"#, options: .regularExpression) != nil, "English: 16/11/2026 00:00")
             let station = try await Self.page(client, "/stations/HN-NKT?lang=en")
             #expect(station.contains("No current data") && station.contains("updated 3 days ago"), "the station page says the same")
             #expect(!station.contains("Advice for sensitive groups"), "no advice for a value that is not current")

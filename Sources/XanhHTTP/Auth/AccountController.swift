@@ -140,7 +140,7 @@ struct AccountController {
             let words = labels.page(lang)
             person = Person(
                 username: u.username, name: u.name, role: words["role_" + u.role, default: u.role], scope: Self.scope(u.scope, words),
-                lastLogin: u.lastLoginAt.map { WebController.shortTime($0) + " (+07)" } ?? "—", totp: u.totpSecret != nil)
+                lastLogin: u.lastLoginAt.map { WebController.shortTime($0, lang) + " (+07)" } ?? "—", totp: u.totpSecret != nil)
             mustChange = u.mustChangePassword
         }
         return AccountPage(

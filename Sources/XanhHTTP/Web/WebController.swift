@@ -97,9 +97,17 @@ struct WebController {
 
     static func language(_ request: Request) -> Language { Language(rawValue: request.query("lang") ?? "vi") ?? .vi }
 
-    /// `2026-11-20 10:05`: local time to the minute, as the pages show it.
-    static func shortTime(_ t: Int64) -> String {
-        String(Timestamps.format(t).replacingOccurrences(of: "T", with: " ").prefix(16))
+    /// Local time to the minute as each language writes it: `10:05 20/11/2026` on Vietnamese pages, `20/11/2026 10:05`
+    /// on English ones (day first in both).
+    static func shortTime(_ t: Int64, _ lang: Language) -> String {
+        let iso = Timestamps.format(t)  // 2026-11-20T10:05:00+07:00
+        let parts = iso.split(separator: "T")
+        guard parts.count == 2 else { return iso }
+        let d = parts[0].split(separator: "-")
+        let hm = String(parts[1].prefix(5))
+        guard d.count == 3 else { return iso }
+        let date = "\(d[2])/\(d[1])/\(d[0])"
+        return lang == .vi ? "\(hm) \(date)" : "\(date) \(hm)"
     }
 
     /// Text on a VN_AQI colour with a contrast of at least 4.5:1 (WCAG AA): white on orange is 2.5:1 and on red 4.0:1,
@@ -134,7 +142,7 @@ struct WebController {
         let c = services.reference.vnAQI.category(for: a.result.aqi)
         return AQIBadge(
             aqi: a.result.aqi, color: c.color, textColor: Self.textColor(c.color), categoryName: c.name(lang), dominant: a.result.dominant,
-            time: Self.shortTime(a.t) + " (+07)", age: age(a.t, lang))
+            time: Self.shortTime(a.t, lang) + " (+07)", age: age(a.t, lang))
     }
 
     /// `cập nhật 12 phút trước` / `updated 12 minutes ago`: minutes under two hours, hours under two days, then days.
@@ -165,11 +173,13 @@ struct WebController {
         var text = words["noCurrent", default: "No current data"]
         if let e = ongoing?.event {
             let key = e.kind == .silent ? "stationSilent" : "stationDeviceError"
-            text = words[key, default: "{t}"].replacingOccurrences(of: "{t}", with: Self.shortTime(e.start))
+            text = words[key, default: "{t}"].replacingOccurrences(of: "{t}", with: Self.shortTime(e.start, lang))
         }
         return Freshness(
             text: text,
-            last: last.map { "\(words["lastValue", default: "Last value"]): VN_AQI \($0.result.aqi) · \(Self.shortTime($0.t)) · \(age($0.t, lang))" })
+            last: last.map {
+                "\(words["lastValue", default: "Last value"]): VN_AQI \($0.result.aqi) · \(Self.shortTime($0.t, lang)) · \(age($0.t, lang))"
+            })
     }
 
     /// Each station's ongoing silence or device error (the one that began first).
@@ -250,14 +260,15 @@ struct WebController {
         }
         let events = try await services.store.stationEvents(station: s.code, kind: nil, from: week, to: now, limit: 50).map { e in
             StationPage.Event(
-                kind: words[e.event.kind.rawValue] ?? e.event.kind.rawValue, parameter: e.event.parameter ?? "", start: Self.shortTime(e.event.start),
-                end: e.event.end.map(Self.shortTime) ?? words["ongoing", default: "ongoing"])
+                kind: words[e.event.kind.rawValue] ?? e.event.kind.rawValue, parameter: e.event.parameter ?? "",
+                start: Self.shortTime(e.event.start, lang),
+                end: e.event.end.map { Self.shortTime($0, lang) } ?? words["ongoing", default: "ongoing"])
         }
-        let number = FloatingPointFormatStyle<Double>.number.precision(.fractionLength(0...2))
         let exceedances = try await services.store.exceedances(station: s.code, from: week, to: now, afterID: nil, limit: 100).map { e in
             StationPage.Exceedance(
-                parameter: e.event.parameter, period: e.event.period.rawValue, start: Self.shortTime(e.event.start), end: Self.shortTime(e.event.end),
-                peak: e.event.peak.formatted(number), limit: e.event.limit.formatted(number), standard: e.event.standard)
+                parameter: e.event.parameter, period: e.event.period.rawValue, start: Self.shortTime(e.event.start, lang),
+                end: Self.shortTime(e.event.end, lang),
+                peak: Self.number(e.event.peak, lang), limit: Self.number(e.event.limit, lang), standard: e.event.standard)
         }
         let about = StationPage.About(
             code: s.code, province: provinceName(s.province, lang), kindLabel: labels.kind(s.kind, lang),
@@ -277,8 +288,8 @@ struct WebController {
             alerts.compactMap { a in
                 guard let p = AlertPayload.decode(a.payload) else { return nil }
                 return AlertsPage.Row(
-                    station: p.station, kind: p.kind, message: lang == .vi ? p.messageVi : p.messageEn, opened: Self.shortTime(a.openedAt),
-                    closed: a.closedAt.map(Self.shortTime) ?? "")
+                    station: p.station, kind: p.kind, message: lang == .vi ? p.messageVi : p.messageEn, opened: Self.shortTime(a.openedAt, lang),
+                    closed: a.closedAt.map { Self.shortTime($0, lang) } ?? "")
             }
         }
         let open = rows(try await services.store.alerts(openOnly: true, limit: 500))
