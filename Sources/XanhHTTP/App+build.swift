@@ -36,6 +36,11 @@ public struct ServerConfig: Sendable {
     }
 }
 
+extension AppRequestContext {
+    /// Who writes: the caller `PolicyMiddleware` checked (every write route needs one).
+    var writer: Caller { caller ?? Caller(name: "api", role: "editor") }
+}
+
 /// What a handler knows of its request besides the request itself.
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage

@@ -45,7 +45,7 @@ struct IndicatorController {
 
     /// Who writes: the key `PolicyMiddleware` checked (every write route needs one).
     func identity(_ context: AppRequestContext) -> Caller {
-        context.caller ?? Caller(name: "api", role: "editor")
+        context.writer
     }
 
     /// Refuses a write for units outside the caller's unit scope (403, naming them), before anything is stored.

@@ -74,8 +74,6 @@ struct PlanController {
         api.post("reports/{id}/accept", use: act(.accept))
     }
 
-    static func caller(_ context: AppRequestContext) -> Caller { context.caller ?? Caller(name: "api", role: "editor") }
-
     /// `GET /api/v1/agencies`: every agency; their contacts only to callers who may read internal data.
     @Sendable func agencies(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let internalRead = IndicatorController.seesUnpublished(context)
@@ -239,7 +237,7 @@ struct PlanController {
             e.plan = p.id
             return e
         }
-        try await service.saveProgress(entries, plan: p, caller: Self.caller(context), origins: entries.indices.map { "entries/\($0)" })
+        try await service.saveProgress(entries, plan: p, caller: context.writer, origins: entries.indices.map { "entries/\($0)" })
         return try JSON.response(["stored": entries.count], status: .created)
     }
 
@@ -284,7 +282,7 @@ struct PlanController {
             let body = try await JSON.decode(ReportBody.self, from: request, context)
             if let n = body.note, n.utf8.count > 10_000 { throw Problem(status: .badRequest, detail: "note: at most 10,000 bytes", pointer: "/note") }
             let v = try await service.act(
-                action, report: id, sections: body.sections, nothingToReport: body.nothingToReport, note: body.note, caller: Self.caller(context))
+                action, report: id, sections: body.sections, nothingToReport: body.nothingToReport, note: body.note, caller: context.writer)
             return try JSON.response(v)
         }
     }

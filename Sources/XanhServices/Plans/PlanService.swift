@@ -116,6 +116,9 @@ public struct PlanService: Sendable {
 
     static let maxEmails = 20
 
+    /// Where the `i`-th item of a batch came from (`agencies!A4`), else its index.
+    static func origin(_ origins: [String]?, _ i: Int) -> String { origins.flatMap { i < $0.count ? $0[i] : nil } ?? "[\(i)]" }
+
     // MARK: Agencies
 
     public func agencies() async throws -> [Agency] { try await store.agencies() }
@@ -128,7 +131,7 @@ public struct PlanService: Sendable {
         var problems: [(origin: String, message: String)] = []
         var seen = Set<String>()
         for (i, a) in list.enumerated() {
-            let at = origins.flatMap { i < $0.count ? $0[i] : nil } ?? "[\(i)]"
+            let at = Self.origin(origins, i)
             if !Agency.validID(a.id) {
                 problems.append(("\(at).id", "'\(a.id.prefix(80))' is not an agency code (letters, digits, - _ ., at most 64)"))
             }
@@ -269,7 +272,7 @@ public struct PlanService: Sendable {
         let tasks = Dictionary(p.tasks.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         var problems: [(origin: String, message: String)] = []
         for (i, e) in entries.enumerated() {
-            let at = origins.flatMap { i < $0.count ? $0[i] : nil } ?? "[\(i)]"
+            let at = Self.origin(origins, i)
             guard let t = tasks[e.task] else {
                 problems.append(("\(at).task", "task '\(e.task.prefix(40))' is not in plan \(p.number)"))
                 continue
@@ -295,12 +298,18 @@ public struct PlanService: Sendable {
             e.actuals.enumerated().map { k, a in
                 IndicatorValueInput(
                     indicator: a.indicator, unit: a.unit, period: a.period, value: a.value, numerator: a.numerator, denominator: a.denominator,
-                    origin: "\(origins.flatMap { i < $0.count ? $0[i] : nil } ?? "[\(i)]").actuals/\(k)")
+                    origin: "\(Self.origin(origins, i)).actuals/\(k)")
             }
         }
         let now = clock()
+        // The actuals are checked before anything is stored, and stored as checked.
+        let indicators = IndicatorService(store: store)
+        var actuals: [IndicatorValueWrite] = []
         if !inputs.isEmpty {
-            if case .failure(let e) = try await IndicatorService(store: store).validate(inputs) { throw e }
+            switch try await indicators.validate(inputs) {
+            case .failure(let e): throw e
+            case .success(let writes): actuals = writes
+            }
         }
         try await store.upsertProgress(
             entries.map {
@@ -309,7 +318,7 @@ public struct PlanService: Sendable {
                 e.updatedAt = now
                 return e
             })
-        if !inputs.isEmpty { _ = try await IndicatorService(store: store).submit(inputs, status: .draft, by: caller.name, at: now) }
+        if !actuals.isEmpty { try await indicators.write(actuals, status: .draft, by: caller.name, at: now) }
     }
 
     // MARK: Obligations and reports
