@@ -41,9 +41,9 @@ extension SQLStore: AdminUnitStore {
         try await write { c in try await Self.upsert(units, c) }
     }
 
-    public func setBoundary(unit: String, geoJSON: String) async throws {
+    public func setBoundary(unit: String, geoJSON: String, outline: String?) async throws {
         try await write { c in
-            if try await c.execute("UPDATE admin_units SET boundary = \(geoJSON) WHERE id = \(unit)") == 0 {
+            if try await c.execute("UPDATE admin_units SET boundary = \(geoJSON), outline = \(outline) WHERE id = \(unit)") == 0 {
                 throw StoreError.notFound("unit '\(unit)' does not exist")
             }
         }
@@ -51,6 +51,16 @@ extension SQLStore: AdminUnitStore {
 
     public func boundary(unit: String) async throws -> String? {
         try await read { c in try await c.scalar("SELECT boundary FROM admin_units WHERE id = \(unit)").text }
+    }
+
+    public func outlines() async throws -> [String: String] {
+        try await read { c in
+            var out: [String: String] = [:]
+            for r in try await c.query("SELECT id, outline FROM admin_units WHERE outline IS NOT NULL") {
+                if let o = r.optionalText("outline") { out[try r.text("id")] = o }
+            }
+            return out
+        }
     }
 }
 

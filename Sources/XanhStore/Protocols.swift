@@ -215,8 +215,11 @@ public struct StoreRules: Sendable {
 public protocol AdminUnitStore: Sendable {
     func adminUnits() async throws -> [AdminUnit]
     func upsertUnits(_ units: [AdminUnit]) async throws
-    func setBoundary(unit: String, geoJSON: String) async throws
+    /// Stores a unit's boundary (GeoJSON geometry) and its outline for the map (`MapOutline.json`).
+    func setBoundary(unit: String, geoJSON: String, outline: String?) async throws
     func boundary(unit: String) async throws -> String?
+    /// Every unit's map outline, by unit id (units without one are left out).
+    func outlines() async throws -> [String: String]
 }
 
 /// The indicator catalogue.

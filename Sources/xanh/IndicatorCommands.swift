@@ -112,22 +112,11 @@ extension ImportCommand {
 
         func run() async throws {
             let db = try await store.open()
-            let json = try JSONValue.parse(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: file))))
-            guard case .array(let features)? = json["features"] else { throw ValidationError("\(file) is not a GeoJSON FeatureCollection") }
-            let provinces = try await db.adminUnits().filter { $0.level == .province && $0.validTo == nil }
-            var matched = 0
-            for f in features {
-                let name = f["properties"]?[nameProperty]?.stringValue ?? ""
-                guard let unit = BoundaryMatcher.match(name, provinces), let geometry = f["geometry"] else {
-                    FileHandle.standardError.write(Data("\(file): no province matches '\(name)'\n".utf8))
-                    continue
-                }
-                try await db.setBoundary(unit: unit.id, geoJSON: geometry.text)
-                matched += 1
-            }
-            try await db.audited("import boundaries", entity: "boundaries", key: file, after: IndicatorJSON.encode(["attached": String(matched)]))
-            print("attached \(matched) of \(features.count) boundaries")
-            if matched < features.count { throw ExitCode(1) }
+            let r = try await ProvinceBoundaries.attach(try Data(contentsOf: URL(fileURLWithPath: file)), nameProperty: nameProperty, store: db)
+            for name in r.unmatched { FileHandle.standardError.write(Data("\(file): no province matches '\(name)'\n".utf8)) }
+            try await db.audited("import boundaries", entity: "boundaries", key: file, after: IndicatorJSON.encode(["attached": String(r.attached)]))
+            print("attached \(r.attached) of \(r.features) boundaries")
+            if r.attached < r.features { throw ExitCode(1) }
         }
     }
 }
@@ -236,21 +225,5 @@ enum AdminUnitCSV {
             ids.insert(f[0])
         }
         return out
-    }
-}
-
-/// Matches a boundary's name ("TP Hà Nội", "TP HCM") to a province.
-enum BoundaryMatcher {
-    static func fold(_ s: String) -> String {
-        var t = s.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "vi")).lowercased()
-        t = t.replacingOccurrences(of: "đ", with: "d")
-        for prefix in ["thanh pho ", "tp. ", "tp ", "tinh "] where t.hasPrefix(prefix) { t = String(t.dropFirst(prefix.count)) }
-        return t.replacingOccurrences(of: "-", with: " ").split(separator: " ").joined(separator: " ")
-    }
-
-    static func match(_ name: String, _ provinces: [AdminUnit]) -> AdminUnit? {
-        let n = fold(name)
-        if n == "hcm" || n == "ho chi minh" { return provinces.first { $0.id == "79" } }
-        return provinces.first { fold($0.nameVi) == n || fold($0.nameEn) == n }
     }
 }

@@ -18,6 +18,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (env XANH_HOST).") var host: String?
     @Option(help: "Port (env XANH_PORT; default 8080).") var port: Int?
     @Flag(help: "Fill an empty database with demo stations and 30 days of data up to now.") var demo = false
+    @Option(help: "With --demo: province boundaries (GeoJSON) for the map (default ../shared/data/vn_provinces_34_2025.geojson, when present).")
+    var boundaries: String?
     @Option(help: "Watch this Circular 10/2021 drop folder (env XANH_DROP).") var drop: String?
     @OptionGroup var placement: DropPlacement
     @Option(help: "SMTP relay for e-mail alerts, HOST:PORT (env XANH_SMTP).") var smtp: String?
@@ -44,6 +46,12 @@ struct Serve: AsyncParsableCommand {
                 try await db.audited("serve --demo", entity: "demo", key: "network", after: IndicatorJSON.encode(["observations": String(added)]))
             }
             logger.info(added == 0 ? "demo: database already holds data; nothing added" : "demo: added \(added) observations")
+            // The map's provinces, from the shared data beside the checkout when present (the map works without them).
+            let file = boundaries ?? env["XANH_BOUNDARIES"] ?? "../shared/data/vn_provinces_34_2025.geojson"
+            if try await db.outlines().isEmpty, let data = FileManager.default.contents(atPath: file) {
+                let r = try await ProvinceBoundaries.attach(data, store: db)
+                logger.info("demo: attached \(r.attached) of \(r.features) province boundaries from \(file)")
+            }
         }
         var alerts = AlertConfig(allowPrivateWebhooks: limits.allowPrivateWebhooks)
         if let s = smtp ?? env["XANH_SMTP"] {

@@ -12,7 +12,7 @@ public enum RoutePolicy {
     public static let table: [String: Permission] = [
         "GET /health": .publicRead, "GET /metrics": .publicRead, "GET /openapi.json": .publicRead,
         "GET /": .publicRead, "GET /stations/{code}": .publicRead, "GET /alerts": .publicRead, "GET /indicators": .publicRead,
-        "GET /plans": .publicRead, "GET /plans/{id}": .publicRead,
+        "GET /plans": .publicRead, "GET /plans/{id}": .publicRead, "GET /provinces": .publicRead, "GET /provinces/{code}": .publicRead,
         "GET /api/v1/parameters": .publicRead, "GET /api/v1/provinces": .publicRead,
         "GET /api/v1/stations": .publicRead, "POST /api/v1/stations": .registry,
         "GET /api/v1/stations/{code}": .publicRead, "PUT /api/v1/stations/{code}": .registry, "DELETE /api/v1/stations/{code}": .registry,

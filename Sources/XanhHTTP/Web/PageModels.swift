@@ -85,9 +85,35 @@ struct IndexPage: Sendable {
         var kindLabel: String
         var latest: AQIBadge?
         var stale: Freshness?
+        /// Coordinates for "near me" (the page's script sorts by distance with the browser's permission).
+        var lat: String
+        var lon: String
+    }
+    struct Option: Sendable {
+        var code: String
+        var name: String
+        var selected: Bool
     }
     var stationCount: Int
     var stations: [Card]
+    /// The map, as inline SVG.
+    var map: String
+    /// Province outlines are loaded (without them the map shows the stations only).
+    var hasOutlines: Bool
+    var provinces: [Option]
+    /// The province this page is about (`/provinces/{code}`).
+    var province: String?
+    /// Stations with a current VN_AQI.
+    var currentCount: Int
+    /// The plans in force, linked from the home page.
+    var plans: [PlanLink]
+    var hasPlans: Bool
+}
+
+/// A plan, linked from the home page.
+struct PlanLink: Sendable {
+    var href: String
+    var title: String
 }
 
 /// `/stations/{code}`.

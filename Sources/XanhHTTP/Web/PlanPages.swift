@@ -65,6 +65,13 @@ extension WebController {
             : text.replacingOccurrences(of: ".", with: "\u{1}").replacingOccurrences(of: ",", with: ".").replacingOccurrences(of: "\u{1}", with: ",")
     }
 
+    /// The published plans, for the home page (at most ten).
+    func planLinks(_ lang: Language) async throws -> [PlanLink] {
+        try await services.plans.plans(includeDrafts: false).prefix(10).map {
+            PlanLink(href: "/plans/\($0.id)?lang=\(lang.rawValue)", title: "\($0.number) · \($0.title)")
+        }
+    }
+
     func plansPage(_ lang: Language) async throws -> WebPage<PlansPage> {
         let words = labels.page(lang)
         let rows = try await services.plans.plans(includeDrafts: false).map { p in

@@ -59,6 +59,18 @@ struct WebController {
     func register(on router: Router<AppRequestContext>) {
         @Sendable func page(_ template: String, _ model: some Sendable) -> Response { pages.response(template, model) }
         router.get("/") { request, context in try await htmlErrors(request, context) { page("index", try await index(Self.language(request))) } }
+        router.get("provinces/{code}") { request, context in
+            try await htmlErrors(request, context) {
+                page("index", try await index(Self.language(request), province: try context.parameters.require("code")))
+            }
+        }
+        // The province filter's form: to the province's page, or home when none is chosen.
+        router.get("provinces") { request, _ in
+            let lang = Self.language(request).rawValue
+            let code = request.query("code") ?? ""
+            let ok = !code.isEmpty && code.utf8.count <= 8 && code.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+            return Response(status: .seeOther, headers: [.location: ok ? "/provinces/\(code)?lang=\(lang)" : "/?lang=\(lang)"])
+        }
         router.get("stations/{code}") { request, context in
             try await htmlErrors(request, context) {
                 page("station", try await station(try context.parameters.require("code"), Self.language(request)))
@@ -194,18 +206,37 @@ struct WebController {
         return out
     }
 
-    func index(_ lang: Language) async throws -> WebPage<IndexPage> {
-        let stations = try await services.store.allStations().filter(\.active)
+    /// `/` and `/provinces/{code}`: the map (provinces drawn from their outlines, ambient-air stations as markers in
+    /// their VN_AQI colour, grey and hollow without a current value) and the list beside it, worst air first.
+    func index(_ lang: Language, province: String? = nil) async throws -> WebPage<IndexPage> {
+        let words = labels.page(lang)
+        if let province, !services.reference.provinces.contains(where: { $0.code == province }) {
+            throw StoreError.notFound("province '\(province)' does not exist")
+        }
+        let all = try await services.store.allStations().filter(\.active)
+        let stations = province.map { p in all.filter { $0.province == p } } ?? all
         let latest = Dictionary(try await services.store.latestAQI().map { ($0.station, $0) }, uniquingKeysWith: { a, _ in a })
         let ongoing = try await ongoingEvents()
-        let cards = stations.map { s in
+        var markers: [MapView.Marker] = []
+        var cards: [IndexPage.Card] = []
+        for s in stations {
             // A value is current only when it is fresh and the station is not silent or in error now.
-            let current = latest[s.code].flatMap { isStale($0.t) || ongoing[s.code] != nil ? nil : $0 }
-            return IndexPage.Card(
-                code: s.code, name: s.name, province: provinceName(s.province, lang), kindLabel: labels.kind(s.kind, lang),
-                latest: current.map { badge($0, lang) },
-                stale: current == nil && (s.kind == .ambientAir || ongoing[s.code] != nil)
-                    ? freshness(latest[s.code], ongoing: ongoing[s.code], lang) : nil)
+            let current: StoredAQI? = latest[s.code].flatMap { isStale($0.t) || ongoing[s.code] != nil ? nil : $0 }
+            let stale: Freshness? =
+                current == nil && (s.kind == .ambientAir || ongoing[s.code] != nil) ? freshness(latest[s.code], ongoing: ongoing[s.code], lang) : nil
+            let badge: AQIBadge? = current.map { self.badge($0, lang) }
+            if s.kind == .ambientAir, let lat = s.latitude, let lon = s.longitude {
+                let state = badge.map { "VN_AQI \($0.aqi) \($0.categoryName)" } ?? (stale?.text ?? words["noCurrent", default: ""])
+                markers.append(
+                    MapView.Marker(
+                        code: s.code, label: "\(s.name): \(state)", lon: lon, lat: lat, color: badge?.color ?? "#d7dcd9", stale: badge == nil,
+                        href: "/stations/\(s.code)?lang=\(lang.rawValue)"))
+            }
+            cards.append(
+                IndexPage.Card(
+                    code: s.code, name: s.name, province: provinceName(s.province, lang), kindLabel: labels.kind(s.kind, lang),
+                    latest: badge, stale: stale,
+                    lat: s.latitude.map { String(format: "%.5f", $0) } ?? "", lon: s.longitude.map { String(format: "%.5f", $0) } ?? ""))
         }
         // The worst air first; then stations without a current value; then the others, by name.
         let sorted = cards.sorted { a, b in
@@ -214,8 +245,41 @@ struct WebController {
             if let x = a.latest?.aqi, let y = b.latest?.aqi, x != y { return x > y }
             return a.name < b.name
         }
-        return layout(lang, title: labels.page(lang)["title", default: "title"], path: "/", IndexPage(stationCount: stations.count, stations: sorted))
+        let outlines = try await mapOutlines()
+        let areas = services.reference.provinces.compactMap { p in
+            outlines[p.code].map {
+                MapView.Area(code: p.code, name: lang == .vi ? p.nameVi : p.nameEn, outline: $0, href: "/provinces/\(p.code)?lang=\(lang.rawValue)")
+            }
+        }
+        // The view frames the province (its outline and its stations), or the whole country.
+        var frame: [Geometry.Point] = markers.map { Geometry.Point($0.lon, $0.lat) }
+        let framed = province.map { p in areas.filter { $0.code == p } } ?? areas
+        frame += framed.flatMap { $0.outline.rings.flatMap { $0 } + $0.outline.dots }
+        let name = province.map { provinceName($0, lang) }
+        let map = MapView(framing: frame).svg(
+            areas: areas, focus: province, markers: markers, label: words["mapLabel", default: "Map"] + (name.map { " · \($0)" } ?? ""))
+        let options = services.reference.provinces.map { p in
+            IndexPage.Option(code: p.code, name: lang == .vi ? p.nameVi : p.nameEn, selected: p.code == province)
+        }.sorted { $0.name.compare($1.name, locale: Locale(identifier: lang.rawValue)) == .orderedAscending }
+        let title = name.map { "\($0) · \(words["airQuality", default: ""])" } ?? words["title", default: "title"]
+        let path = province.map { "/provinces/\($0)" } ?? "/"
+        let plans = province == nil ? try await planLinks(lang) : []
+        return layout(
+            lang, title: title, path: path,
+            IndexPage(
+                stationCount: stations.count, stations: sorted, map: map, hasOutlines: !areas.isEmpty, provinces: options,
+                province: name, currentCount: sorted.filter { $0.latest != nil }.count, plans: plans, hasPlans: !plans.isEmpty))
     }
+
+    /// The provinces' outlines, parsed once per change of what the store holds.
+    func mapOutlines() async throws -> [String: MapOutline] {
+        let raw = try await services.store.outlines()
+        if let cached = Self.outlineCache.get(), cached.raw == raw { return cached.parsed }
+        let parsed = raw.compactMapValues(MapOutline.parse)
+        Self.outlineCache.set((raw, parsed))
+        return parsed
+    }
+    static let outlineCache = Locked<(raw: [String: String], parsed: [String: MapOutline])?>(nil)
 
     func station(_ code: String, _ lang: Language) async throws -> WebPage<StationPage> {
         guard let s = try await services.store.station(code: code) else { throw StoreError.notFound("station '\(code)' does not exist") }

@@ -103,6 +103,8 @@ enum Migrations {
                 "CREATE TABLE reminders_sent(recipient TEXT NOT NULL, day TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY(recipient, day))",
             ]
         ),
+        // A province's outline for the portal's map, simplified once when its boundary is imported (MapOutline).
+        ("map-1", ["ALTER TABLE admin_units ADD COLUMN outline TEXT"]),
     ]
 
     static func history(_ dialect: SQLDialect) -> [(id: String, statements: [String])] {

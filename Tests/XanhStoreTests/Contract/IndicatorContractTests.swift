@@ -17,10 +17,12 @@ import XanhStore
         #expect(try await store.adminUnits().first { $0.id == "31001" } == renamed)
         #expect(try await store.adminUnits().count == bundled.count + 1)
         let geo = #"{"type":"Polygon","coordinates":[[[106.6,20.8],[106.7,20.8],[106.7,20.9],[106.6,20.8]]]}"#
-        try await store.setBoundary(unit: "31001", geoJSON: geo)
+        let outline = MapOutline.of(try Geometry.fromGeoJSON(try JSONValue.parse(bytes: Array(geo.utf8)))).json
+        try await store.setBoundary(unit: "31001", geoJSON: geo, outline: outline)
         #expect(try await store.boundary(unit: "31001") == geo)
         #expect(try await store.boundary(unit: "01") == nil)
-        await #expect(throws: StoreError.notFound("unit 'X' does not exist")) { try await store.setBoundary(unit: "X", geoJSON: geo) }
+        #expect(try await store.outlines() == ["31001": outline])
+        await #expect(throws: StoreError.notFound("unit 'X' does not exist")) { try await store.setBoundary(unit: "X", geoJSON: geo, outline: nil) }
     }
 
     @Test(arguments: Engine.available) func theCatalogueIsStoredWhole(_ engine: Engine) async throws {
