@@ -175,6 +175,22 @@ extension SQLStore: IndicatorValueStore {
             ).map { try $0.double("value") }
         }
     }
+
+    public func indicatorVersion() async throws -> String {
+        try await read { c in
+            let rows = try await c.query(
+                """
+                SELECT (SELECT count(*) FROM indicator_history) AS h, (SELECT coalesce(max(updated_at), 0) FROM indicator_values) AS v,
+                  (SELECT count(*) FROM indicator_values) AS n, (SELECT count(*) FROM indicator_targets) AS t,
+                  (SELECT coalesce(sum(target_value), 0) + coalesce(sum(baseline_value), 0) FROM indicator_targets) AS s,
+                  (SELECT count(*) FROM indicators) AS i, (SELECT count(*) FROM admin_units WHERE outline IS NOT NULL) AS o
+                """)
+            guard let r = rows.first else { return "" }
+            return [try r.int("h"), try r.int("v"), try r.int("n"), try r.int("t"), try r.int("i"), try r.int("o")].map(String.init).joined(
+                separator: ":")
+                + ":\(try r.double("s"))"
+        }
+    }
 }
 
 extension SQLStore: TargetStore {

@@ -238,6 +238,9 @@ public protocol IndicatorValueStore: Sendable {
     func history(_ key: ValueKey) async throws -> [ValueHistoryEntry]
     /// The unit's earlier values of an indicator (for outlier checks), oldest first.
     func unitHistory(indicator: String, unit: String, before period: String) async throws -> [Double]
+    /// Changes whenever a value, its history, a target, the catalogue or an outline changes: what a cache of the
+    /// indicator pages is keyed by.
+    func indicatorVersion() async throws -> String
 }
 
 /// Targets of indicators, per unit and year.

@@ -115,7 +115,7 @@ import XanhStore
             }
             try await client.execute(uri: "/api/v1/stations/HN-NKT/aqi?resolution=hour&scale=vn&format=csv", method: .get) { r in
                 let text = String(buffer: r.body)
-                #expect(text.hasPrefix("time,aqi,category,color,dominant"))
+                #expect(text.hasPrefix("\u{FEFF}time,aqi,category,color,dominant"), "UTF-8 with a byte-order mark, so Excel reads Vietnamese")
                 #expect(r.headers[.contentType]?.hasPrefix("text/csv") == true)
             }
             try await client.execute(uri: "/api/v1/stations/HN-NKT/aqi?lang=en", method: .get) { r in

@@ -136,11 +136,14 @@ public struct MapView: Sendable {
         public var name: String
         public var outline: MapOutline
         public var href: String
-        public init(code: String, name: String, outline: MapOutline, href: String) {
+        /// A choropleth's colour (the page's default without one).
+        public var fill: String?
+        public init(code: String, name: String, outline: MapOutline, href: String, fill: String? = nil) {
             self.code = code
             self.name = name
             self.outline = outline
             self.href = href
+            self.fill = fill
         }
     }
     public struct Marker: Sendable {
@@ -226,7 +229,7 @@ public struct MapView: Sendable {
         for a in areas {
             let cls = a.code == focus ? "area focus" : "area"
             out +=
-                ##"<a href="\##(esc(a.href))" aria-label="\##(esc(a.name))"><path class="\##(cls)" d="\##(path(a.outline))"><title>\##(esc(a.name))</title></path>"##
+                ##"<a href="\##(esc(a.href))" aria-label="\##(esc(a.name))"><path class="\##(cls)"\##(a.fill.map { " style=\"fill:\(esc($0))\"" } ?? "") d="\##(path(a.outline))"><title>\##(esc(a.name))</title></path>"##
             for d in a.outline.dots {
                 out += ##"<circle class="island" cx="\##(x(d.x))" cy="\##(y(d.y))" r="\##(Self.number(dotRadius))"/>"##
             }

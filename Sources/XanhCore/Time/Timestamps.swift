@@ -32,7 +32,7 @@ public enum Timestamps {
         return (m <= 2 ? y + 1 : y, m, d)
     }
 
-    static func daysInMonth(_ y: Int64, _ m: Int64) -> Int64 {
+    public static func daysInMonth(_ y: Int64, _ m: Int64) -> Int64 {
         switch m {
         case 2: return (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) ? 29 : 28
         case 4, 6, 9, 11: return 30

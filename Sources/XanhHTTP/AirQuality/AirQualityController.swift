@@ -47,7 +47,7 @@ struct AirQualityController {
     }
 
     enum Resolution: String, CaseIterable { case raw, hour, day }
-    enum Format: String, CaseIterable { case json, csv }
+    enum Format: String, CaseIterable { case json, csv, xlsx }
 
     static func round(_ x: Double, _ places: Int = 2) -> Double {
         var p = 1.0
@@ -113,12 +113,13 @@ struct AirQualityController {
             let lang = Language(rawValue: request.query("lang") ?? "vi") ?? .vi
             let rows = try await services.store.aqiSeries(station: code, scale: scale, resolution: resolution, from: from, to: to)
             let items = rows.map { item($0, scale: scale, lang: lang, feed: false) }
-            if try request.enumQuery("format", default: Format.json) == .csv {
+            let format = try request.enumQuery("format", default: Format.json)
+            if format != .json {
                 let keys = AQIResult.pollutantOrder
-                return csvResponse(
+                return try tableResponse(
                     ["time", "aqi", "category", "color", "dominant"] + keys.map { "aqi_\($0)" },
                     items.map { i in [i.time, "\(i.aqi)", i.category, i.color, i.dominant] + keys.map { i.subindices?[$0].map(String.init) ?? "" } },
-                    filename: "\(code)-aqi-\(scale.rawValue)-\(resolution.rawValue).csv")
+                    filename: "\(code)-aqi-\(scale.rawValue)-\(resolution.rawValue)", format: format, numbers: Set([1] + (5..<(5 + keys.count))))
             }
             return try JSON.response(Page(items: items, next: nil))
         }
@@ -139,8 +140,9 @@ struct AirQualityController {
                     pointer: "/query/parameter")
             }
             let resolution = try request.enumQuery("resolution", default: Resolution.hour)
-            let csv = try request.enumQuery("format", default: Format.json) == .csv
-            let file = "\(code)-\(parameter.code)-\(resolution.rawValue).csv"
+            let format = try request.enumQuery("format", default: Format.json)
+            let file = "\(code)-\(parameter.code)-\(resolution.rawValue)"
+            let lead = [code, parameter.code, parameter.unit]
             switch resolution {
             case .raw:
                 var (from, to) = try bounds(request, defaultSpan: 2 * Timestamps.day)
@@ -156,10 +158,12 @@ struct AirQualityController {
                     let o = overrides.last { $0.from <= r.t && r.t <= $0.to }
                     return "set by \(o?.by ?? "staff") at \(o.map { Timestamps.format($0.at) } ?? "?"): \(o?.reason ?? "")"
                 }
-                if csv {
-                    return csvResponse(
-                        ["time", "value", "status", "qc", "qc_reason"],
-                        rows.map { [Timestamps.format($0.t), "\($0.value)", $0.status.code, $0.qc.flag.key, reason($0) ?? ""] }, filename: file)
+                if format != .json {
+                    return try tableResponse(
+                        Self.leadColumns + ["time", "value", "status", "qc", "qc_reason"],
+                        rows.map { lead + [Timestamps.format($0.t), "\($0.value)", $0.status.code, $0.qc.flag.key, reason($0) ?? ""] },
+                        filename: file,
+                        format: format, numbers: [4])
                 }
                 return JSONWriter.page(rows, next: rows.count == limit ? rows.last.map { String($0.t + 1) } : nil) { w, r in
                     w.beginObject()
@@ -184,15 +188,10 @@ struct AirQualityController {
             case .hour:
                 let (from, to) = try bounds(request, defaultSpan: 2 * Timestamps.day, maxSpan: Self.maxHourSpan)
                 let rows = try await services.store.hourlySeries(station: code, parameter: parameter.code, from: from, to: to)
-                if csv {
-                    return csvResponse(
-                        ["time", "mean", "min", "max", "count", "coverage"],
-                        rows.map {
-                            [
-                                Timestamps.format($0.hourEnd), "\(Self.round($0.mean))", "\($0.min)", "\($0.max)", "\($0.count)",
-                                "\(Self.round($0.coverage, 1))",
-                            ]
-                        }, filename: file)
+                if format != .json {
+                    return try tableResponse(
+                        Self.leadColumns + Self.hourColumns, rows.map { lead + Self.hourRow($0) }, filename: file, format: format,
+                        numbers: Self.hourNumbers)
                 }
                 return JSONWriter.page(rows, next: nil) { w, r in
                     w.beginObject()
@@ -205,15 +204,10 @@ struct AirQualityController {
                 let (from, to) = try bounds(request, defaultSpan: 30 * Timestamps.day, maxSpan: Self.maxDaySpan)
                 let rows = try await services.store.dailySeries(
                     station: code, parameter: parameter.code, from: Timestamps.localMidnight(from), to: to)
-                if csv {
-                    return csvResponse(
-                        ["date", "mean", "min", "max", "count", "hours", "coverage"],
-                        rows.map {
-                            [
-                                Timestamps.localDate($0.dayStart), "\(Self.round($0.mean))", "\($0.min)", "\($0.max)", "\($0.count)", "\($0.hours)",
-                                "\(Self.round($0.coverage, 1))",
-                            ]
-                        }, filename: file)
+                if format != .json {
+                    return try tableResponse(
+                        Self.leadColumns + Self.dayColumns, rows.map { lead + Self.dayRow($0) }, filename: file, format: format,
+                        numbers: Self.dayNumbers)
                 }
                 return JSONWriter.page(rows, next: nil) { w, r in
                     w.beginObject()
@@ -227,6 +221,59 @@ struct AirQualityController {
                     w.endObject()
                 }
             }
+        }
+
+        // A whole province as one file: every station's hourly means of a day (`day=YYYY-MM-DD`) or daily means of a
+        // year (`year=YYYY`), CSV or XLSX.
+        api.get("provinces/{code}/series") { request, context in
+            let code = try context.parameters.require("code")
+            guard services.reference.provinces.contains(where: { $0.code == code }) else {
+                throw StoreError.notFound("province '\(code)' does not exist")
+            }
+            let format = try request.enumQuery("format", default: Format.csv)
+            guard format != .json else {
+                throw Problem(status: .badRequest, detail: "a province's file is csv or xlsx", pointer: "/query/format")
+            }
+            let stations = try await services.store.allStations().filter { $0.province == code && $0.active }
+            guard stations.count <= Self.maxProvinceStations else {
+                throw Problem(
+                    status: .unprocessableContent,
+                    detail:
+                        "province '\(code)' has \(stations.count) stations; a province file holds at most \(Self.maxProvinceStations): download stations one by one"
+                )
+            }
+            var rows: [[String]] = []
+            if let day = request.query("day") {
+                guard day.utf8.count == 10, let start = Timestamps.parseDate(day) else {
+                    throw Problem(status: .badRequest, detail: "'day' must be a date YYYY-MM-DD", pointer: "/query/day")
+                }
+                for s in stations {
+                    for p in s.parameters {
+                        let unit = services.reference.parameters.parameter(code: p.parameter)?.unit ?? ""
+                        for r in try await services.store.hourlySeries(
+                            station: s.code, parameter: p.parameter, from: start + 3600, to: start + Timestamps.day)
+                        {
+                            rows.append([s.code, p.parameter, unit] + Self.hourRow(r))
+                        }
+                    }
+                }
+                return try tableResponse(
+                    Self.leadColumns + Self.hourColumns, rows, filename: "\(code)-\(day)-hour", format: format, numbers: Self.hourNumbers)
+            }
+            let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()), range: 1990...2100)
+            guard let start = Timestamps.parseDate("\(year)-01-01"), let end = Timestamps.parseDate("\(year)-12-31") else {
+                throw Problem(status: .badRequest, detail: "'year' is not a year", pointer: "/query/year")
+            }
+            for s in stations {
+                for p in s.parameters {
+                    let unit = services.reference.parameters.parameter(code: p.parameter)?.unit ?? ""
+                    for r in try await services.store.dailySeries(station: s.code, parameter: p.parameter, from: start, to: end) {
+                        rows.append([s.code, p.parameter, unit] + Self.dayRow(r))
+                    }
+                }
+            }
+            return try tableResponse(
+                Self.leadColumns + Self.dayColumns, rows, filename: "\(code)-\(year)-day", format: format, numbers: Self.dayNumbers)
         }
 
         api.get("exceedances") { request, _ in
@@ -248,6 +295,22 @@ struct AirQualityController {
             }
             return try JSON.response(Page(items: items, next: rows.count == limit ? rows.last.map { String($0.id) } : nil))
         }
+    }
+
+    /// The most stations one province file covers (a bound on its rows: 200 × 20 parameters × 366 days).
+    static let maxProvinceStations = 200
+
+    /// The columns every downloaded series begins with, so a file says what it holds on its own.
+    static let leadColumns = ["station", "parameter", "unit"]
+    static let hourColumns = ["time", "mean", "min", "max", "count", "coverage"]
+    static let hourNumbers: Set<Int> = [4, 5, 6, 7, 8]
+    static func hourRow(_ r: HourlyStat) -> [String] {
+        [Timestamps.format(r.hourEnd), "\(round(r.mean))", "\(r.min)", "\(r.max)", "\(r.count)", "\(round(r.coverage, 1))"]
+    }
+    static let dayColumns = ["date", "mean", "min", "max", "count", "hours", "coverage"]
+    static let dayNumbers: Set<Int> = [4, 5, 6, 7, 8, 9]
+    static func dayRow(_ r: DailyStat) -> [String] {
+        [Timestamps.localDate(r.dayStart), "\(round(r.mean))", "\(r.min)", "\(r.max)", "\(r.count)", "\(r.hours)", "\(round(r.coverage, 1))"]
     }
 
     @discardableResult

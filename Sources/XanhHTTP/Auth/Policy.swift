@@ -12,6 +12,7 @@ public enum RoutePolicy {
     public static let table: [String: Permission] = [
         "GET /health": .publicRead, "GET /metrics": .publicRead, "GET /openapi.json": .publicRead,
         "GET /": .publicRead, "GET /stations/{code}": .publicRead, "GET /alerts": .publicRead, "GET /indicators": .publicRead,
+        "GET /indicators/methods": .publicRead,
         "GET /plans": .publicRead, "GET /plans/{id}": .publicRead, "GET /provinces": .publicRead, "GET /provinces/{code}": .publicRead,
         "GET /api/v1/parameters": .publicRead, "GET /api/v1/provinces": .publicRead,
         "GET /api/v1/stations": .publicRead, "POST /api/v1/stations": .registry,
@@ -32,7 +33,7 @@ public enum RoutePolicy {
         "GET /sta/v1.1": .publicRead, "GET /sta/v1.1/**": .publicRead,
         // SensorThings writes: see `sensorThings(_:)`.
         "POST /sta/v1.1/**": .registry, "PATCH /sta/v1.1/**": .registry, "PUT /sta/v1.1/**": .registry, "DELETE /sta/v1.1/**": .registry,
-        "GET /api/v1/units": .publicRead, "GET /api/v1/units/{id}/boundary": .publicRead,
+        "GET /api/v1/units": .publicRead, "GET /api/v1/provinces/{code}/series": .publicRead, "GET /api/v1/units/{id}/boundary": .publicRead,
         "GET /api/v1/indicators": .publicRead, "GET /api/v1/indicators/{code}": .publicRead, "PUT /api/v1/indicators/{code}": .catalogue,
         "POST /api/v1/indicators/compute": .approve,
         "GET /api/v1/values": .publicRead, "POST /api/v1/values": .report,

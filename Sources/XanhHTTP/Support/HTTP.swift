@@ -243,8 +243,29 @@ extension Request {
     }
 }
 
+/// A table as CSV (UTF-8 with a byte-order mark, so Excel reads Vietnamese right) or XLSX (the columns in `numbers`
+/// as numbers). `filename` without its extension.
+func tableResponse(
+    _ header: [String], _ rows: [[String]], filename: String, format: AirQualityController.Format, numbers: Set<Int>
+) throws -> Response {
+    guard format == .xlsx else { return csvResponse(header, rows, filename: filename + ".csv") }
+    let cells =
+        [header.map(XLSX.Cell.text)]
+        + rows.map { r in
+            r.enumerated().map { i, v in numbers.contains(i) ? (Double(v).map(XLSX.Cell.number) ?? (v.isEmpty ? .empty : .text(v))) : .text(v) }
+        }
+    let data = try XLSX.write([XLSX.Sheet(name: String(filename.prefix(31)), rows: cells)])
+    return Response(
+        status: .ok,
+        headers: [
+            .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            .contentDisposition: "attachment; filename=\"\(filename).xlsx\"",
+        ],
+        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
 func csvResponse(_ header: [String], _ rows: [[String]], filename: String) -> Response {
-    var text = CSV.line(header) + "\n"
+    var text = "\u{FEFF}" + CSV.line(header) + "\n"
     for r in rows { text += CSV.line(r) + "\n" }
     return Response(
         status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],

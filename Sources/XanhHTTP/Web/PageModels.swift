@@ -162,10 +162,60 @@ struct StationPage: Sendable {
         var limit: String
         var standard: String
     }
+    struct AQIRow: Sendable {
+        var time: String
+        var aqi: Int
+        var category: String
+        var dominant: String
+    }
+    struct Link: Sendable {
+        var label: String
+        var href: String
+        var current: Bool
+    }
+    struct Row: Sendable {
+        var time: String
+        var value: String
+    }
+    /// One parameter's chart, its figures and the downloads.
+    struct Series: Sendable {
+        var parameter: String
+        var unit: String
+        var title: String
+        var svg: String
+        var summary: String
+        var parameters: [Link]
+        var ranges: [Link]
+        var rows: [Row]
+        var downloadParameters: [IndexPage.Option]
+        var downloadFrom: String
+        var downloadTo: String
+        var provinceDay: String
+        var provinceYear: Int
+        var provinceCode: String
+        var apiHref: String
+    }
+    struct CalendarDay: Sendable {
+        var day: String
+        var aqi: String
+        var color: String
+        var textColor: String
+        var label: String
+    }
+    struct CalendarMonth: Sendable {
+        var name: String
+        var days: [CalendarDay]
+    }
     var station: About
     var latest: Latest?
     var hasAQI: Bool
     var chart: String
+    var aqiRows: [AQIRow]
+    var series: Series
+    var calendar: [CalendarMonth]
+    var hasCalendar: Bool
+    /// 1…31, the calendar's columns.
+    var calendarHeader = (1...31).map(String.init)
     var completenessParameters: [String]
     var completeness: [CompletenessDay]
     var events: [Event]
@@ -200,15 +250,19 @@ struct IndicatorsPage: Sendable {
     struct Score: Sendable {
         var rank: Int
         var province: String
+        var href: String
         var score: String
         var range: String
         var dims: [String]
+        var selected: Bool
     }
     struct Row: Sendable {
         var code: String
         var name: String
         var unit: String
         var value: String
+        /// The chosen province's value (empty without one).
+        var provinceValue: String
     }
     struct Target: Sendable {
         var indicator: String
@@ -217,7 +271,14 @@ struct IndicatorsPage: Sendable {
         var target: String
         var status: String
         var color: String
+        var textColor: String
         var source: String
+    }
+    /// A class of the choropleth's legend.
+    struct Class: Sendable {
+        var color: String
+        var text: String
+        var range: String
     }
     var ind: PageLabels.Section
     var year: Int
@@ -229,7 +290,42 @@ struct IndicatorsPage: Sendable {
     var imputedCount = 0
     var indicatorRows: [Row] = []
     var targets: [Target] = []
+    var hasTargets = false
     var hasScores = false
+    /// Provinces with any value, of all current provinces; dimensions with any value, of all.
+    var reported = 0
+    var provinceTotal = 0
+    var dimensionsWithData = 0
+    var dimensionTotal = 0
+    /// The ranking rests on part of the provinces or of the dimensions.
+    var partial = false
+    var map = ""
+    var hasMap = false
+    var mapTitle = ""
+    var classes: [Class] = []
+    var indicatorOptions: [IndexPage.Option] = []
+    var provinceOptions: [IndexPage.Option] = []
+    var unitName: String?
+}
+
+/// `/indicators/methods`.
+struct MethodsPage: Sendable {
+    struct Component: Sendable {
+        var indicator: String
+        var weight: String
+        var direction: String
+    }
+    struct Dimension: Sendable {
+        var name: String
+        var weight: String
+        var components: [Component]
+    }
+    var ind: PageLabels.Section
+    var indexName = ""
+    var normalisation = ""
+    var aggregation = ""
+    var imputation = ""
+    var dimensions: [Dimension] = []
 }
 
 /// A page route's problem, as a page: its status, what happened in the page's language, the detail in English.

@@ -57,9 +57,9 @@ extension WebController {
     /// `30/06/2026` or `06/30/2026`… no: the day first in both languages, as Vietnamese documents and UK English write it.
     static func date(_ d: CivilDate?) -> String { d?.vietnamese ?? "" }
 
-    static func number(_ v: Double?, _ lang: Language) -> String {
+    static func number(_ v: Double?, _ lang: Language, digits: Int = 1) -> String {
         guard let v else { return "–" }
-        let text = ReportDocument.number(v)
+        let text = ReportDocument.number(v, digits: digits)
         return lang == .vi
             ? text
             : text.replacingOccurrences(of: ".", with: "\u{1}").replacingOccurrences(of: ",", with: ".").replacingOccurrences(of: "\u{1}", with: ",")

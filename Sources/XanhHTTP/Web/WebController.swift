@@ -73,7 +73,11 @@ struct WebController {
         }
         router.get("stations/{code}") { request, context in
             try await htmlErrors(request, context) {
-                page("station", try await station(try context.parameters.require("code"), Self.language(request)))
+                page(
+                    "station",
+                    try await station(
+                        try context.parameters.require("code"), Self.language(request), parameter: request.query("parameter"),
+                        range: try request.enumQuery("range", default: ChartRange.week)))
             }
         }
         router.get("alerts") { request, context in try await htmlErrors(request, context) { page("alerts", try await alerts(Self.language(request))) }
@@ -81,8 +85,13 @@ struct WebController {
         router.get("indicators") { request, context in
             try await htmlErrors(request, context) {
                 let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()) - 1, range: 1990...2100)
-                return page("indicators", try await indicators(Self.language(request), year: year))
+                return page(
+                    "indicators",
+                    try await indicators(Self.language(request), year: year, unit: request.query("unit"), indicator: request.query("indicator")))
             }
+        }
+        router.get("indicators/methods") { request, context in
+            try await htmlErrors(request, context) { page("methods", try indicatorMethods(Self.language(request))) }
         }
         registerPlans(on: router)
     }
@@ -281,7 +290,11 @@ struct WebController {
     }
     static let outlineCache = Locked<(raw: [String: String], parsed: [String: MapOutline])?>(nil)
 
-    func station(_ code: String, _ lang: Language) async throws -> WebPage<StationPage> {
+    func station(
+        _ code: String, _ lang: Language, parameter requested: String? = nil, range: ChartRange = .week
+    ) async throws -> WebPage<
+        StationPage
+    > {
         guard let s = try await services.store.station(code: code) else { throw StoreError.notFound("station '\(code)' does not exist") }
         let words = labels.page(lang)
         let now = services.clock()
@@ -337,13 +350,138 @@ struct WebController {
         let about = StationPage.About(
             code: s.code, province: provinceName(s.province, lang), kindLabel: labels.kind(s.kind, lang),
             coordinates: s.latitude.flatMap { lat in s.longitude.map { String(format: "%.4f, %.4f", lat, $0) } } ?? "")
+        let series = try await seriesSection(s, lang, requested: requested, range: range)
+        let calendar = s.kind == .ambientAir ? try await aqiCalendar(s.code, lang) : []
         let content = StationPage(
             station: about, latest: latest, hasAQI: s.kind == .ambientAir,
             chart: AQIChart.svg(hours, end: Timestamps.hourEnd(now), categories: services.reference.vnAQI, lang: lang),
+            aqiRows: hours.suffix(48).reversed().map { h in
+                let c = services.reference.vnAQI.category(for: h.result.aqi)
+                return StationPage.AQIRow(time: Self.shortTime(h.t, lang), aqi: h.result.aqi, category: c.name(lang), dominant: h.result.dominant)
+            },
+            series: series, calendar: calendar, hasCalendar: !calendar.isEmpty,
             completenessParameters: params, completeness: completeness, events: events, exceedances: exceedances,
             hasEvents: !events.isEmpty, hasExceedances: !exceedances.isEmpty,
             stale: fresh == nil && (s.kind == .ambientAir || ongoing != nil) ? freshness(lastAQI, ongoing: ongoing, lang) : nil)
         return layout(lang, title: s.name, path: "/stations/\(s.code)", content)
+    }
+
+    /// One parameter's chart over a range, its figures, the links to the other parameters and ranges, and the
+    /// download form.
+    func seriesSection(_ s: Station, _ lang: Language, requested: String?, range: ChartRange) async throws -> StationPage.Series {
+        let words = labels.page(lang)
+        let measured = s.parameters.map(\.parameter)
+        let catalogue = services.reference.parameters
+        var code = measured.contains("PM2.5") ? "PM2.5" : measured.first ?? ""
+        if let requested {
+            guard let p = catalogue.resolve(requested, among: measured), measured.contains(p.code) else {
+                throw Problem(
+                    status: .badRequest,
+                    detail: "station '\(s.code)' does not measure '\(requested)' (it measures: \(measured.joined(separator: ", ")))",
+                    pointer: "/query/parameter")
+            }
+            code = p.code
+        }
+        let unit = catalogue.parameter(code: code)?.unit ?? ""
+        let now = services.clock()
+        let to = range.daily ? Timestamps.localMidnight(now) : Timestamps.hourEnd(now)
+        let from = to - range.span
+        let points: [TimeSeriesChart.Point]
+        if range.daily {
+            points = try await services.store.dailySeries(station: s.code, parameter: code, from: from, to: to).map {
+                .init(t: $0.dayStart, value: $0.mean)
+            }
+        } else {
+            points = try await services.store.hourlySeries(station: s.code, parameter: code, from: from + 3600, to: to).map {
+                .init(t: $0.hourEnd, value: $0.mean)
+            }
+        }
+        // Hourly means against the 1-hour limit where QCVN 05 sets one, else against the 24-hour limit (labelled so);
+        // daily means against the 24-hour limit.
+        let limits = services.reference.limits
+        let limit =
+            range.daily
+            ? limits.limit(parameter: code, period: .hour24, at: to)
+            : (limits.limit(parameter: code, period: .hour1, at: to) ?? limits.limit(parameter: code, period: .hour24, at: to))
+        let limitLabel = limit.map { l in
+            "\(l.standard.replacingOccurrences(of: "/BTNMT", with: "")) \(words["period_\(l.period.rawValue)", default: l.period.rawValue]): \(Self.number(l.value, lang, digits: 0))"
+        }
+        let (ticks, tickLabel) = TimeSeriesChart.ticks(range, from: from, to: to)
+        let values = points.map(\.value)
+        let resolutionWord = words[range.daily ? "dailyMeans" : "hourlyMeans", default: ""]
+        let title = "\(code) · \(resolutionWord) (\(unit)) · \(words[range.labelKey, default: range.rawValue])"
+        var description = words["chartNoData", default: "No data"]
+        if let lo = values.min(), let hi = values.max() {
+            let over = limit.map { l in values.filter { $0 > l.value }.count } ?? 0
+            description = words["chartSummary", default: "{n} {min} {max} {over}"]
+                .replacingOccurrences(of: "{n}", with: String(values.count))
+                .replacingOccurrences(of: "{min}", with: Self.number(lo, lang))
+                .replacingOccurrences(of: "{max}", with: Self.number(hi, lang))
+                .replacingOccurrences(of: "{over}", with: limit == nil ? "–" : String(over))
+        }
+        let chart = TimeSeriesChart(
+            points: points, from: from, to: to, step: range.daily ? Timestamps.day : 3600,
+            limit: limit.flatMap { l in limitLabel.map { (l.value, $0) } },
+            title: title, description: description, lang: lang, tickLabel: tickLabel, ticks: ticks)
+        let base = "/stations/\(s.code)?lang=\(lang.rawValue)"
+        return StationPage.Series(
+            parameter: code, unit: unit, title: title, svg: chart.svg(id: "series"), summary: description,
+            parameters: measured.map {
+                .init(label: $0, href: "\(base)&parameter=\(Self.query($0))&range=\(range.rawValue)#chart", current: $0 == code)
+            },
+            ranges: ChartRange.allCases.map {
+                .init(
+                    label: words[$0.labelKey, default: $0.rawValue], href: "\(base)&parameter=\(Self.query(code))&range=\($0.rawValue)#chart",
+                    current: $0 == range)
+            },
+            rows: points.reversed().map {
+                .init(time: range.daily ? Self.shortDate($0.t) : Self.shortTime($0.t, lang), value: Self.number($0.value, lang, digits: 2))
+            },
+            downloadParameters: measured.map { IndexPage.Option(code: $0, name: $0, selected: $0 == code) },
+            downloadFrom: Timestamps.localDate(Timestamps.localMidnight(now) - 365 * Timestamps.day),
+            downloadTo: Timestamps.localDate(Timestamps.localMidnight(now) + Timestamps.day),
+            provinceDay: Timestamps.localDate(Timestamps.localMidnight(now) - Timestamps.day), provinceYear: Timestamps.localYear(now),
+            provinceCode: s.province,
+            apiHref: "/api/v1/stations/\(s.code)/series?parameter=\(Self.query(code))&resolution=\(range.daily ? "day" : "hour")")
+    }
+
+    /// The daily VN_AQI of this year, month by month (a calendar as openair's `calendarPlot` draws it).
+    func aqiCalendar(_ station: String, _ lang: Language) async throws -> [StationPage.CalendarMonth] {
+        let now = services.clock()
+        let year = Timestamps.localYear(now)
+        guard let start = Timestamps.parseDate("\(year)-01-01") else { return [] }
+        let days = try await services.store.aqiSeries(station: station, scale: .vn, resolution: .day, from: start, to: now)
+        var months: [Int: [Int: StoredAQI]] = [:]
+        for d in days {
+            let c = Timestamps.civilFromDays(Timestamps.floorDiv(d.t + Timestamps.vietnamOffset, Timestamps.day))
+            months[Int(c.month), default: [:]][Int(c.day)] = d
+        }
+        let words = labels.page(lang)
+        return months.keys.sorted().map { m in
+            let count = Int(Timestamps.daysInMonth(Int64(year), Int64(m)))
+            return StationPage.CalendarMonth(
+                name: words["month_\(m)", default: "\(m)"] + " \(year)",
+                days: (1...31).map { d in
+                    guard d <= count else { return StationPage.CalendarDay(day: "", aqi: "", color: "", textColor: "", label: "") }
+                    guard let a = months[m]?[d] else {
+                        return StationPage.CalendarDay(day: String(d), aqi: "", color: "#ffffff", textColor: "#5b6b63", label: "")
+                    }
+                    let c = services.reference.vnAQI.category(for: a.result.aqi)
+                    return StationPage.CalendarDay(
+                        day: String(d), aqi: String(a.result.aqi), color: c.color, textColor: Self.textColor(c.color), label: c.name(lang))
+                })
+        }
+    }
+
+    /// A query value with what a URL's query may not hold percent-encoded (`PM2.5` stays as it is).
+    static func query(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+#"))) ?? s
+    }
+
+    /// `20/11/2026`.
+    static func shortDate(_ t: Int64) -> String {
+        let d = Timestamps.localDate(t).split(separator: "-")
+        return d.count == 3 ? "\(d[2])/\(d[1])/\(d[0])" : Timestamps.localDate(t)
     }
 
     /// Open alerts, then the latest 100, in the page's language.
@@ -367,21 +505,21 @@ struct WebController {
 /// A 48-hour bar chart of hourly AQI, drawn as inline SVG.
 enum AQIChart {
     static func svg(_ rows: [StoredAQI], end: Int64, categories: VNAQI, lang: Language) -> String {
-        let width = 720.0
-        let height = 240.0
+        let width = 400.0
+        let height = 220.0
         let top = 10.0
-        let bottom = 30.0
-        let left = 36.0
+        let bottom = 26.0
+        let left = 34.0
         let slots = 48
         let slot = (width - left) / Double(slots)
         let maxAQI = max(200, ((rows.map(\.result.aqi).max() ?? 0) + 49) / 50 * 50)
         let plot = height - top - bottom
         func y(_ v: Int) -> Double { top + plot - Double(v) / Double(maxAQI) * plot }
         var out =
-            ##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \##(Int(width)) \##(Int(height))" width="100%" role="img" aria-label="AQI">"##
+            ##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \##(Int(width)) \##(Int(height))" width="100%" role="img" aria-label="VN_AQI, 48 h: \##(rows.map { String($0.result.aqi) }.suffix(48).joined(separator: " "))">"##
         for g in stride(from: 0, through: maxAQI, by: 50) {
             out += ##"<line x1="\##(left)" x2="\##(width)" y1="\##(y(g))" y2="\##(y(g))" stroke="#dde5e0"/>"##
-            out += ##"<text x="\##(left - 4)" y="\##(y(g) + 4)" font-size="10" text-anchor="end" fill="#5b6b63">\##(g)</text>"##
+            out += ##"<text x="\##(left - 4)" y="\##(y(g) + 4)" font-size="12" text-anchor="end" fill="#3d4a44">\##(g)</text>"##
         }
         let first = end - Int64(slots - 1) * 3600
         for r in rows where r.t >= first && r.t <= end {
@@ -391,10 +529,10 @@ enum AQIChart {
             out +=
                 ##"<rect class="bar" x="\##(x)" y="\##(y(r.result.aqi))" width="\##(slot - 2)" height="\##(Double(r.result.aqi) / Double(maxAQI) * plot)" fill="\##(c.color)" stroke="#888" stroke-width="0.3"><title>\##(Timestamps.format(r.t)) AQI \##(r.result.aqi) \##(c.name(lang))</title></rect>"##
         }
-        for k in stride(from: 0, to: slots, by: 6) {
+        for k in stride(from: 0, to: slots, by: 12) {
             let t = first + Int64(k) * 3600
             let label = String(Timestamps.format(t).dropFirst(11).prefix(5))
-            out += ##"<text x="\##(left + Double(k) * slot)" y="\##(height - 10)" font-size="10" fill="#5b6b63">\##(label)</text>"##
+            out += ##"<text x="\##(left + Double(k) * slot)" y="\##(height - 6)" font-size="12" fill="#3d4a44">\##(label)</text>"##
         }
         return out + "</svg>"
     }
