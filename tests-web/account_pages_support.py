@@ -27,6 +27,9 @@ def check(d, width, name):
     inner = d.execute_script("return window.innerWidth")
     if scroll > inner:
         problems.append(f"{width}px {name}: the page is {scroll}px wide in a {inner}px window")
+    for entry in d.get_log("browser"):
+        if entry.get("level") == "SEVERE":
+            problems.append(f"{width}px {name}: console error: {entry.get('message', '')[:200]}")
     axe = Axe(d)
     axe.inject()
     for v in axe.run()["violations"]:

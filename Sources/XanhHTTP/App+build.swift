@@ -21,6 +21,8 @@ public struct ServerConfig: Sendable {
     /// Serve reads only (a process on a PostgreSQL read replica): no derivation, alerting or drop folder, and every
     /// method other than GET/HEAD is refused with a problem that says where writes go.
     public var readOnly: Bool
+    /// `serve --demo`: the demo network keeps sending (`DemoLoader.feed`, every five minutes).
+    public var demoFeed = false
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, deriveInterval: Double = 0.5, drop: DropFolderConfig? = nil,
@@ -121,6 +123,7 @@ public func buildApplication(
             services, AlertDispatcher(store: services.store, config: config.alerts, logger: logger), interval: config.alerts.interval, logger: logger),
         PollingService.reminders(services, smtp: config.alerts.smtp, interval: 600, logger: logger),
     ]
+    if config.demoFeed { background.append(PollingService.demoFeed(services, logger: logger)) }
     if let drop = config.drop {
         background.append(
             DropFolderService(

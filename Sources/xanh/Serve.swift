@@ -46,6 +46,14 @@ struct Serve: AsyncParsableCommand {
                 try await db.audited("serve --demo", entity: "demo", key: "network", after: IndicatorJSON.encode(["observations": String(added)]))
             }
             logger.info(added == 0 ? "demo: database already holds data; nothing added" : "demo: added \(added) observations")
+            // A demo stopped a while ago catches up to now before it serves (at most two days of rows).
+            if added == 0 {
+                let fed = try await DemoLoader.feed(services: services)
+                if fed > 0 {
+                    _ = try await services.deriver.drain()
+                    logger.info("demo: caught up with \(fed) observations")
+                }
+            }
             // The map's provinces, from the shared data beside the checkout when present (the map works without them).
             let file = boundaries ?? env["XANH_BOUNDARIES"] ?? "../shared/data/vn_provinces_34_2025.geojson"
             if try await db.outlines().isEmpty, let data = FileManager.default.contents(atPath: file) {
@@ -61,9 +69,10 @@ struct Serve: AsyncParsableCommand {
             }
             alerts.smtp = SMTPConfig(host: String(host), port: p, from: smtpFrom ?? env["XANH_SMTP_FROM"] ?? "xanh@localhost")
         }
-        let config = ServerConfig(
+        var config = ServerConfig(
             host: host ?? env["XANH_HOST"] ?? "127.0.0.1", port: port ?? env["XANH_PORT"].flatMap(Int.init) ?? 8080,
             drop: (drop ?? env["XANH_DROP"]).map(placement.config(root:)), alerts: alerts, readOnly: isReadOnly)
+        config.demoFeed = demo
         let app = try await buildApplication(services, sensorThings: sensorThings, metrics: registry, config: config, logger: logger)
         // SIGTERM and SIGINT end the service group gracefully: in-flight requests finish, background services stop,
         // then the database is closed.

@@ -157,3 +157,24 @@ import XanhStore
         }
     }
 }
+
+/// `serve --demo` keeps sending: the feed adds what the demo stations measured since their latest row, and the
+/// broken station stays silent.
+@Suite struct DemoFeedTests {
+    @Test func theFeedCatchesUpOnceAndTheBrokenStationStaysSilent() async throws {
+        let f = try await Fixture(station: false)
+        let loaded = try await DemoLoader.load(services: f.services)
+        #expect(loaded > 500_000)
+        #expect(try await DemoLoader.feed(services: f.services) == 0, "nothing new at the same instant")
+        let later = AppServices(
+            store: f.store, reference: Fixture.reference, limits: f.services.limits, counters: f.services.counters, clock: { Fixture.now + 3600 })
+        let fed = try await DemoLoader.feed(services: later)
+        // 13 air stations, one of them broken: 12 × (2 or 6 parameters) + the outfall's 6, each 12 times an hour.
+        #expect(fed > 12 * 2 * 12 && fed < 13 * 6 * 12 + 6 * 12, "\(fed)")
+        #expect(try await DemoLoader.feed(services: later) == 0, "a second pass adds nothing")
+        let newest = try await f.store.latestValues(station: "HN-NKT")["PM2.5"]?.t
+        #expect(newest == (Fixture.now + 3600) - (Fixture.now + 3600) % 300)
+        let broken = try await f.store.latestValues(station: "LS-DD")["PM2.5"]?.t ?? 0
+        #expect(broken <= Fixture.now - 72 * 3600, "LS-DD has sent nothing for three days")
+    }
+}

@@ -93,9 +93,12 @@ public enum DemoNetwork {
 
     /// Every row from `end − days` to `end` (UTC seconds, rounded down to the interval), in time order per series,
     /// handed to `sink` in chunks of at most `chunk` rows.
-    public static func generate(end: Int64, days: Int = 30, chunk: Int = 100_000, sink: ([Row]) throws -> Void) rethrows {
+    ///
+    /// With `after`, only rows later than it (the demo's live feed: a few minutes at a time, the same model).
+    public static func generate(end: Int64, days: Int = 30, after: Int64? = nil, chunk: Int = 100_000, sink: ([Row]) throws -> Void) rethrows {
         let stop = end - end % Int64(interval)
-        let start = stop - Int64(days) * Timestamps.day
+        var start = stop - Int64(days) * Timestamps.day
+        if let after { start = max(start, after - after % Int64(interval)) }
         let hazeStart = stop - 12 * Timestamps.day
         let hazeEnd = stop - 8 * Timestamps.day
         var buffer: [Row] = []
@@ -118,10 +121,13 @@ public enum DemoNetwork {
                     haze = 1 + 1.6 * sinTurns(f / 2)
                 }
                 let pm25 = max(2, s.pm25 * diurnal * weekly * haze * (1 + 0.25 * persistent) * (1 + 0.08 * rng.normal()))
-                // Gaps: HN-TC silent for 6 hours 20 days ago; LS-DD down for most of a day 5 days ago.
+                // Gaps: HN-TC silent for 6 hours 20 days ago; LS-DD down for most of a day 5 days ago, and silent since
+                // 3 days ago.
                 let ago = Double(stop - t) / 3600
                 if s.code == "HN-TC", ago > 480, ago < 486 { t += Int64(interval); continue }
                 if s.code == "LS-DD", ago > 100, ago < 118 { t += Int64(interval); continue }
+                // And LS-DD's modem failed 3 days ago: nothing since (the portal shows it grey, with its last value).
+                if s.code == "LS-DD", ago < 72 { t += Int64(interval); continue }
                 // Calibration: HCM-Q1 checks its analysers with span gas for 3 hours 5 days ago.
                 let calibrating = s.code == "HCM-Q1" && ago > 120 && ago < 123
                 let status: DeviceStatus = calibrating ? .calibrating : .measuring

@@ -13,7 +13,7 @@ public enum RoutePolicy {
         "GET /health": .publicRead, "GET /metrics": .publicRead, "GET /openapi.json": .publicRead,
         "GET /": .publicRead, "GET /stations/{code}": .publicRead, "GET /alerts": .publicRead, "GET /indicators": .publicRead,
         "GET /indicators/methods": .publicRead,
-        "GET /plans": .publicRead, "GET /plans/{id}": .publicRead, "GET /provinces": .publicRead, "GET /provinces/{code}": .publicRead,
+        "GET /plans": .publicRead, "GET /plans/{id}": .publicRead, "GET /provinces": .publicRead, "GET /assets/near-me.js": .publicRead, "GET /provinces/{code}": .publicRead,
         "GET /api/v1/parameters": .publicRead, "GET /api/v1/provinces": .publicRead,
         "GET /api/v1/stations": .publicRead, "POST /api/v1/stations": .registry,
         "GET /api/v1/stations/{code}": .publicRead, "PUT /api/v1/stations/{code}": .registry, "DELETE /api/v1/stations/{code}": .registry,
@@ -247,7 +247,7 @@ final class RateLimiter: Sendable {
 /// Headers on every answer: the pages load nothing from elsewhere and run no script, so the policy can say so.
 enum SecurityHeaders {
     static let contentSecurityPolicy =
-        "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 }
 
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {

@@ -64,6 +64,12 @@ struct WebController {
                 page("index", try await index(Self.language(request), province: try context.parameters.require("code")))
             }
         }
+        // The one script the pages have ("near me"), from this server (the CSP allows scripts from 'self' only).
+        router.get("assets/near-me.js") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=86400"],
+                body: .init(byteBuffer: ByteBuffer(string: Self.nearMeScript)))
+        }
         // The province filter's form: to the province's page, or home when none is chosen.
         router.get("provinces") { request, _ in
             let lang = Self.language(request).rawValue
@@ -500,6 +506,29 @@ struct WebController {
             lang, title: labels.page(lang)["alerts", default: "alerts"], path: "/alerts",
             AlertsPage(open: open, recent: recent, hasOpen: !open.isEmpty))
     }
+}
+
+extension WebController {
+    /// Sorts the home page's list by distance from the browser's position, with its permission; the page works
+    /// without it.
+    static let nearMeScript = #"""
+(function(){
+  var b=document.getElementById('near-me'), list=document.getElementById('station-list'), st=document.getElementById('near-status');
+  if(!navigator.geolocation||!b||!list)return;
+  b.hidden=false;
+  function km(a,o,c,d){var r=Math.PI/180,x=Math.sin((c-a)*r/2),y=Math.sin((d-o)*r/2),h=x*x+Math.cos(a*r)*Math.cos(c*r)*y*y;return 12742*Math.asin(Math.sqrt(h));}
+  b.addEventListener('click',function(){
+    st.textContent='…';
+    navigator.geolocation.getCurrentPosition(function(p){
+      var items=[].slice.call(list.children),la=p.coords.latitude,lo=p.coords.longitude;
+      items.forEach(function(li){var a=parseFloat(li.dataset.lat),o=parseFloat(li.dataset.lon);li._d=isNaN(a)||isNaN(o)?1e9:km(la,lo,a,o);
+        if(li._d<1e9)li.querySelector('.distance').textContent='· '+li._d.toFixed(1).replace('.',document.documentElement.lang==='vi'?',':'.')+' km';});
+      items.sort(function(x,y){return x._d-y._d;}).forEach(function(li){list.appendChild(li);});
+      st.textContent=b.dataset.done||'';
+    },function(){st.textContent=b.dataset.denied||'';});
+  });
+})();
+"""#
 }
 
 /// A 48-hour bar chart of hourly AQI, drawn as inline SVG.

@@ -89,6 +89,17 @@ extension PollingService {
     }
 }
 
+extension PollingService {
+    /// `serve --demo`: the demo network keeps sending, every five minutes.
+    public static func demoFeed(_ services: AppServices, logger: Logger) -> PollingService {
+        let store = services.store
+        return PollingService(
+            name: "demo feed", interval: Double(DemoNetwork.interval), logger: logger, failures: nil, health: nil, fault: { store.fault($0) },
+            clock: services.clock
+        ) { _ = try await DemoLoader.feed(services: services) }
+    }
+}
+
 /// Watches the Circular 10 drop folder.
 public struct DropFolderService: Service {
     let folder: DropFolder

@@ -12,26 +12,44 @@ public enum DemoLoader {
         guard observations == 0, stations.isEmpty else { return 0 }
         let facility = try await registry.createFacility(DemoNetwork.facility)
         for s in DemoNetwork.stations(facilityID: facility.id) { _ = try await registry.createStation(s) }
-        let directory = try await store.seriesDirectory()
-        let catalogue = services.reference.parameters
         var chunks: [[ValidObservation]] = []
-        DemoNetwork.generate(end: services.clock()) { rows in
-            // The demo's rows name the stations and parameters it registered just above.
-            chunks.append(
-                rows.compactMap { r in
-                    guard let series = directory.stations[r.station]?.series, let p = catalogue.resolve(r.parameter, among: series.keys),
-                        let id = series[p.code]
-                    else { return nil }
-                    return ValidObservation(
-                        seriesID: id, t: r.t, value: r.value, status: r.status,
-                        qc: QualityControl.flag(value: r.value, status: r.status, parameter: p))
-                })
-        }
+        let convert = try await converter(services)
+        DemoNetwork.generate(end: services.clock()) { chunks.append(convert($0)) }
         var total = 0
         for c in chunks { total += try await store.ingest(c).accepted }
         try await services.deriver.drain()
         _ = try await DemoIndicatorLoader.load(services: services)
         _ = try await DemoPlanLoader.load(services: services)
+        return total
+    }
+
+    /// The demo's rows as the store takes them: the stations and parameters the demo registered, QC-flagged.
+    static func converter(_ services: AppServices) async throws -> @Sendable ([DemoNetwork.Row]) -> [ValidObservation] {
+        let directory = try await services.store.seriesDirectory()
+        let catalogue = services.reference.parameters
+        return { rows in
+            rows.compactMap { r in
+                guard let series = directory.stations[r.station]?.series, let p = catalogue.resolve(r.parameter, among: series.keys),
+                    let id = series[p.code]
+                else { return nil }
+                return ValidObservation(
+                    seriesID: id, t: r.t, value: r.value, status: r.status, qc: QualityControl.flag(value: r.value, status: r.status, parameter: p))
+            }
+        }
+    }
+
+    /// The demo's live feed: the rows since the demo's latest (at most two days back) up to now, through ingest, so
+    /// `serve --demo` stays current however long it runs or however long it was stopped. Returns rows added.
+    public static func feed(services: AppServices) async throws -> Int {
+        let now = services.clock()
+        guard let last = try await services.store.latestValues(station: "HN-NKT")["PM2.5"]?.t else { return 0 }
+        let after = max(last, now - 2 * Timestamps.day)
+        guard now - after >= Int64(DemoNetwork.interval) else { return 0 }
+        let convert = try await converter(services)
+        var total = 0
+        var batches: [[ValidObservation]] = []
+        DemoNetwork.generate(end: now, days: 3, after: after) { rows in batches.append(convert(rows.filter { $0.t > after })) }
+        for b in batches where !b.isEmpty { total += try await services.store.ingest(b).accepted }
         return total
     }
 }
