@@ -25,6 +25,6 @@ import XanhCore
         let svg = v.svg(
             areas: [], focus: nil, markers: [.init(code: "A", label: "A <b>", lon: 105.5, lat: 20.5, color: "#00E400", stale: false, href: "/s/A")],
             label: "m")
-        #expect(svg.contains(#"data-station="A""#) && svg.contains("A &lt;b>") && !svg.contains("<b>"))
+        #expect(svg.contains(#"data-station="A""#) && svg.contains("A &lt;b&gt;") && !svg.contains("<b>"))
     }
 }

@@ -23,16 +23,21 @@ import XanhStore
         try await f.store.setBoundary(unit: "01", geoJSON: square, outline: outline)
     }
 
+    /// `hours` of data up to ten minutes ago at HN-NKT, derived.
+    static func post(_ client: any TestClientProtocol, _ f: Fixture, hours: Int) async throws {
+        try await client.execute(
+            uri: "/api/v1/observations", method: .post, headers: f.auth, body: PageFreshnessTests.rows(endAgo: 600, hours: hours)
+        ) {
+            #expect($0.status == .ok)
+        }
+        try await f.services.deriver.drain()
+    }
+
     @Test func theMapDrawsProvincesAndEveryAmbientStationGreyWithoutACurrentValue() async throws {
         let f = try await Fixture()
         try await Self.setUp(f)
         try await f.test { client in
-            try await client.execute(
-                uri: "/api/v1/observations", method: .post, headers: f.auth, body: PageFreshnessTests.rows(endAgo: 600, hours: 3)
-            ) {
-                #expect($0.status == .ok)
-            }
-            try await f.services.deriver.drain()
+            try await Self.post(client, f, hours: 3)
             let home = try await PageFreshnessTests.page(client, "/")
             #expect(home.contains(#"<svg xmlns="http://www.w3.org/2000/svg" class="map""#))
             #expect(home.contains(#"data-station="HN-NKT" data-stale="0""#), "a current value is coloured")
@@ -59,12 +64,7 @@ import XanhStore
     @Test func stationChartsSwitchRangesDrawTheLimitAndListTheirFigures() async throws {
         let f = try await Fixture()
         try await f.test { client in
-            try await client.execute(
-                uri: "/api/v1/observations", method: .post, headers: f.auth, body: PageFreshnessTests.rows(endAgo: 600, hours: 30)
-            ) {
-                #expect($0.status == .ok)
-            }
-            try await f.services.deriver.drain()
+            try await Self.post(client, f, hours: 30)
             let week = try await PageFreshnessTests.page(client, "/stations/HN-NKT")
             #expect(week.contains(#"aria-current="true" class="current">7 ngày"#), "a week by default")
             #expect(week.contains(#"class="limit""#) && week.contains("QCVN 05:2023 TB 24 giờ: 45"), "PM2.5's 24-hour limit, named")
@@ -88,12 +88,7 @@ import XanhStore
     @Test func downloadsSayWhatTheyHoldAndMatchTheAPI() async throws {
         let f = try await Fixture()
         try await f.test { client in
-            try await client.execute(
-                uri: "/api/v1/observations", method: .post, headers: f.auth, body: PageFreshnessTests.rows(endAgo: 600, hours: 30)
-            ) {
-                #expect($0.status == .ok)
-            }
-            try await f.services.deriver.drain()
+            try await Self.post(client, f, hours: 30)
             let query = "parameter=PM2.5&resolution=hour&from=2025-11-20&to=2026-11-21"
             let json = try await client.execute(uri: "/api/v1/stations/HN-NKT/series?\(query)", method: .get) { r in
                 try JSONSerialization.jsonObject(with: Data(buffer: r.body)) as? [String: Any]

@@ -3,10 +3,7 @@ import Foundation
 /// A `ReportDocument` as a printable page: A4 with Decree 30's margins and Times New Roman, the same header, body,
 /// signature and annexes as the Word document; each chart drawn in SVG with its data in a table beside it.
 public enum ReportHTML {
-    static func esc(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func esc(_ s: String) -> String { Markup.escape(s) }
 
     static let css = """
         @page { size: A4 portrait; margin: 20mm 15mm 20mm 30mm; }

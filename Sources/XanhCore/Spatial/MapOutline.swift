@@ -219,9 +219,7 @@ public struct MapView: Sendable {
     /// The SVG: each area a link to its page with its name as a title, the focused one highlighted, dots for small
     /// islands, then the markers (grey and hollow without a current value), each a link with its label.
     public func svg(areas: [Area], focus: String?, markers: [Marker], label: String) -> String {
-        func esc(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
+        let esc = Markup.escape
         var out =
             ##"<svg xmlns="http://www.w3.org/2000/svg" class="map" viewBox="0 0 \##(width) \##(height)" role="group" aria-label="\##(esc(label))">"##
         out += ##"<rect width="\##(width)" height="\##(height)" fill="#dcebf2"/>"##

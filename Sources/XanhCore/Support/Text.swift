@@ -40,3 +40,22 @@ extension String {
         return String(s)
     }
 }
+
+/// Text for XML and HTML, in element content and in quoted attributes: `&`, `<`, `>` and `"` escaped, and control
+/// characters XML 1.0 cannot hold dropped. One escape for XLSX, DOCX, report HTML, the map and the charts.
+public enum Markup {
+    public static func escape(_ s: String) -> String {
+        var out = ""
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case _ where ch.value < 0x20 && ch != "\n" && ch != "\t": continue
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+}

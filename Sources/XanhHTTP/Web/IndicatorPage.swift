@@ -16,20 +16,19 @@ extension WebController {
     /// Five classes, light to dark (ColorBrewer Greens).
     static let classColors = ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"]
 
-    static let indicatorCache = Locked<(version: String, pages: [String: WebPage<IndicatorsPage>])>(("", [:]))
     static let indicatorCacheSize = 64
 
     func indicators(_ lang: Language, year: Int, unit: String?, indicator: String?) async throws -> WebPage<IndicatorsPage> {
         let version = try await services.store.indicatorVersion()
         let key = "\(lang.rawValue)|\(year)|\(unit ?? "")|\(indicator ?? "")"
-        if let hit = Self.indicatorCache.update({ c -> WebPage<IndicatorsPage>? in
+        if let hit = pages.caches.indicators.update({ c -> WebPage<IndicatorsPage>? in
             if c.version != version { c = (version, [:]) }
             return c.pages[key]
         }) {
             return hit
         }
         let page = try await computeIndicators(lang, year: year, unit: unit, indicator: indicator)
-        Self.indicatorCache.update { c in
+        pages.caches.indicators.update { c in
             guard c.version == version else { return }
             if c.pages.count >= Self.indicatorCacheSize { c.pages.removeAll() }
             c.pages[key] = page

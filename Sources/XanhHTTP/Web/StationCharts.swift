@@ -105,9 +105,7 @@ struct TimeSeriesChart {
         return 10 * p
     }
 
-    static func esc(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
+    static func esc(_ s: String) -> String { Markup.escape(s) }
 
     /// Ticks and their labels for a range ending at `to`: every 6 hours for a day (`18:00`), days for a week
     /// (`25/11`), every 5 days for 30 days, months for a year (`11/2026`).

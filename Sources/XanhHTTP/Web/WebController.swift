@@ -15,6 +15,8 @@ struct Pages: Sendable {
     let labels: PageLabels
     /// The database holds the demo's synthetic data: every page says so.
     var demo = false
+    /// Parsed province outlines and rendered indicator pages, per application (so per store).
+    let caches = PageCaches()
 
     static func load(demo: Bool = false) async throws -> Pages {
         guard let dir = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
@@ -42,6 +44,12 @@ struct Pages: Sendable {
         else { return response }
         return Response(status: .notModified, headers: [.eTag: tag, .cacheControl: "no-cache"])
     }
+}
+
+/// What the pages keep between requests, each entry with what it was made from.
+final class PageCaches: Sendable {
+    let outlines = Locked<(raw: [String: String], parsed: [String: MapOutline])?>(nil)
+    let indicators = Locked<(version: String, pages: [String: WebPage<IndicatorsPage>])>(("", [:]))
 }
 
 struct WebController {
@@ -289,12 +297,11 @@ struct WebController {
     /// The provinces' outlines, parsed once per change of what the store holds.
     func mapOutlines() async throws -> [String: MapOutline] {
         let raw = try await services.store.outlines()
-        if let cached = Self.outlineCache.get(), cached.raw == raw { return cached.parsed }
+        if let cached = pages.caches.outlines.get(), cached.raw == raw { return cached.parsed }
         let parsed = raw.compactMapValues(MapOutline.parse)
-        Self.outlineCache.set((raw, parsed))
+        pages.caches.outlines.set((raw, parsed))
         return parsed
     }
-    static let outlineCache = Locked<(raw: [String: String], parsed: [String: MapOutline])?>(nil)
 
     func station(
         _ code: String, _ lang: Language, parameter requested: String? = nil, range: ChartRange = .week
@@ -512,23 +519,23 @@ extension WebController {
     /// Sorts the home page's list by distance from the browser's position, with its permission; the page works
     /// without it.
     static let nearMeScript = #"""
-(function(){
-  var b=document.getElementById('near-me'), list=document.getElementById('station-list'), st=document.getElementById('near-status');
-  if(!navigator.geolocation||!b||!list)return;
-  b.hidden=false;
-  function km(a,o,c,d){var r=Math.PI/180,x=Math.sin((c-a)*r/2),y=Math.sin((d-o)*r/2),h=x*x+Math.cos(a*r)*Math.cos(c*r)*y*y;return 12742*Math.asin(Math.sqrt(h));}
-  b.addEventListener('click',function(){
-    st.textContent='…';
-    navigator.geolocation.getCurrentPosition(function(p){
-      var items=[].slice.call(list.children),la=p.coords.latitude,lo=p.coords.longitude;
-      items.forEach(function(li){var a=parseFloat(li.dataset.lat),o=parseFloat(li.dataset.lon);li._d=isNaN(a)||isNaN(o)?1e9:km(la,lo,a,o);
-        if(li._d<1e9)li.querySelector('.distance').textContent='· '+li._d.toFixed(1).replace('.',document.documentElement.lang==='vi'?',':'.')+' km';});
-      items.sort(function(x,y){return x._d-y._d;}).forEach(function(li){list.appendChild(li);});
-      st.textContent=b.dataset.done||'';
-    },function(){st.textContent=b.dataset.denied||'';});
-  });
-})();
-"""#
+        (function(){
+          var b=document.getElementById('near-me'), list=document.getElementById('station-list'), st=document.getElementById('near-status');
+          if(!navigator.geolocation||!b||!list)return;
+          b.hidden=false;
+          function km(a,o,c,d){var r=Math.PI/180,x=Math.sin((c-a)*r/2),y=Math.sin((d-o)*r/2),h=x*x+Math.cos(a*r)*Math.cos(c*r)*y*y;return 12742*Math.asin(Math.sqrt(h));}
+          b.addEventListener('click',function(){
+            st.textContent='…';
+            navigator.geolocation.getCurrentPosition(function(p){
+              var items=[].slice.call(list.children),la=p.coords.latitude,lo=p.coords.longitude;
+              items.forEach(function(li){var a=parseFloat(li.dataset.lat),o=parseFloat(li.dataset.lon);li._d=isNaN(a)||isNaN(o)?1e9:km(la,lo,a,o);
+                if(li._d<1e9)li.querySelector('.distance').textContent='· '+li._d.toFixed(1).replace('.',document.documentElement.lang==='vi'?',':'.')+' km';});
+              items.sort(function(x,y){return x._d-y._d;}).forEach(function(li){list.appendChild(li);});
+              st.textContent=b.dataset.done||'';
+            },function(){st.textContent=b.dataset.denied||'';});
+          });
+        })();
+        """#
 }
 
 /// A 48-hour bar chart of hourly AQI, drawn as inline SVG.
