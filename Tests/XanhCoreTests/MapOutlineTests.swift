@@ -28,3 +28,20 @@ import XanhCore
         #expect(svg.contains(#"data-station="A""#) && svg.contains("A &lt;b&gt;") && !svg.contains("<b>"))
     }
 }
+
+@Suite struct VietnameseNumberTests {
+    /// What NumberFormatter with vi_VN, `.` grouping and `,` decimals wrote, which the hand-written form replaces.
+    @Test func numbersAsVietnameseDocumentsWriteThem() {
+        #expect(ReportDocument.number(1527) == "1.527")
+        #expect(ReportDocument.number(21.25, digits: 1) == "21,3")
+        #expect(ReportDocument.number(21.2) == "21,2")
+        #expect(ReportDocument.number(2477.63, digits: 1) == "2.477,6")
+        #expect(ReportDocument.number(1_234_567.891, digits: 2) == "1.234.567,89")
+        #expect(ReportDocument.number(0.05, digits: 2) == "0,05")
+        #expect(ReportDocument.number(45.0, digits: 2) == "45")
+        #expect(ReportDocument.number(-3.14159, digits: 3) == "-3,142")
+        #expect(ReportDocument.number(-0.01, digits: 1) == "0")
+        #expect(ReportDocument.number(nil) == "–" && ReportDocument.number(.nan) == "–")
+        #expect(ReportDocument.number(1e300) == String(format: "%.0f", 1e300))
+    }
+}

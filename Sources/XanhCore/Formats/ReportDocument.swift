@@ -110,16 +110,38 @@ public struct ReportDocument: Sendable, Equatable {
         }
     }
 
-    /// Numbers as Vietnamese documents write them: `1.527`, `21,2`.
+    /// Numbers as Vietnamese documents write them: `1.527`, `21,2` (at most `digits` decimals, trailing zeros dropped,
+    /// halves away from zero). Written out rather than through NumberFormatter, which costs ~0.1 ms a call on Linux and
+    /// pages call this for every cell.
     public static func number(_ v: Double?, digits: Int = 1) -> String {
         guard let v, v.isFinite else { return "–" }
-        let f = NumberFormatter()
-        f.locale = Locale(identifier: "vi_VN")
-        f.numberStyle = .decimal
-        f.groupingSeparator = "."
-        f.decimalSeparator = ","
-        f.minimumFractionDigits = 0
-        f.maximumFractionDigits = digits
-        return f.string(from: NSNumber(value: v)) ?? String(v)
+        let places = max(0, min(digits, 6))
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        let scaled = (abs(v) * scale).rounded(.toNearestOrAwayFromZero)
+        // Beyond 2^53 a double has no fraction to show; beyond Int64 the grouping below cannot run.
+        guard scaled < 9.0e15 else { return String(format: "%.0f", v) }
+        let n = Int64(scaled)
+        let unit = Int64(scale)
+        let whole = n / unit
+        var fraction = n % unit
+        var fractionDigits = places
+        while fractionDigits > 0 && fraction % 10 == 0 {
+            fraction /= 10
+            fractionDigits -= 1
+        }
+        var digitsText = Array(String(whole))
+        var grouped = ""
+        while digitsText.count > 3 {
+            grouped = "." + String(digitsText.suffix(3)) + grouped
+            digitsText.removeLast(3)
+        }
+        grouped = String(digitsText) + grouped
+        var out = (v < 0 && n != 0 ? "-" : "") + grouped
+        if fractionDigits > 0 {
+            let f = String(fraction)
+            out += "," + String(repeating: "0", count: fractionDigits - f.count) + f
+        }
+        return out
     }
 }

@@ -18,22 +18,24 @@ extension WebController {
 
     static let indicatorCacheSize = 64
 
-    func indicators(_ lang: Language, year: Int, unit: String?, indicator: String?) async throws -> WebPage<IndicatorsPage> {
+    /// The page as HTML, from the cache while the data's version holds.
+    func indicators(_ lang: Language, year: Int, unit: String?, indicator: String?) async throws -> String {
         let version = try await services.store.indicatorVersion()
         let key = "\(lang.rawValue)|\(year)|\(unit ?? "")|\(indicator ?? "")"
-        if let hit = pages.caches.indicators.update({ c -> WebPage<IndicatorsPage>? in
+        if let hit = pages.caches.indicators.update({ c -> String? in
             if c.version != version { c = (version, [:]) }
             return c.pages[key]
         }) {
             return hit
         }
-        let page = try await computeIndicators(lang, year: year, unit: unit, indicator: indicator)
+        let html =
+            pages.library.render(try await computeIndicators(lang, year: year, unit: unit, indicator: indicator), withTemplate: "indicators") ?? ""
         pages.caches.indicators.update { c in
             guard c.version == version else { return }
             if c.pages.count >= Self.indicatorCacheSize { c.pages.removeAll() }
-            c.pages[key] = page
+            c.pages[key] = html
         }
-        return page
+        return html
     }
 
     func computeIndicators(_ lang: Language, year: Int, unit: String?, indicator: String?) async throws -> WebPage<IndicatorsPage> {

@@ -162,20 +162,10 @@ struct StationPage: Sendable {
         var limit: String
         var standard: String
     }
-    struct AQIRow: Sendable {
-        var time: String
-        var aqi: Int
-        var category: String
-        var dominant: String
-    }
     struct Link: Sendable {
         var label: String
         var href: String
         var current: Bool
-    }
-    struct Row: Sendable {
-        var time: String
-        var value: String
     }
     /// One parameter's chart, its figures and the downloads.
     struct Series: Sendable {
@@ -186,7 +176,9 @@ struct StationPage: Sendable {
         var summary: String
         var parameters: [Link]
         var ranges: [Link]
-        var rows: [Row]
+        /// The figures as table rows (built in Swift: a template loop over hundreds of rows costs more than the rest of
+        /// the page).
+        var rowsHTML: String
         var downloadParameters: [IndexPage.Option]
         var downloadFrom: String
         var downloadTo: String
@@ -210,9 +202,9 @@ struct StationPage: Sendable {
     var latest: Latest?
     var hasAQI: Bool
     var chart: String
-    var aqiRows: [AQIRow]
+    var aqiRowsHTML: String
     var series: Series
-    var calendar: [CalendarMonth]
+    var calendarHTML: String
     var hasCalendar: Bool
     /// 1…31, the calendar's columns.
     var calendarHeader = (1...31).map(String.init)

@@ -28,7 +28,10 @@ struct Pages: Sendable {
     /// A page as an HTML answer, with an `ETag` of its content and `Cache-Control: no-cache` (a browser revalidates and
     /// gets 304 while nothing changed; pages change as data arrives).
     func response(_ template: String, _ model: some Sendable, status: HTTPResponse.Status = .ok) -> Response {
-        let html = library.render(model, withTemplate: template) ?? ""
+        response(html: library.render(model, withTemplate: template) ?? "", status: status)
+    }
+
+    func response(html: String, status: HTTPResponse.Status = .ok) -> Response {
         let tag = Crypto.SHA256.hash(data: Data(html.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
         return Response(
             status: status, headers: [.contentType: "text/html; charset=utf-8", .eTag: "\"\(tag)\"", .cacheControl: "no-cache"],
@@ -49,7 +52,8 @@ struct Pages: Sendable {
 /// What the pages keep between requests, each entry with what it was made from.
 final class PageCaches: Sendable {
     let outlines = Locked<(raw: [String: String], parsed: [String: MapOutline])?>(nil)
-    let indicators = Locked<(version: String, pages: [String: WebPage<IndicatorsPage>])>(("", [:]))
+    /// Rendered indicator pages by language, year, province and mapped indicator, for one data version.
+    let indicators = Locked<(version: String, pages: [String: String])>(("", [:]))
 }
 
 struct WebController {
@@ -99,9 +103,9 @@ struct WebController {
         router.get("indicators") { request, context in
             try await htmlErrors(request, context) {
                 let year = try request.intQuery("year", default: Timestamps.localYear(services.clock()) - 1, range: 1990...2100)
-                return page(
-                    "indicators",
-                    try await indicators(Self.language(request), year: year, unit: request.query("unit"), indicator: request.query("indicator")))
+                return pages.response(
+                    html: try await indicators(Self.language(request), year: year, unit: request.query("unit"), indicator: request.query("indicator"))
+                )
             }
         }
         router.get("indicators/methods") { request, context in
@@ -368,11 +372,12 @@ struct WebController {
         let content = StationPage(
             station: about, latest: latest, hasAQI: s.kind == .ambientAir,
             chart: AQIChart.svg(hours, end: Timestamps.hourEnd(now), categories: services.reference.vnAQI, lang: lang),
-            aqiRows: hours.suffix(48).reversed().map { h in
-                let c = services.reference.vnAQI.category(for: h.result.aqi)
-                return StationPage.AQIRow(time: Self.shortTime(h.t, lang), aqi: h.result.aqi, category: c.name(lang), dominant: h.result.dominant)
-            },
-            series: series, calendar: calendar, hasCalendar: !calendar.isEmpty,
+            aqiRowsHTML: Self.tableRows(
+                hours.suffix(48).reversed().map { h in
+                    let c = services.reference.vnAQI.category(for: h.result.aqi)
+                    return [Self.shortTime(h.t, lang), String(h.result.aqi), c.name(lang), h.result.dominant]
+                }),
+            series: series, calendarHTML: Self.calendarRows(calendar), hasCalendar: !calendar.isEmpty,
             completenessParameters: params, completeness: completeness, events: events, exceedances: exceedances,
             hasEvents: !events.isEmpty, hasExceedances: !exceedances.isEmpty,
             stale: fresh == nil && (s.kind == .ambientAir || ongoing != nil) ? freshness(lastAQI, ongoing: ongoing, lang) : nil)
@@ -447,9 +452,8 @@ struct WebController {
                     label: words[$0.labelKey, default: $0.rawValue], href: "\(base)&parameter=\(Self.query(code))&range=\($0.rawValue)#chart",
                     current: $0 == range)
             },
-            rows: points.reversed().map {
-                .init(time: range.daily ? Self.shortDate($0.t) : Self.shortTime($0.t, lang), value: Self.number($0.value, lang, digits: 2))
-            },
+            rowsHTML: Self.tableRows(
+                points.reversed().map { [range.daily ? Self.shortDate($0.t) : Self.shortTime($0.t, lang), Self.number($0.value, lang, digits: 2)] }),
             downloadParameters: measured.map { IndexPage.Option(code: $0, name: $0, selected: $0 == code) },
             downloadFrom: Timestamps.localDate(Timestamps.localMidnight(now) - 365 * Timestamps.day),
             downloadTo: Timestamps.localDate(Timestamps.localMidnight(now) + Timestamps.day),
@@ -484,6 +488,32 @@ struct WebController {
                         day: String(d), aqi: String(a.result.aqi), color: c.color, textColor: Self.textColor(c.color), label: c.name(lang))
                 })
         }
+    }
+
+    /// Table rows of escaped cells.
+    static func tableRows(_ rows: [[String]]) -> String {
+        var out = ""
+        out.reserveCapacity(rows.count * 48)
+        for r in rows { out += "<tr>" + r.map { "<td>\(Markup.escape($0))</td>" }.joined() + "</tr>" }
+        return out
+    }
+
+    /// The calendar's rows: a month per row, a day per cell coloured by its category, with its value and a title.
+    static func calendarRows(_ months: [StationPage.CalendarMonth]) -> String {
+        var out = ""
+        for m in months {
+            out += "<tr><th scope=\"row\">\(Markup.escape(m.name))</th>"
+            for d in m.days {
+                if d.aqi.isEmpty {
+                    out += "<td></td>"
+                } else {
+                    out +=
+                        "<td style=\"background:\(d.color);color:\(d.textColor)\" title=\"\(Markup.escape("\(d.day): VN_AQI \(d.aqi) \(d.label)"))\">\(d.aqi)</td>"
+                }
+            }
+            out += "</tr>"
+        }
+        return out
     }
 
     /// A query value with what a URL's query may not hold percent-encoded (`PM2.5` stays as it is).

@@ -29,7 +29,7 @@ public enum ProvinceBoundaries {
             }
             let outline: String
             do { outline = MapOutline.of(try Geometry.fromGeoJSON(geometry)).json } catch {
-                throw Refusal("feature \(i + 1) ('\(name)'): \((error as? Geometry.ParseError)?.message ?? "\(error)")")
+                throw Refusal("feature \(i + 1) ('\(name)'): \(error.message)")
             }
             try await store.setBoundary(unit: unit.id, geoJSON: geometry.text, outline: outline)
             result.attached += 1
