@@ -41,6 +41,7 @@ import XanhStore
         let store = try await StoreFactory.make(engine)
         let k24 = ValueKey(indicator: "2.1", unit: "01", period: "2024")
         let k25 = ValueKey(indicator: "2.1", unit: "01", period: "2025")
+        let empty = try await store.indicatorVersion()
         try await store.changeValues([k24, k25]) { current in
             #expect(current.isEmpty)
             return [
@@ -48,11 +49,15 @@ import XanhStore
                 ValueChange(key: k25, status: .draft, fields: (12.5, nil, nil), by: "a", at: 2, action: "create", comment: nil),
             ]
         }
+        let created = try await store.indicatorVersion()
+        #expect(created != empty, "a write changes the version the pages are cached by")
         // What the workflow is told is what is stored; a status change keeps the value.
         try await store.changeValues([k25]) { current in
             #expect(current == [k25: ValueState(status: .draft, value: 12.5)])
             return [ValueChange(key: k25, status: .submitted, fields: nil, by: "b", at: 3, action: "submit", comment: "gửi sở")]
         }
+        let submitted = try await store.indicatorVersion()
+        #expect(submitted != created, "so does a status change that keeps the value")
         // A decision that throws stores nothing.
         struct Refused: Error {}
         await #expect(throws: Refused.self) {
@@ -84,12 +89,17 @@ import XanhStore
         let store = try await StoreFactory.make(engine)
         let t = IndicatorTarget(
             indicator: "2.1", unit: "31", targetYear: 2030, targetValue: 50, baselineYear: 2020, baselineValue: 30, source: "Kế hoạch 78/KH-UBND")
+        let before = try await store.indicatorVersion()
         let first = try await store.upsertTarget(t)
         #expect(first.id != nil)
+        let added = try await store.indicatorVersion()
+        let reread = try await store.indicatorVersion()
+        #expect(added != before && added == reread, "a target changes the version; a read does not")
         var revised = t
         revised.targetValue = 55
         revised.trajectory = ["2025": 40]
         let second = try await store.upsertTarget(revised)
+        #expect(try await store.indicatorVersion() != added, "a revised target changes it too")
         #expect(second.id == first.id)
         _ = try await store.upsertTarget(
             IndicatorTarget(indicator: "2.1", unit: "01", targetYear: 2030, targetValue: 60, baselineYear: 2020, baselineValue: 35, source: "KH 150"))
