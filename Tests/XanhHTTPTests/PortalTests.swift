@@ -173,3 +173,36 @@ import XanhStore
         #expect(broken <= Fixture.now - 72 * 3600, "LS-DD has sent nothing for three days")
     }
 }
+
+/// The monitoring officer's dashboard: behind a login whose role holds `quality`; the silent station at the top.
+@Suite struct WorkspaceTests {
+    @Test func theOfficerSeesTheSilentStationAndOthersMayNot() async throws {
+        let f = try await Fixture()
+        let officer = try await f.session(.monitoringOfficer, username: "lan")
+        let reporter = try await f.session(.reporter, username: "minh")
+        try await f.test { client in
+            try await client.execute(
+                uri: "/api/v1/observations", method: .post, headers: f.auth, body: PageFreshnessTests.rows(endAgo: 7200, hours: 3)
+            ) {
+                #expect($0.status == .ok)
+            }
+            try await f.services.deriver.drain()
+            _ = try await f.services.alertEngine.tick()
+            let page = try await client.execute(uri: "/workspace", method: .get, headers: [.cookie: officer.cookie]) { r in
+                #expect(r.status == .ok)
+                return String(buffer: r.body)
+            }
+            #expect(page.contains(#"<tr data-silent="HN-NKT">"#) && page.contains("Nguyễn Khánh Toàn"), "the silent station, by name")
+            #expect(page.range(of: #"\d{2}:\d{2} \d{2}/\d{2}/2026"#, options: .regularExpression) != nil, "local times, not ISO")
+            #expect(page.contains("Tỷ lệ dữ liệu nhận được hôm qua (19/11/2026)"))
+            try await client.execute(uri: "/workspace", method: .get, headers: [.cookie: reporter.cookie]) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/workspace?lang=en", method: .get) { r in
+                #expect(r.status == .seeOther && r.headers[.location] == "/login?lang=en", "no login: to the form")
+            }
+            let account = try await client.execute(uri: "/account", method: .get, headers: [.cookie: officer.cookie]) { String(buffer: $0.body) }
+            #expect(account.contains(#"href="/workspace?lang=vi""#))
+            let theirs = try await client.execute(uri: "/account", method: .get, headers: [.cookie: reporter.cookie]) { String(buffer: $0.body) }
+            #expect(!theirs.contains("/workspace"), "what a role may not do is not shown to it")
+        }
+    }
+}

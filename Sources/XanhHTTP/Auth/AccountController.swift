@@ -34,6 +34,8 @@ struct AccountController {
         var scope: String
         var lastLogin: String
         var totp: Bool
+        /// The role holds the monitoring officer's dashboard (`quality`): the account page links to it.
+        var workspace: Bool
     }
 
     func register(on router: Router<AppRequestContext>) {
@@ -140,7 +142,8 @@ struct AccountController {
             let words = labels.page(lang)
             person = Person(
                 username: u.username, name: u.name, role: words["role_" + u.role, default: u.role], scope: Self.scope(u.scope, words),
-                lastLogin: u.lastLoginAt.map { WebController.shortTime($0, lang) + " (+07)" } ?? "—", totp: u.totpSecret != nil)
+                lastLogin: u.lastLoginAt.map { WebController.shortTime($0, lang) + " (+07)" } ?? "—", totp: u.totpSecret != nil,
+                workspace: Role(name: u.role)?.may(.quality) == true)
             mustChange = u.mustChangePassword
         }
         return AccountPage(

@@ -54,7 +54,7 @@ public enum RoutePolicy {
         "POST /api/v1/reports/{id}/submit": .report,
         "POST /api/v1/reports/{id}/send-back": .approve, "POST /api/v1/reports/{id}/accept": .approve,
         // People's own account; the login form is open to all (it is throttled).
-        "GET /login": .publicRead, "POST /login": .publicRead, "POST /logout": .account, "GET /account": .account,
+        "GET /login": .publicRead, "POST /login": .publicRead, "POST /logout": .account, "GET /account": .account, "GET /workspace": .quality,
         "POST /account/password": .account,
     ]
 

@@ -320,6 +320,50 @@ struct MethodsPage: Sendable {
     var dimensions: [Dimension] = []
 }
 
+/// `/workspace`: the monitoring officer's dashboard.
+struct WorkspacePage: Sendable {
+    struct StationLink: Sendable {
+        var code: String
+        var name: String
+        var href: String
+    }
+    struct Silent: Sendable {
+        var station: StationLink
+        var kind: String
+        var since: String
+        var age: String
+    }
+    struct Exceedance: Sendable {
+        var station: StationLink
+        var parameter: String
+        var start: String
+        var end: String
+        var peak: String
+        var limit: String
+        var standard: String
+    }
+    struct Alert: Sendable {
+        var station: StationLink
+        var message: String
+        var opened: String
+        var age: String
+    }
+    struct Completeness: Sendable {
+        var station: StationLink
+        var percent: String
+        var low: Bool
+    }
+    var silent: [Silent]
+    var exceedances: [Exceedance]
+    var alerts: [Alert]
+    var completeness: [Completeness]
+    var hasSilent: Bool
+    var hasExceedances: Bool
+    var hasAlerts: Bool
+    /// Yesterday, `dd/mm/yyyy`.
+    var day: String
+}
+
 /// A page route's problem, as a page: its status, what happened in the page's language, the detail in English.
 struct ErrorPage: Sendable {
     var status: Int

@@ -111,6 +111,9 @@ struct WebController {
         router.get("indicators/methods") { request, context in
             try await htmlErrors(request, context) { page("methods", try indicatorMethods(Self.language(request))) }
         }
+        router.get("workspace") { request, context in
+            try await htmlErrors(request, context) { page("workspace", try await workspace(Self.language(request))) }
+        }
         registerPlans(on: router)
     }
 
