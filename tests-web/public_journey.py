@@ -14,7 +14,8 @@ import urllib.parse
 import urllib.request
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 sys.path.insert(0, os.path.dirname(__file__))
 os.environ["XANH_SHOTS"] = sys.argv[2]
@@ -30,6 +31,13 @@ def api(path):
 stations = [s for s in api("/api/v1/stations?limit=1000")["items"] if s.get("kind") == "ambient_air" and s.get("active", True)]
 ambient = {s["code"] for s in stations if s.get("latitude") is not None}
 latest = {a["station"]: a for a in api("/api/v1/aqi/latest")["items"]}
+
+
+def follow(d, element):
+    """Clicks and waits for the next page (reading the URL before it loads races with the navigation)."""
+    page = d.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(d, 30).until(EC.staleness_of(page))
 
 
 def expect(ok, what):
@@ -56,12 +64,12 @@ def journey(width, height):
         values = [(int(e.find_element(By.CSS_SELECTOR, "[data-aqi]").get_attribute("data-aqi")), e) for e in items if e.find_elements(By.CSS_SELECTOR, "[data-aqi]")]
         expect(values and values[0][0] == max(v for v, _ in values), f"{width}px home: the list does not begin with the worst AQI")
         worst = values[0][1].get_attribute("data-station")
-        values[0][1].find_element(By.CSS_SELECTOR, "a").click()
+        follow(d, values[0][1].find_element(By.CSS_SELECTOR, "a"))
         expect(f"/stations/{worst}" in d.current_url, f"{width}px: the worst station's link went to {d.current_url}")
         check(d, width, "station-vi")
         # Chart ranges, by their links, each drawn and marked current.
         for label, key in [("24 giờ", "24h"), ("30 ngày", "30d"), ("1 năm", "1y")]:
-            d.find_element(By.XPATH, f'//nav[@class="choices"]/a[@data-range and normalize-space()="{label}"]').click()
+            follow(d, d.find_element(By.XPATH, f'//nav[@class="choices"]/a[@data-range and normalize-space()="{label}"]'))
             current = d.find_element(By.CSS_SELECTOR, "nav.choices a[data-range][aria-current]").text
             expect(current == label and f"range={key}" in d.current_url, f"{width}px station: range {label} is not current ({current})")
             expect(d.find_elements(By.CSS_SELECTOR, "figure[data-parameter] svg polyline, figure[data-parameter] svg circle"),
@@ -83,15 +91,15 @@ def journey(width, height):
         expect(len(rows) - 1 == len(listed) and len(listed) > 24 * 25, f"{width}px download: {len(rows) - 1} rows, the API gives {len(listed)}")
         expect(all(r[0] == worst and r[1] == "PM2.5" and r[2] == "µg/m³" for r in rows[1:]), f"{width}px download: rows name another station, parameter or unit")
         # English and back.
-        d.find_element(By.LINK_TEXT, "English").click()
+        follow(d, d.find_element(By.LINK_TEXT, "English"))
         expect(d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", f"{width}px: English link did not switch")
         check(d, width, "station-en")
-        d.find_element(By.LINK_TEXT, "Tiếng Việt").click()
+        follow(d, d.find_element(By.LINK_TEXT, "Tiếng Việt"))
         expect(d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi", f"{width}px: Vietnamese link did not switch back")
         # A province through the filter.
         d.get(base + "/")
         Select(d.find_element(By.ID, "province-select")).select_by_visible_text("Hà Nội")
-        d.find_element(By.CSS_SELECTOR, "form.filter button").click()
+        follow(d, d.find_element(By.CSS_SELECTOR, "form.filter button"))
         expect("/provinces/01" in d.current_url, f"{width}px: the province filter went to {d.current_url}")
         expect(d.find_elements(By.CSS_SELECTOR, "svg.map path.area.focus"), f"{width}px province: Hà Nội is not highlighted")
         check(d, width, "province-vi")
@@ -112,7 +120,7 @@ def journey(width, height):
             links = d.find_elements(By.CSS_SELECTOR, 'main a[href^="/plans/"]')
             expect(links, f"{width}px home {lang}: no plan linked")
             if links:
-                links[0].click()
+                follow(d, links[0])
                 expect(d.find_elements(By.CSS_SELECTOR, "main table, main .task"), f"{width}px plan {lang}: no tasks")
                 check(d, width, f"plan-{lang}")
         d.get(base + "/stations/KHONG-CO?lang=en")
