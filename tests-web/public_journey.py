@@ -14,7 +14,6 @@ import urllib.parse
 import urllib.request
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -34,10 +33,18 @@ latest = {a["station"]: a for a in api("/api/v1/aqi/latest")["items"]}
 
 
 def follow(d, element):
-    """Clicks and waits for the next page (reading the URL before it loads races with the navigation)."""
-    page = d.find_element(By.TAG_NAME, "html")
+    """Clicks and waits for the next page (reading the URL before it loads races with the navigation): the old
+    document carries a mark the new one lacks."""
+    d.execute_script("window.__xanhOld = true;")
     element.click()
-    WebDriverWait(d, 30).until(EC.staleness_of(page))
+
+    def loaded(driver):
+        try:
+            return driver.execute_script("return window.__xanhOld !== true && document.readyState === 'complete';")
+        except Exception:  # the document is being replaced
+            return False
+
+    WebDriverWait(d, 30).until(loaded)
 
 
 def expect(ok, what):
