@@ -128,9 +128,7 @@ extension WebController {
             areas.isEmpty
             ? ""
             : MapView(framing: areas.flatMap { $0.outline.rings.flatMap { $0 } }).svg(areas: areas, focus: unit, markers: [], label: page.mapTitle)
-        page.provinceOptions = provinces.map { p in IndexPage.Option(code: p.code, name: lang == .vi ? p.nameVi : p.nameEn, selected: p.code == unit)
-        }
-        .sorted { $0.name.compare($1.name, locale: Locale(identifier: lang.rawValue)) == .orderedAscending }
+        page.provinceOptions = provinceOptions(lang, selected: unit)
         page.unitName = unit.map { provinceName($0, lang) }
         for t in try await services.store.targets(indicator: nil, unit: unit) {
             guard let i = catalogue[t.indicator] else { continue }
