@@ -3,8 +3,10 @@ import os
 
 from axe_selenium_python import Axe
 from selenium import webdriver
+from selenium.webdriver.common.by import By
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.ui import WebDriverWait
 
 problems = []
 shots = os.environ.get("XANH_SHOTS", "/tmp/xanh-shots")
@@ -40,3 +42,31 @@ def check(d, width, name):
     for v in axe.run()["violations"]:
         where = "; ".join(n["html"][:120] for n in v["nodes"][:3])
         problems.append(f"{width}px {name}: axe {v['id']} ({v['impact']}) on {len(v['nodes'])} nodes: {v['help']}: {where}")
+
+
+def expect(ok, what):
+    if not ok:
+        problems.append(what)
+
+
+def follow(d, element):
+    """Clicks and waits for the next page (reading the URL before it loads races with the navigation): the old
+    document carries a mark the new one lacks."""
+    d.execute_script("window.__xanhOld = true;")
+    element.click()
+
+    def loaded(driver):
+        try:
+            return driver.execute_script("return window.__xanhOld !== true && document.readyState === 'complete';")
+        except Exception:  # the document is being replaced
+            return False
+
+    WebDriverWait(d, 30).until(loaded)
+
+
+def login(d, base, username, password, lang="vi"):
+    """Logs in through the form and waits for the account page."""
+    d.get(f"{base}/login?lang={lang}")
+    d.find_element(By.ID, "username").send_keys(username)
+    d.find_element(By.ID, "password").send_keys(password)
+    follow(d, d.find_element(By.CSS_SELECTOR, "form button[type=submit]"))

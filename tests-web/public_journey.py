@@ -14,11 +14,11 @@ import urllib.parse
 import urllib.request
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 sys.path.insert(0, os.path.dirname(__file__))
 os.environ["XANH_SHOTS"] = sys.argv[2]
-from account_pages_support import check, driver, problems  # noqa: E402
+from account_pages_support import check, driver, expect, follow, problems  # noqa: E402
 
 base = sys.argv[1]
 
@@ -30,26 +30,6 @@ def api(path):
 stations = [s for s in api("/api/v1/stations?limit=1000")["items"] if s.get("kind") == "ambient_air" and s.get("active", True)]
 ambient = {s["code"] for s in stations if s.get("latitude") is not None}
 latest = {a["station"]: a for a in api("/api/v1/aqi/latest")["items"]}
-
-
-def follow(d, element):
-    """Clicks and waits for the next page (reading the URL before it loads races with the navigation): the old
-    document carries a mark the new one lacks."""
-    d.execute_script("window.__xanhOld = true;")
-    element.click()
-
-    def loaded(driver):
-        try:
-            return driver.execute_script("return window.__xanhOld !== true && document.readyState === 'complete';")
-        except Exception:  # the document is being replaced
-            return False
-
-    WebDriverWait(d, 30).until(loaded)
-
-
-def expect(ok, what):
-    if not ok:
-        problems.append(what)
 
 
 def journey(width, height):

@@ -73,12 +73,16 @@ public func buildRouter(
     _ services: AppServices, sensorThings: STAService, metrics: PrometheusCollectorRegistry, readOnly: Bool = false
 ) async throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    // A database the demo filled says so on every page (`serve --demo` records it in the audit log).
+    let demo = !(try await services.store.auditEntries(AuditFilter(entity: "demo"), beforeSeq: nil, limit: 1)).isEmpty
+    let pages = try await Pages.load(demo: demo)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware(services: services))
     if readOnly { router.add(middleware: ReadOnlyMiddleware()) }
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: BodyLimitMiddleware(limits: services.limits))
     router.add(middleware: TimeBudgetMiddleware(seconds: services.limits.requestSeconds))
+    router.add(middleware: PageErrorsMiddleware(web: WebController(services: services, pages: pages)))
     router.add(middleware: PolicyMiddleware(services: services, readOnly: readOnly))
     router.add(middleware: JSONWritesMiddleware())
     router.add(middleware: AuditMiddleware(services: services))
@@ -96,9 +100,6 @@ public func buildRouter(
     IndicatorController(services: services).register(on: api)
     PlanController(services: services).register(on: api)
     AuditController(services: services).register(on: api)
-    // A database the demo filled says so on every page (`serve --demo` records it in the audit log).
-    let demo = !(try await services.store.auditEntries(AuditFilter(entity: "demo"), beforeSeq: nil, limit: 1)).isEmpty
-    let pages = try await Pages.load(demo: demo)
     AccountController(services: services, pages: pages).register(on: router)
     WebController(services: services, pages: pages).register(on: router)
     return router

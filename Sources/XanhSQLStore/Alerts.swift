@@ -195,12 +195,78 @@ extension SQLStore: AlertStateStore {
         try await read { c in try await c.scalar("SELECT MAX(seq) FROM alert_log").int64 ?? 0 }
     }
 
+    static func decodeAlert(_ r: SQLRow) throws -> StoredAlert {
+        StoredAlert(
+            id: try r.int64("id"), rule: try r.int64("rule_id"), subjectKey: try r.text("subject"), openedAt: try r.int64("opened_at"),
+            closedAt: try r.optionalInt64("closed_at"), payload: try r.text("payload"), acknowledgedBy: r.optionalText("acknowledged_by"),
+            acknowledgedAt: try r.optionalInt64("acknowledged_at"), assignee: r.optionalText("assignee"), closedBy: r.optionalText("closed_by"))
+    }
+
     public func alerts(openOnly: Bool, limit: Int) async throws -> [StoredAlert] {
         try await read { c in
-            try await c.query("SELECT * FROM alerts \(raw: openOnly ? "WHERE closed_at IS NULL" : "") ORDER BY id DESC LIMIT \(limit)").map {
-                StoredAlert(
-                    id: try $0.int64("id"), rule: try $0.int64("rule_id"), subjectKey: try $0.text("subject"), openedAt: try $0.int64("opened_at"),
-                    closedAt: try $0.optionalInt64("closed_at"), payload: try $0.text("payload"))
+            try await c.query("SELECT * FROM alerts \(raw: openOnly ? "WHERE closed_at IS NULL" : "") ORDER BY id DESC LIMIT \(limit)").map(
+                Self.decodeAlert)
+        }
+    }
+
+    public func alerts(since: Int64, limit: Int) async throws -> [StoredAlert] {
+        try await read { c in
+            try await c.query("SELECT * FROM alerts WHERE opened_at >= \(since) OR closed_at IS NULL ORDER BY id DESC LIMIT \(limit)").map(
+                Self.decodeAlert)
+        }
+    }
+
+    public func alert(id: Int64) async throws -> StoredAlert? {
+        try await read { c in try await c.one("SELECT * FROM alerts WHERE id = \(id)").map(Self.decodeAlert) }
+    }
+
+    public func handleAlert(_ a: AlertAction) async throws -> StoredAlert? {
+        try await write { c in
+            guard let row = try await c.one("SELECT * FROM alerts WHERE id = \(a.alert)") else { return nil }
+            let n = (try await c.scalar("SELECT MAX(n) FROM alert_actions WHERE alert_id = \(a.alert)").int64 ?? 0) + 1
+            let comment = a.comment
+            try await c.execute(
+                """
+                INSERT INTO alert_actions(alert_id, n, kind, actor, assignee, comment, at)
+                VALUES (\(a.alert), \(n), \(a.kind.rawValue), \(a.actor), \(a.assignee), \(comment), \(a.at))
+                """)
+            switch a.kind {
+            case .acknowledge:
+                try await c.execute(
+                    "UPDATE alerts SET acknowledged_by = \(a.actor), acknowledged_at = \(a.at) WHERE id = \(a.alert) AND acknowledged_at IS NULL")
+            case .assign:
+                try await c.execute("UPDATE alerts SET assignee = \(a.assignee) WHERE id = \(a.alert)")
+            case .close:
+                let closed = try await c.execute(
+                    "UPDATE alerts SET closed_at = \(a.at), closed_by = \(a.actor) WHERE id = \(a.alert) AND closed_at IS NULL")
+                if closed > 0 {
+                    // Receivers hear of it as of any closing, with who closed it and why.
+                    var payload = AlertPayload.closed(previous: try row.text("payload"), condition: nil, at: a.at)
+                    payload = AlertPayload.closedBy(payload, person: a.actor, note: comment ?? "")
+                    let seq =
+                        try await c.scalar(
+                            "INSERT INTO alert_log(alert_id, event, at, payload) VALUES (\(a.alert), 'closed', \(a.at), \(payload)) RETURNING seq"
+                        ).int64 ?? 0
+                    let rule = try row.int64("rule_id")
+                    let rows = try await c.query("SELECT id, rule_id FROM subscriptions WHERE active = 1").compactMap { r -> [SQLValue]? in
+                        let sub = try r.optionalInt64("rule_id")
+                        return sub == nil || sub == rule ? [.int(seq), .int(try r.int64("id")), .int(a.at * 1000)] : nil
+                    }
+                    try await c.insertRows(into: "outbox", columns: ["log_seq", "subscription_id", "due_ms"], rows: rows)
+                }
+            case .comment: break
+            }
+            return try await c.one("SELECT * FROM alerts WHERE id = \(a.alert)").map(Self.decodeAlert)
+        }
+    }
+
+    public func alertActions(alert: Int64, limit: Int) async throws -> [AlertActionRecord] {
+        try await read { c in
+            try await c.query("SELECT * FROM alert_actions WHERE alert_id = \(alert) ORDER BY n LIMIT \(limit)").compactMap { r in
+                guard let kind = AlertActionKind(rawValue: try r.text("kind")) else { return nil }
+                return AlertActionRecord(
+                    alert: alert, n: try r.int("n"), kind: kind, actor: try r.text("actor"), assignee: r.optionalText("assignee"),
+                    comment: r.optionalText("comment"), at: try r.int64("at"))
             }
         }
     }

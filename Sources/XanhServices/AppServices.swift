@@ -44,6 +44,8 @@ public struct AppServices: Sendable {
 
     public var accounts: AccountService { AccountService(store: store, limits: limits, clock: clock) }
 
+    public var alertDesk: AlertDesk { AlertDesk(services: self) }
+
     public var audit: AuditLog { AuditLog(store: store, clock: clock) }
 
     public var plans: PlanService { PlanService(store: store, calendar: reference.calendar, clock: clock) }

@@ -91,13 +91,49 @@ public struct StoredAlert: Sendable, Equatable {
     public var openedAt: Int64
     public var closedAt: Int64?
     public var payload: String
-    public init(id: Int64, rule: Int64, subjectKey: String, openedAt: Int64, closedAt: Int64?, payload: String) {
+    /// Who acknowledged it first, and when.
+    public var acknowledgedBy: String?
+    public var acknowledgedAt: Int64?
+    /// The username it is assigned to.
+    public var assignee: String?
+    /// The person who closed it; nil when it closed as its condition ended.
+    public var closedBy: String?
+    public init(
+        id: Int64, rule: Int64, subjectKey: String, openedAt: Int64, closedAt: Int64?, payload: String, acknowledgedBy: String? = nil,
+        acknowledgedAt: Int64? = nil, assignee: String? = nil, closedBy: String? = nil
+    ) {
         self.id = id
         self.rule = rule
         self.subjectKey = subjectKey
         self.openedAt = openedAt
         self.closedAt = closedAt
         self.payload = payload
+        self.acknowledgedBy = acknowledgedBy
+        self.acknowledgedAt = acknowledgedAt
+        self.assignee = assignee
+        self.closedBy = closedBy
+    }
+
+    public var handling: AlertHandlingState { .init(open: closedAt == nil, acknowledgedBy: acknowledgedBy, assignee: assignee) }
+}
+
+/// One entry of an alert's history: a person's action.
+public struct AlertActionRecord: Sendable, Equatable {
+    public var alert: Int64
+    public var n: Int
+    public var kind: AlertActionKind
+    public var actor: String
+    public var assignee: String?
+    public var comment: String?
+    public var at: Int64
+    public init(alert: Int64, n: Int, kind: AlertActionKind, actor: String, assignee: String?, comment: String?, at: Int64) {
+        self.alert = alert
+        self.n = n
+        self.kind = kind
+        self.actor = actor
+        self.assignee = assignee
+        self.comment = comment
+        self.at = at
     }
 }
 

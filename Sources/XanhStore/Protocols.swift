@@ -173,6 +173,15 @@ public protocol AlertStateStore: Sendable {
     func alertLog(afterSeq: Int64, limit: Int) async throws -> [AlertLogEntry]
     func latestAlertSeq() async throws -> Int64
     func alerts(openOnly: Bool, limit: Int) async throws -> [StoredAlert]
+    /// Alerts opened at or after `since`, or still open, newest first (the workspace's inbox).
+    func alerts(since: Int64, limit: Int) async throws -> [StoredAlert]
+    func alert(id: Int64) async throws -> StoredAlert?
+    /// Applies a person's action (checked by `AlertHandling` first) and appends it to the alert's history, in one
+    /// transaction; a close also closes the alert (if still open) and logs it for the receivers. Nil when no such
+    /// alert.
+    func handleAlert(_ a: AlertAction) async throws -> StoredAlert?
+    /// An alert's actions, oldest first.
+    func alertActions(alert: Int64, limit: Int) async throws -> [AlertActionRecord]
 }
 
 /// The durable outbox that delivers alerts.

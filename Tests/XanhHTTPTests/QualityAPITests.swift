@@ -200,9 +200,11 @@ import XanhStore
             let page = String(buffer: vi.body)
             #expect(vi.status == .ok)
             #expect(page.contains("Cảnh báo đang mở"))
-            #expect(page.contains("Trạm HN-NKT: NO2"))
+            // The station by its name, what happened in words, local times (not codes and ISO strings).
+            #expect(page.contains("Nguyễn Khánh Toàn") && page.contains("Vượt quy chuẩn") && page.contains("NO2 30"))
+            #expect(!page.contains("+07:00") && page.range(of: #"\d{2}:\d{2} \d{2}/\d{2}/2026"#, options: .regularExpression) != nil)
             let en = try await client.execute(uri: "/alerts?lang=en", method: .get)
-            #expect(String(buffer: en.body).contains("Station HN-NKT: NO2"))
+            #expect(String(buffer: en.body).contains("Limit exceeded"))
             let api = try await client.execute(uri: "/api/v1/alerts?open=true", method: .get)
             let items = try #require(Fixture.json(api)["items"] as? [[String: Any]])
             #expect(items.count == 1 && items[0]["open"] as? Bool == true)

@@ -22,6 +22,9 @@ public struct AlertPayload: Codable, Sendable, Equatable {
     public var at: String
     public var messageVi: String
     public var messageEn: String
+    /// A person closed it before its condition ended: who, and why.
+    public var closedBy: String?
+    public var note: String?
 
     static func encode(_ p: AlertPayload) -> String {
         let e = JSONEncoder()
@@ -53,6 +56,16 @@ public struct AlertPayload: Codable, Sendable, Equatable {
         p.at = Timestamps.format(at)
         p.messageVi = "Đã kết thúc: " + p.messageVi
         p.messageEn = "Ended: " + p.messageEn
+        return encode(p)
+    }
+
+    /// A closing document for an alert a person closed.
+    public static func closedBy(_ closing: String, person: String, note: String) -> String {
+        guard var p = decode(closing) else { return closing }
+        p.closedBy = person
+        p.note = note
+        p.messageVi += " (đóng bởi \(person): \(note))"
+        p.messageEn += " (closed by \(person): \(note))"
         return encode(p)
     }
 

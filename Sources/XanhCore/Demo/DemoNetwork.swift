@@ -6,6 +6,15 @@ import Foundation
 /// industrial-zone facility. Values follow diurnal cycles with rush-hour peaks, a weekly cycle, a haze episode that
 /// breaks the QCVN 05:2023 24-hour PM2.5 limit in the north, a few gaps and a calibration period.
 public enum DemoNetwork {
+    /// The rules a monitoring centre sets first, so the alert inbox is alive on a demo's first start: every QCVN
+    /// exceedance, a silent station, a device error lasting an hour, and an hourly VN_AQI from "poor" (151) up.
+    public static let alertRules: [AlertRule] = [
+        AlertRule(name: "Vượt QCVN (mọi trạm)", kind: .exceedance),
+        AlertRule(name: "Trạm mất tín hiệu", kind: .silent),
+        AlertRule(name: "Thiết bị báo lỗi từ 60 phút", kind: .deviceError, minutes: 60),
+        AlertRule(name: "VN_AQI giờ từ mức Kém (≥ 151)", kind: .aqi, aqiAtLeast: 151),
+    ]
+
     public struct Row: Sendable {
         public var station: String
         public var parameter: String

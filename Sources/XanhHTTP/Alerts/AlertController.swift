@@ -20,6 +20,65 @@ struct AlertController {
         var secret: String?
     }
 
+    struct ActionBody: Decodable {
+        var action: String?
+        var assignee: String?
+        var comment: String?
+    }
+
+    /// An alert as the API gives it; with its handling and history when `history` is given (staff's view).
+    static func write(_ a: StoredAlert, to w: inout JSONWriter, history: [AlertActionRecord]?) {
+        w.beginObject()
+        w.key("id")
+        w.number(Int(a.id))
+        w.key("rule")
+        w.number(Int(a.rule))
+        w.key("open")
+        w.bool(a.closedAt == nil)
+        w.key("openedAt")
+        w.time(a.openedAt)
+        if let c = a.closedAt {
+            w.key("closedAt")
+            w.time(c)
+        }
+        w.key("acknowledged")
+        w.bool(a.acknowledgedAt != nil)
+        if let history {
+            let handling: [(StaticString, String?)] = [("acknowledgedBy", a.acknowledgedBy), ("assignee", a.assignee), ("closedBy", a.closedBy)]
+            for (k, v) in handling {
+                guard let v else { continue }
+                w.key(k)
+                w.string(v)
+            }
+            if let t = a.acknowledgedAt {
+                w.key("acknowledgedAt")
+                w.time(t)
+            }
+            w.key("history")
+            w.beginArray()
+            for h in history {
+                w.beginObject()
+                w.key("action")
+                w.string(h.kind.rawValue)
+                w.key("by")
+                w.string(h.actor)
+                w.key("at")
+                w.time(h.at)
+                let fields: [(StaticString, String?)] = [("assignee", h.assignee), ("comment", h.comment)]
+                for (k, v) in fields {
+                    guard let v else { continue }
+                    w.key(k)
+                    w.string(v)
+                }
+                w.endObject()
+            }
+            w.endArray()
+        }
+        w.key("alert")
+        w.raw(a.payload)
+        w.endObject()
+    }
+
     struct SubscriptionView: Encodable {
         var id: Int64?
         var rule: Int64?
@@ -70,23 +129,38 @@ struct AlertController {
             let openOnly = request.query("open") == "true"
             let limit = try request.intQuery("limit", default: 100, range: 1...1000)
             let items = try await services.store.alerts(openOnly: openOnly, limit: limit)
-            return JSONWriter.page(items, next: nil) { w, a in
-                w.beginObject()
-                w.key("id")
-                w.number(Int(a.id))
-                w.key("rule")
-                w.number(Int(a.rule))
-                w.key("open")
-                w.bool(a.closedAt == nil)
-                w.key("openedAt")
-                w.time(a.openedAt)
-                if let c = a.closedAt {
-                    w.key("closedAt")
-                    w.time(c)
-                }
-                w.key("alert")
-                w.raw(a.payload)
-                w.endObject()
+            return JSONWriter.page(items, next: nil) { w, a in Self.write(a, to: &w, history: nil) }
+        }
+        // One alert with its handling and history (who acknowledged, assigned, commented, closed): staff only.
+        api.get("alerts/{id}") { _, context in
+            guard let id = Int64(try context.parameters.require("id")), let (a, history) = try await services.alertDesk.alert(id) else {
+                throw Problem(status: .notFound, detail: "no such alert")
+            }
+            var w = JSONWriter()
+            Self.write(a, to: &w, history: history)
+            return w.response
+        }
+        api.post("alerts/{id}/actions") { request, context in
+            guard let id = Int64(try context.parameters.require("id")) else { throw Problem(status: .notFound, detail: "no such alert") }
+            let b = try await JSON.decode(ActionBody.self, from: request, context)
+            guard let kind = b.action.flatMap(AlertActionKind.init(rawValue:)) else {
+                throw Problem(
+                    status: .unprocessableContent,
+                    detail: "/action: must be one of \(AlertActionKind.allCases.map(\.rawValue).joined(separator: ", "))",
+                    pointer: "/action")
+            }
+            let actor = context.caller?.name ?? "anonymous"
+            do {
+                guard try await services.alertDesk.act(alert: id, kind: kind, actor: actor, assignee: b.assignee, comment: b.comment) != nil,
+                    let (a, history) = try await services.alertDesk.alert(id)
+                else { throw Problem(status: .notFound, detail: "no such alert") }
+                var w = JSONWriter()
+                Self.write(a, to: &w, history: history)
+                return w.response
+            } catch let r as AlertActionRefusal {
+                throw Problem(
+                    status: r.kind == .conflict ? .conflict : .unprocessableContent, detail: (r.field.map { "/\($0): " } ?? "") + r.reason,
+                    pointer: r.field.map { "/\($0)" })
             }
         }
         // Server-Sent Events: each alert opening or closing as `event: opened|closed`, `id: <log seq>`, `data: <JSON>`.

@@ -31,6 +31,8 @@ public enum RoutePolicy {
         // Subscribers' e-mail addresses and webhook URLs are not public.
         "GET /api/v1/subscriptions": .internalRead, "POST /api/v1/subscriptions": .alerts,
         "GET /api/v1/alerts": .publicRead, "GET /api/v1/alerts/stream": .publicRead,
+        // An alert's handling names staff and carries their notes.
+        "GET /api/v1/alerts/{id}": .internalRead, "POST /api/v1/alerts/{id}/actions": .alerts,
         "GET /sta/v1.1": .publicRead, "GET /sta/v1.1/**": .publicRead,
         // SensorThings writes: see `sensorThings(_:)`.
         "POST /sta/v1.1/**": .registry, "PATCH /sta/v1.1/**": .registry, "PUT /sta/v1.1/**": .registry, "DELETE /sta/v1.1/**": .registry,
@@ -56,6 +58,7 @@ public enum RoutePolicy {
         // People's own account; the login form is open to all (it is throttled).
         "GET /login": .publicRead, "POST /login": .publicRead, "POST /logout": .account, "GET /account": .account, "GET /workspace": .quality,
         "POST /account/password": .account,
+        "GET /workspace/alerts": .alerts, "GET /workspace/alerts/{id}": .alerts, "POST /workspace/alerts/{id}": .alerts,
     ]
 
     /// The policy as `docs/security.md` shows it (a test keeps the two equal): what each role holds, then every

@@ -14,7 +14,9 @@ enum Session {
     static let loginCookie = "xanh_login"
 
     /// Routes whose bodies are HTML forms.
-    static let formRoutes: Set<String> = ["POST /login", "POST /logout", "POST /account/password"]
+    static let formRoutes: Set<String> = [
+        "POST /login", "POST /logout", "POST /account/password", "POST /workspace/alerts/{id}",
+    ]
 
     static func changesState(_ m: HTTPRequest.Method) -> Bool { m == .post || m == .put || m == .patch || m == .delete }
 

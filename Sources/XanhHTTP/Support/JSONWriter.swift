@@ -106,6 +106,11 @@ struct JSONWriter {
         needsComma = true
     }
 
+    /// What was written, as a JSON answer.
+    var response: Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
     /// `{"items":[…],"next":…}` with each item written by `item`.
     static func page<T>(_ items: [T], next: String?, _ item: (inout JSONWriter, T) -> Void) -> Response {
         var w = JSONWriter(capacity: 64 + items.count * 96)
@@ -117,6 +122,6 @@ struct JSONWriter {
         w.key("next")
         if let next { w.string(next) } else { w.null() }
         w.endObject()
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: w.bytes)))
+        return w.response
     }
 }

@@ -221,15 +221,8 @@ struct StationPage: Sendable {
 
 /// `/alerts`.
 struct AlertsPage: Sendable {
-    struct Row: Sendable {
-        var station: String
-        var kind: String
-        var message: String
-        var opened: String
-        var closed: String
-    }
-    var open: [Row]
-    var recent: [Row]
+    var open: [WebController.AlertLine]
+    var recent: [WebController.AlertLine]
     var hasOpen: Bool
 }
 
@@ -342,12 +335,6 @@ struct WorkspacePage: Sendable {
         var limit: String
         var standard: String
     }
-    struct Alert: Sendable {
-        var station: StationLink
-        var message: String
-        var opened: String
-        var age: String
-    }
     struct Completeness: Sendable {
         var station: StationLink
         var percent: String
@@ -355,7 +342,7 @@ struct WorkspacePage: Sendable {
     }
     var silent: [Silent]
     var exceedances: [Exceedance]
-    var alerts: [Alert]
+    var alerts: [WebController.AlertLine]
     var completeness: [Completeness]
     var hasSilent: Bool
     var hasExceedances: Bool

@@ -49,6 +49,27 @@ struct Pages: Sendable {
     }
 }
 
+/// Pages answer what the policy refuses (403, 429) as pages too; the API and SensorThings keep their JSON problems.
+struct PageErrorsMiddleware: RouterMiddleware {
+    let web: WebController
+
+    static func isPage(_ route: String) -> Bool {
+        !route.hasPrefix("/api/") && !route.hasPrefix("/sta/") && route != "/health" && route != "/metrics" && route != "/openapi.json"
+            && route != "NotFound"
+    }
+
+    func handle(
+        _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        guard let route = context.endpointPath, Self.isPage(route) else { return try await next(request, context) }
+        do {
+            return try await next(request, context)
+        } catch {
+            return web.errorPage(error, request, context)
+        }
+    }
+}
+
 /// What the pages keep between requests, each entry with what it was made from.
 final class PageCaches: Sendable {
     let outlines = Locked<(raw: [String: String], parsed: [String: MapOutline])?>(nil)
@@ -115,6 +136,7 @@ struct WebController {
             try await htmlErrors(request, context) { page("workspace", try await workspace(Self.language(request))) }
         }
         registerPlans(on: router)
+        registerAlertPages(on: router)
     }
 
     /// Runs a page's handler; a problem it meets is answered as a page in the page's language, with the problem's
@@ -123,18 +145,23 @@ struct WebController {
         do {
             return Pages.notModified(request, try await body())
         } catch {
-            let problem = Problem.of(error, request: request, services: services, logger: context.logger)
-            let lang = Self.language(request)
-            let words = labels.page(lang)
-            let code = Int(problem.status.code)
-            let key = [400, 404].contains(code) ? "error\(code)" : code >= 500 ? "error5xx" : "errorOther"
-            // The problem's own words are English; the Vietnamese page says what happened in Vietnamese only.
-            let page = ErrorPage(status: code, message: words[key, default: problem.detail], detail: lang == .en ? problem.detail : nil)
-            var response = pages.response(
-                "error", layout(lang, title: "\(code) · \(words[key, default: "Error"])", path: request.uri.path, page), status: problem.status)
-            if let wait = problem.retryAfter { response.headers[.retryAfter] = String(wait) }
-            return response
+            return errorPage(error, request, context)
         }
+    }
+
+    /// A problem as a page in the page's language, with the problem's status and a way back.
+    func errorPage(_ error: any Error, _ request: Request, _ context: AppRequestContext) -> Response {
+        let problem = Problem.of(error, request: request, services: services, logger: context.logger)
+        let lang = Self.language(request)
+        let words = labels.page(lang)
+        let code = Int(problem.status.code)
+        let key = [400, 403, 404].contains(code) ? "error\(code)" : code >= 500 ? "error5xx" : "errorOther"
+        // The problem's own words are English; the Vietnamese page says what happened in Vietnamese only.
+        let page = ErrorPage(status: code, message: words[key, default: problem.detail], detail: lang == .en ? problem.detail : nil)
+        var response = pages.response(
+            "error", layout(lang, title: "\(code) · \(words[key, default: "Error"])", path: request.uri.path, page), status: problem.status)
+        if let wait = problem.retryAfter { response.headers[.retryAfter] = String(wait) }
+        return response
     }
 
     static func language(_ request: Request) -> Language { Language(rawValue: request.query("lang") ?? "vi") ?? .vi }
@@ -316,21 +343,6 @@ struct WebController {
     }
 
     /// Open alerts, then the latest 100, in the page's language.
-    func alerts(_ lang: Language) async throws -> WebPage<AlertsPage> {
-        func rows(_ alerts: [StoredAlert]) -> [AlertsPage.Row] {
-            alerts.compactMap { a in
-                guard let p = AlertPayload.decode(a.payload) else { return nil }
-                return AlertsPage.Row(
-                    station: p.station, kind: p.kind, message: lang == .vi ? p.messageVi : p.messageEn, opened: Self.shortTime(a.openedAt, lang),
-                    closed: a.closedAt.map { Self.shortTime($0, lang) } ?? "")
-            }
-        }
-        let open = rows(try await services.store.alerts(openOnly: true, limit: 500))
-        let recent = rows(try await services.store.alerts(openOnly: false, limit: 100))
-        return layout(
-            lang, title: labels.page(lang)["alerts", default: "alerts"], path: "/alerts",
-            AlertsPage(open: open, recent: recent, hasOpen: !open.isEmpty))
-    }
 }
 
 extension WebController {

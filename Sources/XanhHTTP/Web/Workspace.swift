@@ -32,12 +32,8 @@ extension WebController {
                     peak: "\(Self.number(e.event.peak, lang)) \(unit)", limit: "\(Self.number(e.event.limit, lang)) \(unit)",
                     standard: e.event.standard)
             }
-        let alerts = try await services.store.alerts(openOnly: true, limit: 100).compactMap { a -> WorkspacePage.Alert? in
-            guard let p = AlertPayload.decode(a.payload) else { return nil }
-            return WorkspacePage.Alert(
-                station: link(p.station), message: lang == .vi ? p.messageVi : p.messageEn, opened: Self.shortTime(a.openedAt, lang),
-                age: age(a.openedAt, lang))
-        }
+        let alertNames = try await alertContext()
+        let alerts = try await services.store.alerts(openOnly: true, limit: 100).compactMap { alertLine($0, lang, alertNames) }
         // Yesterday, as a VN_AQI day: 01:00 to 24:00 local.
         let today = Timestamps.localMidnight(now)
         var completeness: [WorkspacePage.Completeness] = []

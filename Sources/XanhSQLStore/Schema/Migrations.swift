@@ -105,6 +105,22 @@ enum Migrations {
         ),
         // A province's outline for the portal's map, simplified once when its boundary is imported (MapOutline).
         ("map-1", ["ALTER TABLE admin_units ADD COLUMN outline TEXT"]),
+        // What staff do with alerts: acknowledged, assigned, closed by a person, and each action in order (decision 0018).
+        (
+            "alerts-2",
+            [
+                "ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT",
+                "ALTER TABLE alerts ADD COLUMN acknowledged_at BIGINT",
+                "ALTER TABLE alerts ADD COLUMN assignee TEXT",
+                "ALTER TABLE alerts ADD COLUMN closed_by TEXT",
+                "CREATE INDEX alerts_opened ON alerts(opened_at)",
+                """
+                CREATE TABLE alert_actions(
+                  alert_id BIGINT NOT NULL, n BIGINT NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, assignee TEXT, comment TEXT,
+                  at BIGINT NOT NULL, PRIMARY KEY(alert_id, n))
+                """,
+            ]
+        ),
     ]
 
     static func history(_ dialect: SQLDialect) -> [(id: String, statements: [String])] {

@@ -18,6 +18,7 @@ public enum DemoLoader {
         var total = 0
         for c in chunks { total += try await store.ingest(c).accepted }
         try await services.deriver.drain()
+        for r in DemoNetwork.alertRules { _ = try await registry.createRule(r) }
         _ = try await DemoIndicatorLoader.load(services: services)
         _ = try await DemoPlanLoader.load(services: services)
         return total

@@ -89,4 +89,60 @@ import XanhStore
         #expect(try await store.dueDeliveries(nowMs: .max, limit: 10).isEmpty)
         try await store.applyAlerts(AlertDecisions(), at: Self.day)  // nothing to do
     }
+
+    @Test(arguments: Engine.available) func staffAcknowledgeAssignCommentAndCloseWithHistory(_ engine: Engine) async throws {
+        let store = try await StoreFactory.make(engine)
+        let rule = try await store.createRule(AlertRule(name: "Silence", kind: .silent))
+        _ = try await store.createSubscription(Subscription(channel: .webhook, target: "http://127.0.0.1:9/a"))
+        let cond = AlertCondition(
+            kind: .silent, subjectKey: "evt:1", subject: AlertSubject(station: "HN-NKT", facility: nil, province: "01"), start: Self.day,
+            open: true)
+        var open = AlertDecisions()
+        open.open = [(rule, cond)]
+        try await store.applyAlerts(open, at: Self.day + 60)
+        let id = try #require(try await store.openAlerts().first?.id)
+        #expect(try await store.alert(id: id)?.handling == AlertHandlingState(open: true))
+        #expect(try await store.alert(id: 999) == nil)
+        #expect(try await store.handleAlert(AlertAction(alert: 999, kind: .comment, actor: "lan", comment: "x", at: Self.day)) == nil)
+
+        var a = try #require(try await store.handleAlert(AlertAction(alert: id, kind: .acknowledge, actor: "lan", at: Self.day + 100)))
+        #expect(a.acknowledgedBy == "lan" && a.acknowledgedAt == Self.day + 100)
+        // A second acknowledgement keeps the first one's name and time.
+        a = try #require(try await store.handleAlert(AlertAction(alert: id, kind: .acknowledge, actor: "minh", at: Self.day + 110)))
+        #expect(a.acknowledgedBy == "lan" && a.acknowledgedAt == Self.day + 100)
+        a = try #require(try await store.handleAlert(AlertAction(alert: id, kind: .assign, actor: "lan", assignee: "hoa", at: Self.day + 120)))
+        #expect(a.assignee == "hoa")
+        _ = try await store.handleAlert(
+            AlertAction(alert: id, kind: .comment, actor: "hoa", comment: "Mất điện lưới, đã báo điện lực", at: Self.day + 130))
+        let seqBefore = try await store.latestAlertSeq()
+        a = try #require(
+            try await store.handleAlert(AlertAction(alert: id, kind: .close, actor: "hoa", comment: "Đã có điện lại", at: Self.day + 140)))
+        #expect(a.closedAt == Self.day + 140 && a.closedBy == "hoa" && a.handling.open == false)
+        #expect(try await store.openAlerts().isEmpty)
+        // The closing is logged for receivers, who closed it and why, and queued for the subscription.
+        let log = try await store.alertLog(afterSeq: seqBefore, limit: 10)
+        #expect(log.map(\.event) == ["closed"])
+        let closing = try #require(log.first)
+        let payload = try #require(AlertPayload.decode(closing.payload))
+        #expect(payload.closedBy == "hoa" && payload.note == "Đã có điện lại" && payload.eventId == "alert-\(id)-closed")
+        #expect(try await store.dueDeliveries(nowMs: .max, limit: 10).map(\.entry.event) == ["opened", "closed"])
+        // A close that loses a race with another changes nothing more (one closing, one log entry).
+        _ = try await store.handleAlert(AlertAction(alert: id, kind: .close, actor: "lan", comment: "trùng", at: Self.day + 150))
+        #expect(try await store.alert(id: id)?.closedBy == "hoa")
+        #expect(try await store.alertLog(afterSeq: seqBefore, limit: 10).count == 1)
+
+        let history = try await store.alertActions(alert: id, limit: 10)
+        #expect(history.map(\.kind) == [.acknowledge, .acknowledge, .assign, .comment, .close, .close])
+        #expect(history.map(\.n) == [1, 2, 3, 4, 5, 6])
+        #expect(history[2].assignee == "hoa" && history[3].comment == "Mất điện lưới, đã báo điện lực" && history[0].comment == nil)
+        #expect(try await store.alertActions(alert: id, limit: 2).count == 2)
+
+        // The inbox: alerts opened since a time, and every open one.
+        #expect(try await store.alerts(since: Self.day, limit: 10).map(\.id) == [id])
+        #expect(try await store.alerts(since: Self.day + 1000, limit: 10).isEmpty)
+        var again = AlertDecisions()
+        again.open = [(rule, AlertCondition(kind: .silent, subjectKey: "evt:2", subject: cond.subject, start: Self.day, open: true))]
+        try await store.applyAlerts(again, at: Self.day + 200)
+        #expect(try await store.alerts(since: Self.day + 1000, limit: 10).count == 1, "an open alert is in the inbox however old")
+    }
 }

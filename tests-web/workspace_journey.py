@@ -1,0 +1,127 @@
+"""The staff workspace as its people use it, in headless Chromium at a laptop's and a phone's width, on a demo server
+with two people made by the CLI: the monitoring officer logs in, goes from the account page to the dashboard, sees the
+demo's silent station and an exceedance of the last 24 hours, opens the alert inbox, opens the silent station's alert,
+acknowledges it, comments on it and closes it with a note (each effect checked through the API with the same session);
+on the phone, in English, the closed alert still takes a comment. A reporter gets 403 on the same pages and on the
+same form. Every page: a screenshot, no horizontal scroll, no console error and no axe-core violation. Exit 1 on any
+problem.
+    workspace_journey.py BASE_URL PASSWORD SHOTS_DIR
+"""
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+
+from selenium.webdriver.common.by import By
+
+sys.path.insert(0, os.path.dirname(__file__))
+os.environ["XANH_SHOTS"] = sys.argv[3]
+from account_pages_support import check, driver, expect, follow, login, problems  # noqa: E402
+
+base, password = sys.argv[1], sys.argv[2]
+
+
+def api(d, path):
+    """A GET of the API with the browser's session (what the page did, seen from the API)."""
+    cookie = d.get_cookie("xanh_session")
+    request = urllib.request.Request(base + path, headers={"Cookie": f"xanh_session={cookie['value']}"} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, {}
+
+
+def officer(width, height, lang):
+    d = driver(width, height)
+    try:
+        login(d, base, "lan", password, lang)
+        expect("/account" in d.current_url, f"{width}px: after login the officer is at {d.current_url}")
+        follow(d, d.find_element(By.CSS_SELECTOR, f'a[href="/workspace?lang={lang}"]'))
+        check(d, width, f"workspace-{lang}")
+        expect(d.find_elements(By.CSS_SELECTOR, 'tr[data-silent="LS-DD"]'), f"{width}px: the dashboard does not show the silent LS-DD")
+        expect(d.find_elements(By.CSS_SELECTOR, "tr[data-exceedance]"), f"{width}px: the dashboard shows no exceedance of the last 24 h")
+        follow(d, d.find_element(By.CSS_SELECTOR, f'a[href="/workspace/alerts?lang={lang}"]'))
+        check(d, width, f"alert-inbox-{lang}")
+        # The silent station's alert: the inbox names the station, not its code.
+        rows = [r for r in d.find_elements(By.CSS_SELECTOR, "tr[data-alert]") if "Đồng Đăng" in r.text or "Dong Dang" in r.text]
+        expect(rows, f"{width}px: the inbox has no alert naming the silent station")
+        if not rows:
+            return
+        alert = rows[0].get_attribute("data-alert")
+        follow(d, rows[0].find_element(By.CSS_SELECTOR, "a"))
+        check(d, width, f"alert-{lang}")
+        if width >= 1000:
+            # Acknowledge, comment, close with a note; each seen on the page and through the API.
+            follow(d, d.find_element(By.ID, "acknowledge"))
+            status, a = api(d, f"/api/v1/alerts/{alert}")
+            expect(status == 200 and a.get("acknowledgedBy") == "lan", f"acknowledge: the API says {status} {a.get('acknowledgedBy')}")
+            d.find_element(By.ID, "comment").send_keys("Đã gọi cho trạm Lạng Sơn: mất điện lưới.")
+            follow(d, d.find_element(By.ID, "add-comment"))
+            # Closing without a note is refused in the page's language, and nothing changes.
+            d.execute_script("document.getElementById('close-note').removeAttribute('required');")
+            follow(d, d.find_element(By.ID, "close"))
+            refusal = d.find_elements(By.CSS_SELECTOR, "p.error[role=alert]")
+            expect(refusal and "lý do" in refusal[0].text, f"closing without a note: {refusal[0].text if refusal else 'no message'}")
+            check(d, width, f"alert-refused-{lang}")
+            d.find_element(By.ID, "close-note").send_keys("Điện lưới đã có lại; trạm truyền dữ liệu bình thường.")
+            follow(d, d.find_element(By.ID, "close"))
+            state = d.find_element(By.ID, "alert-state").get_attribute("data-state")
+            expect(state == "closed", f"after closing, the page says {state}")
+            check(d, width, f"alert-closed-{lang}")
+            status, a = api(d, f"/api/v1/alerts/{alert}")
+            history = [(h["action"], h.get("comment", "")) for h in a.get("history", [])]
+            expect(a.get("open") is False and a.get("closedBy") == "lan", f"close: the API says open={a.get('open')} by {a.get('closedBy')}")
+            expect([h[0] for h in history] == ["acknowledge", "comment", "close"], f"the API's history is {history}")
+            expect(history and "trạm truyền dữ liệu" in history[-1][1], f"the closing note is not in the history: {history}")
+        else:
+            # The closed alert (closed at the laptop's width) takes a comment still; its history is on the page.
+            state = d.find_element(By.ID, "alert-state").get_attribute("data-state")
+            expect(state == "closed", f"{width}px: the alert closed at 1366 px is {state}")
+            d.find_element(By.ID, "comment").send_keys("Checked on site the next morning.")
+            follow(d, d.find_element(By.ID, "add-comment"))
+            check(d, width, f"alert-commented-{lang}")
+            status, a = api(d, f"/api/v1/alerts/{alert}")
+            expect(a.get("history", [{}])[-1].get("comment") == "Checked on site the next morning.", f"{width}px: the comment is not in the API")
+            expect(len(d.find_elements(By.CSS_SELECTOR, "#history tbody tr")) >= 5, f"{width}px: the history table is short")
+        return alert
+    finally:
+        d.quit()
+
+
+def reporter(width, height, alert):
+    d = driver(width, height)
+    try:
+        login(d, base, "minh", password)
+        for path in ["/workspace/alerts", f"/workspace/alerts/{alert}", "/workspace"]:
+            d.get(base + path)
+            expect("403" in d.page_source and "không có quyền" in d.page_source, f"the reporter is not refused {path} with a page")
+            if path != "/workspace":
+                d.get_log("browser")  # the refusal's own 403, which check() allows for the page it looks at
+        check(d, width, "forbidden-vi")
+        status, _ = api(d, f"/api/v1/alerts/{alert}")
+        expect(status == 200, f"the reporter (internal read) gets {status} on the alert's JSON")
+        # The form itself, posted with the reporter's own session and token: 403.
+        d.get(base + "/account")
+        token = d.find_element(By.CSS_SELECTOR, 'input[name="csrf"]').get_attribute("value")
+        cookie = d.get_cookie("xanh_session")["value"]
+        request = urllib.request.Request(
+            f"{base}/workspace/alerts/{alert}", data=f"action=comment&comment=x&csrf={token}".encode(), method="POST",
+            headers={"Cookie": f"xanh_session={cookie}", "Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            code = urllib.request.urlopen(request, timeout=30).status
+        except urllib.error.HTTPError as e:
+            code = e.code
+        expect(code == 403, f"the reporter's comment form got {code}")
+    finally:
+        d.quit()
+
+
+alert = officer(1366, 900, "vi")
+officer(390, 844, "en")
+reporter(390, 844, alert)
+if problems:
+    print("\n".join(problems))
+    sys.exit(1)
+print(f"workspace journey: officer (1366 vi, 390 en) and reporter, alert {alert}")
