@@ -1,7 +1,8 @@
 """The staff workspace as its people use it, in headless Chromium at a laptop's and a phone's width, on a demo server
 with two people made by the CLI: the monitoring officer logs in, goes from the account page to the dashboard, sees the
 demo's silent station and an exceedance of the last 24 hours, opens the alert inbox, opens the silent station's alert,
-acknowledges it, comments on it and closes it with a note (each effect checked through the API with the same session);
+acknowledges it, comments on it and closes it with a note, then marks the demo's flat-line TSS run valid with a reason
+in the QC queue (each effect checked through the API with the same session);
 on the phone, in English, the closed alert still takes a comment. A reporter gets 403 on the same pages and on the
 same form. Every page: a screenshot, no horizontal scroll, no console error and no axe-core violation. Exit 1 on any
 problem.
@@ -75,6 +76,7 @@ def officer(width, height, lang):
             expect(a.get("open") is False and a.get("closedBy") == "lan", f"close: the API says open={a.get('open')} by {a.get('closedBy')}")
             expect([h[0] for h in history] == ["acknowledge", "comment", "close"], f"the API's history is {history}")
             expect(history and "trạm truyền dữ liệu" in history[-1][1], f"the closing note is not in the history: {history}")
+            review_flat_line(d, width, lang)
         else:
             # The closed alert (closed at the laptop's width) takes a comment still; its history is on the page.
             state = d.find_element(By.ID, "alert-state").get_attribute("data-state")
@@ -90,11 +92,36 @@ def officer(width, height, lang):
         d.quit()
 
 
+def review_flat_line(d, width, lang):
+    """The QC queue from the dashboard: the demo's stuck TSS analyser is one flat-line run; it is marked valid with a
+    reason, leaves the queue, and the API lists the override."""
+    d.get(f"{base}/workspace?lang={lang}")
+    follow(d, d.find_element(By.CSS_SELECTOR, f'a[href="/workspace/quality?lang={lang}"]'))
+    check(d, width, f"quality-queue-{lang}")
+    runs = d.find_elements(By.CSS_SELECTOR, 'tr[data-run="HP-DV-WW|TSS|flat_line"]')
+    expect(len(runs) == 1, f"{width}px: the queue holds {len(runs)} flat-line runs of the demo's TSS analyser, not 1")
+    if not runs:
+        return
+    follow(d, runs[0].find_element(By.CSS_SELECTOR, "a"))
+    expect(d.find_elements(By.CSS_SELECTOR, "figure.chartbox svg"), f"{width}px: the run's page draws no chart")
+    check(d, width, f"quality-review-{lang}")
+    d.find_element(By.ID, "decision-valid").click()
+    d.find_element(By.ID, "reason").send_keys("Nước thải ổn định trong ca đêm; đã đối chiếu mẫu thủ công.")
+    follow(d, d.find_element(By.ID, "decide"))
+    expect("/workspace/quality" in d.current_url and d.find_elements(By.CSS_SELECTOR, "p.note[role=status]"), f"after deciding: {d.current_url}")
+    expect(not d.find_elements(By.CSS_SELECTOR, 'tr[data-run="HP-DV-WW|TSS|flat_line"]'), "the decided run is still in the queue")
+    check(d, width, f"quality-decided-{lang}")
+    status, overrides = api(d, "/api/v1/stations/HP-DV-WW/overrides?parameter=TSS")
+    items = overrides.get("items", [])
+    expect(status == 200 and any(o.get("flag") == "ok" and o.get("by") == "lan" and "mẫu thủ công" in o.get("reason", "") for o in items),
+           f"the API does not list the officer's override: {status} {items}")
+
+
 def reporter(width, height, alert):
     d = driver(width, height)
     try:
         login(d, base, "minh", password)
-        for path in ["/workspace/alerts", f"/workspace/alerts/{alert}", "/workspace"]:
+        for path in ["/workspace/alerts", f"/workspace/alerts/{alert}", "/workspace/quality", "/workspace"]:
             d.get(base + path)
             expect("403" in d.page_source and "không có quyền" in d.page_source, f"the reporter is not refused {path} with a page")
             if path != "/workspace":

@@ -108,6 +108,29 @@ extension SQLStore: QualityStore {
         }
     }
 
+    public func flaggedValues(series: [Int64], from: Int64, to: Int64, limit: Int) async throws -> [FlaggedValue] {
+        guard !series.isEmpty, limit > 0 else { return [] }
+        return try await read { c in
+            var out: [FlaggedValue] = []
+            // The primary key (series_id, t) serves each series' range; the list goes in chunks.
+            for chunk in stride(from: 0, to: series.count, by: 500) where out.count < limit {
+                let ids = series[chunk..<min(series.count, chunk + 500)]
+                let rows = try await c.query(
+                    """
+                    SELECT series_id, t, value, qc FROM observations
+                    WHERE series_id IN (\(list: ids)) AND t >= \(from) AND t <= \(to) AND qc BETWEEN 1 AND 127
+                    ORDER BY series_id, t LIMIT \(limit - out.count)
+                    """)
+                for r in rows {
+                    guard let v = r["value"].double else { continue }
+                    let qc = StoredQC(raw: Int(truncatingIfNeeded: try r.int64("qc")))
+                    out.append(FlaggedValue(series: try r.int64("series_id"), t: try r.int64("t"), value: v, flag: qc.flag))
+                }
+            }
+            return out
+        }
+    }
+
     public func hourCounts(station: String, from: Int64, to: Int64) async throws -> [(parameter: String, interval: Int, counts: [HourCount])] {
         try await read { c in
             var out: [(parameter: String, interval: Int, counts: [HourCount])] = []

@@ -138,6 +138,9 @@ public protocol QualityStore: Sendable {
     /// Records an override and marks the hours it covers for derivation. Returns it with its id.
     func addOverride(station: String, parameter: String, _ o: QCOverride) async throws -> QCOverride
     func overrides(station: String, parameter: String?, from: Int64, to: Int64) async throws -> [(parameter: String, override: QCOverride)]
+    /// Values of these series in [from, to] flagged by the automatic checks and not overridden, by series then time;
+    /// at most `limit`.
+    func flaggedValues(series: [Int64], from: Int64, to: Int64, limit: Int) async throws -> [FlaggedValue]
     /// Received and valid records per series and hour, hours with hourEnd in [from, to].
     func hourCounts(station: String, from: Int64, to: Int64) async throws -> [(parameter: String, interval: Int, counts: [HourCount])]
 }

@@ -59,6 +59,7 @@ public enum RoutePolicy {
         "GET /login": .publicRead, "POST /login": .publicRead, "POST /logout": .account, "GET /account": .account, "GET /workspace": .quality,
         "POST /account/password": .account,
         "GET /workspace/alerts": .alerts, "GET /workspace/alerts/{id}": .alerts, "POST /workspace/alerts/{id}": .alerts,
+        "GET /workspace/quality": .quality, "GET /workspace/quality/review": .quality, "POST /workspace/quality/review": .quality,
     ]
 
     /// The policy as `docs/security.md` shows it (a test keeps the two equal): what each role holds, then every

@@ -15,7 +15,7 @@ enum Session {
 
     /// Routes whose bodies are HTML forms.
     static let formRoutes: Set<String> = [
-        "POST /login", "POST /logout", "POST /account/password", "POST /workspace/alerts/{id}",
+        "POST /login", "POST /logout", "POST /account/password", "POST /workspace/alerts/{id}", "POST /workspace/quality/review",
     ]
 
     static func changesState(_ m: HTTPRequest.Method) -> Bool { m == .post || m == .put || m == .patch || m == .delete }

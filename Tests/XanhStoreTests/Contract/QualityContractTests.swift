@@ -57,6 +57,34 @@ import XanhStore
         #expect(counts.allSatisfy { $0.counts.isEmpty && $0.interval == 300 })
     }
 
+    @Test(arguments: Engine.available) func flaggedValuesAreThoseNotYetOverriddenBySeriesAndTime(_ engine: Engine) async throws {
+        let store = try await StoreFactory.make(engine)
+        _ = try await store.createStation(ambient)
+        let series = try #require(try await store.seriesDirectory().stations["HN-NKT"]?.series)
+        let (pm, no2) = (try #require(series["PM2.5"]), try #require(series["NO2"]))
+        func row(_ id: Int64, _ k: Int64, _ qc: QCFlag) -> ValidObservation {
+            ValidObservation(seriesID: id, t: Self.day + k * 300, value: 10 + Double(k), status: .measuring, qc: qc)
+        }
+        _ = try await store.ingest([
+            row(no2, 1, .spike), row(pm, 2, .flatLine), row(pm, 1, .flatLine), row(pm, 3, .ok), row(pm, 4, .calibrating), row(pm, 40, .deviceError),
+        ])
+        // A person's override marks a value (the deriver writes the flag with its overridden bit).
+        let overridden = StoredQC(flag: .calibrating, overridden: true).raw
+        try await store.db.write { c in
+            try await c.execute("UPDATE observations SET qc = \(overridden) WHERE series_id = \(pm) AND t = \(Self.day + 1200)")
+        }
+        let all = try await store.flaggedValues(series: [pm, no2], from: Self.day, to: Self.day + 86_400, limit: 100)
+        let expected: [FlaggedValue] = [
+            .init(series: pm, t: Self.day + 300, value: 11, flag: .flatLine), .init(series: pm, t: Self.day + 600, value: 12, flag: .flatLine),
+            .init(series: pm, t: Self.day + 12_000, value: 50, flag: .deviceError), .init(series: no2, t: Self.day + 300, value: 11, flag: .spike),
+        ]
+        // By series, then time: each series' values together, in order.
+        #expect(all == expected.sorted { ($0.series, $0.t) < ($1.series, $1.t) })
+        #expect(try await store.flaggedValues(series: [pm], from: Self.day, to: Self.day + 600, limit: 100).count == 2)
+        #expect(try await store.flaggedValues(series: [pm, no2], from: Self.day, to: Self.day + 86_400, limit: 1).count == 1)
+        #expect(try await store.flaggedValues(series: [], from: Self.day, to: Self.day + 86_400, limit: 10).isEmpty)
+    }
+
     @Test(arguments: Engine.available) func silenceOpensOnceAndClosesAtTheFirstNewRecord(_ engine: Engine) async throws {
         let store = try await StoreFactory.make(engine)
         _ = try await store.createStation(ambient)
