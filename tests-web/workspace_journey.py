@@ -4,7 +4,8 @@ demo's silent station and an exceedance of the last 24 hours, opens the alert in
 acknowledges it, comments on it and closes it with a note, then marks the demo's flat-line TSS run valid with a reason
 in the QC queue (each effect checked through the API with the same session);
 on the phone, in English, the closed alert still takes a comment. A reporter gets 403 on the same pages and on the
-same form. Every page: a screenshot, no horizontal scroll, no console error and no axe-core violation. Exit 1 on any
+same form. The administrator creates a key (shown once, used), revokes it (refused next), and finds both in the
+audit page and its CSV. Every page: a screenshot, no horizontal scroll, no console error and no axe-core violation. Exit 1 on any
 problem.
     workspace_journey.py BASE_URL PASSWORD SHOTS_DIR
 """
@@ -145,10 +146,55 @@ def reporter(width, height, alert):
         d.quit()
 
 
+def administrator(width, height, lang):
+    """Creates a key (shown once), uses it, revokes it, and finds both in the audit log and its CSV."""
+    d = driver(width, height)
+    try:
+        login(d, base, "an", password, lang)
+        follow(d, d.find_element(By.CSS_SELECTOR, f'a[href="/workspace/keys?lang={lang}"]'))
+        check(d, width, f"keys-{lang}")
+        name = f"Trạm Đình Vũ logger {width}"
+        d.find_element(By.ID, "key-name").send_keys(name)
+        d.find_element(By.CSS_SELECTOR, '#key-role option[value="facility_operator"]').click()
+        follow(d, d.find_element(By.ID, "create-key"))
+        shown = d.find_elements(By.ID, "new-key")
+        expect(shown and shown[0].text.startswith("xanh_"), f"{width}px: the new key is not shown")
+        check(d, width, f"key-created-{lang}")
+        key = shown[0].text if shown else ""
+
+        def with_key():
+            request = urllib.request.Request(base + "/api/v1/alerts", headers={"Authorization": f"Bearer {key}"})
+            try:
+                return urllib.request.urlopen(request, timeout=30).status
+            except urllib.error.HTTPError as e:
+                return e.code
+
+        expect(with_key() == 200, f"{width}px: the new key is refused")
+        d.get(f"{base}/workspace/keys?lang={lang}")
+        expect(key not in d.page_source, f"{width}px: the key is shown again")
+        row = d.find_element(By.CSS_SELECTOR, f'tr[data-key="{name}"][data-revoked="0"]')
+        follow(d, row.find_element(By.CSS_SELECTOR, "button.revoke"))
+        expect(d.find_elements(By.CSS_SELECTOR, f'tr[data-key="{name}"][data-revoked="1"]'), f"{width}px: the key is not shown revoked")
+        expect(with_key() == 401, f"{width}px: the revoked key still works")
+        follow(d, d.find_element(By.CSS_SELECTOR, f'a[href="/workspace/audit?lang={lang}&entity=key"]'))
+        check(d, width, f"audit-{lang}")
+        actions = {r.get_attribute("data-audit") for r in d.find_elements(By.CSS_SELECTOR, "tr[data-audit]")}
+        for action in ["POST /workspace/keys", "POST /workspace/keys/revoke"]:
+            expect(f"key|{name}|{action}" in actions, f"{width}px: the audit log lacks {action} of {name}: {sorted(actions)[:6]}")
+        csv_link = d.find_element(By.ID, "audit-csv").get_attribute("href")
+        cookie = d.get_cookie("xanh_session")["value"]
+        body = urllib.request.urlopen(urllib.request.Request(csv_link, headers={"Cookie": f"xanh_session={cookie}"}), timeout=30).read().decode("utf-8-sig")
+        expect(body.count(name) >= 2, f"{width}px: the audit CSV does not hold both entries for {name}")
+    finally:
+        d.quit()
+
+
 alert = officer(1366, 900, "vi")
 officer(390, 844, "en")
 reporter(390, 844, alert)
+administrator(1366, 900, "vi")
+administrator(390, 844, "en")
 if problems:
     print("\n".join(problems))
     sys.exit(1)
-print(f"workspace journey: officer (1366 vi, 390 en) and reporter, alert {alert}")
+print(f"workspace journey: officer (1366 vi, 390 en), reporter, administrator (1366 vi, 390 en); alert {alert}")

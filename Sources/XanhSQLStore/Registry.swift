@@ -185,7 +185,13 @@ extension SQLStore: FacilityStore {
 extension SQLStore: KeyStore {
     public func createAPIKey(name: String, hash: String, role: String) async throws {
         let now = now()
-        try await write { c in try await c.execute("INSERT INTO api_keys(name, hash, created_at, role) VALUES (\(name), \(hash), \(now), \(role))") }
+        try await write { c in
+            // A name names one active key (revoking by name must not end another's).
+            if try await c.one("SELECT 1 FROM api_keys WHERE name = \(name) AND revoked = 0") != nil {
+                throw StoreError.conflict("an active key is already named '\(name)'")
+            }
+            try await c.execute("INSERT INTO api_keys(name, hash, created_at, role) VALUES (\(name), \(hash), \(now), \(role))")
+        }
     }
 
     public func apiKey(hash: String) async throws -> Caller? {

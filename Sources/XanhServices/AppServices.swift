@@ -44,6 +44,8 @@ public struct AppServices: Sendable {
 
     public var accounts: AccountService { AccountService(store: store, limits: limits, clock: clock) }
 
+    public var keys: KeyService { KeyService(store: store) }
+
     public var alertDesk: AlertDesk { AlertDesk(services: self) }
 
     public var audit: AuditLog { AuditLog(store: store, clock: clock) }

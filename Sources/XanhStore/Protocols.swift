@@ -29,6 +29,7 @@ public protocol FacilityStore: Sendable {
 
 /// API keys (only their SHA-256 is stored).
 public protocol KeyStore: Sendable {
+    /// Adds a key; `StoreError.conflict` when an active key has the name.
     func createAPIKey(name: String, hash: String, role: String) async throws
     /// The key with this hash, if it exists and is not revoked.
     func apiKey(hash: String) async throws -> Caller?

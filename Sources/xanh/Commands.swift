@@ -128,9 +128,7 @@ struct KeyCommand: AsyncParsableCommand {
             let (r, scope) = try scope.resolved()
             let db = try await store.open()
             try await ScopeOptions.check(scope, on: db)
-            let key = APIKeys.generate()
-            try await db.createAPIKey(name: name, hash: APIKeys.hash(key), role: r.rawValue)
-            if !scope.isProvince { try await db.setAPIKeyScope(name: name, scope: scope) }
+            let key = try await KeyService(store: db).create(name: name, role: r, scope: scope)
             try await db.audited("key create", entity: "key", key: name, after: IndicatorJSON.encode(["role": r.rawValue, "scope": scope.summary()]))
             print(key)
         }

@@ -7,7 +7,7 @@ import XanhStore
 /// API keys: random 32-byte tokens shown once; only their SHA-256 is stored.
 public enum APIKeys {
     /// A new key: `xanh_` followed by 64 hex digits.
-    public static func generate() -> String { "xanh_" + AccountService.token() }
+    public static func generate() -> String { KeyService.generate() }
 
     /// Stored like a session token: its SHA-256.
     public static func hash(_ key: String) -> String { AccountService.tokenHash(key) }

@@ -36,6 +36,9 @@ struct AccountController {
         var totp: Bool
         /// The role holds the monitoring officer's dashboard (`quality`): the account page links to it.
         var workspace: Bool
+        /// Machine keys (`admin`) and the audit log (`audit`).
+        var keys: Bool
+        var audit: Bool
     }
 
     func register(on router: Router<AppRequestContext>) {
@@ -143,7 +146,8 @@ struct AccountController {
             person = Person(
                 username: u.username, name: u.name, role: words["role_" + u.role, default: u.role], scope: Self.scope(u.scope, words),
                 lastLogin: u.lastLoginAt.map { WebController.shortTime($0, lang) + " (+07)" } ?? "—", totp: u.totpSecret != nil,
-                workspace: Role(name: u.role)?.may(.quality) == true)
+                workspace: Role(name: u.role)?.may(.quality) == true, keys: Role(name: u.role)?.may(.admin) == true,
+                audit: Role(name: u.role)?.may(.audit) == true)
             mustChange = u.mustChangePassword
         }
         return AccountPage(

@@ -16,6 +16,7 @@ enum Session {
     /// Routes whose bodies are HTML forms.
     static let formRoutes: Set<String> = [
         "POST /login", "POST /logout", "POST /account/password", "POST /workspace/alerts/{id}", "POST /workspace/quality/review",
+        "POST /workspace/keys", "POST /workspace/keys/revoke",
     ]
 
     static func changesState(_ m: HTTPRequest.Method) -> Bool { m == .post || m == .put || m == .patch || m == .delete }

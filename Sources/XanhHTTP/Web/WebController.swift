@@ -138,6 +138,7 @@ struct WebController {
         registerPlans(on: router)
         registerAlertPages(on: router)
         registerQualityPages(on: router)
+        registerAdminPages(on: router)
     }
 
     /// Runs a page's handler; a problem it meets is answered as a page in the page's language, with the problem's

@@ -28,9 +28,11 @@ public struct PollingService: Service {
                     if failed > 0 { logger.info("\(name) works again after \(failed) failed passes") }
                     failed = 0
                     pause = interval
-                } catch is CancellationError {
-                    return
                 } catch {
+                    // Only this task's own cancellation ends the loop: a CancellationError from below (a database
+                    // call timed out by racing a timer, a pool torn down during a restart) is a failed pass like any
+                    // other. Returning on it ended the service, and a service that returns ends the server (seen
+                    // once in scripts/pg-fault-test during PostgreSQL restarts).
                     if Task.isCancelled { return }
                     failures?()
                     failed += 1
@@ -135,5 +137,12 @@ public actor Wakeup {
         let all = waiters
         waiters = [:]
         for c in all.values { c.resume() }
+    }
+}
+
+extension PollingService {
+    /// A loop of `work` on its own (the server's services use the named constructors above).
+    public init(name: String, interval: Double, logger: Logger, work: @escaping @Sendable () async throws -> Void) {
+        self.init(name: name, interval: interval, logger: logger, failures: nil, work: work)
     }
 }

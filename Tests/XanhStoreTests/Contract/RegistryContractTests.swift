@@ -62,6 +62,10 @@ import XanhStore
         try await store.setAPIKeyScope(name: "logger", scope: scope)
         #expect(try await store.apiKey(hash: "h1") == Caller(name: "logger", role: "facility_operator", scope: scope))
         #expect(try await store.apiKey(hash: "h2")?.scope == .province)
+        // One active key per name; once it is revoked the name may serve a new key.
+        await #expect(throws: StoreError.conflict("an active key is already named 'logger'")) {
+            try await store.createAPIKey(name: "logger", hash: "h9", role: "reporter")
+        }
         try await store.revokeAPIKey(name: "logger")
         #expect(try await store.apiKey(hash: "h1") == nil)
         let list = try await store.apiKeys()

@@ -1,0 +1,75 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import XanhCore
+import XanhHTTP
+import XanhServices
+import XanhStore
+
+/// An administrator makes a key in the browser, sees it once, and revokes it; both are in the audit log, which the
+/// audit page filters; other roles get 403.
+@Suite struct AdminPagesTests {
+    @Test func aKeyIsMadeShownOnceRevokedAndFoundInTheAuditLog() async throws {
+        let f = try await Fixture()
+        let admin = try await f.session(.admin, username: "an")
+        let leader = try await f.session(.leader, username: "tuan")
+        let officer = try await f.session(.monitoringOfficer, username: "lan")
+        try await f.test { client in
+            var h: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: admin.cookie]
+            let (status, page, cache) = try await client.execute(
+                uri: "/workspace/keys", method: .post, headers: h,
+                body: ByteBuffer(string: "name=S%E1%BB%9F+TN%26MT+logger&role=facility_operator&csrf=\(admin.csrf)")
+            ) { ($0.status, String(buffer: $0.body), $0.headers[.cacheControl]) }
+            #expect(status == .created && cache == "no-store")
+            let key = try #require(page.components(separatedBy: #"<code id="new-key">"#).dropFirst().first?.prefix { $0 != "<" })
+            #expect(key.hasPrefix("xanh_") && key.count == 69)
+            // The key works, until it is revoked.
+            let auth: HTTPFields = [.authorization: "Bearer \(key)"]
+            try await client.execute(uri: "/api/v1/alerts", method: .get, headers: auth) { #expect($0.status == .ok) }
+            let list = try await client.execute(uri: "/workspace/keys", method: .get, headers: [.cookie: admin.cookie]) { String(buffer: $0.body) }
+            #expect(list.contains(#"data-key="Sở TN&amp;MT logger" data-revoked="0""#) && !list.contains(String(key)), "never shown again")
+            let (again, _) = try await client.execute(
+                uri: "/workspace/keys", method: .post, headers: h,
+                body: ByteBuffer(string: "name=S%E1%BB%9F+TN%26MT+logger&role=reporter&csrf=\(admin.csrf)")
+            ) { ($0.status, String(buffer: $0.body)) }
+            #expect(again == .conflict)
+            let revoke = try await client.execute(
+                uri: "/workspace/keys/revoke", method: .post, headers: h,
+                body: ByteBuffer(string: "name=S%E1%BB%9F+TN%26MT+logger&csrf=\(admin.csrf)")
+            ) { $0.status }
+            #expect(revoke == .seeOther)
+            try await client.execute(uri: "/api/v1/alerts", method: .get, headers: auth) { #expect($0.status == .unauthorized) }
+            // Both in the audit log, by the administrator, from the web; the page filters by entity; the CSV link works.
+            let audit = try await f.store.auditEntries(AuditFilter(entity: "key"), beforeSeq: nil, limit: 10)
+            #expect(audit.map(\.action) == ["POST /workspace/keys/revoke", "POST /workspace/keys"] && audit.allSatisfy { $0.actor == "an" })
+            let leaderView = try await client.execute(
+                uri: "/workspace/audit?entity=key&from=2026-11-01&to=2026-12-31", method: .get, headers: [.cookie: leader.cookie]
+            ) {
+                r in
+                #expect(r.status == .ok)
+                return String(buffer: r.body)
+            }
+            #expect(leaderView.contains("POST /workspace/keys/revoke") && leaderView.contains(#"href="/api/v1/audit?format=csv&amp;entity=key"#))
+            let empty = try await client.execute(uri: "/workspace/audit?entity=key&to=2026-01-01", method: .get, headers: [.cookie: leader.cookie]) {
+                String(buffer: $0.body)
+            }
+            #expect(!empty.contains("data-audit="), "nothing before that date")
+            try await client.execute(uri: "/workspace/audit?from=nonsense", method: .get, headers: [.cookie: leader.cookie]) {
+                #expect($0.status == .badRequest)
+            }
+            // Other roles: 403 on the same URLs.
+            h[.cookie] = officer.cookie
+            try await client.execute(uri: "/workspace/keys", method: .get, headers: [.cookie: officer.cookie]) { #expect($0.status == .forbidden) }
+            try await client.execute(
+                uri: "/workspace/keys", method: .post, headers: h, body: ByteBuffer(string: "name=x&role=admin&csrf=\(officer.csrf)")
+            ) {
+                #expect($0.status == .forbidden)
+            }
+            try await client.execute(uri: "/workspace/audit", method: .get, headers: [.cookie: officer.cookie]) { #expect($0.status == .forbidden) }
+            let account = try await client.execute(uri: "/account", method: .get, headers: [.cookie: admin.cookie]) { String(buffer: $0.body) }
+            #expect(account.contains(#"href="/workspace/keys?lang=vi""#) && account.contains(#"href="/workspace/audit?lang=vi""#))
+        }
+    }
+}
