@@ -5,15 +5,17 @@ acknowledges it, comments on it and closes it with a note, then marks the demo's
 in the QC queue (each effect checked through the API with the same session);
 on the phone, in English, the closed alert still takes a comment. A reporter gets 403 on the same pages and on the
 same form. The administrator creates a key (shown once, used), revokes it (refused next), and finds both in the
-audit page and its CSV. Every page: a screenshot, no horizontal scroll, no console error and no axe-core violation. Exit 1 on any
+audit page and its CSV. The leader opens the province at a glance and downloads Hải Phòng's mid-year report (DOCX). Every page: a screenshot, no horizontal scroll, no console error and no axe-core violation. Exit 1 on any
 problem.
     workspace_journey.py BASE_URL PASSWORD SHOTS_DIR
 """
+import io
 import json
 import os
 import sys
 import urllib.error
 import urllib.request
+import zipfile
 
 from selenium.webdriver.common.by import By
 
@@ -189,12 +191,39 @@ def administrator(width, height, lang):
         d.quit()
 
 
+def leader(width, height, lang):
+    """The province at a glance, and the mid-year report downloaded as the DOCX a province files."""
+    d = driver(width, height)
+    try:
+        login(d, base, "tuan", password, lang)
+        follow(d, d.find_element(By.CSS_SELECTOR, f'a[href="/workspace/leader?lang={lang}"]'))
+        check(d, width, f"leader-{lang}")
+        expect(len(d.find_elements(By.CSS_SELECTOR, "#air ~ div tbody tr")) >= 10, f"{width}px: the leader's air table is short")
+        plans = d.find_elements(By.CSS_SELECTOR, "section[data-plan]")
+        expect(len(plans) >= 4, f"{width}px: the leader sees {len(plans)} plans, not the demo's 4")
+        link = d.find_element(By.CSS_SELECTOR, 'section[data-plan="HP-78-2023"] a.docx')
+        cookie = d.get_cookie("xanh_session")["value"]
+        with urllib.request.urlopen(urllib.request.Request(link.get_attribute("href"), headers={"Cookie": f"xanh_session={cookie}"}), timeout=60) as r:
+            kind, body = r.headers.get("Content-Type", ""), r.read()
+        expect("wordprocessingml" in kind, f"{width}px: the mid-year report is {kind}")
+        try:
+            with zipfile.ZipFile(io.BytesIO(body)) as z:
+                document = z.read("word/document.xml").decode("utf-8")
+            expect("78/KH-UBND" in document, f"{width}px: the mid-year DOCX does not name the plan")
+        except (zipfile.BadZipFile, KeyError) as e:
+            problems.append(f"{width}px: the mid-year report is not a DOCX: {e}")
+    finally:
+        d.quit()
+
+
 alert = officer(1366, 900, "vi")
 officer(390, 844, "en")
 reporter(390, 844, alert)
 administrator(1366, 900, "vi")
 administrator(390, 844, "en")
+leader(1366, 900, "vi")
+leader(390, 844, "en")
 if problems:
     print("\n".join(problems))
     sys.exit(1)
-print(f"workspace journey: officer (1366 vi, 390 en), reporter, administrator (1366 vi, 390 en); alert {alert}")
+print(f"workspace journey: officer (1366 vi, 390 en), reporter, administrator and leader (1366 vi, 390 en); alert {alert}")

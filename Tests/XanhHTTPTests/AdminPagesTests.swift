@@ -73,3 +73,35 @@ import XanhStore
         }
     }
 }
+
+/// The leader's page: the plans' tasks by outcome per lead agency with their reports, the targets by status, the
+/// stations' air; a facility's operator may not see it.
+@Suite struct LeaderPageTests {
+    @Test func theLeaderSeesTheProvinceAndReachesTheReports() async throws {
+        let f = try await Fixture()
+        for t in DemoIndicators.targets { _ = try await f.store.upsertTarget(t) }
+        _ = try await DemoPlanLoader.load(services: f.services)
+        let leader = try await f.session(.leader, username: "tuan")
+        let operatorSession = try await f.session(.facilityOperator, username: "op", scope: AccessScope(stations: ["HN-NKT"]))
+        try await f.test { client in
+            let page = try await client.execute(uri: "/workspace/leader", method: .get, headers: [.cookie: leader.cookie]) { r in
+                #expect(r.status == .ok)
+                return String(buffer: r.body)
+            }
+            #expect(page.contains(#"<section data-plan="HP-78-2023">"#) && page.contains("Sở Nông nghiệp và Môi trường Hải Phòng"))
+            let docx = try #require(
+                page.components(separatedBy: #"<a href="/api/v1/plans/HP-78-2023/report?period="#).dropFirst().first?.prefix { $0 != "\"" })
+            #expect(docx.hasSuffix("-H1&amp;format=docx"), "the mid-year report: \(docx)")
+            try await client.execute(
+                uri: "/api/v1/plans/HP-78-2023/report?period=\(docx.prefix(7))&format=docx", method: .get, headers: [.cookie: leader.cookie]
+            ) { r in
+                #expect(r.status == .ok && r.headers[.contentType]?.contains("wordprocessingml") == true)
+            }
+            #expect(page.contains("Nguyễn Khánh Toàn") && page.contains("Hoàn thành đúng hạn"))
+            try await client.execute(uri: "/workspace/leader", method: .get, headers: [.cookie: operatorSession.cookie]) {
+                #expect($0.status == .forbidden)
+            }
+            try await client.execute(uri: "/workspace/leader", method: .get) { #expect($0.status == .seeOther) }
+        }
+    }
+}

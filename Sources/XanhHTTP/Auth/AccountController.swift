@@ -39,6 +39,8 @@ struct AccountController {
         /// Machine keys (`admin`) and the audit log (`audit`).
         var keys: Bool
         var audit: Bool
+        /// The province at a glance (`internal`).
+        var leader: Bool
     }
 
     func register(on router: Router<AppRequestContext>) {
@@ -147,7 +149,7 @@ struct AccountController {
                 username: u.username, name: u.name, role: words["role_" + u.role, default: u.role], scope: Self.scope(u.scope, words),
                 lastLogin: u.lastLoginAt.map { WebController.shortTime($0, lang) + " (+07)" } ?? "—", totp: u.totpSecret != nil,
                 workspace: Role(name: u.role)?.may(.quality) == true, keys: Role(name: u.role)?.may(.admin) == true,
-                audit: Role(name: u.role)?.may(.audit) == true)
+                audit: Role(name: u.role)?.may(.audit) == true, leader: Role(name: u.role)?.may(.internalRead) == true)
             mustChange = u.mustChangePassword
         }
         return AccountPage(

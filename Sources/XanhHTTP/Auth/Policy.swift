@@ -61,6 +61,7 @@ public enum RoutePolicy {
         "GET /workspace/alerts": .alerts, "GET /workspace/alerts/{id}": .alerts, "POST /workspace/alerts/{id}": .alerts,
         "GET /workspace/quality": .quality, "GET /workspace/quality/review": .quality, "POST /workspace/quality/review": .quality,
         "GET /workspace/keys": .admin, "POST /workspace/keys": .admin, "POST /workspace/keys/revoke": .admin, "GET /workspace/audit": .audit,
+        "GET /workspace/leader": .internalRead,
     ]
 
     /// The policy as `docs/security.md` shows it (a test keeps the two equal): what each role holds, then every

@@ -139,6 +139,7 @@ struct WebController {
         registerAlertPages(on: router)
         registerQualityPages(on: router)
         registerAdminPages(on: router)
+        registerLeaderPage(on: router)
     }
 
     /// Runs a page's handler; a problem it meets is answered as a page in the page's language, with the problem's
