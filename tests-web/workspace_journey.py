@@ -26,15 +26,24 @@ from account_pages_support import check, driver, expect, follow, login, problems
 base, password = sys.argv[1], sys.argv[2]
 
 
-def api(d, path):
-    """A GET of the API with the browser's session (what the page did, seen from the API)."""
+def fetch(d, url, data=None, headers=None):
+    """A request with the browser's session (what the page did, seen from outside the page): status, headers, body."""
     cookie = d.get_cookie("xanh_session")
-    request = urllib.request.Request(base + path, headers={"Cookie": f"xanh_session={cookie['value']}"} if cookie else {})
+    h = dict(headers or {})
+    if cookie:
+        h["Cookie"] = f"xanh_session={cookie['value']}"
+    request = urllib.request.Request(url if url.startswith("http") else base + url, data=data, headers=h, method="POST" if data else "GET")
     try:
-        with urllib.request.urlopen(request, timeout=30) as r:
-            return r.status, json.loads(r.read())
+        with urllib.request.urlopen(request, timeout=60) as r:
+            return r.status, r.headers, r.read()
     except urllib.error.HTTPError as e:
-        return e.code, {}
+        return e.code, e.headers, b""
+
+
+def api(d, path):
+    """A GET of the API with the browser's session: status and JSON."""
+    status, _, body = fetch(d, path)
+    return status, json.loads(body) if status == 200 else {}
 
 
 def officer(width, height, lang):
@@ -135,14 +144,8 @@ def reporter(width, height, alert):
         # The form itself, posted with the reporter's own session and token: 403.
         d.get(base + "/account")
         token = d.find_element(By.CSS_SELECTOR, 'input[name="csrf"]').get_attribute("value")
-        cookie = d.get_cookie("xanh_session")["value"]
-        request = urllib.request.Request(
-            f"{base}/workspace/alerts/{alert}", data=f"action=comment&comment=x&csrf={token}".encode(), method="POST",
-            headers={"Cookie": f"xanh_session={cookie}", "Content-Type": "application/x-www-form-urlencoded"})
-        try:
-            code = urllib.request.urlopen(request, timeout=30).status
-        except urllib.error.HTTPError as e:
-            code = e.code
+        code, _, _ = fetch(d, f"/workspace/alerts/{alert}", data=f"action=comment&comment=x&csrf={token}".encode(),
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
         expect(code == 403, f"the reporter's comment form got {code}")
     finally:
         d.quit()
@@ -184,8 +187,7 @@ def administrator(width, height, lang):
         for action in ["POST /workspace/keys", "POST /workspace/keys/revoke"]:
             expect(f"key|{name}|{action}" in actions, f"{width}px: the audit log lacks {action} of {name}: {sorted(actions)[:6]}")
         csv_link = d.find_element(By.ID, "audit-csv").get_attribute("href")
-        cookie = d.get_cookie("xanh_session")["value"]
-        body = urllib.request.urlopen(urllib.request.Request(csv_link, headers={"Cookie": f"xanh_session={cookie}"}), timeout=30).read().decode("utf-8-sig")
+        body = fetch(d, csv_link)[2].decode("utf-8-sig")
         expect(body.count(name) >= 2, f"{width}px: the audit CSV does not hold both entries for {name}")
     finally:
         d.quit()
@@ -202,9 +204,8 @@ def leader(width, height, lang):
         plans = d.find_elements(By.CSS_SELECTOR, "section[data-plan]")
         expect(len(plans) >= 4, f"{width}px: the leader sees {len(plans)} plans, not the demo's 4")
         link = d.find_element(By.CSS_SELECTOR, 'section[data-plan="HP-78-2023"] a.docx')
-        cookie = d.get_cookie("xanh_session")["value"]
-        with urllib.request.urlopen(urllib.request.Request(link.get_attribute("href"), headers={"Cookie": f"xanh_session={cookie}"}), timeout=60) as r:
-            kind, body = r.headers.get("Content-Type", ""), r.read()
+        _, headers, body = fetch(d, link.get_attribute("href"))
+        kind = headers.get("Content-Type", "")
         expect("wordprocessingml" in kind, f"{width}px: the mid-year report is {kind}")
         try:
             with zipfile.ZipFile(io.BytesIO(body)) as z:
