@@ -70,9 +70,13 @@ extension WebController {
         guard let station = fields["station"], !station.isEmpty, let parameter = fields["parameter"], !parameter.isEmpty else {
             throw Problem(status: .badRequest, detail: "station and parameter are required")
         }
-        guard let from = fields["from"].flatMap({ Int64($0) }), let to = fields["to"].flatMap({ Int64($0) }), from <= to,
-            to - from <= QCOverride.maxSpan
-        else { throw Problem(status: .badRequest, detail: "from and to must be times (seconds) with from ≤ to, at most 31 days apart") }
+        // Times between 2000 and 2100, so the page's margins and the override's hours never overflow.
+        let years: ClosedRange<Int64> = 946_684_800...4_102_444_800
+        guard let from = fields["from"].flatMap({ Int64($0) }), let to = fields["to"].flatMap({ Int64($0) }), years.contains(from),
+            years.contains(to), from <= to, to - from <= QCOverride.maxSpan
+        else {
+            throw Problem(status: .badRequest, detail: "from and to must be times (seconds, 2000 to 2100) with from ≤ to, at most 31 days apart")
+        }
         guard let flag = fields["flag"].flatMap(QCFlag.init(key:)) else { throw Problem(status: .badRequest, detail: "flag: no such QC flag") }
         return RunKey(station: station, parameter: parameter, from: from, to: to, flag: flag)
     }
