@@ -35,8 +35,10 @@ extension WebController {
         var people: [String: String]
     }
 
-    func alertContext() async throws -> AlertContext {
-        let stations = try await services.store.allStations()
+    /// `stations`: the registry when the caller has read it already.
+    func alertContext(stations known: [Station]? = nil) async throws -> AlertContext {
+        var stations = known ?? []
+        if known == nil { stations = try await services.store.allStations() }
         let people = try await services.store.users()
         return AlertContext(
             stations: Dictionary(stations.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a }),

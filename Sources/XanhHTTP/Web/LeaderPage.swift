@@ -23,16 +23,16 @@ extension WebController {
         var exceedanceDays: [String: Set<String>] = [:]
         for e in exceedances { exceedanceDays[e.station, default: []].insert(Timestamps.localDate(e.event.start)) }
         for s in try await services.store.allStations().filter({ $0.active && $0.kind == .ambientAir }).sorted(by: { $0.name < $1.name }) {
-            let now = try await services.store.aqiSeries(station: s.code, scale: .vn, resolution: .day, from: monthStart, to: now)
-            let then = try await services.store.aqiSeries(
+            let thisMonth = try await services.store.aqiSeries(station: s.code, scale: .vn, resolution: .day, from: monthStart, to: now)
+            let sameDaysLastYear = try await services.store.aqiSeries(
                 station: s.code, scale: .vn, resolution: .day, from: lastYearStart, to: lastYearStart + elapsed)
             func mean(_ xs: [StoredAQI]) -> String {
                 xs.isEmpty ? "–" : Self.number(Double(xs.map(\.result.aqi).reduce(0, +)) / Double(xs.count), lang, digits: 0)
             }
             air.append(
                 .init(
-                    station: s.name, href: "/stations/\(s.code)?lang=\(lang.rawValue)", mean: mean(now), lastYear: mean(then),
-                    poorDays: String(now.filter { $0.result.aqi > 100 }.count), exceedanceDays: String(exceedanceDays[s.code]?.count ?? 0)))
+                    station: s.name, href: "/stations/\(s.code)?lang=\(lang.rawValue)", mean: mean(thisMonth), lastYear: mean(sameDaysLastYear),
+                    poorDays: String(thisMonth.filter { $0.result.aqi > 100 }.count), exceedanceDays: String(exceedanceDays[s.code]?.count ?? 0)))
         }
         // Targets by status, on last year's approved values (as the indicators page shows them).
         let targets = try await services.store.targets(indicator: nil, unit: nil)

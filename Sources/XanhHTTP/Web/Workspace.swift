@@ -10,10 +10,12 @@ extension WebController {
     func workspace(_ lang: Language) async throws -> WebPage<WorkspacePage> {
         let words = labels.page(lang)
         let now = services.clock()
-        let stations = try await services.store.allStations().filter(\.active)
-        let names = Dictionary(stations.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let registry = try await services.store.allStations()
+        let stations = registry.filter(\.active)
+        // Station and people's names, read once for the page and its alerts.
+        let alertNames = try await alertContext(stations: registry)
         func link(_ code: String) -> WorkspacePage.StationLink {
-            .init(code: code, name: names[code] ?? code, href: "/stations/\(code)?lang=\(lang.rawValue)")
+            .init(code: code, name: alertNames.stations[code] ?? code, href: "/stations/\(code)?lang=\(lang.rawValue)")
         }
         let silent = try await ongoingEvents().values.sorted { $0.event.start < $1.event.start }.map { e in
             WorkspacePage.Silent(
@@ -32,7 +34,6 @@ extension WebController {
                     peak: "\(Self.number(e.event.peak, lang)) \(unit)", limit: "\(Self.number(e.event.limit, lang)) \(unit)",
                     standard: e.event.standard)
             }
-        let alertNames = try await alertContext()
         let alerts = try await services.store.alerts(openOnly: true, limit: 100).compactMap { alertLine($0, lang, alertNames) }
         // Yesterday, as a VN_AQI day: 01:00 to 24:00 local.
         let today = Timestamps.localMidnight(now)
