@@ -1,5 +1,9 @@
 """Helpers the page tests share: a headless Chromium at a width, and the checks every page must pass."""
+import json
 import os
+import urllib.error
+import urllib.parse
+import urllib.request
 
 from axe_selenium_python import Axe
 from selenium import webdriver
@@ -70,3 +74,27 @@ def login(d, base, username, password, lang="vi"):
     d.find_element(By.ID, "username").send_keys(username)
     d.find_element(By.ID, "password").send_keys(password)
     follow(d, d.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+
+
+def fetch(d, url, data=None, headers=None):
+    """A request with the browser's session (what the page did, seen from outside the page): status, headers, body.
+    A path is taken on the server of the page the browser is on."""
+    cookie = d.get_cookie("xanh_session")
+    h = dict(headers or {})
+    if cookie:
+        h["Cookie"] = f"xanh_session={cookie['value']}"
+    if not url.startswith("http"):
+        here = urllib.parse.urlsplit(d.current_url)
+        url = f"{here.scheme}://{here.netloc}{url}"
+    request = urllib.request.Request(url, data=data, headers=h, method="POST" if data else "GET")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, b""
+
+
+def api(d, path):
+    """A GET of the API with the browser's session: status and JSON."""
+    status, _, body = fetch(d, path)
+    return status, json.loads(body) if status == 200 else {}

@@ -10,7 +10,6 @@ problem.
     workspace_journey.py BASE_URL PASSWORD SHOTS_DIR
 """
 import io
-import json
 import os
 import sys
 import urllib.error
@@ -21,29 +20,9 @@ from selenium.webdriver.common.by import By
 
 sys.path.insert(0, os.path.dirname(__file__))
 os.environ["XANH_SHOTS"] = sys.argv[3]
-from account_pages_support import check, driver, expect, follow, login, problems  # noqa: E402
+from account_pages_support import api, check, driver, expect, fetch, follow, login, problems  # noqa: E402
 
 base, password = sys.argv[1], sys.argv[2]
-
-
-def fetch(d, url, data=None, headers=None):
-    """A request with the browser's session (what the page did, seen from outside the page): status, headers, body."""
-    cookie = d.get_cookie("xanh_session")
-    h = dict(headers or {})
-    if cookie:
-        h["Cookie"] = f"xanh_session={cookie['value']}"
-    request = urllib.request.Request(url if url.startswith("http") else base + url, data=data, headers=h, method="POST" if data else "GET")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, b""
-
-
-def api(d, path):
-    """A GET of the API with the browser's session: status and JSON."""
-    status, _, body = fetch(d, path)
-    return status, json.loads(body) if status == 200 else {}
 
 
 def officer(width, height, lang):

@@ -88,9 +88,11 @@ extension SQLStore: IndicatorValueStore {
             var current: [ValueKey: ValueState] = [:]
             for k in Set(keys) {
                 if let r = try await c.one(
-                    "SELECT status, value FROM indicator_values WHERE indicator = \(k.indicator) AND unit = \(k.unit) AND period = \(k.period)")
-                {
-                    current[k] = ValueState(status: ValueStatus(rawValue: try r.text("status")) ?? .draft, value: try r.optionalDouble("value"))
+                    "SELECT status, value, numerator, denominator FROM indicator_values WHERE indicator = \(k.indicator) AND unit = \(k.unit) AND period = \(k.period)"
+                ) {
+                    current[k] = ValueState(
+                        status: ValueStatus(rawValue: try r.text("status")) ?? .draft, value: try r.optionalDouble("value"),
+                        numerator: try r.optionalDouble("numerator"), denominator: try r.optionalDouble("denominator"))
                 }
             }
             var history: [[SQLValue]] = []
@@ -118,7 +120,9 @@ extension SQLStore: IndicatorValueStore {
                     newValue.sqlValue,
                     (old?.status.rawValue).sqlValue, .text(ch.status.rawValue), ch.comment.sqlValue,
                 ])
-                current[k] = ValueState(status: ch.status, value: newValue)
+                current[k] = ValueState(
+                    status: ch.status, value: newValue, numerator: ch.fields.map { $0.numerator } ?? old?.numerator,
+                    denominator: ch.fields.map { $0.denominator } ?? old?.denominator)
             }
             try await c.insertRows(
                 into: "indicator_history",

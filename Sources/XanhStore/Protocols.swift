@@ -389,9 +389,13 @@ public struct AuditFilter: Sendable, Equatable {
 public struct ValueState: Sendable, Equatable {
     public var status: ValueStatus
     public var value: Double?
-    public init(status: ValueStatus, value: Double?) {
+    public var numerator: Double?
+    public var denominator: Double?
+    public init(status: ValueStatus, value: Double?, numerator: Double? = nil, denominator: Double? = nil) {
         self.status = status
         self.value = value
+        self.numerator = numerator
+        self.denominator = denominator
     }
 }
 

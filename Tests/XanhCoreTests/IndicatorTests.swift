@@ -78,14 +78,17 @@ import XanhCore
     }
 
     @Test func validationNamesTheProblem() {
-        #expect(IndicatorValidation.problem(Self.share, value: nil, numerator: 11, denominator: 10)?.contains("larger than the denominator") == true)
-        #expect(IndicatorValidation.problem(Self.share, value: nil, numerator: 1, denominator: 10, unitText: "households")?.contains("unit") == true)
+        #expect(
+            IndicatorValidation.problem(Self.share, value: nil, numerator: 11, denominator: 10)?.en.contains("larger than the denominator") == true)
+        #expect(
+            IndicatorValidation.problem(Self.share, value: nil, numerator: 1, denominator: 10, unitText: "households")?.en.contains("unit") == true)
         #expect(IndicatorValidation.problem(Self.share, value: nil, numerator: 9, denominator: 10, unitText: "%") == nil)
         var direct = Self.share
         direct.computation = .direct
-        #expect(IndicatorValidation.problem(direct, value: 120, numerator: nil, denominator: nil)?.contains("above the largest plausible") == true)
+        #expect(IndicatorValidation.problem(direct, value: 120, numerator: nil, denominator: nil)?.en.contains("above the largest plausible") == true)
         #expect(
-            IndicatorValidation.problem(direct, value: 12, numerator: nil, denominator: nil, history: [80, 81, 79, 80])?.contains("outlier") == true)
+            IndicatorValidation.problem(direct, value: 12, numerator: nil, denominator: nil, history: [80, 81, 79, 80])?.en.contains("outlier")
+                == true)
         #expect(IndicatorValidation.problem(direct, value: 82, numerator: nil, denominator: nil, history: [80, 81, 79, 80]) == nil)
         let catalogue = try! IndicatorCatalogue.bundled()
         #expect(catalogue.indicators.allSatisfy { IndicatorCatalogue.problems($0).isEmpty })

@@ -179,7 +179,7 @@ enum WebControllerNames {
             try await client.execute(uri: "/api/v1/values/upload?submit=false", method: .post, headers: f.auth, body: bad) { r in
                 #expect(r.status == .unprocessableContent)
                 let origins = (Fixture.json(r)["errors"] as? [[String: String]])?.compactMap { $0["origin"] } ?? []
-                #expect(origins == ["values!F2", "values!H3"], "\(String(buffer: r.body))")
+                #expect(origins == ["so_lieu!F2", "so_lieu!H3"], "\(String(buffer: r.body))")
                 #expect((Fixture.json(r)["detail"] as? String)?.contains("'ninety' is not a number") == true)
             }
             #expect(try await items(client, f.auth, "/api/v1/values?period=2026").allSatisfy { $0["status"] as? String == "submitted" })

@@ -33,15 +33,17 @@ def check(ok, message):
 status, data = request("GET", "/api/v1/values/template?indicators=HP.MSW-RURAL,1.2&units=31,79&period=2026")
 check(status == 200, "template downloaded")
 book = openpyxl.load_workbook(io.BytesIO(data))
-sheet = book["values"]
+sheet = book["so_lieu"]
 header = [c.value for c in sheet[1]]
-check(header[:3] == ["indicator", "indicator name", "unit"], f"template header {header}")
-col = {name: i + 1 for i, name in enumerate(header)}
+check(header[:3] == ["Mã chỉ tiêu (indicator)", "Tên chỉ tiêu (indicator_name)", "Mã đơn vị hành chính (admin_unit)"], f"template header {header}")
+# Each header is a Vietnamese label with the column's key in parentheses.
+col = {name.rsplit("(", 1)[1].rstrip(")"): i + 1 for i, name in enumerate(header)}
+check(len(sheet.data_validations.dataValidation) == sheet.max_row - 1, "every row's number cells carry data validation")
 
 
 def fill(bad=False):
     wb = openpyxl.load_workbook(io.BytesIO(data))
-    ws = wb["values"]
+    ws = wb["so_lieu"]
     for r in range(2, ws.max_row + 1):
         if ws.cell(r, col["indicator"]).value == "HP.MSW-RURAL":
             ws.cell(r, col["numerator"]).value = 819
@@ -49,7 +51,7 @@ def fill(bad=False):
         else:
             ws.cell(r, col["value"]).value = 1500.5
     if bad:
-        ws.cell(2, col["unit of measure"]).value = "t/day"
+        ws.cell(2, col["unit_of_measure"]).value = "t/day"
         ws.cell(5, col["value"]).value = "n/a"
     out = io.BytesIO()
     wb.save(out)
@@ -61,7 +63,7 @@ status, body = request("POST", "/api/v1/values/upload?submit=false", fill(bad=Tr
 problem = json.loads(body)
 origins = [e["origin"] for e in problem.get("errors", [])]
 check(status == 422, f"a bad file is refused ({status})")
-check(origins == ["values!F2", "values!G5"], f"the problems name the cells: {origins}")
+check(origins == ["so_lieu!F2", "so_lieu!G5"], f"the problems name the cells: {origins}")
 status, body = request("GET", "/api/v1/values?period=2026")
 check(json.loads(body)["items"] == [], "nothing of the bad file was stored")
 status, body = request("POST", "/api/v1/values/upload", fill(), xlsx)

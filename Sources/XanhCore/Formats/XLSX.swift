@@ -22,12 +22,38 @@ public enum XLSX {
         }
     }
 
+    /// A data-validation rule over a range of cells (what Excel and LibreOffice check as a person types).
+    public struct Validation: Sendable, Equatable {
+        public enum Kind: Sendable, Equatable {
+            /// A number between two bounds.
+            case decimal(min: Double, max: Double)
+            /// One of a few texts (a drop-down).
+            case list([String])
+        }
+        /// `G2:I19`.
+        public var range: String
+        public var kind: Kind
+        /// Shown when a cell is refused.
+        public var error: String
+        /// Shown when a cell is selected.
+        public var prompt: String?
+        public init(range: String, kind: Kind, error: String, prompt: String? = nil) {
+            self.range = range
+            self.kind = kind
+            self.error = error
+            self.prompt = prompt
+        }
+    }
+
     public struct Sheet: Sendable, Equatable {
         public var name: String
         public var rows: [[Cell]]
-        public init(name: String, rows: [[Cell]]) {
+        /// Written, not read back.
+        public var validations: [Validation]
+        public init(name: String, rows: [[Cell]], validations: [Validation] = []) {
             self.name = name
             self.rows = rows
+            self.validations = validations
         }
         public func cell(_ row: Int, _ column: Int) -> Cell { row < rows.count && column < rows[row].count ? rows[row][column] : .empty }
         /// Sets a cell, growing the sheet as needed.
@@ -42,6 +68,19 @@ public enum XLSX {
         public var message: String
         public var description: String { message }
         public init(message: String) { self.message = message }
+    }
+
+    /// The key of a header cell written as "Vietnamese label (key)": the text in its last parentheses, or the whole
+    /// text, lowercased.
+    public static func headerKey(_ header: String) -> String {
+        let t = header.trimmingCharacters(in: .whitespaces)
+        guard t.hasSuffix(")"), let open = t.lastIndex(of: "(") else { return t.lowercased() }
+        return String(t[t.index(after: open)..<t.index(before: t.endIndex)]).trimmingCharacters(in: .whitespaces).lowercased()
+    }
+
+    /// The zero-based row and column of an `A1`-style reference (`so_lieu!G5` → 4, 6), or nil.
+    public static func position(_ reference: String) -> (row: Int, column: Int)? {
+        decode(String(reference.split(separator: "!").last ?? ""))
     }
 
     /// `A1`-style reference of a zero-based row and column.
@@ -100,13 +139,32 @@ public enum XLSX {
                 }
                 xml += "</row>"
             }
-            xml += "</sheetData></worksheet>"
+            xml += "</sheetData>" + dataValidations(sheet.validations) + "</worksheet>"
             try add("xl/worksheets/sheet\(i + 1).xml", xml)
         }
         return try package.data()
     }
 
     static func escape(_ s: String) -> String { Markup.escape(s) }
+
+    static func dataValidations(_ rules: [Validation]) -> String {
+        guard !rules.isEmpty else { return "" }
+        func number(_ d: Double) -> String { d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d) }
+        let items = rules.map { v -> String in
+            let prompt = v.prompt.map { " showInputMessage=\"1\" prompt=\"\(escape(String($0.prefix(255))))\"" } ?? ""
+            let head =
+                " allowBlank=\"1\" showErrorMessage=\"1\" error=\"\(escape(String(v.error.prefix(225))))\"\(prompt) sqref=\"\(escape(v.range))\""
+            switch v.kind {
+            case .decimal(let lo, let hi):
+                return
+                    "<dataValidation type=\"decimal\" operator=\"between\"\(head)><formula1>\(number(lo))</formula1><formula2>\(number(hi))</formula2></dataValidation>"
+            case .list(let options):
+                let joined = options.map { $0.replacingOccurrences(of: "\"", with: "") }.joined(separator: ",")
+                return "<dataValidation type=\"list\"\(head)><formula1>\(escape("\"" + joined + "\""))</formula1></dataValidation>"
+            }
+        }
+        return "<dataValidations count=\"\(rules.count)\">" + items.joined() + "</dataValidations>"
+    }
 
     // MARK: reading
 

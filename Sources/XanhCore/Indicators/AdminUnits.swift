@@ -145,3 +145,14 @@ public struct Period: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public static func < (a: Period, b: Period) -> Bool { (a.year, a.endDate) < (b.year, b.endDate) }
 }
+
+extension Period {
+    /// The period before: last year, the quarter or month before.
+    public var previous: Period? {
+        switch kind {
+        case .year: return Period(String(year - 1))
+        case .quarter: return Period(index == 1 ? "\(year - 1)-Q4" : "\(year)-Q\(index - 1)")
+        case .month: return Period(index == 1 ? "\(year - 1)-12" : "\(year)-\(index - 1 < 10 ? "0" : "")\(index - 1)")
+        }
+    }
+}

@@ -136,32 +136,55 @@ public enum IndicatorValidation {
     /// What is wrong with a value for an indicator, or nil. `history` holds the unit's earlier values (outlier check).
     public static func problem(
         _ i: Indicator, value: Double?, numerator: Double?, denominator: Double?, unitText: String? = nil, history: [Double] = []
-    ) -> String? {
+    ) -> Phrase? {
         if let u = unitText, !u.isEmpty, normalise(u) != normalise(i.unit) {
-            return "unit '\(u)' does not match the indicator's unit '\(i.unit)'"
+            return Phrase(
+                en: "unit '\(u)' does not match the indicator's unit '\(i.unit)'",
+                vi: "đơn vị tính '\(u)' không khớp với đơn vị tính của chỉ tiêu '\(i.unit)'")
         }
         var v = value
         if i.isRatio {
-            guard let n = numerator, let d = denominator else { return "a ratio indicator needs a numerator and a denominator" }
-            guard n >= 0, d > 0 else { return "numerator must be ≥ 0 and denominator > 0" }
+            guard let n = numerator, let d = denominator else {
+                return Phrase(
+                    en: "a ratio indicator needs a numerator and a denominator", vi: "chỉ tiêu tỷ lệ cần cả tử số và mẫu số")
+            }
+            guard n >= 0, d > 0 else {
+                return Phrase(en: "numerator must be ≥ 0 and denominator > 0", vi: "tử số phải ≥ 0 và mẫu số phải > 0")
+            }
             if (i.factor ?? 1) == 100, n > d {
-                return "numerator (\(fmt(n))) is larger than the denominator (\(fmt(d))): the share would exceed 100 %"
+                return Phrase(
+                    en: "numerator (\(fmt(n))) is larger than the denominator (\(fmt(d))): the share would exceed 100 %",
+                    vi: "tử số (\(fmt(n))) lớn hơn mẫu số (\(fmt(d))): tỷ lệ sẽ vượt 100 %")
             }
             v = n / d * (i.factor ?? 1)
         }
-        guard let x = v else { return "a value is required" }
-        guard x.isFinite else { return "the value must be a finite number" }
-        if let lo = i.min, x < lo { return "\(fmt(x)) is below the smallest plausible value \(fmt(lo)) \(i.unit)" }
-        if let hi = i.max, x > hi { return "\(fmt(x)) is above the largest plausible value \(fmt(hi)) \(i.unit)" }
-        if history.count >= 3 {
-            let mean = history.reduce(0, +) / Double(history.count)
-            let sd = (history.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(history.count - 1)).squareRoot()
-            // More than 4 standard deviations (and 10 % of the mean) from the unit's history.
-            if sd > 0, abs(x - mean) > 4 * sd, abs(x - mean) > 0.1 * abs(mean) {
-                return "\(fmt(x)) is an outlier against this unit's history (mean \(fmt(mean)), sd \(fmt(sd)))"
-            }
+        guard let x = v else { return Phrase(en: "a value is required", vi: "cần có giá trị") }
+        guard x.isFinite else { return Phrase(en: "the value must be a finite number", vi: "giá trị phải là một số hữu hạn") }
+        if let lo = i.min, x < lo {
+            return Phrase(
+                en: "\(fmt(x)) is below the smallest plausible value \(fmt(lo)) \(i.unit)",
+                vi: "\(fmt(x)) nhỏ hơn giá trị hợp lý nhỏ nhất \(fmt(lo)) \(i.unit)")
+        }
+        if let hi = i.max, x > hi {
+            return Phrase(
+                en: "\(fmt(x)) is above the largest plausible value \(fmt(hi)) \(i.unit)",
+                vi: "\(fmt(x)) lớn hơn giá trị hợp lý lớn nhất \(fmt(hi)) \(i.unit)")
+        }
+        if let (mean, sd) = outlier(x, history: history) {
+            return Phrase(
+                en: "\(fmt(x)) is an outlier against this unit's history (mean \(fmt(mean)), sd \(fmt(sd)))",
+                vi: "\(fmt(x)) bất thường so với số liệu các kỳ trước của đơn vị (trung bình \(fmt(mean)), độ lệch chuẩn \(fmt(sd)))")
         }
         return nil
+    }
+
+    /// The history's mean and standard deviation when `x` lies more than 4 standard deviations (and 10 % of the mean)
+    /// from it; nil when it does not, or when there are fewer than 3 earlier values.
+    public static func outlier(_ x: Double, history: [Double]) -> (mean: Double, sd: Double)? {
+        guard history.count >= 3 else { return nil }
+        let mean = history.reduce(0, +) / Double(history.count)
+        let sd = (history.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(history.count - 1)).squareRoot()
+        return sd > 0 && abs(x - mean) > 4 * sd && abs(x - mean) > 0.1 * abs(mean) ? (mean, sd) : nil
     }
 
     public static func value(_ i: Indicator, value: Double?, numerator: Double?, denominator: Double?) -> Double? {

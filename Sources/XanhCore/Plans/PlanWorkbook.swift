@@ -8,6 +8,10 @@ public enum PlanWorkbook {
     public struct Column: Sendable {
         public var key: String
         public var label: String
+        public init(key: String, label: String) {
+            self.key = key
+            self.label = label
+        }
     }
 
     static func columns(_ pairs: [(String, String)]) -> [Column] { pairs.map { Column(key: $0.0, label: $0.1) } }
@@ -50,11 +54,7 @@ public enum PlanWorkbook {
     static func header(_ c: Column) -> String { "\(c.label) (\(c.key))" }
 
     /// The key of a header cell: the text in its last parentheses, or the whole text.
-    static func key(_ header: String) -> String {
-        let t = header.trimmingCharacters(in: .whitespaces)
-        guard t.hasSuffix(")"), let open = t.lastIndex(of: "(") else { return t.lowercased() }
-        return String(t[t.index(after: open)..<t.index(before: t.endIndex)]).trimmingCharacters(in: .whitespaces).lowercased()
-    }
+    static func key(_ header: String) -> String { XLSX.headerKey(header) }
 
     public static func write(_ p: Plan, targets: [IndicatorTarget]) throws -> Data { try XLSX.write(workbook(p, targets: targets)) }
 

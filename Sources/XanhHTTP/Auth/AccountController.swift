@@ -34,13 +34,29 @@ struct AccountController {
         var scope: String
         var lastLogin: String
         var totp: Bool
-        /// The role holds the monitoring officer's dashboard (`quality`): the account page links to it.
-        var workspace: Bool
-        /// Machine keys (`admin`) and the audit log (`audit`).
-        var keys: Bool
-        var audit: Bool
-        /// The province at a glance (`internal`).
-        var leader: Bool
+        /// The workspace pages the role may open (the route policy decides which).
+        var links: [Link]
+    }
+
+    struct Link: Sendable {
+        var href: String
+        var label: String
+    }
+
+    /// The workspace's pages, in the order the account page lists them, with their labels.
+    static let workspacePages: [(path: String, label: String)] = [
+        ("/workspace", "workspace"), ("/workspace/alerts", "alertInbox"), ("/workspace/quality", "qcQueue"),
+        ("/workspace/reporting", "reporting"), ("/workspace/approvals", "approvals"), ("/workspace/leader", "leaderView"),
+        ("/workspace/keys", "keys"), ("/workspace/audit", "auditLog"),
+    ]
+
+    /// The workspace pages a role may open, as links in a language.
+    static func links(_ role: String, _ lang: Language, _ words: [String: String]) -> [Link] {
+        guard let r = Role(name: role) else { return [] }
+        return workspacePages.compactMap { page in
+            guard let p = RoutePolicy.table["GET \(page.path)"], r.may(p) else { return nil }
+            return Link(href: "\(page.path)?lang=\(lang.rawValue)", label: words[page.label, default: page.label])
+        }
     }
 
     func register(on router: Router<AppRequestContext>) {
@@ -148,8 +164,7 @@ struct AccountController {
             person = Person(
                 username: u.username, name: u.name, role: words["role_" + u.role, default: u.role], scope: Self.scope(u.scope, words),
                 lastLogin: u.lastLoginAt.map { WebController.shortTime($0, lang) + " (+07)" } ?? "—", totp: u.totpSecret != nil,
-                workspace: Role(name: u.role)?.may(.quality) == true, keys: Role(name: u.role)?.may(.admin) == true,
-                audit: Role(name: u.role)?.may(.audit) == true, leader: Role(name: u.role)?.may(.internalRead) == true)
+                links: Self.links(u.role, lang, words))
             mustChange = u.mustChangePassword
         }
         return AccountPage(

@@ -41,6 +41,7 @@ public enum RoutePolicy {
         "POST /api/v1/indicators/compute": .approve,
         "GET /api/v1/values": .publicRead, "POST /api/v1/values": .report,
         "POST /api/v1/values/submit": .report, "POST /api/v1/values/approve": .approve, "POST /api/v1/values/reopen": .approve,
+        "POST /api/v1/values/send-back": .approve,
         "GET /api/v1/values/history": .publicRead, "GET /api/v1/values/template": .publicRead, "POST /api/v1/values/upload": .report,
         "GET /api/v1/aggregates": .publicRead,
         "GET /api/v1/targets": .publicRead, "POST /api/v1/targets": .catalogue, "GET /api/v1/targets/progress": .publicRead,
@@ -61,7 +62,9 @@ public enum RoutePolicy {
         "GET /workspace/alerts": .alerts, "GET /workspace/alerts/{id}": .alerts, "POST /workspace/alerts/{id}": .alerts,
         "GET /workspace/quality": .quality, "GET /workspace/quality/review": .quality, "POST /workspace/quality/review": .quality,
         "GET /workspace/keys": .admin, "POST /workspace/keys": .admin, "POST /workspace/keys/revoke": .admin, "GET /workspace/audit": .audit,
-        "GET /workspace/leader": .internalRead,
+        "GET /workspace/leader": .internalRead, "GET /workspace/reporting": .report, "GET /workspace/reporting/template": .report,
+        "POST /workspace/reporting/upload": .report, "POST /workspace/reporting/value": .report, "GET /workspace/approvals": .approve,
+        "POST /workspace/approvals": .approve,
     ]
 
     /// The policy as `docs/security.md` shows it (a test keeps the two equal): what each role holds, then every
@@ -149,7 +152,7 @@ struct PolicyMiddleware: RouterMiddleware {
             }
             // The login form carries a token of its own (a person may log in again as someone else).
             if Session.changesState(request.method), name != "POST /login" {
-                let sent = try await Session.csrfToken(in: &request, limit: limits.maxBody)
+                let sent = try await Session.csrfToken(in: &request, limit: BodyFamily.of(request).limit(limits))
                 guard sent == session.csrf else {
                     throw Problem(
                         status: .forbidden,

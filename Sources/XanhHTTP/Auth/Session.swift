@@ -16,7 +16,8 @@ enum Session {
     /// Routes whose bodies are HTML forms.
     static let formRoutes: Set<String> = [
         "POST /login", "POST /logout", "POST /account/password", "POST /workspace/alerts/{id}", "POST /workspace/quality/review",
-        "POST /workspace/keys", "POST /workspace/keys/revoke",
+        "POST /workspace/keys", "POST /workspace/keys/revoke", "POST /workspace/reporting/upload", "POST /workspace/reporting/value",
+        "POST /workspace/approvals",
     ]
 
     static func changesState(_ m: HTTPRequest.Method) -> Bool { m == .post || m == .put || m == .patch || m == .delete }
@@ -29,11 +30,16 @@ enum Session {
         "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax" + (secure(request) ? "; Secure" : "")
     }
 
-    /// The CSRF token a write carries: the `X-CSRF-Token` header, or the `csrf` field of a form body (the body is
-    /// read, bounded, and left in the request for the handler).
+    /// The CSRF token a write carries: the `X-CSRF-Token` header, or the `csrf` field of a form body, URL-encoded
+    /// or multipart (the body is read, bounded, and left in the request for the handler).
     static func csrfToken(in request: inout Request, limit: Int) async throws -> String? {
         if let h = HTTPField.Name("X-CSRF-Token").flatMap({ request.headers[$0] }) { return h }
-        guard (request.headers[.contentType] ?? "").lowercased().hasPrefix("application/x-www-form-urlencoded") else { return nil }
+        let type = request.headers[.contentType] ?? ""
+        if let boundary = Multipart.boundary(contentType: type) {
+            let body = try await request.collectBody(upTo: limit)
+            return (try? Multipart.parse(Data(buffer: body), boundary: boundary))?.first { $0.name == "csrf" }?.text
+        }
+        guard type.lowercased().hasPrefix("application/x-www-form-urlencoded") else { return nil }
         let body = try await request.collectBody(upTo: limit)
         return Form.parse(String(buffer: body))["csrf"]
     }
@@ -43,12 +49,24 @@ enum Session {
 enum Form {
     static func parse(_ text: String) -> [String: String] {
         var out: [String: String] = [:]
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true).prefix(100) {
+        for f in fields(text, limit: 100) { out[f.name] = f.value }
+        return out
+    }
+
+    /// Every field in order, repeated names included (a list of checkboxes), at most `limit` of them.
+    static func fields(_ text: String, limit: Int) -> [(name: String, value: String)] {
+        text.split(separator: "&", omittingEmptySubsequences: true).prefix(limit).map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            out[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
         }
-        return out
+    }
+
+    /// Every field of a form body read from a request, bounded (at most 2,000 fields).
+    static func readAll(_ request: Request, limit: Int) async throws -> [(name: String, value: String)] {
+        var request = request
+        let body = try await request.collectBody(upTo: limit)
+        return fields(String(buffer: body), limit: 2_000)
     }
 
     /// A form body read from a request, bounded.

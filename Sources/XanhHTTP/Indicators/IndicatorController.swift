@@ -69,7 +69,7 @@ struct IndicatorController {
         api.put("indicators/{code}", use: putIndicator)
         api.get("values", use: values)
         api.post("values", use: postValues)
-        for action in [ValueAction.submit, .approve, .reopen] { api.post("values/\(action.rawValue)", use: transition(action)) }
+        for action in [ValueAction.submit, .approve, .reopen, .sendBack] { api.post("values/\(action.rawValue)", use: transition(action)) }
         api.get("values/history", use: history)
         api.get("values/template", use: template)
         api.post("values/upload", use: upload)
@@ -346,7 +346,7 @@ struct IndicatorController {
                 imputed: result.imputed, excluded: result.excluded, droppedIndicators: result.droppedIndicators, sensitivity: sensitivity))
     }
 
-    /// `POST /api/v1/values/{submit,approve,reopen}`: moves values through the workflow.
+    /// `POST /api/v1/values/{submit,approve,reopen,send-back}`: moves values through the workflow.
     func transition(_ action: ValueAction) -> @Sendable (Request, AppRequestContext) async throws -> Response {
         { request, context in
             let body = try await JSON.decode(TransitionBody.self, from: request, context)

@@ -139,6 +139,7 @@ struct WebController {
         registerAlertPages(on: router)
         registerQualityPages(on: router)
         registerAdminPages(on: router)
+        registerReportingPages(on: router)
         registerLeaderPage(on: router)
     }
 

@@ -18,43 +18,52 @@ public struct IndicatorService: Sendable {
 
     public func hierarchy() async throws -> AdminHierarchy { AdminHierarchy(try await store.adminUnits()) }
 
-    /// Validates every row; returns the writes, or every problem with its origin (then nothing is to be stored).
+    /// Validates every row; returns the writes, or every problem with its origin (then nothing is to be stored), in
+    /// English and Vietnamese.
     public func validate(_ inputs: [IndicatorValueInput]) async throws -> Result<[IndicatorValueWrite], RowProblems> {
         let indicators = try await catalogue()
         let h = try await hierarchy()
         var out: [IndicatorValueWrite] = []
-        var problems: [(origin: String, message: String)] = []
+        var problems: [(origin: String, phrase: Phrase)] = []
         var seen = Set<ValueKey>()
+        let fieldsVi = ["value": "giá trị", "numerator": "tử số", "denominator": "mẫu số"]
         for r in inputs {
-            func fail(_ m: String) { problems.append((r.origin, m)) }
+            func fail(_ en: String, _ vi: String) { problems.append((r.origin, Phrase(en: en, vi: vi))) }
             if let (field, text) = r.notANumber {
-                fail("\(field) '\(text)' is not a number")
+                fail("\(field) '\(text)' is not a number", "\(fieldsVi[field] ?? field) '\(text)' không phải là số")
                 continue
             }
             guard let code = r.indicator?.trimmingCharacters(in: .whitespaces), !code.isEmpty else {
-                fail("indicator is missing")
+                fail("indicator is missing", "thiếu mã chỉ tiêu")
                 continue
             }
             guard let i = indicators[code] else {
-                fail("indicator '\(code)' is not in the catalogue")
+                fail("indicator '\(code)' is not in the catalogue", "chỉ tiêu '\(code)' không có trong danh mục")
                 continue
             }
             guard let periodText = r.period?.trimmingCharacters(in: .whitespaces), let period = Period(periodText) else {
-                fail("period '\(r.period ?? "")' is not a year (2024), a quarter (2024-Q3) or a month (2024-07)")
+                fail(
+                    "period '\(r.period ?? "")' is not a year (2024), a quarter (2024-Q3) or a month (2024-07)",
+                    "kỳ báo cáo '\(r.period ?? "")' không phải là năm (2024), quý (2024-Q3) hay tháng (2024-07)")
                 continue
             }
             guard let unitCode = r.unit?.trimmingCharacters(in: .whitespaces), !unitCode.isEmpty,
                 let unit = h.resolve(unitCode, on: period.endDate)
             else {
-                fail("unit '\(r.unit ?? "")' is not an administrative unit")
+                fail("unit '\(r.unit ?? "")' is not an administrative unit", "'\(r.unit ?? "")' không phải là mã đơn vị hành chính")
                 continue
             }
             if !unit.valid(on: period.endDate) {
-                fail("unit '\(unitCode)' (\(unit.nameVi)) did not exist in \(period)")
+                fail(
+                    "unit '\(unitCode)' (\(unit.nameVi)) did not exist in \(period)",
+                    "đơn vị hành chính '\(unitCode)' (\(unit.nameVi)) không tồn tại trong kỳ \(period)")
                 continue
             }
             if i.computation == .monitoring || i.computation == .formula {
-                fail("\(code) is computed (\(i.computation == .formula ? "a formula over other indicators" : "from monitoring data")), not entered")
+                let formula = i.computation == .formula
+                fail(
+                    "\(code) is computed (\(formula ? "a formula over other indicators" : "from monitoring data")), not entered",
+                    "\(code) được tính (\(formula ? "theo công thức từ các chỉ tiêu khác" : "từ số liệu quan trắc")), không nhập")
                 continue
             }
             let history = try await store.unitHistory(indicator: code, unit: unit.id, before: period.description)
@@ -62,13 +71,13 @@ public struct IndicatorService: Sendable {
                 i, value: r.value, numerator: r.numerator, denominator: r.denominator, unitText: r.unitOfMeasure, history: history)
             {
                 // Name the cell the problem is in when the input came from a sheet.
-                let field = p.hasPrefix("unit '") ? "unitOfMeasure" : i.isRatio ? "numerator" : "value"
-                problems.append((r.cells[field] ?? r.origin, "\(code): \(p)"))
+                let field = p.en.hasPrefix("unit '") ? "unitOfMeasure" : i.isRatio ? "numerator" : "value"
+                problems.append((r.cells[field] ?? r.origin, Phrase(en: "\(code): \(p.en)", vi: "\(code): \(p.vi)")))
                 continue
             }
             let key = ValueKey(indicator: code, unit: unit.id, period: period.description)
             guard seen.insert(key).inserted else {
-                fail("\(code) for \(unit.id) in \(period) appears twice")
+                fail("\(code) for \(unit.id) in \(period) appears twice", "\(code) của \(unit.id) kỳ \(period) xuất hiện hai lần")
                 continue
             }
             out.append(
@@ -77,7 +86,7 @@ public struct IndicatorService: Sendable {
                     value: IndicatorValidation.value(i, value: r.value, numerator: r.numerator, denominator: r.denominator), numerator: r.numerator,
                     denominator: r.denominator, origin: r.origin))
         }
-        return problems.isEmpty ? .success(out) : .failure(RowProblems(problems))
+        return problems.isEmpty ? .success(out) : .failure(RowProblems(phrases: problems))
     }
 
     public struct TargetWithProgress: Codable, Sendable, Equatable {
@@ -117,15 +126,23 @@ public struct IndicatorService: Sendable {
     }
 
     /// Stores validated values with `status`, unless the workflow refuses one (an approved value is locked): then
-    /// nothing of the batch is stored, and the error names every refused row.
+    /// nothing of the batch is stored, and the error names every refused row. A row equal to what is stored with
+    /// that status, or approved, is no change (a template sent back with the approved values in it is safe).
     public func write(_ rows: [IndicatorValueWrite], status: ValueStatus, by: String, at: Int64) async throws {
         try await store.changeValues(rows.map(\.key)) { current in
-            var problems: [(origin: String, message: String)] = []
+            var problems: [(origin: String, phrase: Phrase)] = []
             var changes: [ValueChange] = []
             for r in rows {
                 let old = current[r.key]
+                if let old, old.value == r.value, old.numerator == r.numerator, old.denominator == r.denominator,
+                    old.status == status || old.status == .approved
+                {
+                    continue
+                }
                 switch ValueWorkflow.apply(.write, to: old?.status, approver: false, comment: nil) {
-                case .failure(let e): problems.append((r.origin, "\(r.indicator) \(r.unit) \(r.period): \(e.message)"))
+                case .failure(let e):
+                    let what = "\(r.indicator) \(r.unit) \(r.period): "
+                    problems.append((r.origin, Phrase(en: what + e.message, vi: what + e.vi)))
                 case .success:
                     changes.append(
                         ValueChange(
@@ -134,24 +151,25 @@ public struct IndicatorService: Sendable {
                             comment: nil))
                 }
             }
-            if !problems.isEmpty { throw RowProblems(problems) }
+            if !problems.isEmpty { throw RowProblems(phrases: problems) }
             return changes
         }
     }
 
-    /// Submits, approves or reopens values, as the workflow allows for the actor (`approver`); all or nothing.
+    /// Submits, approves, sends back or reopens values, as the workflow allows for the actor (`approver`); all or
+    /// nothing.
     public func transition(_ keys: [ValueKey], action: ValueAction, approver: Bool, by: String, comment: String?, at: Int64) async throws {
         try await store.changeValues(keys) { current in
-            var problems: [(origin: String, message: String)] = []
+            var problems: [(origin: String, phrase: Phrase)] = []
             var changes: [ValueChange] = []
             for k in keys {
                 switch ValueWorkflow.apply(action, to: current[k]?.status, approver: approver, comment: comment) {
-                case .failure(let e): problems.append(("\(k.indicator) \(k.unit) \(k.period)", e.message))
+                case .failure(let e): problems.append(("\(k.indicator) \(k.unit) \(k.period)", Phrase(en: e.message, vi: e.vi)))
                 case .success(let new):
                     changes.append(ValueChange(key: k, status: new, fields: nil, by: by, at: at, action: action.rawValue, comment: comment))
                 }
             }
-            if !problems.isEmpty { throw RowProblems(problems) }
+            if !problems.isEmpty { throw RowProblems(phrases: problems) }
             return changes
         }
     }
