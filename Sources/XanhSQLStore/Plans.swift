@@ -166,6 +166,34 @@ extension SQLStore: PlanStore {
         }
     }
 
+    public func addEvidence(_ file: EvidenceFile) async throws {
+        try await write { c in
+            // Base64 in a text column: one schema on both engines; files are bounded by the upload limit.
+            try await c.execute(
+                """
+                INSERT INTO evidence_files(sha256, filename, content_type, size, data, uploaded_by, uploaded_at)
+                VALUES (\(file.sha256), \(file.filename), \(file.contentType), \(Int64(file.data.count)), \(file.data.base64EncodedString()),
+                  \(file.uploadedBy), \(file.uploadedAt))
+                ON CONFLICT(sha256) DO NOTHING
+                """)
+        }
+    }
+
+    public func evidence(sha256: String) async throws -> EvidenceFile? {
+        try await read { c in
+            guard
+                let r = try await c.one(
+                    "SELECT filename, content_type, data, uploaded_by, uploaded_at FROM evidence_files WHERE sha256 = \(sha256)")
+            else { return nil }
+            guard let data = Data(base64Encoded: try r.text("data")) else {
+                throw StoreError.invalid([.init(field: "evidence_files.data", message: "is not base64 for \(sha256)")])
+            }
+            return EvidenceFile(
+                sha256: sha256, filename: try r.text("filename"), contentType: try r.text("content_type"), data: data,
+                uploadedBy: try r.text("uploaded_by"), uploadedAt: try r.int64("uploaded_at"))
+        }
+    }
+
     public func claimReminder(recipient: String, day: String, at: Int64) async throws -> Bool {
         try await write { c in
             try await c.execute(

@@ -1,3 +1,4 @@
+import Foundation
 import XanhCore
 
 // The storage capabilities, each small enough to read at once: a service or a controller is handed only the ones it
@@ -458,10 +459,32 @@ public protocol PlanStore: Sendable {
     func progress(plan: String, period: String?) async throws -> [ProgressEntry]
     /// Adds or replaces entries by plan, task, period and agency, all or none.
     func upsertProgress(_ entries: [ProgressEntry]) async throws
+    /// Keeps a file that shows a task's work, by its SHA-256 (the same file twice is one file).
+    func addEvidence(_ file: EvidenceFile) async throws
+    func evidence(sha256: String) async throws -> EvidenceFile?
     /// Records that a reminder digest went to a recipient on a day; false when one already had.
     func claimReminder(recipient: String, day: String, at: Int64) async throws -> Bool
     /// Gives a claim back (the digest could not be sent), so the next pass tries again.
     func releaseReminder(recipient: String, day: String) async throws
+}
+
+/// A file an agency attached to its progress (a signed report, photos, minutes), kept by content.
+public struct EvidenceFile: Sendable, Equatable {
+    /// Lowercase hex SHA-256 of `data`.
+    public var sha256: String
+    public var filename: String
+    public var contentType: String
+    public var data: Data
+    public var uploadedBy: String
+    public var uploadedAt: Int64
+    public init(sha256: String, filename: String, contentType: String, data: Data, uploadedBy: String, uploadedAt: Int64) {
+        self.sha256 = sha256
+        self.filename = filename
+        self.contentType = contentType
+        self.data = data
+        self.uploadedBy = uploadedBy
+        self.uploadedAt = uploadedAt
+    }
 }
 
 public struct ReportFilter: Sendable, Equatable {

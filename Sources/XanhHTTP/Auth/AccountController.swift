@@ -46,7 +46,8 @@ struct AccountController {
     /// The workspace's pages, in the order the account page lists them, with their labels.
     static let workspacePages: [(path: String, label: String)] = [
         ("/workspace", "workspace"), ("/workspace/alerts", "alertInbox"), ("/workspace/quality", "qcQueue"),
-        ("/workspace/reporting", "reporting"), ("/workspace/approvals", "approvals"), ("/workspace/leader", "leaderView"),
+        ("/workspace/reporting", "reporting"), ("/workspace/approvals", "approvals"),
+        ("/workspace/tasks", "agencyTasks"), ("/workspace/consolidation", "consolidation"), ("/workspace/leader", "leaderView"),
         ("/workspace/keys", "keys"), ("/workspace/audit", "auditLog"),
     ]
 

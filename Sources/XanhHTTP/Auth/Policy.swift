@@ -64,7 +64,9 @@ public enum RoutePolicy {
         "GET /workspace/keys": .admin, "POST /workspace/keys": .admin, "POST /workspace/keys/revoke": .admin, "GET /workspace/audit": .audit,
         "GET /workspace/leader": .internalRead, "GET /workspace/reporting": .report, "GET /workspace/reporting/template": .report,
         "POST /workspace/reporting/upload": .report, "POST /workspace/reporting/value": .report, "GET /workspace/approvals": .approve,
-        "POST /workspace/approvals": .approve,
+        "POST /workspace/approvals": .approve, "GET /workspace/tasks": .report, "GET /workspace/tasks/progress": .report,
+        "POST /workspace/tasks/progress": .report, "POST /workspace/tasks/report": .report, "GET /workspace/consolidation": .approve,
+        "POST /workspace/consolidation": .approve, "GET /workspace/evidence/{sha256}": .internalRead,
     ]
 
     /// The policy as `docs/security.md` shows it (a test keeps the two equal): what each role holds, then every

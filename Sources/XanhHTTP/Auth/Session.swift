@@ -17,7 +17,7 @@ enum Session {
     static let formRoutes: Set<String> = [
         "POST /login", "POST /logout", "POST /account/password", "POST /workspace/alerts/{id}", "POST /workspace/quality/review",
         "POST /workspace/keys", "POST /workspace/keys/revoke", "POST /workspace/reporting/upload", "POST /workspace/reporting/value",
-        "POST /workspace/approvals",
+        "POST /workspace/approvals", "POST /workspace/tasks/progress", "POST /workspace/tasks/report", "POST /workspace/consolidation",
     ]
 
     static func changesState(_ m: HTTPRequest.Method) -> Bool { m == .post || m == .put || m == .patch || m == .delete }

@@ -11,7 +11,11 @@ enum BodyFamily: String, Sendable {
         let path = request.uri.path
         if request.method == .post {
             if path == "/api/v1/observations" || path == "/sta/v1.1/CreateObservations" || path == "/sta/v1.1/$batch" { return .batch }
-            if path == "/api/v1/values" || path == "/api/v1/values/upload" || path == "/workspace/reporting/upload" { return .upload }
+            if path == "/api/v1/values" || path == "/api/v1/values/upload" || path == "/workspace/reporting/upload"
+                || path == "/workspace/tasks/progress"
+            {
+                return .upload
+            }
         }
         if path.hasPrefix("/sta/v1.1/") { return .upload }
         return .other

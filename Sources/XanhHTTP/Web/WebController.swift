@@ -140,6 +140,7 @@ struct WebController {
         registerQualityPages(on: router)
         registerAdminPages(on: router)
         registerReportingPages(on: router)
+        registerPlanWorkPages(on: router)
         registerLeaderPage(on: router)
     }
 

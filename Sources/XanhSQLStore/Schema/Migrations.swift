@@ -121,6 +121,17 @@ enum Migrations {
                 """,
             ]
         ),
+        // Files attached to task progress, kept by content (decision 0018).
+        (
+            "evidence-1",
+            [
+                """
+                CREATE TABLE evidence_files(
+                  sha256 TEXT PRIMARY KEY, filename TEXT NOT NULL, content_type TEXT NOT NULL, size BIGINT NOT NULL, data TEXT NOT NULL,
+                  uploaded_by TEXT NOT NULL, uploaded_at BIGINT NOT NULL)
+                """
+            ]
+        ),
     ]
 
     static func history(_ dialect: SQLDialect) -> [(id: String, statements: [String])] {

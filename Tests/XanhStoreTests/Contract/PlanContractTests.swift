@@ -87,4 +87,19 @@ import XanhStore
         try await store.releaseReminder(recipient: "a@x.vn", day: "2026-06-11")
         #expect(try await store.claimReminder(recipient: "a@x.vn", day: "2026-06-11", at: 4))
     }
+
+    @Test(arguments: Engine.available) func evidenceFilesAreKeptByContent(_ engine: Engine) async throws {
+        let store = try await StoreFactory.make(engine)
+        // Every byte value, so nothing is lost on the way through a text column.
+        let bytes = Data((0..<1024).map { UInt8($0 % 256) })
+        let sha = SHA256.hex(bytes)
+        let file = EvidenceFile(
+            sha256: sha, filename: "biên bản nghiệm thu.pdf", contentType: "application/pdf", data: bytes, uploadedBy: "hoa", uploadedAt: 10)
+        try await store.addEvidence(file)
+        // The same file again (another name, another person) is the same file: the first stays.
+        try await store.addEvidence(
+            EvidenceFile(sha256: sha, filename: "copy.pdf", contentType: "application/pdf", data: bytes, uploadedBy: "x", uploadedAt: 11))
+        #expect(try await store.evidence(sha256: sha) == file)
+        #expect(try await store.evidence(sha256: String(repeating: "0", count: 64)) == nil)
+    }
 }
