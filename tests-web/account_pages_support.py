@@ -98,3 +98,16 @@ def api(d, path):
     """A GET of the API with the browser's session: status and JSON."""
     status, _, body = fetch(d, path)
     return status, json.loads(body) if status == 200 else {}
+
+
+def refused(d, base, who, gets, posts):
+    """The URLs a person may not use: each GET and each form post (with the person's own session and CSRF token)
+    answers 403."""
+    for path in gets:
+        code, _, _ = fetch(d, path)
+        expect(code == 403, f"{who} got {code} on GET {path}")
+    d.get(base + "/account")
+    token = d.find_element(By.CSS_SELECTOR, 'input[name="csrf"]').get_attribute("value")
+    for path, body in posts:
+        code, _, _ = fetch(d, path, data=f"{body}&csrf={token}".encode(), headers={"Content-Type": "application/x-www-form-urlencoded"})
+        expect(code == 403, f"{who} got {code} on POST {path}")

@@ -19,7 +19,7 @@ from selenium.webdriver.support.ui import Select
 
 sys.path.insert(0, os.path.dirname(__file__))
 os.environ["XANH_SHOTS"] = sys.argv[3]
-from account_pages_support import api, check, driver, expect, fetch, follow, login, problems  # noqa: E402
+from account_pages_support import api, check, driver, expect, fetch, follow, login, problems, refused  # noqa: E402
 
 base, password = sys.argv[1], sys.argv[2]
 now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=7)))
@@ -135,15 +135,9 @@ def officer_refused(width, height):
     d = driver(width, height)
     try:
         login(d, base, "lan", password)
-        for path in ["/workspace/tasks", f"/workspace/tasks/progress?plan={PLAN}&task={TASK}&period={PERIOD}&agency={AGENCY}",
-                     "/workspace/consolidation"]:
-            code, _, _ = fetch(d, path)
-            expect(code == 403, f"the officer got {code} on {path}")
-        d.get(base + "/account")
-        token = d.find_element(By.CSS_SELECTOR, 'input[name="csrf"]').get_attribute("value")
-        code, _, _ = fetch(d, "/workspace/consolidation", data=f"id={REPORT}&action=send-back&note=x&csrf={token}".encode(),
-                           headers={"Content-Type": "application/x-www-form-urlencoded"})
-        expect(code == 403, f"the officer's decision got {code}")
+        refused(d, base, "the officer",
+                ["/workspace/tasks", f"/workspace/tasks/progress?plan={PLAN}&task={TASK}&period={PERIOD}&agency={AGENCY}", "/workspace/consolidation"],
+                [("/workspace/consolidation", f"id={REPORT}&action=send-back&note=x"), ("/workspace/tasks/report", f"id={REPORT}&results=x")])
     finally:
         d.quit()
 

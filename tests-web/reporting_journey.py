@@ -21,7 +21,7 @@ from selenium.webdriver.common.by import By
 
 sys.path.insert(0, os.path.dirname(__file__))
 os.environ["XANH_SHOTS"] = sys.argv[3]
-from account_pages_support import api, check, driver, expect, fetch, follow, login, problems  # noqa: E402
+from account_pages_support import api, check, driver, expect, fetch, follow, login, problems, refused  # noqa: E402
 
 base, password = sys.argv[1], sys.argv[2]
 PERIOD = "2026"
@@ -219,15 +219,9 @@ def officer_refused(width, height):
     d = driver(width, height)
     try:
         login(d, base, "lan", password)
-        for path in ["/workspace/reporting", "/workspace/reporting/template?period=2026&unit=31", "/workspace/approvals"]:
-            status, _, _ = fetch(d, path)
-            expect(status == 403, f"the officer got {status} on {path}")
-        d.get(base + "/account")
-        token = d.find_element(By.CSS_SELECTOR, 'input[name="csrf"]').get_attribute("value")
-        for path, body in [("/workspace/approvals", f"action=approve&item=1.2|31|2026&csrf={token}"),
-                           ("/workspace/reporting/value?unit=31&period=2026", f"indicator=1.2&value=1&csrf={token}")]:
-            code, _, _ = fetch(d, path, data=body.encode(), headers={"Content-Type": "application/x-www-form-urlencoded"})
-            expect(code == 403, f"the officer's post to {path} got {code}")
+        refused(d, base, "the officer", ["/workspace/reporting", "/workspace/reporting/template?period=2026&unit=31", "/workspace/approvals"],
+                [("/workspace/approvals", "action=approve&item=1.2|31|2026"),
+                 ("/workspace/reporting/value?unit=31&period=2026", "indicator=1.2&value=1")])
         d.get(base + "/workspace/reporting")
         expect("403" in d.page_source, "the officer's reporting page is not a 403 page")
         d.get_log("browser")

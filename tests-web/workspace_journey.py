@@ -68,6 +68,7 @@ def officer(width, height, lang):
             expect([h[0] for h in history] == ["acknowledge", "comment", "close"], f"the API's history is {history}")
             expect(history and "trạm truyền dữ liệu" in history[-1][1], f"the closing note is not in the history: {history}")
             review_flat_line(d, width, lang)
+            alert_rules(d, width, lang)
         else:
             # The closed alert (closed at the laptop's width) takes a comment still; its history is on the page.
             state = d.find_element(By.ID, "alert-state").get_attribute("data-state")
@@ -106,6 +107,30 @@ def review_flat_line(d, width, lang):
     items = overrides.get("items", [])
     expect(status == 200 and any(o.get("flag") == "ok" and o.get("by") == "lan" and "mẫu thủ công" in o.get("reason", "") for o in items),
            f"the API does not list the officer's override: {status} {items}")
+
+
+def alert_rules(d, width, lang):
+    """Adds a rule (hourly VN_AQI ≥ 201 at Hà Nội's stations) and an e-mail recipient for it; both through the API."""
+    d.get(f"{base}/account?lang={lang}")
+    follow(d, d.find_element(By.CSS_SELECTOR, f'a[href="/workspace/rules?lang={lang}"]'))
+    check(d, width, f"rules-{lang}")
+    d.find_element(By.ID, "r-name").send_keys("VN_AQI rất xấu ở Hà Nội")
+    d.find_element(By.CSS_SELECTOR, '#r-kind option[value="aqi"]').click()
+    d.find_element(By.ID, "r-provinces").send_keys("01")
+    d.find_element(By.ID, "r-aqi").send_keys("201")
+    follow(d, d.find_element(By.ID, "add-rule"))
+    expect(d.find_elements(By.CSS_SELECTOR, 'tr[data-rule="VN_AQI rất xấu ở Hà Nội"]'), f"{width}px: the new rule is not listed")
+    d.find_element(By.CSS_SELECTOR, '#s-rule option:last-child').click()
+    d.find_element(By.ID, "s-target").send_keys("trucban@stnmt.hanoi.gov.vn")
+    follow(d, d.find_element(By.ID, "add-subscription"))
+    check(d, width, f"rules-added-{lang}")
+    status, rules = api(d, "/api/v1/alert-rules")
+    rule = [r for r in rules.get("items", []) if r.get("name") == "VN_AQI rất xấu ở Hà Nội"]
+    expect(status == 200 and rule and rule[0].get("aqiAtLeast") == 201 and rule[0].get("scope", {}).get("provinces") == ["01"],
+           f"the API does not hold the new rule: {rule}")
+    status, subs = api(d, "/api/v1/subscriptions")
+    expect(any(s.get("target") == "trucban@stnmt.hanoi.gov.vn" and rule and s.get("rule") == rule[0].get("id") for s in subs.get("items", [])),
+           f"the API does not hold the new recipient: {subs}")
 
 
 def reporter(width, height, alert):
@@ -168,8 +193,34 @@ def administrator(width, height, lang):
         csv_link = d.find_element(By.ID, "audit-csv").get_attribute("href")
         body = fetch(d, csv_link)[2].decode("utf-8-sig")
         expect(body.count(name) >= 2, f"{width}px: the audit CSV does not hold both entries for {name}")
+        people(d, width, lang)
     finally:
         d.quit()
+
+
+def people(d, width, lang):
+    """Adds a person (one-time password shown once), sees them listed, disables them (their login is refused)."""
+    d.get(f"{base}/account?lang={lang}")
+    follow(d, d.find_element(By.CSS_SELECTOR, f'a[href="/workspace/users?lang={lang}"]'))
+    check(d, width, f"users-{lang}")
+    username = f"thu{width}"
+    d.find_element(By.ID, "u-username").send_keys(username)
+    d.find_element(By.ID, "u-name").send_keys("Ngô Thị Thu")
+    d.find_element(By.CSS_SELECTOR, '#u-role option[value="reporter"]').click()
+    d.find_element(By.ID, "u-unit").send_keys("31")
+    follow(d, d.find_element(By.ID, "add-user"))
+    shown = d.find_elements(By.ID, "one-time")
+    expect(shown and len(shown[0].text) == 16, f"{width}px: the one-time password is not shown")
+    check(d, width, f"user-added-{lang}")
+    row = d.find_elements(By.CSS_SELECTOR, f'tr[data-user="{username}"][data-disabled="0"]')
+    expect(row and "31" in row[0].text, f"{width}px: the new person is not listed with unit 31")
+    if row:
+        follow(d, row[0].find_element(By.CSS_SELECTOR, "button.disable"))
+        expect(d.find_elements(By.CSS_SELECTOR, f'tr[data-user="{username}"][data-disabled="1"]'), f"{width}px: the person is not shown disabled")
+    status, body = api(d, f"/api/v1/audit?entity=user&actor=an")
+    actions = [(e.get("entityKey"), e.get("action")) for e in body.get("items", [])]
+    for action in ["POST /workspace/users", "POST /workspace/users/state"]:
+        expect((username, action) in actions, f"{width}px: the audit API lacks {action} of {username}: {actions[:4]}")
 
 
 def leader(width, height, lang):

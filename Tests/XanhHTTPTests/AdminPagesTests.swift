@@ -105,3 +105,55 @@ import XanhStore
         }
     }
 }
+
+/// An administrator adds a person in the browser (the one-time password shown once and working once), disables and
+/// enables them, and gives a new password; every change is audited; other roles get 403.
+@Suite struct UserPagesTests {
+    @Test func anAdministratorAddsDisablesAndResetsAPerson() async throws {
+        let f = try await Fixture(station: false)
+        let admin = try await f.session(.admin, username: "an")
+        let officer = try await f.session(.monitoringOfficer, username: "lan")
+        try await f.test { client in
+            let h: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: admin.cookie]
+            let (status, page, cache) = try await client.execute(
+                uri: "/workspace/users", method: .post, headers: h,
+                body: ByteBuffer(string: "username=thu&name=Ng%C3%B4+Th%E1%BB%8B+Thu&role=reporter&unit=31&agency=&csrf=\(admin.csrf)")
+            ) { ($0.status, String(buffer: $0.body), $0.headers[.cacheControl]) }
+            #expect(status == .created && cache == "no-store")
+            let oneTime = try #require(page.components(separatedBy: #"<code id="one-time">"#).dropFirst().first?.prefix { $0 != "<" })
+            #expect(oneTime.count == 16)
+            let user = try #require(try await f.store.users().first { $0.username == "thu" })
+            #expect(user.role == "reporter" && user.scope.unit == "31" && user.mustChangePassword && user.name == "Ngô Thị Thu")
+            #expect(try await f.services.accounts.login(username: "thu", password: String(oneTime), code: nil, address: "t").user.username == "thu")
+            // Refusals name what is wrong, and store nothing.
+            for body in [
+                "username=thu&name=X&role=reporter", "username=b%C3%A1o&name=X&role=reporter", "username=x2&name=X&role=reporter&unit=99999",
+                "username=x3&name=X&role=reporter&agency=NOPE", "username=x4&name=X&role=king",
+            ] {
+                try await client.execute(uri: "/workspace/users", method: .post, headers: h, body: ByteBuffer(string: body + "&csrf=\(admin.csrf)")) {
+                    #expect($0.status == .unprocessableContent, "\(body)")
+                }
+            }
+            #expect(try await f.store.users().count == 3)
+            for action in ["disable", "enable", "reset-password"] {
+                try await client.execute(
+                    uri: "/workspace/users/state", method: .post, headers: h,
+                    body: ByteBuffer(string: "username=thu&action=\(action)&csrf=\(admin.csrf)")
+                ) { #expect($0.status == (action == "reset-password" ? .ok : .seeOther)) }
+                if action == "disable" { #expect(try await f.store.users().first { $0.username == "thu" }?.disabled == true) }
+            }
+            #expect(try await f.store.users().first { $0.username == "thu" }?.disabled == false)
+            try await client.execute(
+                uri: "/workspace/users/state", method: .post, headers: h, body: ByteBuffer(string: "username=an&action=disable&csrf=\(admin.csrf)")
+            ) { #expect($0.status == .conflict) }
+            let audit = try await f.store.auditEntries(AuditFilter(entity: "user"), beforeSeq: nil, limit: 10)
+            #expect(audit.count == 4 && audit.allSatisfy { $0.actor == "an" && $0.entityKey == "thu" })
+            try await client.execute(uri: "/workspace/users", method: .get, headers: [.cookie: officer.cookie]) { #expect($0.status == .forbidden) }
+            try await client.execute(
+                uri: "/workspace/users/state", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: officer.cookie],
+                body: ByteBuffer(string: "username=thu&action=disable&csrf=\(officer.csrf)")
+            ) { #expect($0.status == .forbidden) }
+        }
+    }
+}

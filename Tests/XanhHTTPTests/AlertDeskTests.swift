@@ -155,3 +155,39 @@ import XanhStore
         }
     }
 }
+
+/// Alert rules and recipients in the browser: added and deleted through the same checks as the API, audited; a
+/// webhook into the server's own network is refused; other roles get 403.
+@Suite struct RulePagesTests {
+    @Test func anOfficerAddsARuleAndARecipient() async throws {
+        let f = try await Fixture(station: false)
+        let officer = try await f.session(.monitoringOfficer, username: "lan")
+        let reporter = try await f.session(.reporter, username: "minh")
+        try await f.test { client in
+            let h: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: officer.cookie]
+            func post(_ body: String) async throws -> HTTPResponse.Status {
+                try await client.execute(uri: "/workspace/rules", method: .post, headers: h, body: ByteBuffer(string: body + "&csrf=\(officer.csrf)"))
+                {
+                    $0.status
+                }
+            }
+            #expect(try await post("action=create-rule&name=AQI+cao&kind=aqi&provinces=01&aqi=151") == .seeOther)
+            #expect(try await post("action=create-rule&name=AQI+sai&kind=aqi&aqi=900") == .unprocessableContent)
+            let rules = try await f.store.rules()
+            #expect(rules.count == 1 && rules.first?.aqiAtLeast == 151 && rules.first?.scope.provinces == ["01"])
+            let id = try #require(rules.first?.id)
+            #expect(try await post("action=create-subscription&rule=\(id)&channel=email&target=a%40b.vn") == .seeOther)
+            #expect(try await post("action=create-subscription&channel=webhook&target=http%3A%2F%2F127.0.0.1%3A9%2Fx") == .unprocessableContent)
+            #expect(try await post("action=create-subscription&channel=email&target=nobody") == .unprocessableContent)
+            #expect(try await f.store.subscriptions().map(\.target) == ["a@b.vn"])
+            let page = try await client.execute(uri: "/workspace/rules", method: .get, headers: [.cookie: officer.cookie]) { String(buffer: $0.body) }
+            #expect(page.contains(#"data-rule="AQI cao""#) && page.contains("VN_AQI ≥ 151") && page.contains(#"data-target="a@b.vn""#))
+            #expect(try await post("action=delete-rule&id=\(id)") == .seeOther)
+            #expect(try await f.store.rules().map(\.active) == [false], "switched off, kept for the alerts it raised")
+            #expect(try await post("action=delete-rule&id=\(id)") == .notFound)
+            let audit = try await f.store.auditEntries(AuditFilter(actor: "lan"), beforeSeq: nil, limit: 10).map(\.entity)
+            #expect(audit.sorted() == ["alert-rule", "alert-rule", "subscription"])
+            try await client.execute(uri: "/workspace/rules", method: .get, headers: [.cookie: reporter.cookie]) { #expect($0.status == .forbidden) }
+        }
+    }
+}

@@ -110,19 +110,14 @@ struct AlertController {
         }
         api.post("subscriptions") { request, context in
             let b = try await JSON.decode(SubscriptionBody.self, from: request, context)
-            guard let c = b.channel.flatMap(Channel.init(rawValue:)) else {
-                throw Problem(status: .unprocessableContent, detail: "/channel: must be webhook or email", pointer: "/channel")
+            let sub: Subscription
+            do {
+                sub = try RegistryService.subscription(
+                    rule: b.rule, channel: b.channel, target: b.target, secret: b.secret, allowPrivate: services.limits.allowPrivateWebhooks)
+            } catch let e as InputError {
+                throw Problem(status: .unprocessableContent, detail: e.message, pointer: e.pointer)
             }
-            guard let target = b.target, !target.isEmpty else {
-                throw Problem(status: .unprocessableContent, detail: "/target: is required", pointer: "/target")
-            }
-            if c == .webhook, let why = WebhookTarget.refusal(target, allowPrivate: services.limits.allowPrivateWebhooks) {
-                throw Problem(status: .unprocessableContent, detail: "/target: \(why) (XANH_ALLOW_PRIVATE_WEBHOOKS)", pointer: "/target")
-            }
-            if c == .email, !target.contains("@") {
-                throw Problem(status: .unprocessableContent, detail: "/target: '\(target)' is not an e-mail address", pointer: "/target")
-            }
-            let s = try await services.store.createSubscription(Subscription(rule: b.rule, channel: c, target: target, secret: b.secret))
+            let s = try await services.store.createSubscription(sub)
             return try JSON.response(SubscriptionView(s), status: .created)
         }
         api.get("alerts") { request, _ in

@@ -45,10 +45,10 @@ struct AccountController {
 
     /// The workspace's pages, in the order the account page lists them, with their labels.
     static let workspacePages: [(path: String, label: String)] = [
-        ("/workspace", "workspace"), ("/workspace/alerts", "alertInbox"), ("/workspace/quality", "qcQueue"),
+        ("/workspace", "workspace"), ("/workspace/alerts", "alertInbox"), ("/workspace/rules", "alertRules"), ("/workspace/quality", "qcQueue"),
         ("/workspace/reporting", "reporting"), ("/workspace/approvals", "approvals"),
         ("/workspace/tasks", "agencyTasks"), ("/workspace/consolidation", "consolidation"), ("/workspace/leader", "leaderView"),
-        ("/workspace/keys", "keys"), ("/workspace/audit", "auditLog"),
+        ("/workspace/users", "users"), ("/workspace/keys", "keys"), ("/workspace/audit", "auditLog"),
     ]
 
     /// The workspace pages a role may open, as links in a language.

@@ -67,6 +67,8 @@ public enum RoutePolicy {
         "POST /workspace/approvals": .approve, "GET /workspace/tasks": .report, "GET /workspace/tasks/progress": .report,
         "POST /workspace/tasks/progress": .report, "POST /workspace/tasks/report": .report, "GET /workspace/consolidation": .approve,
         "POST /workspace/consolidation": .approve, "GET /workspace/evidence/{sha256}": .internalRead,
+        "GET /workspace/users": .admin, "POST /workspace/users": .admin, "POST /workspace/users/state": .admin,
+        "GET /workspace/rules": .alerts, "POST /workspace/rules": .alerts,
     ]
 
     /// The policy as `docs/security.md` shows it (a test keeps the two equal): what each role holds, then every

@@ -18,6 +18,7 @@ enum Session {
         "POST /login", "POST /logout", "POST /account/password", "POST /workspace/alerts/{id}", "POST /workspace/quality/review",
         "POST /workspace/keys", "POST /workspace/keys/revoke", "POST /workspace/reporting/upload", "POST /workspace/reporting/value",
         "POST /workspace/approvals", "POST /workspace/tasks/progress", "POST /workspace/tasks/report", "POST /workspace/consolidation",
+        "POST /workspace/users", "POST /workspace/users/state", "POST /workspace/rules",
     ]
 
     static func changesState(_ m: HTTPRequest.Method) -> Bool { m == .post || m == .put || m == .patch || m == .delete }

@@ -22,15 +22,27 @@ extension WebController {
                 lastUsed: k.lastUsedAt.map { Self.shortTime($0, lang) } ?? words["never", default: "never"], revoked: k.revoked,
                 revokeAction: "/workspace/keys/revoke?lang=\(lang.rawValue)")
         }
-        // The most powerful role last, so it is never the one chosen by default.
-        let roles = (Role.allCases.filter { $0 != .admin } + [.admin]).map {
-            KeysPage.Option(value: $0.rawValue, label: words["role_" + $0.rawValue, default: $0.rawValue])
-        }
+        let roles = Self.roleOptions(words)
         return layout(
             lang, title: words["keys", default: "API keys"], path: "/workspace/keys",
             KeysPage(
                 rows: rows, roles: roles, csrf: csrf, action: "/workspace/keys?lang=\(lang.rawValue)", newKeyName: newKey?.name, newKey: newKey?.key,
                 error: error))
+    }
+
+    /// The roles for a form's choice, the most powerful last, so it is never the one chosen by default.
+    static func roleOptions(_ words: [String: String]) -> [KeysPage.Option] {
+        (Role.allCases.filter { $0 != .admin } + [.admin]).map {
+            KeysPage.Option(value: $0.rawValue, label: words["role_" + $0.rawValue, default: $0.rawValue])
+        }
+    }
+
+    /// A page holding a secret shown this once (a key, a one-time password): not cached, not revalidated.
+    static func shownOnce(_ response: Response) -> Response {
+        var r = response
+        r.headers[.cacheControl] = "no-store"
+        r.headers[.eTag] = nil
+        return r
     }
 
     func auditPage(_ lang: Language, _ request: Request) async throws -> WebPage<AuditPage> {
@@ -89,10 +101,7 @@ extension WebController {
                     caller, address: context.address, channel: "web", action: "POST /workspace/keys", entity: "key", key: name,
                     after: IndicatorJSON.encode(["role": role.rawValue, "scope": AccessScope.province.summary()]))
                 // The key is on this answer only: not cached, not kept.
-                var r = pages.response("keys", try await keysPage(lang, csrf: csrf, newKey: (name, key)), status: .created)
-                r.headers[.cacheControl] = "no-store"
-                r.headers[.eTag] = nil
-                return r
+                return Self.shownOnce(pages.response("keys", try await keysPage(lang, csrf: csrf, newKey: (name, key)), status: .created))
             }
         }
         router.post("workspace/keys/revoke") { request, context in

@@ -141,6 +141,8 @@ struct WebController {
         registerAdminPages(on: router)
         registerReportingPages(on: router)
         registerPlanWorkPages(on: router)
+        registerUserPages(on: router)
+        registerRulePages(on: router)
         registerLeaderPage(on: router)
     }
 

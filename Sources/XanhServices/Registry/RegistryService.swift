@@ -46,6 +46,20 @@ public struct RegistryService: Sendable {
         return try await rules.createRule(r)
     }
 
+    /// A subscription as it may be stored: a webhook to an address outside the server's own networks (unless
+    /// `allowPrivate`), or an e-mail address. Refused with the field named.
+    public static func subscription(
+        rule: Int64?, channel: String?, target: String?, secret: String?, allowPrivate: Bool
+    ) throws -> Subscription {
+        guard let c = channel.flatMap(Channel.init(rawValue:)) else { throw InputError("/channel: must be webhook or email", pointer: "/channel") }
+        guard let target, !target.isEmpty else { throw InputError("/target: is required", pointer: "/target") }
+        if c == .webhook, let why = WebhookTarget.refusal(target, allowPrivate: allowPrivate) {
+            throw InputError("/target: \(why) (XANH_ALLOW_PRIVATE_WEBHOOKS)", pointer: "/target")
+        }
+        if c == .email, !target.contains("@") { throw InputError("/target: '\(target)' is not an e-mail address", pointer: "/target") }
+        return Subscription(rule: rule, channel: c, target: target, secret: secret.flatMap { $0.isEmpty ? nil : $0 })
+    }
+
     func check(_ problems: [RegistryValidation.Problem]) throws {
         guard problems.isEmpty else { throw StoreError.invalid(problems) }
     }
