@@ -69,6 +69,7 @@ def officer(width, height, lang):
             expect(history and "trạm truyền dữ liệu" in history[-1][1], f"the closing note is not in the history: {history}")
             review_flat_line(d, width, lang)
             alert_rules(d, width, lang)
+            station_registry(d, width, lang)
         else:
             # The closed alert (closed at the laptop's width) takes a comment still; its history is on the page.
             state = d.find_element(By.ID, "alert-state").get_attribute("data-state")
@@ -131,6 +132,31 @@ def alert_rules(d, width, lang):
     status, subs = api(d, "/api/v1/subscriptions")
     expect(any(s.get("target") == "trucban@stnmt.hanoi.gov.vn" and rule and s.get("rule") == rule[0].get("id") for s in subs.get("items", [])),
            f"the API does not hold the new recipient: {subs}")
+
+
+def station_registry(d, width, lang):
+    """Adds a wastewater station (not yet in operation) with its QCVN 40 column B limits and Kq·Kf; then through the API."""
+    d.get(f"{base}/account?lang={lang}")
+    follow(d, d.find_element(By.CSS_SELECTOR, f'a[href="/workspace/stations?lang={lang}"]'))
+    check(d, width, f"stations-{lang}")
+    follow(d, d.find_element(By.ID, "add-station"))
+    d.find_element(By.ID, "st-code").send_keys("HP-NS-WW")
+    d.find_element(By.ID, "st-name").send_keys("Nước thải KCN Nam Đình Vũ")
+    d.find_element(By.CSS_SELECTOR, '#st-kind option[value="wastewater"]').click()
+    d.find_element(By.CSS_SELECTOR, '#st-province option[value="31"]').click()
+    d.find_element(By.ID, "st-parameters").send_keys("COD:5, TSS:5, pH:5")
+    d.find_element(By.ID, "st-active").click()  # not yet in operation
+    d.find_element(By.CSS_SELECTOR, '#st-family option[value="QCVN40"]').click()
+    d.find_element(By.ID, "st-column").send_keys("B")
+    d.find_element(By.ID, "st-k1").clear()
+    d.find_element(By.ID, "st-k1").send_keys("0,9")
+    check(d, width, f"station-form-{lang}")
+    follow(d, d.find_element(By.ID, "save-station"))
+    expect(d.find_elements(By.CSS_SELECTOR, 'tr[data-station="HP-NS-WW"][data-active="0"]'), f"{width}px: the new station is not listed")
+    status, s = api(d, "/api/v1/stations/HP-NS-WW")
+    limits = s.get("limits") or {}
+    expect(status == 200 and limits.get("family") == "QCVN40" and limits.get("column") == "B" and limits.get("k1") == 0.9
+           and [p.get("parameter") for p in s.get("parameters", [])] == ["COD", "TSS", "pH"], f"the API's station: {status} {s}")
 
 
 def reporter(width, height, alert):

@@ -157,3 +157,52 @@ import XanhStore
         }
     }
 }
+
+/// The station registry in the browser: a station added and changed through the registry's own checks (bad numbers
+/// and unknown parameters named in the page's language), audited; other roles get 403.
+@Suite struct RegistryPagesTests {
+    @Test func anOfficerAddsAndChangesAStation() async throws {
+        let f = try await Fixture()
+        let officer = try await f.session(.monitoringOfficer, username: "lan")
+        let reporter = try await f.session(.reporter, username: "minh")
+        try await f.test { client in
+            let h: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: officer.cookie]
+            func post(_ uri: String, _ body: String) async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(uri: uri, method: .post, headers: h, body: ByteBuffer(string: body + "&csrf=\(officer.csrf)")) {
+                    ($0.status, String(buffer: $0.body))
+                }
+            }
+            let good = "code=HP-NS-WW&name=N%C6%B0%E1%BB%9Bc+th%E1%BA%A3i&kind=wastewater&province=31&parameters=COD%3A5%2C+TSS%3A5&silence=30"
+            let (badNumber, page) = try await post("/workspace/stations/edit", good + "&latitude=abc&family=QCVN40&column=B&k1=0%2C9")
+            #expect(
+                badNumber == .unprocessableContent && page.contains("Vĩ độ: &#39;abc&#39; không phải là số")
+                    || page.contains("Vĩ độ: 'abc' không phải là số"))
+            let (unknown, page2) = try await post("/workspace/stations/edit", good.replacingOccurrences(of: "COD", with: "XYZ"))
+            #expect(unknown == .unprocessableContent && page2.contains("XYZ"))
+            #expect(try await f.store.station(code: "HP-NS-WW") == nil)
+            #expect(try await post("/workspace/stations/edit", good + "&family=QCVN40&column=B&k1=0%2C9&k2=1").0 == .seeOther)
+            let s = try #require(try await f.store.station(code: "HP-NS-WW"))
+            #expect(s.parameters.map(\.parameter) == ["COD", "TSS"] && s.parameters.allSatisfy { $0.interval == 300 } && s.active == false)
+            #expect(s.limits == FacilityLimitConfig(family: "QCVN40", column: "B", k1: 0.9, k2: 1) && s.silenceAfter == 1800)
+            #expect(try await post("/workspace/stations/edit", good).0 == .conflict, "the code is taken")
+            // Changing it: the code comes from the URL; switched on, limits off.
+            #expect(try await post("/workspace/stations/edit?code=HP-NS-WW", good + "&active=on").0 == .seeOther)
+            let changed = try #require(try await f.store.station(code: "HP-NS-WW"))
+            #expect(changed.active && changed.limits == nil)
+            #expect(try await post("/workspace/stations/edit?code=NOPE", good).0 == .notFound)
+            let list = try await client.execute(uri: "/workspace/stations", method: .get, headers: [.cookie: officer.cookie]) {
+                String(buffer: $0.body)
+            }
+            #expect(list.contains(#"data-station="HP-NS-WW" data-active="1""#) && list.contains(#"data-station="HN-NKT""#))
+            let form = try await client.execute(uri: "/workspace/stations/edit?code=HN-NKT", method: .get, headers: [.cookie: officer.cookie]) {
+                String(buffer: $0.body)
+            }
+            #expect(form.contains(#"value="PM2.5:5, PM10:5, NO2:5""#))
+            let audit = try await f.store.auditEntries(AuditFilter(entity: "station"), beforeSeq: nil, limit: 10)
+            #expect(audit.count == 2 && audit.allSatisfy { $0.actor == "lan" && $0.entityKey == "HP-NS-WW" })
+            try await client.execute(uri: "/workspace/stations", method: .get, headers: [.cookie: reporter.cookie]) {
+                #expect($0.status == .forbidden)
+            }
+        }
+    }
+}

@@ -45,7 +45,8 @@ struct AccountController {
 
     /// The workspace's pages, in the order the account page lists them, with their labels.
     static let workspacePages: [(path: String, label: String)] = [
-        ("/workspace", "workspace"), ("/workspace/alerts", "alertInbox"), ("/workspace/rules", "alertRules"), ("/workspace/quality", "qcQueue"),
+        ("/workspace", "workspace"), ("/workspace/alerts", "alertInbox"), ("/workspace/rules", "alertRules"),
+        ("/workspace/stations", "stationRegistry"), ("/workspace/quality", "qcQueue"),
         ("/workspace/reporting", "reporting"), ("/workspace/approvals", "approvals"),
         ("/workspace/tasks", "agencyTasks"), ("/workspace/consolidation", "consolidation"), ("/workspace/leader", "leaderView"),
         ("/workspace/users", "users"), ("/workspace/keys", "keys"), ("/workspace/audit", "auditLog"),

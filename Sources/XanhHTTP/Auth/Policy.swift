@@ -69,6 +69,7 @@ public enum RoutePolicy {
         "POST /workspace/consolidation": .approve, "GET /workspace/evidence/{sha256}": .internalRead,
         "GET /workspace/users": .admin, "POST /workspace/users": .admin, "POST /workspace/users/state": .admin,
         "GET /workspace/rules": .alerts, "POST /workspace/rules": .alerts,
+        "GET /workspace/stations": .registry, "GET /workspace/stations/edit": .registry, "POST /workspace/stations/edit": .registry,
     ]
 
     /// The policy as `docs/security.md` shows it (a test keeps the two equal): what each role holds, then every

@@ -143,6 +143,7 @@ struct WebController {
         registerPlanWorkPages(on: router)
         registerUserPages(on: router)
         registerRulePages(on: router)
+        registerRegistryPages(on: router)
         registerLeaderPage(on: router)
     }
 
