@@ -8,21 +8,19 @@ import os
 import sys
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, os.path.dirname(__file__))
 os.environ["XANH_SHOTS"] = sys.argv[3]
-from account_pages_support import check, driver, problems  # noqa: E402
+from account_pages_support import check, driver, follow, problems  # noqa: E402
 
 base, one_time, shots = sys.argv[1], sys.argv[2], sys.argv[3]
 
 
 def submit(d, selector):
-    """Clicks a form's button and waits for the page it leads to."""
-    old = d.find_element(By.TAG_NAME, "html")
-    d.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(d, 10).until(expected_conditions.staleness_of(old))
+    """Clicks a form's button and waits for the page it leads to (by the mark the old document carries: staleness
+    checks race with the navigation in chromedriver)."""
+    follow(d, d.find_element(By.CSS_SELECTOR, selector))
 
 
 def login(d, username, password):

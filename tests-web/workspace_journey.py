@@ -4,8 +4,10 @@ demo's silent station and an exceedance of the last 24 hours, opens the alert in
 acknowledges it, comments on it and closes it with a note, then marks the demo's flat-line TSS run valid with a reason
 in the QC queue (each effect checked through the API with the same session);
 on the phone, in English, the closed alert still takes a comment. A reporter gets 403 on the same pages and on the
-same form. The administrator creates a key (shown once, used), revokes it (refused next), and finds both in the
-audit page and its CSV. The leader opens the province at a glance and downloads Hải Phòng's mid-year report (DOCX). Every page: a screenshot, no horizontal scroll, no console error and no axe-core violation. Exit 1 on any
+same form. The officer also adds a facility, links the new station to it and maps a Circular 10 file name to it. The
+administrator creates a key with a station group (shown once, used), adds a station to the group, revokes it (refused
+next), and finds each in the audit page and its CSV; adds and disables a person; and changes a runtime setting (a new
+login's session lasts as set), then puts it back. The leader opens the province at a glance and downloads Hải Phòng's mid-year report (DOCX). Every page: a screenshot, no horizontal scroll, no console error and no axe-core violation. Exit 1 on any
 problem.
     workspace_journey.py BASE_URL PASSWORD SHOTS_DIR
 """
@@ -13,6 +15,7 @@ import io
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 
@@ -157,6 +160,38 @@ def station_registry(d, width, lang):
     limits = s.get("limits") or {}
     expect(status == 200 and limits.get("family") == "QCVN40" and limits.get("column") == "B" and limits.get("k1") == 0.9
            and [p.get("parameter") for p in s.get("parameters", [])] == ["COD", "TSS", "pH"], f"the API's station: {status} {s}")
+    facility_and_file_name(d, width, lang)
+
+
+def facility_and_file_name(d, width, lang):
+    """Adds a facility (then links it to the new station), and maps a Circular 10 file name to the station; through the API."""
+    d.get(f"{base}/account?lang={lang}")
+    follow(d, d.find_element(By.CSS_SELECTOR, f'a[href="/workspace/facilities?lang={lang}"]'))
+    check(d, width, f"facilities-{lang}")
+    d.find_element(By.ID, "f-name").send_keys("Công ty CP Hóa chất Nam Đình Vũ")
+    d.find_element(By.ID, "f-tax").send_keys("0201234567")
+    d.find_element(By.ID, "f-sector").send_keys("Hóa chất")
+    d.find_element(By.CSS_SELECTOR, '#f-province option[value="31"]').click()
+    follow(d, d.find_element(By.ID, "save-facility"))
+    expect(d.find_elements(By.ID, "done"), f"{width}px: the facility is not saved")
+    status, facilities = api(d, "/api/v1/facilities")
+    made = [f for f in facilities.get("items", []) if f.get("taxCode") == "0201234567"]
+    expect(status == 200 and made and made[0].get("province") == "31", f"the API does not hold the new facility: {facilities}")
+    if made:
+        d.get(f"{base}/workspace/stations/edit?lang={lang}&code=HP-NS-WW")
+        d.find_element(By.CSS_SELECTOR, f'#st-facility option[value="{made[0]["id"]}"]').click()
+        follow(d, d.find_element(By.ID, "save-station"))
+        status, s = api(d, "/api/v1/stations/HP-NS-WW")
+        expect(s.get("facility") == made[0]["id"], f"the station is not the facility's: {s}")
+    d.get(f"{base}/workspace/file-names?lang={lang}")
+    check(d, width, f"file-names-{lang}")
+    d.find_element(By.ID, "fn-name").send_keys("HaiPhong_NamDinhVu_NuocThai01")
+    d.find_element(By.CSS_SELECTOR, '#fn-station option[value="HP-NS-WW"]').click()
+    follow(d, d.find_element(By.ID, "map-file-name"))
+    expect(d.find_elements(By.CSS_SELECTOR, 'tr[data-name="HaiPhong_NamDinhVu_NuocThai01"][data-station="HP-NS-WW"]'),
+           f"{width}px: the file name is not listed")
+    status, names = api(d, "/api/v1/file-names")
+    expect({"name": "HaiPhong_NamDinhVu_NuocThai01", "station": "HP-NS-WW"} in names.get("items", []), f"the API's file names: {names}")
 
 
 def reporter(width, height, alert):
@@ -191,6 +226,7 @@ def administrator(width, height, lang):
         name = f"Trạm Đình Vũ logger {width}"
         d.find_element(By.ID, "key-name").send_keys(name)
         d.find_element(By.CSS_SELECTOR, '#key-role option[value="facility_operator"]').click()
+        d.find_element(By.ID, "key-stations").send_keys("HP-DV-WW")
         follow(d, d.find_element(By.ID, "create-key"))
         shown = d.find_elements(By.ID, "new-key")
         expect(shown and shown[0].text.startswith("xanh_"), f"{width}px: the new key is not shown")
@@ -207,6 +243,15 @@ def administrator(width, height, lang):
         expect(with_key() == 200, f"{width}px: the new key is refused")
         d.get(f"{base}/workspace/keys?lang={lang}")
         expect(key not in d.page_source, f"{width}px: the key is shown again")
+        # The key's station group (its FTP account's too): one more station.
+        row = d.find_element(By.CSS_SELECTOR, f'tr[data-key="{name}"][data-revoked="0"]')
+        group = row.find_element(By.CSS_SELECTOR, 'input[name="stations"]')
+        expect(group.get_attribute("value") == "HP-DV-WW", f"{width}px: the key's group is {group.get_attribute('value')}")
+        group.send_keys(", HP-HB")
+        follow(d, row.find_element(By.CSS_SELECTOR, "button.save-group"))
+        status, body = api(d, "/api/v1/audit?entity=key&actor=an")
+        expect(any(e.get("entityKey") == name and e.get("action") == "POST /workspace/keys/scope" and "HP-HB" in (e.get("after") or "")
+                   for e in body.get("items", [])), f"{width}px: the audit API lacks the key's new station group")
         row = d.find_element(By.CSS_SELECTOR, f'tr[data-key="{name}"][data-revoked="0"]')
         follow(d, row.find_element(By.CSS_SELECTOR, "button.revoke"))
         expect(d.find_elements(By.CSS_SELECTOR, f'tr[data-key="{name}"][data-revoked="1"]'), f"{width}px: the key is not shown revoked")
@@ -220,6 +265,7 @@ def administrator(width, height, lang):
         body = fetch(d, csv_link)[2].decode("utf-8-sig")
         expect(body.count(name) >= 2, f"{width}px: the audit CSV does not hold both entries for {name}")
         people(d, width, lang)
+        settings(d, width, lang)
     finally:
         d.quit()
 
@@ -247,6 +293,44 @@ def people(d, width, lang):
     actions = [(e.get("entityKey"), e.get("action")) for e in body.get("items", [])]
     for action in ["POST /workspace/users", "POST /workspace/users/state"]:
         expect((username, action) in actions, f"{width}px: the audit API lacks {action} of {username}: {actions[:4]}")
+
+
+def settings(d, width, lang):
+    """Changes a runtime setting (the session's lifetime): in use at once (a new login's cookie lasts that long), then back."""
+    d.get(f"{base}/account?lang={lang}")
+    follow(d, d.find_element(By.CSS_SELECTOR, f'a[href="/workspace/settings?lang={lang}"]'))
+    check(d, width, f"settings-{lang}")
+    field = d.find_element(By.ID, "setting-session-seconds")
+    field.clear()
+    field.send_keys("7200")
+    follow(d, d.find_element(By.CSS_SELECTOR, 'tr[data-flag="session-seconds"] button.save'))
+    row = d.find_element(By.CSS_SELECTOR, 'tr[data-flag="session-seconds"]')
+    expect(row.find_element(By.ID, "setting-session-seconds").get_attribute("value") == "7200", f"{width}px: the setting is not saved")
+    check(d, width, f"settings-saved-{lang}")
+    # A new login now gets a cookie of two hours.
+    request = urllib.request.Request(base + "/login", method="GET")
+    with urllib.request.urlopen(request, timeout=30) as r:
+        page = r.read().decode()
+        cookie = r.headers.get("Set-Cookie", "").split(";")[0]
+    mark = 'name="login_token" value="'
+    token = page.split(mark)[1].split('"')[0] if mark in page else ""
+    form = urllib.parse.urlencode({"username": "an", "password": password, "login_token": token}).encode()
+    opener = urllib.request.build_opener(NoRedirect())
+    try:
+        answer = opener.open(urllib.request.Request(base + "/login", data=form, headers={"Cookie": cookie}), timeout=30)
+        set_cookie = " | ".join(answer.headers.get_all("Set-Cookie") or [])
+    except urllib.error.HTTPError as e:
+        set_cookie = " | ".join(e.headers.get_all("Set-Cookie") or [])
+    expect("Max-Age=7200" in set_cookie, f"{width}px: a login after the change sets {set_cookie[:80]}")
+    follow(d, d.find_element(By.CSS_SELECTOR, 'tr[data-flag="session-seconds"] button.reset'))
+    status, body = api(d, "/api/v1/audit?entity=setting&actor=an")
+    expect(status == 200 and sum(1 for e in body.get("items", []) if e.get("entityKey") == "session-seconds") >= 2,
+           f"{width}px: the audit API lacks the setting's changes: {body}")
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
 
 
 def leader(width, height, lang):

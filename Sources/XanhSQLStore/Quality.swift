@@ -42,7 +42,9 @@ extension SQLStore: FileLedgerStore {
     public func fileNameMap() async throws -> [String: String] {
         try await read { c in
             Dictionary(
-                try await c.query("SELECT name, station_code FROM file_names").map { (try $0.text("name"), try $0.text("station_code")) },
+                try await c.query("SELECT name, station_code FROM file_names ORDER BY name LIMIT 100000").map {
+                    (try $0.text("name"), try $0.text("station_code"))
+                },
                 uniquingKeysWith: { a, _ in a })
         }
     }

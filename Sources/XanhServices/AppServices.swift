@@ -7,8 +7,12 @@ import XanhStore
 public struct AppServices: Sendable {
     public var store: any MonitoringStore
     public var reference: ReferenceData
-    /// Bounds on what comes in (docs/operations.md, "Limits").
-    public var limits: Limits
+    /// Bounds on what comes in (docs/operations.md, "Limits"), as they are now: the runtime settings
+    /// (`Limits.runtimeFlags`) change while the server runs (`SettingsService`), and every copy of these services sees it.
+    public var limits: Limits { current.get() }
+    /// The limits the server started with (defaults, environment and flags), before any saved runtime setting.
+    public let startLimits: Limits
+    let current: Locked<Limits>
     /// Current time in UTC seconds; tests pin it.
     public var clock: @Sendable () -> Int64
     /// Database faults met lately, for `/health`.
@@ -26,7 +30,8 @@ public struct AppServices: Sendable {
     ) {
         self.store = store
         self.reference = reference
-        self.limits = limits
+        startLimits = limits
+        current = Locked(limits)
         self.counters = counters
         self.clock = clock
         deriver = Deriver(store: store, reference: reference, clock: clock)
@@ -41,6 +46,8 @@ public struct AppServices: Sendable {
     }
 
     public var indicators: IndicatorService { IndicatorService(store: store) }
+
+    public var settings: SettingsService { SettingsService(services: self) }
 
     public var accounts: AccountService { AccountService(store: store, limits: limits, clock: clock) }
 

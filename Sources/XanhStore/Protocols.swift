@@ -436,7 +436,27 @@ public struct ValueChange: Sendable, Equatable {
 /// Every capability together: what the composition root builds and hands out piece by piece.
 public typealias MonitoringStore = StationStore & FacilityStore & KeyStore & ObservationStore & AirQualityStore & DerivationStore
     & FileLedgerStore & QualityStore & StationEventStore & AlertRuleStore & AlertStateStore & OutboxStore & RetentionStore & AdminUnitStore
-    & IndicatorCatalogueStore & IndicatorValueStore & TargetStore & AccountStore & AuditStore & PlanStore & StoreIdentity
+    & IndicatorCatalogueStore & IndicatorValueStore & TargetStore & AccountStore & AuditStore & PlanStore & SettingsStore & StoreIdentity
+
+
+/// Settings changed while the server runs (`Limits.runtimeFlags`), kept so that a restart keeps them.
+public protocol SettingsStore: Sendable {
+    /// Every saved setting, by its flag.
+    func savedSettings() async throws -> [String: SavedSetting]
+    /// Saves a setting's value, or removes it (back to the value the server started with) when `value` is nil.
+    func saveSetting(_ flag: String, value: String?, by: String, at: Int64) async throws
+}
+
+public struct SavedSetting: Sendable, Equatable {
+    public var value: String
+    public var changedBy: String
+    public var changedAt: Int64
+    public init(value: String, changedBy: String, changedAt: Int64) {
+        self.value = value
+        self.changedBy = changedBy
+        self.changedAt = changedAt
+    }
+}
 
 /// Agencies, plans, reporting obligations, their reports and the progress of tasks (decision 0016).
 public protocol PlanStore: Sendable {

@@ -40,6 +40,8 @@ struct Serve: AsyncParsableCommand {
         let sensorThings = STAService(store: db, catalogue: db.reference.parameters, limits: limits, clock: services.clock)
         var logger = Logger(label: "xanh")
         logger.logLevel = .info
+        // Settings an administrator changed at run time win over the start values (decision 0018).
+        for item in try await services.settings.load() { logger.warning("saved setting \(item) is not valid; the start value stays") }
         if demo {
             let added = try await DemoLoader.load(services: services)
             if added > 0 {

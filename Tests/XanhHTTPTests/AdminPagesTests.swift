@@ -206,3 +206,118 @@ import XanhStore
         }
     }
 }
+
+/// Facilities, Circular 10 file names, keys' station groups and runtime settings in the browser.
+@Suite struct RegistryAdminPagesTests {
+    static func post(
+        _ client: some TestClientProtocol, _ who: (cookie: String, csrf: String), _ uri: String, _ body: String
+    ) async throws -> (
+        HTTPResponse.Status, String
+    ) {
+        let h: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: who.cookie]
+        return try await client.execute(uri: uri, method: .post, headers: h, body: ByteBuffer(string: body + "&csrf=\(who.csrf)")) {
+            ($0.status, String(buffer: $0.body))
+        }
+    }
+
+    @Test func anOfficerAddsAFacilityAndMapsAFileName() async throws {
+        let f = try await Fixture()
+        let officer = try await f.session(.monitoringOfficer, username: "lan")
+        let reporter = try await f.session(.reporter, username: "minh")
+        try await f.test { client in
+            let (bad, page) = try await Self.post(client, officer, "/workspace/facilities", "name=&province=31&taxCode=12ab")
+            #expect(bad == .unprocessableContent && page.contains("Tên cơ sở: must not be empty") && page.contains("Mã số thuế:"))
+            #expect(try await f.store.facilities(after: nil, limit: 10).isEmpty)
+            let good = "name=C%C3%B4ng+ty+DAP+%C4%90%C3%ACnh+V%C5%A9&province=31&taxCode=0200123456&sector=H%C3%B3a+ch%E1%BA%A5t&active=on"
+            #expect(try await Self.post(client, officer, "/workspace/facilities", good).0 == .seeOther)
+            let made = try #require(try await f.store.facilities(after: nil, limit: 10).first)
+            #expect(made.name == "Công ty DAP Đình Vũ" && made.taxCode == "0200123456" && made.active && made.province == "31")
+            let id = try #require(made.id)
+            #expect(
+                try await Self.post(client, officer, "/workspace/facilities?id=\(id)", good.replacingOccurrences(of: "&active=on", with: "")).0
+                    == .seeOther)
+            #expect(try await f.store.facility(id: id)?.active == false)
+            #expect(try await Self.post(client, officer, "/workspace/facilities?id=999", good).0 == .notFound)
+            let list = try await client.execute(uri: "/workspace/facilities?lang=en&id=\(id)", method: .get, headers: [.cookie: officer.cookie]) {
+                String(buffer: $0.body)
+            }
+            #expect(
+                list.contains(#"data-facility="\#(id)" data-active="0""#) && list.contains("Edit facility") && list.contains(#"value="0200123456""#))
+
+            // File names: a bad name, an unknown station, then a mapping, shown, and removed.
+            #expect(try await Self.post(client, officer, "/workspace/file-names", "name=a%2Fb&station=HN-NKT").0 == .unprocessableContent)
+            #expect(try await Self.post(client, officer, "/workspace/file-names", "name=HaNoi_NKT&station=NOPE").0 == .unprocessableContent)
+            #expect(try await f.store.fileNameMap().isEmpty)
+            #expect(try await Self.post(client, officer, "/workspace/file-names", "name=HaNoi_NKT&station=HN-NKT").0 == .seeOther)
+            #expect(try await f.store.fileNameMap() == ["HaNoi_NKT": "HN-NKT"])
+            let names = try await client.execute(uri: "/workspace/file-names", method: .get, headers: [.cookie: officer.cookie]) {
+                String(buffer: $0.body)
+            }
+            #expect(names.contains(#"data-name="HaNoi_NKT" data-station="HN-NKT""#))
+            #expect(try await Self.post(client, officer, "/workspace/file-names", "name=HaNoi_NKT&action=remove").0 == .seeOther)
+            #expect(try await f.store.fileNameMap().isEmpty)
+            #expect(try await Self.post(client, officer, "/workspace/file-names", "name=HaNoi_NKT&action=remove").0 == .notFound)
+            let audit = try await f.store.auditEntries(AuditFilter(entity: "file-names"), beforeSeq: nil, limit: 10)
+            #expect(audit.count == 2 && audit.allSatisfy { $0.actor == "lan" && $0.entityKey == "HaNoi_NKT" })
+            #expect(try await f.store.auditEntries(AuditFilter(entity: "facility"), beforeSeq: nil, limit: 10).count == 2)
+            for uri in ["/workspace/facilities", "/workspace/file-names"] {
+                try await client.execute(uri: uri, method: .get, headers: [.cookie: reporter.cookie]) { #expect($0.status == .forbidden) }
+            }
+        }
+    }
+
+    @Test func anAdminGivesAKeyAStationGroup() async throws {
+        let f = try await Fixture()
+        let admin = try await f.session(.admin, username: "an")
+        try await f.test { client in
+            let (unknown, page) = try await Self.post(
+                client, admin, "/workspace/keys", "name=logger-1&role=facility_operator&stations=HN-NKT%2C+NOPE")
+            #expect(unknown == .unprocessableContent && page.contains("Không có trạm: NOPE"))
+            #expect(try await f.store.apiKeys().contains { $0.key.name == "logger-1" } == false)
+            #expect(try await Self.post(client, admin, "/workspace/keys", "name=logger-1&role=facility_operator&stations=HN-NKT").0 == .created)
+            #expect(try await f.store.apiKeys().first { $0.key.name == "logger-1" }?.key.scope.stations == ["HN-NKT"])
+            _ = try await f.store.createStation(
+                Station(code: "HP-DV-WW", name: "Nước thải", kind: .wastewater, province: "31", parameters: [StationParameter(parameter: "COD")]))
+            #expect(try await Self.post(client, admin, "/workspace/keys/scope", "name=logger-1&stations=HN-NKT%2CHP-DV-WW").0 == .seeOther)
+            #expect(try await f.store.apiKeys().first { $0.key.name == "logger-1" }?.key.scope.stations == ["HN-NKT", "HP-DV-WW"])
+            #expect(try await Self.post(client, admin, "/workspace/keys/scope", "name=nobody&stations=HN-NKT").0 == .notFound)
+            #expect(try await Self.post(client, admin, "/workspace/keys/scope", "name=logger-1&facility=77").0 == .unprocessableContent)
+            let audit = try await f.store.auditEntries(AuditFilter(entity: "key"), beforeSeq: nil, limit: 10)
+            #expect(audit.contains { $0.action == "POST /workspace/keys/scope" && ($0.after ?? "").contains("HP-DV-WW") })
+        }
+    }
+
+    @Test func anAdminChangesARuntimeSettingThatAppliesAtOnceAndSurvivesARestart() async throws {
+        let f = try await Fixture()
+        let admin = try await f.session(.admin, username: "an")
+        let officer = try await f.session(.monitoringOfficer, username: "lan")
+        try await f.test { client in
+            #expect(f.services.limits.writesPerMinute == 6_000)
+            let (bad, page) = try await Self.post(client, admin, "/workspace/settings", "flag=writes-per-minute&value=-3")
+            #expect(bad == .unprocessableContent && page.contains("không phải giá trị hợp lệ"))
+            #expect(try await Self.post(client, admin, "/workspace/settings", "flag=bcrypt-cost&value=4").0 == .notFound, "not a runtime setting")
+            #expect(try await Self.post(client, admin, "/workspace/settings", "flag=writes-per-minute&value=5").0 == .seeOther)
+            #expect(f.services.limits.writesPerMinute == 5, "in use at once")
+            // The officer's sixth write within the minute is refused by the new limit (the admin has made three).
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<6 { statuses.append(try await Self.post(client, officer, "/workspace/file-names", "name=x&action=remove").0) }
+            #expect(statuses == Array(repeating: .notFound, count: 5) + [.tooManyRequests])
+            let list = try await client.execute(uri: "/workspace/settings?lang=en", method: .get, headers: [.cookie: admin.cookie]) {
+                String(buffer: $0.body)
+            }
+            #expect(list.contains(#"name="value" value="5""#) && list.contains("Back to the start value"))
+            // Another server over the same store (a restart) takes the saved value.
+            let again = AppServices(store: f.store, reference: Fixture.reference, limits: Limits())
+            let skipped = try await again.settings.load()
+            #expect(skipped.isEmpty && again.limits.writesPerMinute == 5)
+            #expect(try await Self.post(client, admin, "/workspace/settings", "flag=writes-per-minute&action=reset").0 == .seeOther)
+            let left = try await f.store.savedSettings()
+            #expect(f.services.limits.writesPerMinute == 6_000 && left.isEmpty)
+            let audit = try await f.store.auditEntries(AuditFilter(entity: "setting"), beforeSeq: nil, limit: 10)
+            #expect(audit.count == 2 && audit.allSatisfy { $0.actor == "an" && $0.entityKey == "writes-per-minute" })
+            try await client.execute(uri: "/workspace/settings", method: .get, headers: [.cookie: officer.cookie]) {
+                #expect($0.status == .forbidden)
+            }
+        }
+    }
+}

@@ -200,6 +200,17 @@ public struct Limits: Sendable, Equatable {
             \.trustForwardedFor),
     ]
 
+    /// The settings an administrator may change while the server runs (`/workspace/settings`): each is read where it
+    /// is used, on every request or pass, and none of them weakens how callers are identified. Body sizes, timeouts
+    /// and connection bounds are fixed when the server starts; the second factor, bcrypt's cost and trusting
+    /// X-Forwarded-For are for the operator alone (decision 0018).
+    public static let runtimeFlags: [String] = [
+        "stale-after-seconds", "reminder-days-before", "session-seconds", "writes-per-minute", "expensive-reads-per-minute",
+        "max-login-failures", "login-window-seconds", "max-bad-credentials",
+    ]
+
+    public static var runtimeSettings: [Setting] { runtimeFlags.compactMap { f in settings.first { $0.flag == f } } }
+
     /// The limits as a JSON-friendly list (for `/openapi.json` and `/health`).
     public var described: [(name: String, value: String)] { Self.settings.map { ($0.flag, $0.value(self)) } }
 }

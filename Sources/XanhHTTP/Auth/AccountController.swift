@@ -46,10 +46,12 @@ struct AccountController {
     /// The workspace's pages, in the order the account page lists them, with their labels.
     static let workspacePages: [(path: String, label: String)] = [
         ("/workspace", "workspace"), ("/workspace/alerts", "alertInbox"), ("/workspace/rules", "alertRules"),
-        ("/workspace/stations", "stationRegistry"), ("/workspace/quality", "qcQueue"),
+        ("/workspace/stations", "stationRegistry"), ("/workspace/facilities", "facilities"), ("/workspace/file-names", "fileNames"),
+        ("/workspace/quality", "qcQueue"),
         ("/workspace/reporting", "reporting"), ("/workspace/approvals", "approvals"),
         ("/workspace/tasks", "agencyTasks"), ("/workspace/consolidation", "consolidation"), ("/workspace/leader", "leaderView"),
-        ("/workspace/users", "users"), ("/workspace/keys", "keys"), ("/workspace/audit", "auditLog"),
+        ("/workspace/users", "users"), ("/workspace/keys", "keys"), ("/workspace/settings", "settings"),
+        ("/workspace/audit", "auditLog"),
     ]
 
     /// The workspace pages a role may open, as links in a language.

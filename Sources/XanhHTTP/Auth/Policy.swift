@@ -70,6 +70,9 @@ public enum RoutePolicy {
         "GET /workspace/users": .admin, "POST /workspace/users": .admin, "POST /workspace/users/state": .admin,
         "GET /workspace/rules": .alerts, "POST /workspace/rules": .alerts,
         "GET /workspace/stations": .registry, "GET /workspace/stations/edit": .registry, "POST /workspace/stations/edit": .registry,
+        "GET /workspace/facilities": .registry, "POST /workspace/facilities": .registry, "GET /workspace/file-names": .registry,
+        "POST /workspace/file-names": .registry, "POST /workspace/keys/scope": .admin, "GET /workspace/settings": .admin,
+        "POST /workspace/settings": .admin,
     ]
 
     /// The policy as `docs/security.md` shows it (a test keeps the two equal): what each role holds, then every

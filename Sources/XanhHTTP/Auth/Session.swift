@@ -19,7 +19,8 @@ enum Session {
         "POST /workspace/keys", "POST /workspace/keys/revoke", "POST /workspace/reporting/upload", "POST /workspace/reporting/value",
         "POST /workspace/approvals", "POST /workspace/tasks/progress", "POST /workspace/tasks/report", "POST /workspace/consolidation",
         "POST /workspace/users", "POST /workspace/users/state", "POST /workspace/rules",
-        "POST /workspace/stations/edit",
+        "POST /workspace/stations/edit", "POST /workspace/facilities", "POST /workspace/file-names", "POST /workspace/keys/scope",
+        "POST /workspace/settings",
     ]
 
     static func changesState(_ m: HTTPRequest.Method) -> Bool { m == .post || m == .put || m == .patch || m == .delete }

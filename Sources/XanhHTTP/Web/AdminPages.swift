@@ -4,8 +4,9 @@ import XanhCore
 import XanhServices
 import XanhStore
 
-/// Administration in the browser: machine keys (`/workspace/keys`: create — shown once —, list with last use,
-/// revoke; the `admin` permission) and the audit log (`/workspace/audit`: filters by person, entity and dates, CSV
+/// Administration in the browser: machine keys (`/workspace/keys`: create — shown once — with a station group,
+/// list with last use, change the station group, revoke; the `admin` permission; a data logger's FTP account is
+/// named like its key, so the group bounds its files too) and the audit log (`/workspace/audit`: filters by person, entity and dates, CSV
 /// and XLSX through the API; the `audit` permission). Every change is audited, as `xanh key` does.
 extension WebController {
     func keysPage(
@@ -15,19 +16,29 @@ extension WebController {
     > {
         let words = labels.page(lang)
         let keys = try await services.store.apiKeys().sorted { ($0.revoked ? 1 : 0, $0.key.name) < ($1.revoked ? 1 : 0, $1.key.name) }
+        let facilities =
+            [KeysPage.Option(value: "", label: "—")]
+            + (try await services.store.facilities(after: nil, limit: 10_000)).compactMap { f in
+                f.id.map { KeysPage.Option(value: String($0), label: f.name) }
+            }
         let rows = keys.map { k in
             KeysPage.Row(
                 name: k.key.name, role: words["role_" + k.key.role, default: k.key.role],
                 scope: AccountController.scope(k.key.scope, words), created: Self.shortTime(k.createdAt, lang),
                 lastUsed: k.lastUsedAt.map { Self.shortTime($0, lang) } ?? words["never", default: "never"], revoked: k.revoked,
-                revokeAction: "/workspace/keys/revoke?lang=\(lang.rawValue)")
+                revokeAction: "/workspace/keys/revoke?lang=\(lang.rawValue)", scopeAction: "/workspace/keys/scope?lang=\(lang.rawValue)",
+                stations: k.key.scope.stations.joined(separator: ", "),
+                facilities: facilities.map {
+                    KeysPage.Option(value: $0.value, label: $0.label, selected: $0.value == k.key.scope.facility.map(String.init))
+                })
         }
         let roles = Self.roleOptions(words)
         return layout(
             lang, title: words["keys", default: "API keys"], path: "/workspace/keys",
             KeysPage(
-                rows: rows, roles: roles, csrf: csrf, action: "/workspace/keys?lang=\(lang.rawValue)", newKeyName: newKey?.name, newKey: newKey?.key,
-                error: error))
+                rows: rows, roles: roles, facilities: facilities, csrf: csrf, action: "/workspace/keys?lang=\(lang.rawValue)",
+                newKeyName: newKey?.name,
+                newKey: newKey?.key, error: error))
     }
 
     /// The roles for a form's choice, the most powerful last, so it is never the one chosen by default.
@@ -88,9 +99,13 @@ extension WebController {
                     return pages.response(
                         "keys", try await keysPage(lang, csrf: csrf, error: words["keyRoleNeeded"]), status: .unprocessableContent)
                 }
+                let scope = Self.scope(from: form)
+                if let problem = try await scopeProblem(scope, words) {
+                    return pages.response("keys", try await keysPage(lang, csrf: csrf, error: problem), status: .unprocessableContent)
+                }
                 let key: String
                 do {
-                    key = try await services.keys.create(name: name, role: role)
+                    key = try await services.keys.create(name: name, role: role, scope: scope)
                 } catch is AccountRefusal {
                     return pages.response("keys", try await keysPage(lang, csrf: csrf, error: words["keyNameBad"]), status: .unprocessableContent)
                 } catch StoreError.conflict {
@@ -99,7 +114,7 @@ extension WebController {
                 let caller = context.caller ?? Caller(name: "anonymous", role: "public")
                 try await services.audit.record(
                     caller, address: context.address, channel: "web", action: "POST /workspace/keys", entity: "key", key: name,
-                    after: IndicatorJSON.encode(["role": role.rawValue, "scope": AccessScope.province.summary()]))
+                    after: IndicatorJSON.encode(["role": role.rawValue, "scope": scope.summary()]))
                 // The key is on this answer only: not cached, not kept.
                 return Self.shownOnce(pages.response("keys", try await keysPage(lang, csrf: csrf, newKey: (name, key)), status: .created))
             }
@@ -120,6 +135,31 @@ extension WebController {
                 return Response(status: .seeOther, headers: [.location: "/workspace/keys?lang=\(lang.rawValue)"])
             }
         }
+        // A key's station group: the facility and stations it (and the FTP account named like it) may send for.
+        router.post("workspace/keys/scope") { request, context in
+            let lang = Self.language(request)
+            return try await htmlErrors(request, context) {
+                let form = try await Form.read(request, limit: services.limits.maxBody)
+                let name = form["name", default: ""]
+                guard let key = try await services.store.apiKeys().first(where: { $0.key.name == name && !$0.revoked }) else {
+                    throw Problem(status: .notFound, detail: "no active key named '\(name.prefix(64))'")
+                }
+                var scope = key.key.scope
+                let group = Self.scope(from: form)
+                scope.facility = group.facility
+                scope.stations = group.stations
+                if let problem = try await scopeProblem(scope, labels.page(lang)) {
+                    return pages.response(
+                        "keys", try await keysPage(lang, csrf: context.session?.csrf ?? "", error: problem), status: .unprocessableContent)
+                }
+                try await services.store.setAPIKeyScope(name: name, scope: scope)
+                let caller = context.caller ?? Caller(name: "anonymous", role: "public")
+                try await services.audit.record(
+                    caller, address: context.address, channel: "web", action: "POST /workspace/keys/scope", entity: "key", key: name,
+                    before: IndicatorJSON.encode(["scope": key.key.scope.summary()]), after: IndicatorJSON.encode(["scope": scope.summary()]))
+                return Response(status: .seeOther, headers: [.location: "/workspace/keys?lang=\(lang.rawValue)"])
+            }
+        }
         router.get("workspace/audit") { request, context in
             try await htmlErrors(request, context) { pages.response("audit", try await auditPage(Self.language(request), request)) }
         }
@@ -136,13 +176,19 @@ struct KeysPage: Sendable {
         var lastUsed: String
         var revoked: Bool
         var revokeAction: String
+        /// The station group's form: the key's stations and facility.
+        var scopeAction: String
+        var stations: String
+        var facilities: [Option]
     }
     struct Option: Sendable {
         var value: String
         var label: String
+        var selected = false
     }
     var rows: [Row]
     var roles: [Option]
+    var facilities: [Option]
     var csrf: String
     var action: String
     var newKeyName: String?

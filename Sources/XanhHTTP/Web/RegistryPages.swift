@@ -164,11 +164,9 @@ extension WebController {
                 do {
                     saved = existing == nil ? try await services.registry.createStation(station) : try await services.registry.updateStation(station)
                 } catch StoreError.invalid(let problems) {
-                    let lines = problems.map {
-                        "\(words["field_" + (($0.field.split(separator: "/").first).map(String.init) ?? $0.field), default: $0.field]): \($0.message)"
-                    }
                     return pages.response(
-                        "station-form", try await stationForm(lang, csrf: csrf, existing: existing != nil, fields: fields, problems: lines),
+                        "station-form",
+                        try await stationForm(lang, csrf: csrf, existing: existing != nil, fields: fields, problems: problemLines(problems, words)),
                         status: .unprocessableContent)
                 } catch StoreError.conflict(let why) {
                     return pages.response(

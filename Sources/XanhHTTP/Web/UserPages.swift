@@ -29,6 +29,32 @@ extension WebController {
                 newUser: oneTime?.username, oneTime: oneTime?.password, error: error))
     }
 
+    /// A holder's scope from a form's fields (`facility`, `stations` as codes with commas, `unit`, `agency`).
+    static func scope(from form: [String: String]) -> AccessScope {
+        func field(_ name: String) -> String? {
+            let v = form[name, default: ""].trimmingCharacters(in: .whitespacesAndNewlines)
+            return v.isEmpty ? nil : String(v.prefix(200))
+        }
+        let stations = (form["stations"] ?? "").split(separator: ",").prefix(500).map { String($0.trimmingCharacters(in: .whitespaces).prefix(64)) }
+            .filter { !$0.isEmpty }
+        return AccessScope(facility: field("facility").flatMap { Int64($0) }, stations: stations, unit: field("unit"), agency: field("agency"))
+    }
+
+    /// What in a scope names nothing that exists (the page's sentence), or nil.
+    func scopeProblem(_ scope: AccessScope, _ words: PageLabels.Section) async throws -> String? {
+        if let agency = scope.agency, try await !services.plans.agencies().contains(where: { $0.id == agency }) { return words["agencyUnknown"] }
+        if let unit = scope.unit, try await services.indicators.hierarchy().units[unit] == nil { return words["unitUnknown"] }
+        if let facility = scope.facility, try await services.store.facility(id: facility) == nil {
+            return words["facilityUnknown", default: "unknown facility"]
+        }
+        if !scope.stations.isEmpty {
+            let known = Set(try await services.store.allStations().map(\.code))
+            let unknown = scope.stations.filter { !known.contains($0) }
+            if !unknown.isEmpty { return "\(words["stationsUnknown", default: "unknown stations:"]) \(unknown.prefix(10).joined(separator: ", "))" }
+        }
+        return nil
+    }
+
     func registerUserPages(on router: Router<AppRequestContext>) {
         router.get("workspace/users") { request, context in
             try await htmlErrors(request, context) {
@@ -49,15 +75,10 @@ extension WebController {
                     return pages.response(
                         "users", try await usersPage(lang, csrf: csrf, error: words["keyRoleNeeded"]), status: .unprocessableContent)
                 }
-                if let agency = field("agency"), try await !services.plans.agencies().contains(where: { $0.id == agency }) {
-                    return pages.response(
-                        "users", try await usersPage(lang, csrf: csrf, error: words["agencyUnknown"]), status: .unprocessableContent)
+                let scope = Self.scope(from: form)
+                if let problem = try await scopeProblem(scope, words) {
+                    return pages.response("users", try await usersPage(lang, csrf: csrf, error: problem), status: .unprocessableContent)
                 }
-                if let unit = field("unit"), try await services.indicators.hierarchy().units[unit] == nil {
-                    return pages.response("users", try await usersPage(lang, csrf: csrf, error: words["unitUnknown"]), status: .unprocessableContent)
-                }
-                let stations = (field("stations") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                let scope = AccessScope(stations: stations, unit: field("unit"), agency: field("agency"))
                 let username = field("username") ?? ""
                 let made: (UserRecord, String?)
                 do {

@@ -144,6 +144,8 @@ struct WebController {
         registerUserPages(on: router)
         registerRulePages(on: router)
         registerRegistryPages(on: router)
+        registerFacilityPages(on: router)
+        registerSettingsPages(on: router)
         registerLeaderPage(on: router)
     }
 

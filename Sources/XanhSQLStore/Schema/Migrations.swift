@@ -132,6 +132,11 @@ enum Migrations {
                 """
             ]
         ),
+        // Settings an administrator changed at run time (decision 0018).
+        (
+            "settings-1",
+            ["CREATE TABLE runtime_settings(flag TEXT PRIMARY KEY, value TEXT NOT NULL, changed_by TEXT NOT NULL, changed_at BIGINT NOT NULL)"]
+        ),
     ]
 
     static func history(_ dialect: SQLDialect) -> [(id: String, statements: [String])] {

@@ -102,4 +102,19 @@ import XanhStore
         #expect(try await store.evidence(sha256: sha) == file)
         #expect(try await store.evidence(sha256: String(repeating: "0", count: 64)) == nil)
     }
+
+    @Test(arguments: Engine.available) func runtimeSettingsAreSavedReplacedAndRemoved(_ engine: Engine) async throws {
+        let store = try await StoreFactory.make(engine)
+        #expect(try await store.savedSettings().isEmpty)
+        try await store.saveSetting("writes-per-minute", value: "100", by: "an", at: 5)
+        try await store.saveSetting("writes-per-minute", value: "200", by: "binh", at: 6)
+        try await store.saveSetting("session-seconds", value: "3600", by: "an", at: 7)
+        #expect(
+            try await store.savedSettings() == [
+                "writes-per-minute": SavedSetting(value: "200", changedBy: "binh", changedAt: 6),
+                "session-seconds": SavedSetting(value: "3600", changedBy: "an", changedAt: 7),
+            ])
+        try await store.saveSetting("writes-per-minute", value: nil, by: "an", at: 8)
+        #expect(try await store.savedSettings().keys.sorted() == ["session-seconds"])
+    }
 }
