@@ -1,7 +1,7 @@
 """The public portal as a resident, a journalist and a leader use it, in headless Chromium at a phone's and a laptop's
 width: the home page's map (every ambient station on it, the stale ones grey), the station with the worst air, its
 chart ranges, a year of hourly PM2.5 downloaded with the page's form and checked against the API, the language switch
-there and back, a province, the indicators dashboard and a plan. Every page: a screenshot, no horizontal scroll, no
+there and back, a province, the indicators dashboard, the water page (the polluted canal as the API says) and a plan. Every page: a screenshot, no horizontal scroll, no
 console error and no axe-core violation (check()). Exit 1 on any problem.
     public_journey.py BASE_URL SHOTS_DIR
 """
@@ -30,6 +30,24 @@ def api(path):
 stations = [s for s in api("/api/v1/stations?limit=1000")["items"] if s.get("kind") == "ambient_air" and s.get("active", True)]
 ambient = {s["code"] for s in stations if s.get("latitude") is not None}
 latest = {a["station"]: a for a in api("/api/v1/aqi/latest")["items"]}
+
+
+surface = {s["code"] for s in api("/api/v1/stations?limit=1000")["items"] if s.get("kind") == "surface_water" and s.get("latitude") is not None}
+
+
+def water(d, width, lang):
+    """The water page, from the home page's link: every surface-water point on the map; the polluted canal's latest
+    VN_WQI below 50, as the API answers it."""
+    d.get(f"{base}/?lang={lang}")
+    follow(d, d.find_element(By.CSS_SELECTOR, f'main a[href="/water?lang={lang}"]'))
+    check(d, width, f"water-{lang}")
+    markers = {m.get_attribute("data-station") for m in d.find_elements(By.CSS_SELECTOR, "svg.map circle.marker")}
+    expect(markers == surface, f"{width}px water {lang}: markers {sorted(markers)} are not the surface-water points {sorted(surface)}")
+    shown = d.find_elements(By.CSS_SELECTOR, '#point-HP-SW-03 > [data-wqi]')
+    series = api("/api/v1/stations/HP-SW-03/wqi")["items"]
+    expected = series[-1]["wqi"]["wqi"] if series else None
+    expect(shown and expected is not None and int(shown[0].get_attribute("data-wqi")) == expected < 50,
+           f"{width}px water {lang}: the canal shows {shown[0].get_attribute('data-wqi') if shown else None}, the API {expected}")
 
 
 def journey(width, height):
@@ -101,6 +119,7 @@ def journey(width, height):
             check(d, width, f"indicators-79-{lang}")
             d.get(f"{base}/indicators/methods?lang={lang}")
             check(d, width, f"methods-{lang}")
+            water(d, width, lang)
             d.get(f"{base}/?lang={lang}")
             check(d, width, f"home-{lang}")
             # A plan, from the home page's link.

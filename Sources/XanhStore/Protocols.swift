@@ -436,8 +436,16 @@ public struct ValueChange: Sendable, Equatable {
 /// Every capability together: what the composition root builds and hands out piece by piece.
 public typealias MonitoringStore = StationStore & FacilityStore & KeyStore & ObservationStore & AirQualityStore & DerivationStore
     & FileLedgerStore & QualityStore & StationEventStore & AlertRuleStore & AlertStateStore & OutboxStore & RetentionStore & AdminUnitStore
-    & IndicatorCatalogueStore & IndicatorValueStore & TargetStore & AccountStore & AuditStore & PlanStore & SettingsStore & StoreIdentity
+    & IndicatorCatalogueStore & IndicatorValueStore & TargetStore & AccountStore & AuditStore & PlanStore & SettingsStore & SampleStore
+    & StoreIdentity
 
+/// Manual and laboratory water samples (decision 0019), keyed by station and time.
+public protocol SampleStore: Sendable {
+    /// Adds or replaces samples by station and time, all or none; answers how many were new.
+    func upsertSamples(_ samples: [Sample], at: Int64) async throws -> Int
+    /// Samples by station, campaign and time (from inclusive, to exclusive), by time then station, at most `limit`.
+    func samples(station: String?, campaign: String?, from: Int64?, to: Int64?, limit: Int) async throws -> [Sample]
+}
 
 /// Settings changed while the server runs (`Limits.runtimeFlags`), kept so that a restart keeps them.
 public protocol SettingsStore: Sendable {

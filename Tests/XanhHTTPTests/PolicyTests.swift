@@ -59,7 +59,8 @@ import XanhStore
                         headers[.cookie] = s.cookie
                         headers[HTTPField.Name("X-CSRF-Token")!] = s.csrf
                     }
-                    let writes = method != .get && method != .head
+                    // A calculation (POST that stores nothing) is no write.
+                    let writes = method != .get && method != .head && !RoutePolicy.calculations.contains("\(method.rawValue) \(route)")
                     let lastEntry = { try await f.store.auditEntries(AuditFilter(), beforeSeq: nil, limit: 1).first?.seq ?? 0 }
                     let before = writes ? try await lastEntry() : 0
                     let status = try await client.execute(uri: uri, method: method, headers: headers, body: body) { $0.status }

@@ -157,6 +157,10 @@ public struct ReferenceData: Sendable {
     public let limits: AmbientLimits
     public let provinces: [Province]
     public let facilityLimits: FacilityLimits
+    /// VN_WQI's tables, the water samples' parameters and QCVN 08's limits (decision 0019).
+    public var wqi: VNWQI = .empty
+    public var waterParameters: WaterParameters = .empty
+    public var surfaceWaterLimits: SurfaceWaterLimits = .empty
     /// Working days for due dates (decision 0016); a province may load its own (`--calendar`).
     public var calendar: WorkingCalendar = .weekendsOnly
 
@@ -165,6 +169,9 @@ public struct ReferenceData: Sendable {
             parameters: try .bundled(), vnAQI: try .bundled(), usAQI: try .bundled(), limits: try .bundled(),
             provinces: try ProvinceCatalogue.bundled(), facilityLimits: try .bundled())
         r.calendar = try .bundled()
+        r.wqi = try .bundled()
+        r.waterParameters = try .bundled()
+        r.surfaceWaterLimits = try .bundled()
         return r
     }
 

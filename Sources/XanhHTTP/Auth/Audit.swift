@@ -16,7 +16,8 @@ struct AuditMiddleware: RouterMiddleware {
         _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         guard Session.changesState(request.method), let route = context.endpointPath, route != "NotFound",
-            !Session.formRoutes.contains("\(request.method.rawValue) \(route)")
+            !Session.formRoutes.contains("\(request.method.rawValue) \(route)"),
+            !RoutePolicy.calculations.contains("\(request.method.rawValue) \(route)")
         else { return try await next(request, context) }
         var request = request
         let (entity, key) = Self.entity(route: route, path: request.uri.path, context: context)

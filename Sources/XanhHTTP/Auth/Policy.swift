@@ -9,12 +9,16 @@ import XanhStore
 /// `PolicyMiddleware` decides with it before any handler runs; a route missing from it is refused (and
 /// `PolicyTests` fails naming it). Roles and the permissions they hold are `XanhCore.Role`.
 public enum RoutePolicy {
+    /// Routes that answer a POST by computing and store nothing: no audit entry (still counted as writes per caller).
+    public static let calculations: Set<String> = ["POST /api/v1/wqi"]
+
     public static let table: [String: Permission] = [
         "GET /health": .publicRead, "GET /metrics": .publicRead, "GET /openapi.json": .publicRead,
         "GET /": .publicRead, "GET /stations/{code}": .publicRead, "GET /alerts": .publicRead, "GET /indicators": .publicRead,
         "GET /indicators/methods": .publicRead,
         "GET /plans": .publicRead, "GET /plans/{id}": .publicRead, "GET /provinces": .publicRead, "GET /assets/near-me.js": .publicRead,
-        "GET /provinces/{code}": .publicRead,
+        "GET /provinces/{code}": .publicRead, "GET /water": .publicRead, "POST /api/v1/wqi": .publicRead, "POST /api/v1/samples": .observe,
+        "GET /api/v1/samples": .publicRead, "GET /api/v1/stations/{code}/wqi": .publicRead,
         "GET /api/v1/parameters": .publicRead, "GET /api/v1/provinces": .publicRead,
         "GET /api/v1/stations": .publicRead, "POST /api/v1/stations": .registry,
         "GET /api/v1/stations/{code}": .publicRead, "PUT /api/v1/stations/{code}": .registry, "DELETE /api/v1/stations/{code}": .registry,

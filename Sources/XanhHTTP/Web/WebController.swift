@@ -97,6 +97,9 @@ struct WebController {
                 page("index", try await index(Self.language(request), province: try context.parameters.require("code")))
             }
         }
+        router.get("water") { request, context in
+            try await htmlErrors(request, context) { page("water", try await waterPage(Self.language(request))) }
+        }
         // The one script the pages have ("near me"), from this server (the CSP allows scripts from 'self' only).
         router.get("assets/near-me.js") { _, _ in
             Response(

@@ -137,6 +137,19 @@ enum Migrations {
             "settings-1",
             ["CREATE TABLE runtime_settings(flag TEXT PRIMARY KEY, value TEXT NOT NULL, changed_by TEXT NOT NULL, changed_at BIGINT NOT NULL)"]
         ),
+        // Manual and laboratory water samples, one document each, with their VN_WQI (decision 0019).
+        (
+            "samples-1",
+            [
+                """
+                CREATE TABLE samples(
+                  station TEXT NOT NULL, time BIGINT NOT NULL, campaign TEXT, wqi BIGINT, doc TEXT NOT NULL, updated_at BIGINT NOT NULL,
+                  PRIMARY KEY(station, time))
+                """,
+                "CREATE INDEX samples_campaign ON samples(campaign, time)",
+                "CREATE INDEX samples_time ON samples(time)",
+            ]
+        ),
     ]
 
     static func history(_ dialect: SQLDialect) -> [(id: String, statements: [String])] {

@@ -21,6 +21,9 @@ public enum DemoLoader {
         for r in DemoNetwork.alertRules { _ = try await registry.createRule(r) }
         _ = try await DemoIndicatorLoader.load(services: services)
         _ = try await DemoPlanLoader.load(services: services)
+        // Surface water: sampling points and a year of quarterly samples (decision 0019).
+        for s in DemoWater.stations() { _ = try await registry.createStation(s) }
+        _ = try await services.samples.store(DemoWater.samples(end: services.clock()))
         return total
     }
 

@@ -17,7 +17,7 @@ import Testing
                 "QualityStore",
                 "StationEventStore", "AlertRuleStore", "AlertStateStore", "OutboxStore", "RetentionStore", "AdminUnitStore",
                 "IndicatorCatalogueStore",
-                "IndicatorValueStore", "TargetStore", "AccountStore", "AuditStore", "PlanStore", "SettingsStore",
+                "IndicatorValueStore", "TargetStore", "AccountStore", "AuditStore", "PlanStore", "SettingsStore", "SampleStore",
             ]
         ),
         ("Sources/XanhStore/MonitoringStores.swift", ["StoreIdentity"]),

@@ -1,0 +1,45 @@
+import Foundation
+import XanhCore
+import XanhStore
+
+/// Manual and laboratory samples: checked (`SampleRules`: parameters, units, detection limits, QC flags, QCVN 08,
+/// VN_WQI), held to the caller's stations, and stored by station and time, all or none (decision 0019).
+public struct SampleService: Sendable {
+    let services: AppServices
+
+    public var rules: SampleRules {
+        SampleRules(parameters: services.reference.waterParameters, limits: services.reference.surfaceWaterLimits, wqi: services.reference.wqi)
+    }
+
+    /// Stores the samples (replacing any at the same station and time) and answers how many were new and what was
+    /// stored; refused whole with every problem named (`/items/3/values/1/unit`), or 403 for stations outside the scope.
+    public func store(
+        _ samples: [Sample], scope: AccessScope = .province, lod: SampleRules.LODRule = .half, settings: VNWQI.Settings = .standard
+    ) async throws -> (added: Int, stored: [Sample]) {
+        let stations = Set(try await services.store.allStations().map(\.code))
+        if let allowed = try await services.ingestor.stationsAllowed(scope) {
+            let outside = Set(samples.map(\.station)).filter { stations.contains($0) && !allowed.contains($0) }
+            if !outside.isEmpty { throw ScopeError(stations: outside.sorted()) }
+        }
+        let rules = self.rules
+        var problems: [RegistryValidation.Problem] = []
+        var checked: [Sample] = []
+        var keys = Set<String>()
+        for (i, s) in samples.enumerated() {
+            let prefix = samples.count == 1 ? "" : "/items/\(i)"
+            if !keys.insert(s.key).inserted {
+                problems.append(.init(field: prefix + "/time", message: "a second sample at the same station and time in one request"))
+            }
+            switch rules.checked(s, knownStation: stations.contains(s.station), lod: lod, settings: settings) {
+            case .success(let c): checked.append(c)
+            case .failure(let p): problems += p.items.map { .init(field: prefix + $0.field, message: $0.message) }
+            }
+        }
+        guard problems.isEmpty else { throw StoreError.invalid(Array(problems.prefix(100))) }
+        return (try await services.store.upsertSamples(checked, at: services.clock()), checked)
+    }
+}
+
+extension AppServices {
+    public var samples: SampleService { SampleService(services: self) }
+}
