@@ -126,3 +126,66 @@ import XanhStore
         }
     }
 }
+
+/// Samples as files: the XLSX template (Vietnamese headers with keys) filled and sent back, and a CSV; a problem
+/// names its cell or line; a time typed into Excel (a day number) is read as Vietnam's time.
+@Suite struct SampleSheetTests {
+    @Test func theTemplateFilledAndACSVAreStoredWithProblemsNamedByCell() async throws {
+        let f = try await Fixture()
+        for s in DemoWater.stations() { _ = try await f.services.registry.createStation(s) }
+        try await f.test { client in
+            let template = try await client.execute(uri: "/api/v1/samples/template", method: .get) { Data(buffer: $0.body) }
+            let sheets = try XLSX.read(template)
+            let head = try #require(sheets.first { $0.name == "mau_nuoc" }?.rows.first)
+            #expect(head.map { XLSX.headerKey($0.text ?? "") } == SampleSheet.columns.map(\.key))
+            #expect(head.first?.text == "Mã trạm, điểm lấy mẫu (station)")
+            #expect(sheets.first { $0.name == "thong_so" }?.rows.contains { $0.first?.text == "N-NH4" } == true)
+            // Filled: 15/05/2026 09:00 typed as an Excel day number (46157.375), one value below detection.
+            var filled = XLSX.Sheet(name: "mau_nuoc", rows: [head])
+            for (p, v, u) in [
+                ("pH", "7.5", ""), ("DO", "6,2", "mg/L"), ("T", "28", "°C"), ("BOD5", "4.8", "mg/L"), ("COD", "10", "mg/L"), ("NH4", "0.2", "mg/L"),
+                ("Pb", "< 0.002", "mg/L"),
+            ] {
+                filled.rows.append([
+                    .text("LS-SW-01"), .number(46157.375), .text("Q2/2026"), .text("TTQT Lạng Sơn"), .text("VIMCERTS 045"), .text(p), .text(v),
+                    .text(u), .empty,
+                ])
+            }
+            let h: HTTPFields = [
+                .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", .authorization: "Bearer \(f.key)",
+            ]
+            let (status, body) = try await client.execute(
+                uri: "/api/v1/samples", method: .post, headers: h, body: ByteBuffer(bytes: try XLSX.write([filled]))
+            ) {
+                ($0.status, (try? JSONSerialization.jsonObject(with: Data(buffer: $0.body))) as? [String: Any] ?? [:])
+            }
+            #expect(status == .created && body["added"] as? Int == 1, "\(body)")
+            let item = try #require((body["items"] as? [[String: Any]])?.first)
+            #expect(item["time"] as? String == "2026-05-15T09:00:00+07:00" && (item["values"] as? [Any])?.count == 7)
+            // The same sheet with a wrong unit on the COD row: refused, the cell named.
+            filled.rows[5][7] = .text("µg/m³")
+            let (bad, problem) = try await client.execute(
+                uri: "/api/v1/samples", method: .post, headers: h, body: ByteBuffer(bytes: try XLSX.write([filled]))
+            ) {
+                ($0.status, (try? JSONSerialization.jsonObject(with: Data(buffer: $0.body))) as? [String: Any] ?? [:])
+            }
+            #expect(bad == .unprocessableContent && (problem["detail"] as? String)?.contains("mau_nuoc!H6") == true, "\(problem)")
+            // A CSV with the keys as headers; the third line's value is not a number.
+            let csv = """
+                station,time,campaign,parameter,value,unit
+                HP-SW-01,2026-08-15 09:00,Q3/2026,pH,7.1,
+                HP-SW-01,2026-08-15 09:00,Q3/2026,BOD5,abc,mg/L
+                """
+            let c: HTTPFields = [.contentType: "text/csv; charset=utf-8", .authorization: "Bearer \(f.key)"]
+            let (csvBad, p2) = try await client.execute(uri: "/api/v1/samples", method: .post, headers: c, body: ByteBuffer(string: csv)) {
+                ($0.status, (try? JSONSerialization.jsonObject(with: Data(buffer: $0.body))) as? [String: Any] ?? [:])
+            }
+            #expect(csvBad == .unprocessableContent && (p2["detail"] as? String)?.contains("CSV line 3, value") == true, "\(p2)")
+            let (csvOK, _) = try await client.execute(
+                uri: "/api/v1/samples", method: .post, headers: c, body: ByteBuffer(string: csv.replacingOccurrences(of: "abc", with: "5.5"))
+            ) { ($0.status, 0) }
+            #expect(csvOK == .created)
+        }
+        #expect(try await f.store.samples(station: nil, campaign: nil, from: nil, to: nil, limit: 10).count == 2)
+    }
+}

@@ -3,31 +3,13 @@ spreadsheet would), uploaded; then a bad one (a wrong unit, a text in a number c
 named and nothing stored. Usage: python3 xlsx_template_test.py BASE_URL API_KEY"""
 import io
 import json
+import os
 import sys
-import urllib.error
-import urllib.request
 
 import openpyxl
 
-base, key = sys.argv[1], sys.argv[2]
-
-
-def request(method, path, body=None, content_type=None):
-    req = urllib.request.Request(base + path, data=body, method=method, headers={"Authorization": f"Bearer {key}"})
-    if content_type:
-        req.add_header("Content-Type", content_type)
-    try:
-        with urllib.request.urlopen(req) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-
-
-def check(ok, message):
-    if not ok:
-        print(f"FAIL: {message}", file=sys.stderr)
-        sys.exit(1)
-    print(f"ok - {message}")
+sys.path.insert(0, os.path.dirname(__file__))
+from interop_client import check, request  # noqa: E402
 
 
 status, data = request("GET", "/api/v1/values/template?indicators=HP.MSW-RURAL,1.2&units=31,79&period=2026")

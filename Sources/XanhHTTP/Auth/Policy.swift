@@ -18,7 +18,7 @@ public enum RoutePolicy {
         "GET /indicators/methods": .publicRead,
         "GET /plans": .publicRead, "GET /plans/{id}": .publicRead, "GET /provinces": .publicRead, "GET /assets/near-me.js": .publicRead,
         "GET /provinces/{code}": .publicRead, "GET /water": .publicRead, "POST /api/v1/wqi": .publicRead, "POST /api/v1/samples": .observe,
-        "GET /api/v1/samples": .publicRead, "GET /api/v1/stations/{code}/wqi": .publicRead,
+        "GET /api/v1/samples": .publicRead, "GET /api/v1/samples/template": .publicRead, "GET /api/v1/stations/{code}/wqi": .publicRead,
         "GET /api/v1/parameters": .publicRead, "GET /api/v1/provinces": .publicRead,
         "GET /api/v1/stations": .publicRead, "POST /api/v1/stations": .registry,
         "GET /api/v1/stations/{code}": .publicRead, "PUT /api/v1/stations/{code}": .registry, "DELETE /api/v1/stations/{code}": .registry,
@@ -223,7 +223,7 @@ struct PolicyMiddleware: RouterMiddleware {
         guard request.method == .get else { return false }
         if route.hasPrefix("/api/v1/audit") { return true }
         let format = request.uri.queryParameters.get("format")
-        return format == "csv" || format == "xlsx" || route == "/api/v1/values/template"
+        return format == "csv" || format == "xlsx" || route == "/api/v1/values/template" || route == "/api/v1/samples/template"
     }
 
     /// Writes a key's last use, at most once a minute per key (a logger posting every few seconds writes no more).
@@ -294,6 +294,10 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
 struct JSONWritesMiddleware: RouterMiddleware {
     /// The XLSX upload takes a workbook; the web forms take form bodies (with their session's CSRF token).
     static let ownTypes: Set<String> = Set(["POST /api/v1/values/upload"]).union(Session.formRoutes)
+    /// Routes that take a file besides JSON; neither type is one a cross-site form can send without a preflight.
+    static let fileTypes: [String: [String]] = [
+        "POST /api/v1/samples": ["text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+    ]
 
     func handle(
         _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
@@ -305,6 +309,7 @@ struct JSONWritesMiddleware: RouterMiddleware {
         let empty = request.headers[.contentLength] == "0"
         guard
             empty || type.hasPrefix("application/json") || type.hasPrefix("application/merge-patch+json")
+                || (Self.fileTypes["\(request.method.rawValue) \(route)"] ?? []).contains(where: { type.hasPrefix($0) })
                 || type.hasPrefix("application/json-patch+json") || (type.hasPrefix("application/") && type.contains("+json"))
         else {
             throw Problem(

@@ -12,7 +12,7 @@ enum BodyFamily: String, Sendable {
         if request.method == .post {
             if path == "/api/v1/observations" || path == "/sta/v1.1/CreateObservations" || path == "/sta/v1.1/$batch" { return .batch }
             if path == "/api/v1/values" || path == "/api/v1/values/upload" || path == "/workspace/reporting/upload"
-                || path == "/workspace/tasks/progress"
+                || path == "/workspace/tasks/progress" || path == "/api/v1/samples"
             {
                 return .upload
             }

@@ -13,6 +13,7 @@ struct WaterController {
         api.post("wqi", use: calculate)
         api.post("samples", use: addSamples)
         api.get("samples", use: listSamples)
+        api.get("samples/template", use: template)
         api.get("stations/{code}/wqi", use: stationWQI)
     }
 
@@ -108,8 +109,50 @@ struct WaterController {
         return (lod, settings)
     }
 
-    /// `POST /api/v1/samples`: one sample, or `{"items": […]}`; all or none.
+    /// `GET /api/v1/samples/template`: the XLSX a laboratory fills in (Vietnamese headers with keys, one row per value).
+    @Sendable func template(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let stations = try await services.store.allStations().filter { $0.kind == .surfaceWater }.map(\.code).sorted()
+        let data = try SampleSheet.template(parameters: services.reference.waterParameters, stations: stations)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                .contentDisposition: "attachment; filename=\"xanh-mau-nuoc.xlsx\"",
+            ], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// `POST /api/v1/samples`: one sample, or `{"items": […]}`, as JSON; or the filled template (XLSX) or a CSV with
+    /// its columns; all or none.
     @Sendable func addSamples(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let type = (request.headers[.contentType] ?? "").lowercased()
+        let (lod, settings) = try Self.settings(request)
+        let scope = context.caller?.scope ?? .province
+        if type.hasPrefix("text/csv") || type.contains("spreadsheetml") {
+            let data = Data(buffer: try await request.bodyBytes())
+            let rows: [SampleSheet.Row]
+            do {
+                if type.hasPrefix("text/csv") {
+                    guard let text = String(data: data, encoding: .utf8) else {
+                        throw Problem(status: .badRequest, detail: "the CSV is not UTF-8")
+                    }
+                    rows = try SampleSheet.rows(csv: text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text)
+                } else {
+                    rows = try SampleSheet.rows(xlsx: data, bounds: XLSX.Bounds(context.limits))
+                }
+            } catch let e as XLSX.ReadError {
+                throw Problem(status: .badRequest, detail: e.message)
+            }
+            let reads: [SampleSheet.Read]
+            switch SampleSheet.samples(rows) {
+            case .success(let r): reads = r
+            case .failure(let problems): throw problems
+            }
+            guard (1...1000).contains(reads.count) else {
+                throw Problem(status: .unprocessableContent, detail: "1 to 1000 samples in one file (\(reads.count) found)")
+            }
+            let (added, stored) = try await services.samples.store(sheet: reads, scope: scope, lod: lod, settings: settings)
+            return try sampleAnswer(added, stored)
+        }
         let buffer = try await request.bodyBytes()
         try JSONDepth.check(buffer.readableBytesView, max: context.limits.maxJSONDepth)
         let data = Data(buffer: buffer)
@@ -127,8 +170,11 @@ struct WaterController {
             throw Problem(status: .unprocessableContent, detail: "/items: 1 to 1000 samples in one request", pointer: "/items")
         }
         let samples = try inputs.enumerated().map { try $0.element.sample(pointer: inputs.count == 1 ? "" : "/items/\($0.offset)") }
-        let (lod, settings) = try Self.settings(request)
-        let (added, stored) = try await services.samples.store(samples, scope: context.caller?.scope ?? .province, lod: lod, settings: settings)
+        let (added, stored) = try await services.samples.store(samples, scope: scope, lod: lod, settings: settings)
+        return try sampleAnswer(added, stored)
+    }
+
+    func sampleAnswer(_ added: Int, _ stored: [Sample]) throws -> Response {
         struct Out: Encodable {
             var added: Int
             var replaced: Int

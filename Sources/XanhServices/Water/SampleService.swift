@@ -40,6 +40,39 @@ public struct SampleService: Sendable {
     }
 }
 
+extension SampleService {
+    /// Stores samples read from a sheet; a problem with a value names the cell it came from (`mau_nuoc!G7`).
+    public func store(
+        sheet reads: [SampleSheet.Read], scope: AccessScope = .province, lod: SampleRules.LODRule = .half, settings: VNWQI.Settings = .standard
+    ) async throws -> (added: Int, stored: [Sample]) {
+        do {
+            return try await store(reads.map(\.sample), scope: scope, lod: lod, settings: settings)
+        } catch StoreError.invalid(let problems) {
+            throw RowProblems(problems.map { p in (origin: Self.origin(p.field, reads), message: p.message) })
+        }
+    }
+
+    /// `/items/2/values/1/unit` (or `/values/1/unit` for one sample) as the cell of that value's row.
+    static func origin(_ pointer: String, _ reads: [SampleSheet.Read]) -> String {
+        let parts = pointer.split(separator: "/").map(String.init)
+        var i = 0
+        var rest = parts[...]
+        if parts.first == "items", parts.count > 1, let n = Int(parts[1]) {
+            i = n
+            rest = parts.dropFirst(2)
+        }
+        guard i < reads.count else { return pointer }
+        let read = reads[i]
+        if rest.first == "values", rest.count > 1, let j = Int(rest[rest.startIndex + 1]), j < read.rows.count {
+            let field = rest.count > 2 ? rest[rest.startIndex + 2] : "parameter"
+            let key = field == "detectionLimit" ? "value" : field
+            return read.rows[j].origins[key] ?? read.rows[j].origin
+        }
+        let field = rest.first ?? "station"
+        return read.rows.first.map { $0.origins[field] ?? $0.origin } ?? pointer
+    }
+}
+
 extension AppServices {
     public var samples: SampleService { SampleService(services: self) }
 }
