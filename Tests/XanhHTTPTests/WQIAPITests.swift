@@ -189,3 +189,39 @@ import XanhStore
         #expect(try await f.store.samples(station: nil, campaign: nil, from: nil, to: nil, limit: 10).count == 2)
     }
 }
+
+/// An automatic surface-water station's hours: computed from its hourly means when it measures enough groups; with
+/// pH and group IV alone (what such stations carry) every hour is "not computable", and the answer counts why.
+@Suite struct AutomaticWQITests {
+    @Test func anAutomaticStationsHoursSayWhyTheyHaveNoIndex() async throws {
+        let f = try await Fixture()
+        _ = try await f.store.createStation(
+            Station(
+                code: "HP-SW-AUTO", name: "Trạm tự động sông Cấm", kind: .surfaceWater, province: "31", latitude: 20.87, longitude: 106.68,
+                parameters: ["pH", "DO", "Temp", "COD", "NH4"].map { StationParameter(parameter: $0) }))
+        var rows: [ObservationInput] = []
+        for m in stride(from: 5, through: 120, by: 5) {
+            let t = Timestamps.format(Fixture.now - 3 * 3600 + Int64(m) * 60)
+            for (p, v) in [("pH", 7.2), ("DO", 6.0), ("Temp", 27.0), ("COD", 12.0), ("NH4", 0.45)] {
+                rows.append(ObservationInput(station: "HP-SW-AUTO", parameter: p, time: t, value: v, status: "00"))
+            }
+        }
+        _ = try await f.services.ingestor.ingest(rows)
+        try await f.services.deriver.drain()
+        let station = try #require(try await f.store.station(code: "HP-SW-AUTO"))
+        let points = try await f.services.automaticWQI.points(station, from: Fixture.now - 86_400, to: Fixture.now + 3600, day: false)
+        #expect(points.count == 2 && points.allSatisfy { $0.result.wqi == nil && $0.result.groups.keys.sorted() == ["I", "IV"] })
+        #expect(
+            points.first?.result.subIndices["T"] == nil && abs((points.first?.result.subIndices["N-NH4"] ?? 0) - 62.5) < 1e-6,
+            "NH4 read as N-NH4; T feeds DO: \(points.first?.result.subIndices ?? [:])")
+        try await f.test { client in
+            let body = try await client.execute(uri: "/api/v1/stations/HP-SW-AUTO/wqi?period=hour", method: .get) {
+                (try? JSONSerialization.jsonObject(with: Data(buffer: $0.body))) as? [String: Any] ?? [:]
+            }
+            #expect((body["items"] as? [Any])?.isEmpty == true)
+            #expect((body["notComputable"] as? [String: Int])?["2 group(s) present; at least 3 are needed"] == 2, "\(body)")
+            let bad = try await client.execute(uri: "/api/v1/stations/HP-SW-AUTO/wqi?period=week", method: .get) { $0.status }
+            #expect(bad == .badRequest)
+        }
+    }
+}

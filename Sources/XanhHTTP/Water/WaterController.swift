@@ -201,27 +201,78 @@ struct WaterController {
         return t
     }
 
-    /// `GET /api/v1/stations/{code}/wqi?from=&to=`: VN_WQI of the station's samples over the range, by time.
+    /// `GET /api/v1/stations/{code}/wqi?from=&to=&period=hour|day`: VN_WQI of the station's samples over the range,
+    /// and of its hours or days when it is an automatic station; the reasons the other hours have none, counted.
     @Sendable func stationWQI(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let code = try context.parameters.require("code")
-        guard try await services.store.station(code: code) != nil else {
+        guard let station = try await services.store.station(code: code) else {
             throw Problem(status: .notFound, detail: "station '\(code.prefix(64))' does not exist")
         }
-        let from = try request.query("from").map { try Self.time($0, "from") }
-        let to = try request.query("to").map { try Self.time($0, "to") }
-        let samples = try await services.store.samples(station: code, campaign: nil, from: from, to: to, limit: 10_000)
+        let day = try Self.choice(request, "period", ["hour", "day"], default: "hour") == "day"
+        let now = services.clock()
+        let to = try request.query("to").map { try Self.time($0, "to") } ?? now + Timestamps.hour
+        let span: Int64 = day ? 366 * Timestamps.day : 31 * Timestamps.day
+        // Samples: all of them unless `from` says otherwise; an automatic station's hours: the last 7 days (30 for days).
+        let asked = try request.query("from").map { try Self.time($0, "from") }
+        let from = asked ?? (to - (day ? 30 : 7) * Timestamps.day)
+        guard from < to, to - from <= span || station.parameters.isEmpty else {
+            throw Problem(status: .badRequest, detail: "from must be before to, at most \(day ? 366 : 31) days apart", pointer: "from")
+        }
+        let samples = try await services.store.samples(station: code, campaign: nil, from: asked, to: to, limit: 10_000)
         struct Item: Encodable {
             var time: String
             var source: String
             var campaign: String?
+            var hours: Int?
             var wqi: Answer
         }
+        struct Out: Encodable {
+            var items: [Item]
+            var next: String?
+            /// Why the automatic station's other hours or days have no index, with how many.
+            var notComputable: [String: Int]
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(items, forKey: .items)
+                try c.encode(next, forKey: .next)
+                try c.encode(notComputable, forKey: .notComputable)
+            }
+            enum CodingKeys: String, CodingKey { case items, next, notComputable }
+        }
         let source = services.reference.wqi.table.source
-        return try JSON.response(
-            Page(
-                items: samples.compactMap { s in
-                    s.wqi.map { Item(time: Timestamps.format(s.time), source: "sample", campaign: s.campaign, wqi: Self.answer($0, source: source)) }
-                }, next: nil))
+        var items: [(Int64, Item)] = samples.compactMap { s in
+            s.wqi.map {
+                (
+                    s.time,
+                    Item(time: Timestamps.format(s.time), source: "sample", campaign: s.campaign, hours: nil, wqi: Self.answer($0, source: source))
+                )
+            }
+        }
+        var reasons: [String: Int] = [:]
+        if !station.parameters.isEmpty {
+            for p in try await services.automaticWQI.points(station, from: from, to: to, day: day) {
+                if p.result.wqi == nil {
+                    for r in p.result.notComputable { reasons[r, default: 0] += 1 }
+                    continue
+                }
+                items.append(
+                    (
+                        p.t,
+                        Item(
+                            time: Timestamps.format(p.t), source: day ? "daily" : "hourly", campaign: nil, hours: p.hours,
+                            wqi: Self.answer(p.result, source: source))
+                    ))
+            }
+        }
+        return try JSON.response(Out(items: items.sorted { $0.0 < $1.0 }.map(\.1), next: nil, notComputable: reasons))
+    }
+
+    static func choice(_ request: Request, _ name: String, _ all: [String], default d: String) throws -> String {
+        guard let v = request.query(name) else { return d }
+        guard all.contains(v) else {
+            throw Problem(status: .badRequest, detail: "\(name): must be one of \(all.joined(separator: ", "))", pointer: name)
+        }
+        return v
     }
 
     /// The body: the decision's names with numbers, and the two settings.

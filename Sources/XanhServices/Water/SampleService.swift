@@ -76,3 +76,49 @@ extension SampleService {
 extension AppServices {
     public var samples: SampleService { SampleService(services: self) }
 }
+
+/// VN_WQI of an automatic surface-water station's hours or days, from the hourly means of what it measures
+/// (decision 0019): flagged data are already out of the means; a day is the mean of its hours present (labelled as
+/// VN_AQI's days, 01:00 to 24:00 local).
+public struct AutomaticWQI: Sendable {
+    let services: AppServices
+
+    /// The station catalogue's codes as VN_WQI names (ammonium and the others as their N or P forms, as loggers send them).
+    public static let names: [String: String] = [
+        "pH": "pH", "DO": "DO", "Temp": "T", "BOD5": "BOD5", "COD": "COD", "TOC": "TOC", "NH4": "N-NH4",
+    ]
+
+    public struct Point: Sendable {
+        public var t: Int64
+        public var hours: Int
+        public var result: VNWQI.Result
+    }
+
+    /// Every hour (or day) of the range with at least one value, computable or not.
+    public func points(_ station: Station, from: Int64, to: Int64, day: Bool, settings: VNWQI.Settings = .standard) async throws -> [Point] {
+        var byHour: [Int64: [String: Double]] = [:]
+        for p in station.parameters {
+            guard let name = Self.names[p.parameter] else { continue }
+            for h in try await services.store.hourlySeries(station: station.code, parameter: p.parameter, from: from, to: to) {
+                byHour[h.hourEnd, default: [:]][name] = h.mean
+            }
+        }
+        let wqi = services.reference.wqi
+        guard day else {
+            return byHour.keys.sorted().compactMap { t in byHour[t].map { Point(t: t, hours: 1, result: wqi.compute($0, settings: settings)) } }
+        }
+        var byDay: [Int64: [[String: Double]]] = [:]
+        for (t, values) in byHour { byDay[Timestamps.dayStart(ofHourEnd: t), default: []].append(values) }
+        return byDay.keys.sorted().compactMap { d in
+            guard let hours = byDay[d] else { return nil }
+            var sums: [String: (Double, Int)] = [:]
+            for h in hours { for (k, v) in h { sums[k] = ((sums[k]?.0 ?? 0) + v, (sums[k]?.1 ?? 0) + 1) } }
+            let means = sums.mapValues { $0.0 / Double($0.1) }
+            return Point(t: d, hours: hours.count, result: wqi.compute(means, settings: settings))
+        }
+    }
+}
+
+extension AppServices {
+    public var automaticWQI: AutomaticWQI { AutomaticWQI(services: self) }
+}
