@@ -198,7 +198,8 @@ def reporter(width, height, alert):
     d = driver(width, height)
     try:
         login(d, base, "minh", password)
-        for path in ["/workspace/alerts", f"/workspace/alerts/{alert}", "/workspace/quality", "/workspace"]:
+        for path in ["/workspace/alerts", f"/workspace/alerts/{alert}", "/workspace/quality", "/workspace/facilities", "/workspace/file-names",
+                     "/workspace/settings", "/workspace"]:
             d.get(base + path)
             expect("403" in d.page_source and "không có quyền" in d.page_source, f"the reporter is not refused {path} with a page")
             if path != "/workspace":
