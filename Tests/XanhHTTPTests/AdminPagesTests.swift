@@ -296,6 +296,10 @@ import XanhStore
             let (bad, page) = try await Self.post(client, admin, "/workspace/settings", "flag=writes-per-minute&value=-3")
             #expect(bad == .unprocessableContent && page.contains("không phải giá trị hợp lệ"))
             #expect(try await Self.post(client, admin, "/workspace/settings", "flag=bcrypt-cost&value=4").0 == .notFound, "not a runtime setting")
+            // A session's end is now + the setting: a value that would overflow is refused, not stored.
+            #expect(
+                try await Self.post(client, admin, "/workspace/settings", "flag=session-seconds&value=9223372036854775807").0 == .unprocessableContent
+            )
             #expect(try await Self.post(client, admin, "/workspace/settings", "flag=writes-per-minute&value=5").0 == .seeOther)
             #expect(f.services.limits.writesPerMinute == 5, "in use at once")
             // The officer's sixth write within the minute is refused by the new limit (the admin has made three).

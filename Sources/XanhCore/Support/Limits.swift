@@ -211,6 +211,13 @@ public struct Limits: Sendable, Equatable {
 
     public static var runtimeSettings: [Setting] { runtimeFlags.compactMap { f in settings.first { $0.flag == f } } }
 
+    /// The largest value a runtime setting takes from a page: a request must not set a bound whose arithmetic
+    /// overflows (a session's end) or whose loop runs away (reminder days).
+    public static let runtimeMaximum: [String: Int] = [
+        "stale-after-seconds": 30 * 86_400, "reminder-days-before": 30, "session-seconds": 30 * 86_400, "writes-per-minute": 1_000_000,
+        "expensive-reads-per-minute": 100_000, "max-login-failures": 1_000, "login-window-seconds": 86_400, "max-bad-credentials": 100_000,
+    ]
+
     /// The limits as a JSON-friendly list (for `/openapi.json` and `/health`).
     public var described: [(name: String, value: String)] { Self.settings.map { ($0.flag, $0.value(self)) } }
 }

@@ -36,8 +36,9 @@ public struct SettingsService: Sendable {
         var next = services.limits
         if let text {
             let t = text.trimmingCharacters(in: .whitespaces)
-            guard setting.set(&next, t) else {
-                throw StoreError.invalid([.init(field: flag, message: "'\(t.prefix(64))' is not a valid value (\(setting.help))")])
+            let most = Limits.runtimeMaximum[flag] ?? 1_000_000
+            guard let n = Int(t), (1...most).contains(n), setting.set(&next, t) else {
+                throw StoreError.invalid([.init(field: flag, message: "'\(t.prefix(64))' is not a valid value (\(setting.help); 1 to \(most))")])
             }
             try await services.store.saveSetting(flag, value: setting.value(next), by: by, at: services.clock())
         } else {
@@ -58,7 +59,8 @@ public struct SettingsService: Sendable {
             for s in Limits.runtimeSettings {
                 guard let v = saved[s.flag]?.value else { continue }
                 var copy = l
-                if s.set(&copy, v) { l = copy } else { skipped.append("\(s.flag)=\(v)") }
+                let most = Limits.runtimeMaximum[s.flag] ?? 1_000_000
+                if let n = Int(v), (1...most).contains(n), s.set(&copy, v) { l = copy } else { skipped.append("\(s.flag)=\(v)") }
             }
         }
         return skipped
