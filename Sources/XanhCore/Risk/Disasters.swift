@@ -117,11 +117,8 @@ public struct DisasterEvent: Codable, Sendable, Equatable {
         self.note = note
     }
 
-    public struct Problem: Sendable, Equatable, CustomStringConvertible {
-        public var field: String
-        public var message: String
-        public var description: String { "\(field): \(message)" }
-    }
+    /// A field that does not hold, by pointer: the registry's kind of problem.
+    public typealias Problem = RegistryValidation.Problem
 
     /// Every field that does not hold, by pointer (`/effects/2/dead`); `units` are the unit ids that exist.
     public func problems(units: Set<String>) -> [Problem] {

@@ -123,11 +123,8 @@ public struct SampleRules: Sendable {
         self.wqi = wqi
     }
 
-    public struct Problem: Sendable, Equatable, CustomStringConvertible {
-        public var field: String
-        public var message: String
-        public var description: String { "\(field): \(message)" }
-    }
+    /// A field that does not hold, by pointer: the registry's kind of problem.
+    public typealias Problem = RegistryValidation.Problem
     public struct Problems: Error, Sendable, Equatable { public var items: [Problem] }
 
     /// The sample with its parameters under their codes, units under their own spelling, QC flags, QCVN 08
