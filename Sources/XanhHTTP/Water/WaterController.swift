@@ -73,6 +73,9 @@ struct WaterController {
 
     struct SampleBatch: Decodable { var items: [SampleInput] }
 
+    /// An automatic station's index by hour or by day.
+    enum Period: String, CaseIterable { case hour, day }
+
     /// A stored sample as answered: the time in +07:00 and the WQI's band beside it.
     struct SampleOut: Encodable {
         var station: String
@@ -94,19 +97,21 @@ struct WaterController {
     }
 
     static func settings(_ request: Request) throws -> (SampleRules.LODRule, VNWQI.Settings) {
-        func choice<T: RawRepresentable>(_ name: String, _ default: T, _ all: [T]) throws -> T where T.RawValue == String {
-            guard let text = request.query(name) else { return `default` }
-            guard let v = T(rawValue: text) else {
-                throw Problem(
-                    status: .badRequest, detail: "\(name): must be one of \(all.map(\.rawValue).joined(separator: ", "))", pointer: name)
-            }
-            return v
-        }
-        let lod = try choice("lod", SampleRules.LODRule.half, SampleRules.LODRule.allCases)
+        let lod = try choice(request, "lod", default: SampleRules.LODRule.half)
         let settings = VNWQI.Settings(
-            aggregation: try choice("aggregation", VNWQI.Aggregation.sqrt, VNWQI.Aggregation.allCases),
-            heptachlor: try choice("heptachlor", VNWQI.HeptachlorRule.summed, VNWQI.HeptachlorRule.allCases))
+            aggregation: try choice(request, "aggregation", default: VNWQI.Aggregation.sqrt),
+            heptachlor: try choice(request, "heptachlor", default: VNWQI.HeptachlorRule.summed))
         return (lod, settings)
+    }
+
+    /// A query parameter that names one of an enumeration's cases; 400 naming the choices otherwise.
+    static func choice<T: RawRepresentable & CaseIterable>(_ request: Request, _ name: String, default d: T) throws -> T where T.RawValue == String {
+        guard let text = request.query(name) else { return d }
+        guard let v = T(rawValue: text) else {
+            throw Problem(
+                status: .badRequest, detail: "\(name): must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))", pointer: name)
+        }
+        return v
     }
 
     /// `GET /api/v1/samples/template`: the XLSX a laboratory fills in (Vietnamese headers with keys, one row per value).
@@ -185,20 +190,12 @@ struct WaterController {
 
     /// `GET /api/v1/samples?station=&campaign=&from=&to=&limit=`.
     @Sendable func listSamples(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let from = try request.query("from").map { try Self.time($0, "from") }
-        let to = try request.query("to").map { try Self.time($0, "to") }
+        let from = try request.timeQuery("from")
+        let to = try request.timeQuery("to")
         let limit = try request.intQuery("limit", default: 1000, range: 1...10_000)
         let items = try await services.store.samples(
             station: request.query("station"), campaign: request.query("campaign"), from: from, to: to, limit: limit)
         return try JSON.response(Page(items: items.map(out), next: nil))
-    }
-
-    static func time(_ text: String, _ name: String) throws -> Int64 {
-        if let d = Timestamps.parseDate(text) { return d }
-        guard let t = try? Timestamps.parseISO8601(text) else {
-            throw Problem(status: .badRequest, detail: "\(name): '\(text.prefix(40))' is not a date or an ISO 8601 time", pointer: name)
-        }
-        return t
     }
 
     /// `GET /api/v1/stations/{code}/wqi?from=&to=&period=hour|day`: VN_WQI of the station's samples over the range,
@@ -208,12 +205,12 @@ struct WaterController {
         guard let station = try await services.store.station(code: code) else {
             throw Problem(status: .notFound, detail: "station '\(code.prefix(64))' does not exist")
         }
-        let day = try Self.choice(request, "period", ["hour", "day"], default: "hour") == "day"
+        let day = try Self.choice(request, "period", default: Period.hour) == .day
         let now = services.clock()
-        let to = try request.query("to").map { try Self.time($0, "to") } ?? now + Timestamps.hour
+        let to = try request.timeQuery("to") ?? now + Timestamps.hour
         let span: Int64 = day ? 366 * Timestamps.day : 31 * Timestamps.day
         // Samples: all of them unless `from` says otherwise; an automatic station's hours: the last 7 days (30 for days).
-        let asked = try request.query("from").map { try Self.time($0, "from") }
+        let asked = try request.timeQuery("from")
         let from = asked ?? (to - (day ? 30 : 7) * Timestamps.day)
         guard from < to, to - from <= span || station.parameters.isEmpty else {
             throw Problem(status: .badRequest, detail: "from must be before to, at most \(day ? 366 : 31) days apart", pointer: "from")
@@ -265,14 +262,6 @@ struct WaterController {
             }
         }
         return try JSON.response(Out(items: items.sorted { $0.0 < $1.0 }.map(\.1), next: nil, notComputable: reasons))
-    }
-
-    static func choice(_ request: Request, _ name: String, _ all: [String], default d: String) throws -> String {
-        guard let v = request.query(name) else { return d }
-        guard all.contains(v) else {
-            throw Problem(status: .badRequest, detail: "\(name): must be one of \(all.joined(separator: ", "))", pointer: name)
-        }
-        return v
     }
 
     /// The body: the decision's names with numbers, and the two settings.
