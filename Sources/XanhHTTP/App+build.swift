@@ -95,6 +95,7 @@ public func buildRouter(
     ObservationController(services: services).register(on: api)
     AirQualityController(services: services).register(on: api)
     WaterController(services: services).register(on: api)
+    DisasterController(services: services).register(on: api)
     QualityController(services: services).register(on: api)
     AlertController(services: services, streamPoll: 1).register(on: api)
     SensorThingsController(service: sensorThings, services: services).register(on: router)

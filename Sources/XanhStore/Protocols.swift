@@ -437,6 +437,7 @@ public struct ValueChange: Sendable, Equatable {
 public typealias MonitoringStore = StationStore & FacilityStore & KeyStore & ObservationStore & AirQualityStore & DerivationStore
     & FileLedgerStore & QualityStore & StationEventStore & AlertRuleStore & AlertStateStore & OutboxStore & RetentionStore & AdminUnitStore
     & IndicatorCatalogueStore & IndicatorValueStore & TargetStore & AccountStore & AuditStore & PlanStore & SettingsStore & SampleStore
+    & DisasterStore
     & StoreIdentity
 
 /// Manual and laboratory water samples (decision 0019), keyed by station and time.
@@ -445,6 +446,40 @@ public protocol SampleStore: Sendable {
     func upsertSamples(_ samples: [Sample], at: Int64) async throws -> Int
     /// Samples by station, campaign and time (from inclusive, to exclusive), by time then station, at most `limit`.
     func samples(station: String?, campaign: String?, from: Int64?, to: Int64?, limit: Int) async throws -> [Sample]
+}
+
+/// Disaster loss and damage records (decision 0020): one event with its effects per unit, by its id.
+public protocol DisasterStore: Sendable {
+    /// Changes an event in one transaction: `change` gets the stored one (nil when new) and answers the event to
+    /// store with the action it was (`create`, `update`, `submit`, …) and its comment, or throws to store nothing;
+    /// every change is kept in the event's history; the action `unchanged` writes nothing. Answers the stored event and
+    /// whether it was new.
+    func changeDisasterEvent(
+        id: String, by: String, at: Int64, _ change: @Sendable (DisasterEvent?) throws -> (event: DisasterEvent, action: String, comment: String?)
+    ) async throws -> (event: DisasterEvent, created: Bool)
+    func disasterEvent(id: String) async throws -> DisasterEvent?
+    /// Events that started in the range (from inclusive, to exclusive), of a kind and in the statuses, by start then
+    /// id, at most `limit`.
+    func disasterEvents(from: Int64?, to: Int64?, kind: HazardKind?, statuses: Set<ValueStatus>, limit: Int) async throws -> [DisasterEvent]
+    /// An event's changes, oldest first.
+    func disasterHistory(id: String) async throws -> [DisasterChange]
+}
+
+public struct DisasterChange: Codable, Sendable, Equatable {
+    public var at: Int64
+    public var by: String
+    public var action: String
+    public var oldStatus: ValueStatus?
+    public var newStatus: ValueStatus
+    public var comment: String?
+    public init(at: Int64, by: String, action: String, oldStatus: ValueStatus?, newStatus: ValueStatus, comment: String?) {
+        self.at = at
+        self.by = by
+        self.action = action
+        self.oldStatus = oldStatus
+        self.newStatus = newStatus
+        self.comment = comment
+    }
 }
 
 /// Settings changed while the server runs (`Limits.runtimeFlags`), kept so that a restart keeps them.

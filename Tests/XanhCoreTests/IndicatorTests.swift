@@ -283,9 +283,15 @@ import XanhCore
     @Test func theShippedIndexIsComplete() throws {
         let catalogue = try IndicatorCatalogue.bundled()
         let codes = Set(catalogue.indicators.map(\.code))
-        for index in try IndexCatalogue.bundled().indexes {
-            #expect(index.dimensions.count == 4)
+        let indexes = try IndexCatalogue.bundled().indexes
+        // The green-growth index's four dimensions; the risk index's exposure, vulnerability and coping capacity.
+        #expect(indexes.map(\.id) == ["ggi-vn", "risk-vn"] && indexes.map(\.dimensions.count) == [4, 3])
+        for index in indexes {
             #expect(index.indicators.allSatisfy(codes.contains))
+            #expect(index.dimensions.allSatisfy { d in d.components.count >= 2 })
         }
+        // The risk index is built from the catalogue's RISK group (and forest cover, which it shares with green growth).
+        let risk = Set(catalogue.indicators.filter { $0.frameworks.contains("RISK") }.map(\.code))
+        #expect(Set(indexes[1].indicators) == risk)
     }
 }

@@ -44,6 +44,7 @@ import XanhStore
         let f = try await Fixture()
         for t in DemoIndicators.targets { _ = try await f.store.upsertTarget(t) }
         _ = try await DemoPlanLoader.load(services: f.services)
+        try await DemoLoader.loadDisasters(services: f.services)
         let english = try Self.foreign("en", other: "vi")
         let vietnamese = try Self.foreign("vi", other: "en")
         #expect(english.count > 100 && vietnamese.count > 100)
@@ -54,7 +55,7 @@ import XanhStore
             try await f.services.deriver.drain()
             for path in [
                 "/", "/stations/HN-NKT", "/alerts", "/indicators", "/plans", "/plans/HCM-PRP-2023", "/plans/HP-78-2023", "/stations/KHONG-CO",
-                "/login",
+                "/login", "/water", "/disasters", "/disasters?unit=20",
             ] {
                 for (lang, banned) in [("vi", english), ("en", vietnamese)] {
                     let uri = path + (path.contains("?") ? "&" : "?") + "lang=\(lang)"

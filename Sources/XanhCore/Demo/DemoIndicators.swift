@@ -13,13 +13,25 @@ public enum DemoIndicators {
         ("HP.IZ-WWTP", 12, 16),  // industrial zones with central wastewater treatment: 75 %
     ]
 
+    /// Population and GRDP (billion VND, current prices) of Lạng Sơn and Hải Phòng: **illustrative** magnitudes near the
+    /// statistical yearbooks', for the Sendai indicators of the demo floods; not official figures.
+    public static let context: [(unit: String, year: Int, population: Double, grdp: Double)] = [
+        ("20", 2024, 807_300, 51_100), ("20", 2025, 812_600, 56_300),
+        ("31", 2025, 4_664_000, 590_000),
+    ]
+
+    /// Typical levels (%) of the risk index's indicators, around which the synthetic values spread.
+    static let riskLevels: [String: Double] = [
+        "RISK.FLOOD-POP": 12, "RISK.LANDSLIDE-HH": 4, "RISK.POOR-HH": 5, "RISK.WEAK-HOUSES": 8, "RISK.SHELTERS": 70,
+    ]
+
     /// Synthetic values: a unit-specific level plus a yearly improvement, from a hash of the unit and indicator.
-    public static func values(units: [AdminUnit], indicators: [Indicator], index: IndexDefinition) -> [IndicatorValueInput] {
+    public static func values(units: [AdminUnit], indicators: [Indicator], indexes: [IndexDefinition]) -> [IndicatorValueInput] {
         var out: [IndicatorValueInput] = []
-        let codes = Set(index.indicators)
-        let chosen = indicators.filter { codes.contains($0.code) && [.direct, .ratio].contains($0.computation) }
+        let codes = Set(indexes.flatMap(\.indicators))
+        let chosen = indicators.filter { codes.contains($0.code) && [.direct, .ratio].contains($0.computation) }.sorted { $0.code < $1.code }
         var targets: [String: Double] = [:]
-        for d in index.dimensions { for c in d.components { targets[c.indicator] = c.target } }
+        for index in indexes { for d in index.dimensions { for c in d.components where c.target != nil { targets[c.indicator] = c.target } } }
         let provinces = units.filter { $0.level == .province }
         for year in 2021...2025 {
             let date = "\(year)-12-31"
@@ -29,7 +41,7 @@ public enum DemoIndicators {
                     let h = hash(u.id + i.code)
                     // Around the index's target when it has one: from 40 % short of it to 30 % past it (the other way
                     // for lower-is-better), improving 3 % of the target a year.
-                    let target = targets[i.code] ?? ((i.factor ?? 1) == 100 ? 60 : 30)
+                    let target = targets[i.code] ?? riskLevels[i.code] ?? ((i.factor ?? 1) == 100 ? 60 : 30)
                     let better: Double = i.direction == .higher ? 1 : -1
                     let scale = i.direction == .higher ? 0.6 + 0.7 * h : 1.4 - 0.7 * h
                     var v = target * scale + better * 0.03 * target * Double(year - 2021)
@@ -48,6 +60,10 @@ public enum DemoIndicators {
                     }
                 }
             }
+        }
+        for (unit, year, population, grdp) in context {
+            out.append(IndicatorValueInput(indicator: "CTX.POPULATION", unit: unit, period: String(year), value: population, origin: "demo"))
+            out.append(IndicatorValueInput(indicator: "CTX.GRDP", unit: unit, period: String(year), value: grdp, origin: "demo"))
         }
         for (code, n, d) in haiPhong2024 {
             out.append(

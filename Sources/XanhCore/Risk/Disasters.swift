@@ -84,6 +84,38 @@ public struct DisasterEffect: Codable, Sendable, Equatable {
     public var agricultureLossVND = 0.0
 
     public init(unit: String) { self.unit = unit }
+
+    enum CodingKeys: String, CodingKey {
+        case unit, dead, missing, injured, affectedHouseholds, affectedPeople, evacuated, livelihoodsDisrupted, houses, schools
+        case healthFacilities, culturalWorks, cropsHa, livestock, poultry, roadsM, irrigationM, otherInfrastructure, lossVND, agricultureLossVND
+    }
+
+    /// A figure a report leaves out is 0 (nothing of that kind happened there); only the unit is required.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        unit = try c.decode(String.self, forKey: .unit)
+        func n(_ k: CodingKeys) throws -> Int { try c.decodeIfPresent(Int.self, forKey: k) ?? 0 }
+        func x(_ k: CodingKeys) throws -> Double { try c.decodeIfPresent(Double.self, forKey: k) ?? 0 }
+        dead = try n(.dead)
+        missing = try n(.missing)
+        injured = try n(.injured)
+        affectedHouseholds = try n(.affectedHouseholds)
+        affectedPeople = try n(.affectedPeople)
+        evacuated = try n(.evacuated)
+        livelihoodsDisrupted = try c.decodeIfPresent(Int.self, forKey: .livelihoodsDisrupted)
+        houses = try c.decodeIfPresent([HouseDamage].self, forKey: .houses) ?? []
+        schools = try n(.schools)
+        healthFacilities = try n(.healthFacilities)
+        culturalWorks = try n(.culturalWorks)
+        cropsHa = try x(.cropsHa)
+        livestock = try n(.livestock)
+        poultry = try n(.poultry)
+        roadsM = try x(.roadsM)
+        irrigationM = try x(.irrigationM)
+        otherInfrastructure = try c.decodeIfPresent(String.self, forKey: .otherInfrastructure)
+        lossVND = try x(.lossVND)
+        agricultureLossVND = try x(.agricultureLossVND)
+    }
 }
 
 /// One event: what, when, how strong, why, who said so, which report and where it stands (the values' workflow).
@@ -99,6 +131,8 @@ public struct DisasterEvent: Codable, Sendable, Equatable {
     public var status: ValueStatus
     public var effects: [DisasterEffect]
     public var note: String?
+    /// Why an approver sent the record back or reopened it (the last such note).
+    public var reviewNote: String?
 
     public init(
         id: String, kind: HazardKind, start: Int64, end: Int64? = nil, magnitude: String? = nil, cause: String? = nil, source: String? = nil,
@@ -123,7 +157,13 @@ public struct DisasterEvent: Codable, Sendable, Equatable {
     /// Every field that does not hold, by pointer (`/effects/2/dead`); `units` are the unit ids that exist.
     public func problems(units: Set<String>) -> [Problem] {
         var out: [Problem] = []
-        if id.isEmpty || id.count > 100 { out.append(Problem(field: "/id", message: "is 1 to 100 characters")) }
+        if id.isEmpty || id.count > 100 || id.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0.isWhitespace }) {
+            out.append(Problem(field: "/id", message: "is 1 to 100 characters without spaces, '/', '?' or '#'"))
+        }
+        for (field, text) in [("/magnitude", magnitude), ("/cause", cause), ("/source", source), ("/note", note)] where (text?.count ?? 0) > 2000 {
+            out.append(Problem(field: field, message: "is at most 2,000 characters"))
+        }
+        if effects.count > 1000 { out.append(Problem(field: "/effects", message: "at most 1,000 units in one event")) }
         if let end, end < start { out.append(Problem(field: "/end", message: "is before the start")) }
         if effects.isEmpty { out.append(Problem(field: "/effects", message: "an event has its effects in at least one unit")) }
         var seen = Set<String>()
@@ -147,8 +187,12 @@ public struct DisasterEvent: Codable, Sendable, Equatable {
             for (name, x) in amounts where !x.isFinite || x < 0 || x > 1e16 {
                 out.append(Problem(field: "\(at)/\(name)", message: "must be 0 to 10^16"))
             }
+            if (e.otherInfrastructure?.count ?? 0) > 2000 {
+                out.append(Problem(field: at + "/otherInfrastructure", message: "is at most 2,000 characters"))
+            }
+            if e.houses.count > 100 { out.append(Problem(field: at + "/houses", message: "at most 100 rows")) }
             if e.agricultureLossVND > e.lossVND { out.append(Problem(field: "\(at)/agricultureLossVND", message: "is more than the whole loss")) }
-            for (j, h) in e.houses.enumerated() where h.count < 0 || h.count > 10_000_000 {
+            for (j, h) in e.houses.prefix(100).enumerated() where h.count < 0 || h.count > 10_000_000 {
                 out.append(Problem(field: "\(at)/houses/\(j)/count", message: "must be 0 to 10,000,000"))
             }
         }
@@ -192,15 +236,19 @@ public enum DisasterStatistics {
     public enum Grouping: String, Sendable, CaseIterable { case unit, kind, month, year }
 
     /// Totals of the events in `statuses` (approved only, by default), grouped; an event counts once per group.
-    public static func totals(_ events: [DisasterEvent], by grouping: Grouping, statuses: Set<ValueStatus> = [.approved]) -> [String: DisasterTotals]
-    {
+    /// `unit` maps an effect's unit to the unit it is counted under (a commune to its province for national totals),
+    /// or to nil to leave the effect out (a unit outside the one asked for).
+    public static func totals(
+        _ events: [DisasterEvent], by grouping: Grouping, statuses: Set<ValueStatus> = [.approved], unit: (String) -> String? = { $0 }
+    ) -> [String: DisasterTotals] {
         var out: [String: DisasterTotals] = [:]
         for event in events where statuses.contains(event.status) {
             var counted = Set<String>()
             for e in event.effects {
+                guard let countedUnit = unit(e.unit) else { continue }
                 let key: String
                 switch grouping {
-                case .unit: key = e.unit
+                case .unit: key = countedUnit
                 case .kind: key = event.kind.rawValue
                 case .month: key = String(Timestamps.localDate(event.start).prefix(7))
                 case .year: key = String(Timestamps.localDate(event.start).prefix(4))

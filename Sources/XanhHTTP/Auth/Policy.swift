@@ -17,8 +17,15 @@ public enum RoutePolicy {
         "GET /": .publicRead, "GET /stations/{code}": .publicRead, "GET /alerts": .publicRead, "GET /indicators": .publicRead,
         "GET /indicators/methods": .publicRead,
         "GET /plans": .publicRead, "GET /plans/{id}": .publicRead, "GET /provinces": .publicRead, "GET /assets/near-me.js": .publicRead,
-        "GET /provinces/{code}": .publicRead, "GET /water": .publicRead, "POST /api/v1/wqi": .publicRead, "POST /api/v1/samples": .observe,
+        "GET /provinces/{code}": .publicRead, "GET /water": .publicRead, "GET /disasters": .publicRead, "POST /api/v1/wqi": .publicRead,
+        "POST /api/v1/samples": .observe,
         "GET /api/v1/samples": .publicRead, "GET /api/v1/samples/template": .publicRead, "GET /api/v1/stations/{code}/wqi": .publicRead,
+        // Disaster records: reported by the unit's reporters, approved by the environment department; approved ones
+        // are public.
+        "POST /api/v1/disasters": .report, "GET /api/v1/disasters": .publicRead, "GET /api/v1/disasters/{id}": .publicRead,
+        "GET /api/v1/disasters/totals": .publicRead, "GET /api/v1/disasters/sendai": .publicRead,
+        "POST /api/v1/disasters/{id}/submit": .report, "POST /api/v1/disasters/{id}/approve": .approve,
+        "POST /api/v1/disasters/{id}/send-back": .approve, "POST /api/v1/disasters/{id}/reopen": .approve,
         "GET /api/v1/parameters": .publicRead, "GET /api/v1/provinces": .publicRead,
         "GET /api/v1/stations": .publicRead, "POST /api/v1/stations": .registry,
         "GET /api/v1/stations/{code}": .publicRead, "PUT /api/v1/stations/{code}": .registry, "DELETE /api/v1/stations/{code}": .registry,

@@ -117,9 +117,11 @@ struct Problem: Error, HTTPResponseError {
         case .conflict(let s): return Problem(status: .conflict, detail: s)
         case .unsupported(let s): return Problem(status: .notImplemented, detail: s)
         case .invalid(let problems):
+            // Registry fields are names (`latitude`); samples' and disaster records' are pointers already.
+            func pointer(_ p: RegistryValidation.Problem) -> String { p.field.hasPrefix("/") ? p.field : "/" + p.field }
             return Problem(
                 status: .unprocessableContent, detail: problems.map(\.description).joined(separator: "; "),
-                pointer: problems.first.map { "/" + $0.field }, errors: problems.map { ["pointer": "/" + $0.field, "detail": $0.message] })
+                pointer: problems.first.map(pointer), errors: problems.map { ["pointer": pointer($0), "detail": $0.message] })
         }
     }
 }
@@ -230,6 +232,24 @@ extension Request {
                 pointer: "/query/\(name)")
         }
         return v
+    }
+
+    func doubleQuery(_ name: String, default d: Double, range: ClosedRange<Double>) throws -> Double {
+        guard let s = query(name) else { return d }
+        guard let v = Double(s), range.contains(v) else {
+            throw Problem(
+                status: .badRequest, detail: "query parameter '\(name)' must be a number in \(range.lowerBound)…\(range.upperBound)",
+                pointer: "/query/\(name)")
+        }
+        return v
+    }
+
+    func boolQuery(_ name: String, default d: Bool) throws -> Bool {
+        guard let s = query(name) else { return d }
+        guard s == "true" || s == "false" else {
+            throw Problem(status: .badRequest, detail: "query parameter '\(name)' must be true or false", pointer: "/query/\(name)")
+        }
+        return s == "true"
     }
 
     func enumQuery<E: RawRepresentable & CaseIterable>(_ name: String, default d: E) throws -> E where E.RawValue == String {

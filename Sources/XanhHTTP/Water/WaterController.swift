@@ -97,21 +97,11 @@ struct WaterController {
     }
 
     static func settings(_ request: Request) throws -> (SampleRules.LODRule, VNWQI.Settings) {
-        let lod = try choice(request, "lod", default: SampleRules.LODRule.half)
+        let lod = try request.enumQuery("lod", default: SampleRules.LODRule.half)
         let settings = VNWQI.Settings(
-            aggregation: try choice(request, "aggregation", default: VNWQI.Aggregation.sqrt),
-            heptachlor: try choice(request, "heptachlor", default: VNWQI.HeptachlorRule.summed))
+            aggregation: try request.enumQuery("aggregation", default: VNWQI.Aggregation.sqrt),
+            heptachlor: try request.enumQuery("heptachlor", default: VNWQI.HeptachlorRule.summed))
         return (lod, settings)
-    }
-
-    /// A query parameter that names one of an enumeration's cases; 400 naming the choices otherwise.
-    static func choice<T: RawRepresentable & CaseIterable>(_ request: Request, _ name: String, default d: T) throws -> T where T.RawValue == String {
-        guard let text = request.query(name) else { return d }
-        guard let v = T(rawValue: text) else {
-            throw Problem(
-                status: .badRequest, detail: "\(name): must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))", pointer: name)
-        }
-        return v
     }
 
     /// `GET /api/v1/samples/template`: the XLSX a laboratory fills in (Vietnamese headers with keys, one row per value).
@@ -205,7 +195,7 @@ struct WaterController {
         guard let station = try await services.store.station(code: code) else {
             throw Problem(status: .notFound, detail: "station '\(code.prefix(64))' does not exist")
         }
-        let day = try Self.choice(request, "period", default: Period.hour) == .day
+        let day = try request.enumQuery("period", default: Period.hour) == .day
         let now = services.clock()
         let to = try request.timeQuery("to") ?? now + Timestamps.hour
         let span: Int64 = day ? 366 * Timestamps.day : 31 * Timestamps.day

@@ -100,6 +100,9 @@ struct WebController {
         router.get("water") { request, context in
             try await htmlErrors(request, context) { page("water", try await waterPage(Self.language(request))) }
         }
+        router.get("disasters") { request, context in
+            try await htmlErrors(request, context) { page("disasters", try await disasterPage(Self.language(request), unit: request.query("unit"))) }
+        }
         // The one script the pages have ("near me"), from this server (the CSP allows scripts from 'self' only).
         router.get("assets/near-me.js") { _, _ in
             Response(

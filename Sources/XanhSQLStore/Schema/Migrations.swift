@@ -150,6 +150,22 @@ enum Migrations {
                 "CREATE INDEX samples_time ON samples(time)",
             ]
         ),
+        (
+            "disasters-1",
+            [
+                """
+                CREATE TABLE disaster_events(
+                  id TEXT PRIMARY KEY, kind TEXT NOT NULL, start_time BIGINT NOT NULL, status TEXT NOT NULL, doc TEXT NOT NULL,
+                  updated_by TEXT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX disaster_events_start ON disaster_events(start_time)",
+                """
+                CREATE TABLE disaster_history(
+                  event TEXT NOT NULL REFERENCES disaster_events(id), seq BIGINT NOT NULL, at BIGINT NOT NULL, by_whom TEXT NOT NULL,
+                  action TEXT NOT NULL, old_status TEXT, new_status TEXT NOT NULL, comment TEXT, PRIMARY KEY(event, seq))
+                """,
+            ]
+        ),
     ]
 
     static func history(_ dialect: SQLDialect) -> [(id: String, statements: [String])] {

@@ -10,9 +10,9 @@ public enum DemoIndicatorLoader {
             return 0
         }
         let service = services.indicators
-        guard let index = try IndexCatalogue.bundled().indexes.first else { return 0 }
         let inputs = DemoIndicators.values(
-            units: try await services.store.adminUnits(), indicators: Array(try await service.catalogue().values), index: index)
+            units: try await services.store.adminUnits(), indicators: Array(try await service.catalogue().values),
+            indexes: try IndexCatalogue.bundled().indexes)
         let now = services.clock()
         let n = try await service.submit(inputs, status: .submitted, by: "demo", at: now)
         let keys = try await services.store.values(indicator: nil, unit: nil, period: nil, statuses: [.submitted], limit: 1_000_000).map {

@@ -24,7 +24,17 @@ public enum DemoLoader {
         // Surface water: sampling points and a year of quarterly samples (decision 0019).
         for s in DemoWater.stations() { _ = try await registry.createStation(s) }
         _ = try await services.samples.store(DemoWater.samples(end: services.clock()))
+        try await loadDisasters(services: services)
         return total
+    }
+
+    /// Two past floods in Lạng Sơn, approved, in a few demo communes (decision 0020).
+    public static func loadDisasters(services: AppServices) async throws {
+        try await services.store.upsertUnits(DemoDisasters.communes)
+        for e in try DemoDisasters.events() {
+            _ = try await services.disasters.put(e, scope: .province, submit: true, by: "demo")
+            _ = try await services.disasters.act(id: e.id, .approve, approver: true, comment: nil, scope: .province, by: "demo")
+        }
     }
 
     /// The demo's rows as the store takes them: the stations and parameters the demo registered, QC-flagged.

@@ -18,6 +18,7 @@ import Testing
                 "StationEventStore", "AlertRuleStore", "AlertStateStore", "OutboxStore", "RetentionStore", "AdminUnitStore",
                 "IndicatorCatalogueStore",
                 "IndicatorValueStore", "TargetStore", "AccountStore", "AuditStore", "PlanStore", "SettingsStore", "SampleStore",
+                "DisasterStore",
             ]
         ),
         ("Sources/XanhStore/MonitoringStores.swift", ["StoreIdentity"]),
