@@ -6,13 +6,13 @@ import XanhStore
 extension SQLStore: DisasterStore {
     public func changeDisasterEvent(
         id: String, by: String, at: Int64, _ change: @Sendable (DisasterEvent?) throws -> (event: DisasterEvent, action: String, comment: String?)
-    ) async throws -> (event: DisasterEvent, created: Bool) {
+    ) async throws -> (event: DisasterEvent, created: Bool, action: String) {
         try await write { c in
             let lock: SQL = c.dialect.isPostgres ? " FOR UPDATE" : ""
             let old = try await c.one("SELECT doc FROM disaster_events WHERE id = \(id)" + lock).map { try Self.disaster($0) }
             var (event, action, comment) = try change(old)
             event.id = id
-            if action == "unchanged", let old { return (old, false) }
+            if action == "unchanged", let old { return (old, false, action) }
             let doc = StoredJSON.encode(event)
             if old == nil {
                 try await c.execute(
@@ -33,7 +33,7 @@ extension SQLStore: DisasterStore {
                 SELECT \(id), coalesce(max(seq), 0) + 1, \(at), \(by), \(action), \(old?.status.rawValue), \(event.status.rawValue), \(comment)
                 FROM disaster_history WHERE event = \(id)
                 """)
-            return (event, old == nil)
+            return (event, old == nil, action)
         }
     }
 

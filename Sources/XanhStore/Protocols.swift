@@ -452,11 +452,11 @@ public protocol SampleStore: Sendable {
 public protocol DisasterStore: Sendable {
     /// Changes an event in one transaction: `change` gets the stored one (nil when new) and answers the event to
     /// store with the action it was (`create`, `update`, `submit`, …) and its comment, or throws to store nothing;
-    /// every change is kept in the event's history; the action `unchanged` writes nothing. Answers the stored event and
-    /// whether it was new.
+    /// every change is kept in the event's history; the action `unchanged` writes nothing. Answers the stored event,
+    /// whether it was new, and the action.
     func changeDisasterEvent(
         id: String, by: String, at: Int64, _ change: @Sendable (DisasterEvent?) throws -> (event: DisasterEvent, action: String, comment: String?)
-    ) async throws -> (event: DisasterEvent, created: Bool)
+    ) async throws -> (event: DisasterEvent, created: Bool, action: String)
     func disasterEvent(id: String) async throws -> DisasterEvent?
     /// Events that started in the range (from inclusive, to exclusive), of a kind and in the statuses, by start then
     /// id, at most `limit`.

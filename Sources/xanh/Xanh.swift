@@ -16,7 +16,7 @@ struct Xanh: AsyncParsableCommand {
         subcommands: [
             Serve.self, Watch.self, AlertCommand.self, QCCommand.self, StationCommand.self, KeyCommand.self, UserCommand.self, AuditCommand.self,
             PolicyCommand.self, ImportCommand.self,
-            IndicatorCommand.self, PlanCommand.self, AgencyCommand.self,
+            IndicatorCommand.self, PlanCommand.self, AgencyCommand.self, DisasterCommand.self,
             Migrate.self, MigrateData.self, Retention.self, Backup.self,
         ])
 }

@@ -22,6 +22,29 @@ import XanhStore
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
+    /// `xanh disaster`: a report imported twice is one record (the second writes nothing), approved, then totalled;
+    /// a report with a bad time is refused naming its field.
+    @Test func disasterReportsThroughTheCommandLine() async throws {
+        let location = try Fixture.newLocation()
+        let env = ["XANH_DB": location, "XANH_DATABASE_URL": "", "USER": "ops-lan"]
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-disaster-\(UUID().uuidString).json")
+        let report = DisasterAPITests.report.replacingOccurrences(of: "20-A", with: "20").replacingOccurrences(of: "20-B", with: "31")
+        try report.write(to: file, atomically: true, encoding: .utf8)
+        let first = try Self.run(["disaster", "import", file.path, "--submit"], env: env)
+        #expect(first.status == 0 && first.out.contains("LS-2026-07-LU: stored, submitted, 2 units"), "\(first)")
+        #expect(try Self.run(["disaster", "import", file.path, "--submit"], env: env).out.contains("unchanged"))
+        let approve = try Self.run(["disaster", "act", "LS-2026-07-LU", "approve"], env: env)
+        #expect(approve.status == 0 && approve.out.contains("approved"), "\(approve)")
+        let totals = try Self.run(["disaster", "totals", "--by", "unit"], env: env)
+        #expect(totals.out.contains("20\t1\t2\t1\t5\t4\t10\t12000000000") && totals.out.contains("31\t1\t0\t0\t1\t0\t6\t3000000000"), "\(totals.out)")
+        try report.replacingOccurrences(of: "2026-07-23T18:00:00+07:00", with: "soon").write(to: file, atomically: true, encoding: .utf8)
+        let bad = try Self.run(["disaster", "import", file.path], env: env)
+        #expect(bad.status != 0 && bad.err.contains("/end: 'soon' is not an ISO 8601 time"), "\(bad)")
+        let store = try await Fixture.open(location)
+        let actions = try await store.auditEntries(AuditFilter(), beforeSeq: nil, limit: 10).reversed().map(\.action)
+        #expect(actions == ["import disaster", "approve disaster"])
+    }
+
     @Test func commandsAreAuditedAndAnEditedRowBreaksTheChain() async throws {
         let location = try Fixture.newLocation()
         let env = ["XANH_DB": location, "XANH_DATABASE_URL": "", "USER": "ops-lan", "XANH_BCRYPT_COST": "4"]

@@ -200,6 +200,45 @@ public struct DisasterEvent: Codable, Sendable, Equatable {
     }
 }
 
+/// A report as the API and the CLI take it: times in ISO 8601 (or a local date); the id is the reporter's, or made
+/// of the kind and the start (`flood-2024-09-09T0700`) so that the same report sent twice is one record.
+public struct DisasterInput: Decodable, Sendable {
+    public var id: String?
+    public var kind: HazardKind
+    public var start: String
+    public var end: String?
+    public var magnitude: String?
+    public var cause: String?
+    public var source: String?
+    public var report: DisasterReportKind
+    public var effects: [DisasterEffect]
+    public var note: String?
+
+    /// The event; a time that cannot be read is a problem naming its field.
+    public func event() throws(DisasterEvent.Problem) -> DisasterEvent {
+        func time(_ text: String, _ field: String) throws(DisasterEvent.Problem) -> Int64 {
+            guard let t = try? Timestamps.parseBound(text) else {
+                throw DisasterEvent.Problem(field: "/" + field, message: "'\(text.prefix(40))' is not an ISO 8601 time or a date")
+            }
+            return t
+        }
+        let t = try time(start, "start")
+        let made = "\(kind.rawValue)-" + Timestamps.format(t).prefix(16).replacingOccurrences(of: ":", with: "")
+        var stop: Int64?
+        if let end { stop = try time(end, "end") }
+        return DisasterEvent(
+            id: id ?? made, kind: kind, start: t, end: stop, magnitude: magnitude, cause: cause, source: source, report: report, effects: effects,
+            note: note)
+    }
+
+    /// One report, or `{"items": […]}`.
+    public static func decodeAll(_ data: Data) throws -> [DisasterInput] {
+        struct Batch: Decodable { var items: [DisasterInput] }
+        if let batch = try? JSONDecoder().decode(Batch.self, from: data) { return batch.items }
+        return [try JSONDecoder().decode(DisasterInput.self, from: data)]
+    }
+}
+
 /// Sums of effects, with the number of events they came from.
 public struct DisasterTotals: Sendable, Equatable {
     public var events = 0

@@ -21,37 +21,6 @@ struct DisasterController {
         }
     }
 
-    /// A report as sent: times in ISO 8601 (or a local date); the id is the reporter's, or made of the kind and the
-    /// start (`flood-2024-09-09T0700`) so that the same report sent twice is one record.
-    struct EventInput: Decodable {
-        var id: String?
-        var kind: HazardKind
-        var start: String
-        var end: String?
-        var magnitude: String?
-        var cause: String?
-        var source: String?
-        var report: DisasterReportKind
-        var effects: [DisasterEffect]
-        var note: String?
-
-        func event() throws -> DisasterEvent {
-            func time(_ text: String, _ field: String) throws -> Int64 {
-                guard let t = try? Timestamps.parseBound(text) else {
-                    throw Problem(
-                        status: .unprocessableContent, detail: "/\(field): '\(text.prefix(40))' is not an ISO 8601 time or a date",
-                        pointer: "/" + field)
-                }
-                return t
-            }
-            let t = try time(start, "start")
-            let made = "\(kind.rawValue)-" + Timestamps.format(t).prefix(16).replacingOccurrences(of: ":", with: "")
-            return DisasterEvent(
-                id: id ?? made, kind: kind, start: t, end: try end.map { try time($0, "end") }, magnitude: magnitude, cause: cause, source: source,
-                report: report, effects: effects, note: note)
-        }
-    }
-
     struct EventOut: Encodable {
         var id: String
         var kind: HazardKind
@@ -91,10 +60,10 @@ struct DisasterController {
 
     /// `POST /api/v1/disasters[?submit=true]`: stores a report as a draft (or submitted); 201 when new.
     @Sendable func put(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let input = try await JSON.decode(EventInput.self, from: request, context)
+        let input = try await JSON.decode(DisasterInput.self, from: request, context)
         let submit = try request.boolQuery("submit", default: false)
         let who = context.writer
-        let (event, created) = try await services.disasters.put(try input.event(), scope: who.scope, submit: submit, by: who.name)
+        let (event, created, _) = try await services.disasters.put(try Self.event(input), scope: who.scope, submit: submit, by: who.name)
         return try JSON.response(Self.out(event), status: created ? .created : .ok)
     }
 
@@ -118,6 +87,15 @@ struct DisasterController {
                 id: try context.parameters.require("id"), action, approver: Role(name: who.role)?.may(.approve) == true, comment: comment,
                 scope: who.scope, by: who.name)
             return try JSON.response(Self.out(event))
+        }
+    }
+
+    /// The event a report describes; a time that cannot be read is a 422 naming its field.
+    static func event(_ input: DisasterInput) throws -> DisasterEvent {
+        do {
+            return try input.event()
+        } catch let p as DisasterEvent.Problem {
+            throw StoreError.invalid([p])
         }
     }
 

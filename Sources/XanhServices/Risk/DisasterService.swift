@@ -21,7 +21,9 @@ public struct DisasterService: Sendable {
 
     /// Stores a report: new, or the figures of a stored event that is not approved replaced; as a draft, or submitted.
     /// Refused whole with every field named (422), for a unit outside the scope (403), or when approved (409).
-    public func put(_ event: DisasterEvent, scope: AccessScope, submit: Bool, by: String) async throws -> (event: DisasterEvent, created: Bool) {
+    public func put(
+        _ event: DisasterEvent, scope: AccessScope, submit: Bool, by: String
+    ) async throws -> (event: DisasterEvent, created: Bool, action: String) {
         let h = AdminHierarchy(try await store.adminUnits())
         let date = Timestamps.localDate(event.start)
         let problems = event.problems(units: Set(h.units.values.filter { $0.valid(on: date) }.map(\.id)))

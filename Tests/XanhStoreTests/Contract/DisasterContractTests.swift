@@ -28,11 +28,11 @@ import XanhStore
             e.report = .daily
             return e
         }()
-        let (stored, created) = try await store.changeDisasterEvent(id: "A", by: "r", at: 12) { old in
+        let (stored, created, action) = try await store.changeDisasterEvent(id: "A", by: "r", at: 12) { old in
             #expect(old == a)
             return (a2, "update", nil)
         }
-        #expect(!created && stored == a2)
+        #expect(!created && stored == a2 && action == "update")
         // Refused: nothing changes, nothing is recorded.
         await #expect(throws: Refusal.self) {
             _ = try await store.changeDisasterEvent(id: "A", by: "r", at: 13) { _ in throw Refusal() }
