@@ -1,7 +1,7 @@
 """The public portal as a resident, a journalist and a leader use it, in headless Chromium at a phone's and a laptop's
 width: the home page's map (every ambient station on it, the stale ones grey), the station with the worst air, its
 chart ranges, a year of hourly PM2.5 downloaded with the page's form and checked against the API, the language switch
-there and back, a province, the indicators dashboard, the water page (the polluted canal as the API says) and a plan. Every page: a screenshot, no horizontal scroll, no
+there and back, a province, the indicators dashboard, the water page (the polluted canal as the API says), the disasters page (Lạng Sơn's floods as the API totals them) and a plan. Every page: a screenshot, no horizontal scroll, no
 console error and no axe-core violation (check()). Exit 1 on any problem.
     public_journey.py BASE_URL SHOTS_DIR
 """
@@ -48,6 +48,29 @@ def water(d, width, lang):
     expected = series[-1]["wqi"]["wqi"] if series else None
     expect(shown and expected is not None and int(shown[0].get_attribute("data-wqi")) == expected < 50,
            f"{width}px water {lang}: the canal shows {shown[0].get_attribute('data-wqi') if shown else None}, the API {expected}")
+    # The automatic river station: its latest hour's VN_WQI (the demo feed may add an hour meanwhile).
+    auto = [i["wqi"]["wqi"] for i in api("/api/v1/stations/LS-KC-AUTO/wqi")["items"] if i["source"] == "hourly"]
+    shown = d.find_elements(By.CSS_SELECTOR, '#point-LS-KC-AUTO > [data-wqi]')
+    expect(auto and shown and int(shown[0].get_attribute("data-wqi")) in auto[-3:],
+           f"{width}px water {lang}: the automatic station shows {shown[0].get_attribute('data-wqi') if shown else None}, the API {auto[-3:]}")
+
+
+def disasters(d, width, lang):
+    """The disasters page, from the home page's link: Lạng Sơn chosen from the page's units; its year rows and events
+    as the API's totals and records say (the demo's two floods)."""
+    d.get(f"{base}/?lang={lang}")
+    follow(d, d.find_element(By.CSS_SELECTOR, f'main a[href="/disasters?lang={lang}"]'))
+    check(d, width, f"disasters-{lang}")
+    follow(d, d.find_element(By.CSS_SELECTOR, f'nav.choices a[href="/disasters?unit=20&lang={lang}"]'))
+    check(d, width, f"disasters-20-{lang}")
+    totals = {r["key"]: r for r in api("/api/v1/disasters/totals?unit=20&by=year")["items"]}
+    rows = d.find_elements(By.CSS_SELECTOR, "#disaster-years tbody tr[data-year]")
+    shown = {r.get_attribute("data-year"): r.find_elements(By.TAG_NAME, "td")[1].text for r in rows}
+    expect(shown and shown == {k: str(v["dead"]) for k, v in totals.items()},
+           f"{width}px disasters {lang}: deaths by year {shown} are not the API's {[(k, v['dead']) for k, v in totals.items()]}")
+    events = {e.get_attribute("data-event") for e in d.find_elements(By.CSS_SELECTOR, "#disaster-events li[data-event]")}
+    approved = {e["id"] for e in api("/api/v1/disasters")["items"]}
+    expect(events == approved and len(events) >= 2, f"{width}px disasters {lang}: events {sorted(events)}, the API {sorted(approved)}")
 
 
 def journey(width, height):
@@ -120,6 +143,7 @@ def journey(width, height):
             d.get(f"{base}/indicators/methods?lang={lang}")
             check(d, width, f"methods-{lang}")
             water(d, width, lang)
+            disasters(d, width, lang)
             d.get(f"{base}/?lang={lang}")
             check(d, width, f"home-{lang}")
             # A plan, from the home page's link.

@@ -45,8 +45,8 @@ struct DisasterCommand: AsyncParsableCommand {
                 } catch StoreError.invalid(let problems) {
                     for p in problems { FileHandle.standardError.write(Data("\(file): \(at)\(p.field): \(p.message)\n".utf8)) }
                     failed += 1
-                } catch StoreError.conflict(let message) {
-                    FileHandle.standardError.write(Data("\(file): \(at): \(message)\n".utf8))
+                } catch let e as ValueWorkflow.WorkflowError {
+                    FileHandle.standardError.write(Data("\(file): \(at): \(e.message)\n".utf8))
                     failed += 1
                 }
             }
@@ -75,8 +75,8 @@ struct DisasterCommand: AsyncParsableCommand {
                 let e = try await db.services().disasters.act(id: id, a, approver: true, comment: comment, scope: .province, by: by)
                 try await db.audited("\(a.rawValue) disaster", entity: "disasters", key: id, after: comment)
                 print("\(e.id): \(e.status.rawValue)")
-            } catch StoreError.conflict(let message) {
-                throw ValidationError(message)
+            } catch let e as ValueWorkflow.WorkflowError {
+                throw ValidationError(e.message)
             } catch StoreError.notFound(let message) {
                 throw ValidationError(message)
             }

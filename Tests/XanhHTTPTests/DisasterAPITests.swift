@@ -182,3 +182,43 @@ import XanhStore
         }
     }
 }
+
+/// The approver's inbox lists submitted disaster records in scope and approves or sends one back with a note; the
+/// workflow's refusal is said in the page's language; a reporter is refused the form.
+@Suite struct DisasterInboxTests {
+    @Test func anApproverHandlesARecordFromTheInbox() async throws {
+        let f = try await Fixture(station: false)
+        try await f.store.upsertUnits(DemoDisasters.communes)
+        let events = try DemoDisasters.events()
+        for e in events { _ = try await f.services.disasters.put(e, scope: .province, submit: true, by: "ban-chi-huy") }
+        let approver = try await f.session(.approver)
+        let reporter = try await f.session(.reporter, scope: AccessScope(unit: "20"))
+        try await f.test { client in
+            let page = try await client.execute(uri: "/workspace/approvals", method: .get, headers: [.cookie: approver.cookie]) {
+                String(buffer: $0.body)
+            }
+            #expect(page.contains("data-event=\"LS-2024-09-YAGI\"") && page.contains("data-event=\"LS-2025-10-MATMO\""))
+            #expect(page.contains("Xã Hữu Lũng") && page.contains("Báo cáo tổng hợp đợt thiên tai"))
+            func post(_ who: (cookie: String, csrf: String), _ body: String) async throws -> (Int, String, String?) {
+                try await client.execute(
+                    uri: "/workspace/approvals/disasters", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: who.cookie],
+                    body: ByteBuffer(string: body + "&csrf=\(who.csrf)")
+                ) { (Int($0.status.code), String(buffer: $0.body), $0.headers[.location]) }
+            }
+            let (approved, _, location) = try await post(approver, "id=LS-2024-09-YAGI&action=approve")
+            #expect(approved == 303 && location?.contains("done=1") == true)
+            // Sending back without a note: refused, in Vietnamese, nothing changed.
+            let (refused, body, _) = try await post(approver, "id=LS-2025-10-MATMO&action=send-back")
+            #expect(refused == 409 && body.contains("trả lại cần ghi chú lý do"))
+            let (back, _, _) = try await post(approver, "id=LS-2025-10-MATMO&action=send-back&note=Thi%E1%BA%BFu+s%E1%BB%91+li%E1%BB%87u")
+            #expect(back == 303)
+            #expect(try await post(reporter, "id=LS-2025-10-MATMO&action=approve").0 == 403)
+        }
+        #expect(try await f.store.disasterEvent(id: "LS-2024-09-YAGI")?.status == .approved)
+        let matmo = try await f.store.disasterEvent(id: "LS-2025-10-MATMO")
+        #expect(matmo?.status == .draft && matmo?.reviewNote == "Thiếu số liệu")
+        let audit = try await f.store.auditEntries(AuditFilter(), beforeSeq: nil, limit: 10).map(\.action)
+        #expect(audit.filter { $0 == "POST /workspace/approvals/disasters" }.count == 2)
+    }
+}

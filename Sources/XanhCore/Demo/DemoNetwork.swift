@@ -74,8 +74,18 @@ public enum DemoNetwork {
                 latitude: 20.8390, longitude: 106.7700,
                 parameters: ["pH", "COD", "TSS", "NH4", "Flow", "Temp"].map { StationParameter(parameter: $0, interval: interval) },
                 limits: wastewaterLimits))
+        out.append(
+            Station(
+                code: riverStation, name: "Sông Kỳ Cùng – cầu Kỳ Lừa (trạm tự động)", kind: .surfaceWater, province: "20", latitude: 21.8590,
+                longitude: 106.7660, parameters: riverParameters.map { StationParameter(parameter: $0, interval: riverInterval) }))
         return out
     }
+
+    /// The automatic surface-water station on the Kỳ Cùng: every 15 minutes, with the nutrient and metal analysers
+    /// VN_WQI needs for three groups (I pH; III As, Cu, Zn; IV DO with temperature, COD, TOC, N-NH4, N-NO3, P-PO4).
+    public static let riverStation = "LS-KC-AUTO"
+    public static let riverParameters = ["pH", "Temp", "DO", "COD", "TOC", "NH4", "NO3", "PO4", "TSS", "As", "Cu", "Zn"]
+    public static let riverInterval = 900
 
     /// SplitMix64: small, fast, deterministic.
     struct Random {
@@ -185,6 +195,36 @@ public enum DemoNetwork {
                 buffer.removeAll(keepingCapacity: true)
             }
             t += Int64(interval)
+        }
+        // The river: a slow afternoon DO peak (photosynthesis), water 2 °C warmer in the afternoon, nutrients and
+        // turbidity up for a day after rain 6 days ago.
+        var river = Random(state: 2026)
+        t = start - start % Int64(riverInterval) + Int64(riverInterval)
+        while t <= stop {
+            let local = Double((t + Timestamps.vietnamOffset) % Timestamps.day) / 3600
+            let ago = Double(stop - t) / 3600
+            let rain = ago > 120 && ago < 144 ? 1.0 : 0
+            let afternoon = sinTurns((local - 9) / 24)
+            func emit(_ p: String, _ v: Double, digits: Double = 100) {
+                buffer.append(Row(station: riverStation, parameter: p, t: t, value: (max(0, v) * digits).rounded() / digits, status: .measuring))
+            }
+            emit("pH", 7.4 + 0.1 * afternoon + 0.05 * river.normal())
+            emit("Temp", 24 + 2 * afternoon + 0.2 * river.normal())
+            emit("DO", 6.3 + 0.6 * afternoon - 0.8 * rain + 0.15 * river.normal())
+            emit("COD", 12 + 6 * rain + 1.2 * river.normal())
+            emit("TOC", 4 + 1.5 * rain + 0.3 * river.normal())
+            emit("NH4", 0.22 + 0.15 * rain + 0.03 * river.normal(), digits: 1000)
+            emit("NO3", 1.2 + 0.4 * rain + 0.1 * river.normal(), digits: 1000)
+            emit("PO4", 0.08 + 0.05 * rain + 0.01 * river.normal(), digits: 1000)
+            emit("TSS", 28 + 40 * rain + 4 * river.normal())
+            emit("As", 0.004 + 0.0006 * river.normal(), digits: 100_000)
+            emit("Cu", 0.006 + 0.001 * river.normal(), digits: 100_000)
+            emit("Zn", 0.03 + 0.004 * river.normal(), digits: 100_000)
+            if buffer.count >= chunk - 12 {
+                try sink(buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+            t += Int64(riverInterval)
         }
         if !buffer.isEmpty { try sink(buffer) }
     }

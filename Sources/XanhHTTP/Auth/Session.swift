@@ -17,7 +17,8 @@ enum Session {
     static let formRoutes: Set<String> = [
         "POST /login", "POST /logout", "POST /account/password", "POST /workspace/alerts/{id}", "POST /workspace/quality/review",
         "POST /workspace/keys", "POST /workspace/keys/revoke", "POST /workspace/reporting/upload", "POST /workspace/reporting/value",
-        "POST /workspace/approvals", "POST /workspace/tasks/progress", "POST /workspace/tasks/report", "POST /workspace/consolidation",
+        "POST /workspace/approvals", "POST /workspace/approvals/disasters", "POST /workspace/tasks/progress", "POST /workspace/tasks/report",
+        "POST /workspace/consolidation",
         "POST /workspace/users", "POST /workspace/users/state", "POST /workspace/rules",
         "POST /workspace/stations/edit", "POST /workspace/facilities", "POST /workspace/file-names", "POST /workspace/keys/scope",
         "POST /workspace/settings",

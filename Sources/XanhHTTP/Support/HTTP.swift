@@ -86,6 +86,7 @@ struct Problem: Error, HTTPResponseError {
         case let e as InputError: return Problem(status: .badRequest, detail: e.message, pointer: e.pointer)
         case let e as ScopeError: return Problem(status: .forbidden, detail: e.message)
         case let e as Refused: return Problem(status: .forbidden, detail: e.message)
+        case let e as ValueWorkflow.WorkflowError: return Problem(status: .conflict, detail: e.message)
         case let e as RowProblems: return from(e)
         case let f as StoreFault:
             services.health.record(f, at: services.clock())

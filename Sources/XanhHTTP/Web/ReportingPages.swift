@@ -193,9 +193,12 @@ extension WebController {
                     at: Self.shortTime(v.updatedAt, lang)))
         }
         let vietnamese = lang == .vi
+        let disasters = try await disasterRows(status, context, lang)
         return layout(
             lang, title: words["approvals", default: "Approvals"], path: "/workspace/approvals",
             ApprovalsPage(
+                disasters: disasters, hasDisasters: !disasters.isEmpty,
+                disasterAction: "/workspace/approvals/disasters?lang=\(lang.rawValue)&status=\(status.rawValue)",
                 rows: rows, hasRows: !rows.isEmpty, submitted: status == .submitted, total: values.count, csrf: context.session?.csrf ?? "",
                 action: "/workspace/approvals?lang=\(lang.rawValue)&status=\(status.rawValue)",
                 submittedHref: "/workspace/approvals?lang=\(lang.rawValue)",
@@ -205,6 +208,22 @@ extension WebController {
                 done: request.query("done").flatMap { Int($0) }.map {
                     words["valuesChanged", default: "%d"].replacingOccurrences(of: "%d", with: String($0))
                 }))
+    }
+
+    /// Disaster records in the approver's scope with the status shown (decision 0020): what each hit, where and how.
+    func disasterRows(_ status: ValueStatus, _ context: AppRequestContext, _ lang: Language) async throws -> [ApprovalsPage.Disaster] {
+        let events = try await services.store.disasterEvents(from: nil, to: nil, kind: nil, statuses: [status], limit: 1000)
+        let shown = try await services.disasters.visible(events, scope: context.caller?.scope, unpublished: true)
+        let units = Dictionary(try await services.store.adminUnits().map { ($0.id, $0.nameVi) }, uniquingKeysWith: { a, _ in a })
+        let words = labels.page(lang)
+        return shown.filter { $0.status == status }.sorted { $0.start > $1.start }.prefix(100).map { e in
+            ApprovalsPage.Disaster(
+                id: e.id, anchor: "disaster-" + e.id, kind: lang == .vi ? e.kind.nameVi : Self.english(e.kind), start: Self.shortTime(e.start, lang),
+                report: words["disasterReport_" + e.report.rawValue, default: e.report.rawValue],
+                units: e.effects.map { units[$0.unit] ?? $0.unit }.joined(separator: ", "), dead: e.effects.reduce(0) { $0 + $1.dead },
+                missing: e.effects.reduce(0) { $0 + $1.missing }, loss: Self.number(e.effects.reduce(0) { $0 + $1.lossVND } / 1e9, lang, digits: 1),
+                href: "/api/v1/disasters/\(Self.query(e.id))")
+        }
     }
 
     func registerReportingPages(on router: Router<AppRequestContext>) {
@@ -326,6 +345,36 @@ extension WebController {
                 return Response(status: .seeOther, headers: [.location: "/workspace/approvals?lang=\(lang.rawValue)\(status)&done=\(keys.count)"])
             }
         }
+        // One disaster record approved, sent back (with a note) or reopened (with a note).
+        router.post("workspace/approvals/disasters") { request, context in
+            let lang = Self.language(request)
+            return try await htmlErrors(request, context) {
+                let fields = try await Form.readAll(request, limit: services.limits.maxBody)
+                let id = fields.last { $0.name == "id" }?.value ?? ""
+                let note = (fields.last { $0.name == "note" }?.value ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                guard let action = fields.last(where: { $0.name == "action" }).flatMap({ ValueAction(rawValue: $0.value) }),
+                    [.approve, .sendBack, .reopen].contains(action)
+                else { throw Problem(status: .badRequest, detail: "action must be approve, send-back or reopen", pointer: "/action") }
+                guard !id.isEmpty, id.count <= 100, note.count <= 2000 else {
+                    throw Problem(status: .badRequest, detail: "an event id of 1 to 100 characters and a note of at most 2000", pointer: "/id")
+                }
+                let caller = context.caller ?? Caller(name: "anonymous", role: "public")
+                do {
+                    _ = try await services.disasters.act(
+                        id: id, action, approver: Role(name: caller.role)?.may(.approve) == true, comment: note.isEmpty ? nil : note,
+                        scope: caller.scope, by: caller.name)
+                } catch let e as ValueWorkflow.WorkflowError {
+                    return pages.response(
+                        "approvals", try await approvalsPage(request, context, error: "\(id): " + (lang == .vi ? e.vi : e.message)),
+                        status: .conflict)
+                }
+                try await services.audit.record(
+                    caller, address: context.address, channel: "web", action: "POST /workspace/approvals/disasters", entity: "disasters", key: id,
+                    after: IndicatorJSON.encode(["action": action.rawValue, "note": String(note.prefix(500))]))
+                let status = request.query("status") == "approved" ? "&status=approved" : ""
+                return Response(status: .seeOther, headers: [.location: "/workspace/approvals?lang=\(lang.rawValue)\(status)&done=1"])
+            }
+        }
     }
 }
 
@@ -366,6 +415,14 @@ struct ReportingPage: Sendable {
 
 /// `/workspace/approvals`.
 struct ApprovalsPage: Sendable {
+    struct Disaster: Sendable {
+        var id, anchor, kind, start, report, units: String
+        var dead, missing: Int
+        var loss, href: String
+    }
+    var disasters: [Disaster]
+    var hasDisasters: Bool
+    var disasterAction: String
     struct Row: Sendable {
         var item, code, name, unit, period, value, previous, change, mean: String
         var outlier: Bool

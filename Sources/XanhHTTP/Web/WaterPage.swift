@@ -23,7 +23,17 @@ extension WebController {
         var points: [WaterPage.Point] = []
         for s in stations.sorted(by: { ($0.province, $0.name) < ($1.province, $1.name) }) {
             let history = (byStation[s.code] ?? []).sorted { $0.time > $1.time }
-            let latest = history.first.flatMap { band($0.wqi) }
+            var latest = history.first.flatMap { band($0.wqi) }
+            var latestHour: String?
+            if !s.parameters.isEmpty {
+                // An automatic station: its latest computable hour of the last two days, when newer than its samples.
+                let now = services.clock()
+                let hours = try await services.automaticWQI.points(s, from: now - 2 * Timestamps.day, to: now + Timestamps.hour, day: false)
+                if let h = hours.last(where: { $0.result.wqi != nil }), h.t > (history.first?.time ?? .min) {
+                    latest = band(h.result)
+                    latestHour = Self.shortTime(h.t, lang)
+                }
+            }
             if let lat = s.latitude, let lon = s.longitude {
                 let state = latest.map { "VN_WQI \($0.wqi) \($0.name)" } ?? words["wqiNone", default: "no WQI"]
                 markers.append(
@@ -42,6 +52,7 @@ extension WebController {
                 WaterPage.Point(
                     code: s.code, anchor: "point-\(s.code)", name: s.name, province: provinceName(s.province, lang),
                     kind: s.parameters.isEmpty ? words["samplingPoint", default: "sampling point"] : labels.kind(s.kind, lang), latest: latest,
+                    latestHour: latestHour, station: s.parameters.isEmpty ? nil : "/stations/\(Self.query(s.code))?lang=\(lang.rawValue)",
                     rows: rows, hasRows: !rows.isEmpty, samples: "/api/v1/samples?station=\(Self.query(s.code))"))
         }
         let outlines = try await mapOutlines()
@@ -78,6 +89,9 @@ struct WaterPage: Sendable {
     struct Point: Sendable {
         var code, anchor, name, province, kind: String
         var latest: Badge?
+        /// The hour the latest index is of, for an automatic station.
+        var latestHour: String?
+        var station: String?
         var rows: [Row]
         var hasRows: Bool
         var samples: String

@@ -20,7 +20,8 @@ public struct DisasterService: Sendable {
     var store: any MonitoringStore { services.store }
 
     /// Stores a report: new, or the figures of a stored event that is not approved replaced; as a draft, or submitted.
-    /// Refused whole with every field named (422), for a unit outside the scope (403), or when approved (409).
+    /// Refused whole with every field named (422), for a unit outside the scope (403), or when approved (the
+    /// workflow's refusal, in English and Vietnamese: 409).
     public func put(
         _ event: DisasterEvent, scope: AccessScope, submit: Bool, by: String
     ) async throws -> (event: DisasterEvent, created: Bool, action: String) {
@@ -34,7 +35,7 @@ public struct DisasterService: Sendable {
         }
         return try await store.changeDisasterEvent(id: event.id, by: by, at: services.clock()) { old in
             switch ValueWorkflow.apply(.write, to: old?.status, approver: false, comment: nil) {
-            case .failure(let e): throw StoreError.conflict("\(event.id): " + e.message)
+            case .failure(let e): throw e
             case .success: break
             }
             var new = event
@@ -59,7 +60,7 @@ public struct DisasterService: Sendable {
         return try await store.changeDisasterEvent(id: id, by: by, at: services.clock()) { old in
             guard var e = old else { throw StoreError.notFound("no disaster event '\(id.prefix(100))'") }
             switch ValueWorkflow.apply(action, to: e.status, approver: approver, comment: note) {
-            case .failure(let err): throw StoreError.conflict(err.message)
+            case .failure(let err): throw err
             case .success(let status): e.status = status
             }
             if action == .sendBack || action == .reopen { e.reviewNote = note }

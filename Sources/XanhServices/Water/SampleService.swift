@@ -85,7 +85,8 @@ public struct AutomaticWQI: Sendable {
 
     /// The station catalogue's codes as VN_WQI names (ammonium and the others as their N or P forms, as loggers send them).
     public static let names: [String: String] = [
-        "pH": "pH", "DO": "DO", "Temp": "T", "BOD5": "BOD5", "COD": "COD", "TOC": "TOC", "NH4": "N-NH4",
+        "pH": "pH", "DO": "DO", "Temp": "T", "BOD5": "BOD5", "COD": "COD", "TOC": "TOC", "NH4": "N-NH4", "NO3": "N-NO3", "PO4": "P-PO4",
+        "As": "As", "Cu": "Cu", "Zn": "Zn",
     ]
 
     public struct Point: Sendable {
