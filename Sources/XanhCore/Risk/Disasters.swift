@@ -240,7 +240,7 @@ public struct DisasterInput: Decodable, Sendable {
 }
 
 /// Sums of effects, with the number of events they came from.
-public struct DisasterTotals: Sendable, Equatable {
+public struct DisasterTotals: Codable, Sendable, Equatable {
     public var events = 0
     public var dead = 0
     public var missing = 0

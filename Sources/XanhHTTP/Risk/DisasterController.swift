@@ -143,21 +143,18 @@ struct DisasterController {
     }
 
     struct TotalsOut: Encodable {
+        /// A group's key and name beside its totals, flat.
         struct Row: Encodable {
             var key: String
             var name: String?
-            var events: Int
-            var dead: Int
-            var missing: Int
-            var injured: Int
-            var affectedPeople: Int
-            var evacuated: Int
-            var livelihoodsDisrupted: Int?
-            var housesDestroyed: Int
-            var housesDamaged: Int
-            var cropsHa: Double
-            var lossVND: Double
-            var agricultureLossVND: Double
+            var totals: DisasterTotals
+            enum CodingKeys: String, CodingKey { case key, name }
+            func encode(to encoder: any Encoder) throws {
+                try totals.encode(to: encoder)
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(key, forKey: .key)
+                try c.encode(name, forKey: .name)
+            }
         }
         var unit: String
         var by: String
@@ -183,10 +180,7 @@ struct DisasterController {
                 case .kind: HazardKind(rawValue: key)?.nameVi
                 case .month, .year: nil
                 }
-            return TotalsOut.Row(
-                key: key, name: name, events: t.events, dead: t.dead, missing: t.missing, injured: t.injured, affectedPeople: t.affectedPeople,
-                evacuated: t.evacuated, livelihoodsDisrupted: t.livelihoodsDisrupted, housesDestroyed: t.housesDestroyed,
-                housesDamaged: t.housesDamaged, cropsHa: t.cropsHa, lossVND: t.lossVND, agricultureLossVND: t.agricultureLossVND)
+            return TotalsOut.Row(key: key, name: name, totals: t)
         }
         return try JSON.response(
             TotalsOut(unit: unit, by: by.rawValue, statuses: ValueStatus.allCases.filter { statuses.contains($0) }, items: rows))

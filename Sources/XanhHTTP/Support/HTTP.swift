@@ -226,20 +226,19 @@ extension Request {
     }
 
     func intQuery(_ name: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let s = query(name) else { return d }
-        guard let v = Int(s), range.contains(v) else {
-            throw Problem(
-                status: .badRequest, detail: "query parameter '\(name)' must be an integer in \(range.lowerBound)…\(range.upperBound)",
-                pointer: "/query/\(name)")
-        }
-        return v
+        try rangedQuery(name, default: d, range: range, kind: "an integer")
     }
 
     func doubleQuery(_ name: String, default d: Double, range: ClosedRange<Double>) throws -> Double {
+        try rangedQuery(name, default: d, range: range, kind: "a number")
+    }
+
+    /// A query parameter read as `T` within `range` (NaN is in no range); 400 naming the range otherwise.
+    func rangedQuery<T: LosslessStringConvertible & Comparable>(_ name: String, default d: T, range: ClosedRange<T>, kind: String) throws -> T {
         guard let s = query(name) else { return d }
-        guard let v = Double(s), range.contains(v) else {
+        guard let v = T(s), range.contains(v) else {
             throw Problem(
-                status: .badRequest, detail: "query parameter '\(name)' must be a number in \(range.lowerBound)…\(range.upperBound)",
+                status: .badRequest, detail: "query parameter '\(name)' must be \(kind) in \(range.lowerBound)…\(range.upperBound)",
                 pointer: "/query/\(name)")
         }
         return v
