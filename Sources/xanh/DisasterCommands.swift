@@ -90,7 +90,7 @@ struct DisasterCommand: AsyncParsableCommand {
         func run() async throws {
             let db = try await store.open()
             for e in try await db.disasterEvents(from: nil, to: nil, kind: nil, statuses: Set(ValueStatus.allCases), limit: 10_000) {
-                let dead = e.effects.reduce(0) { $0 + $1.dead }
+                let dead = DisasterTotals(e.effects).dead
                 print(
                     [
                         e.id, Timestamps.localDate(e.start), e.kind.rawValue, e.report.rawValue, e.status.rawValue, "\(e.effects.count) units",

@@ -256,6 +256,11 @@ public struct DisasterTotals: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// The sums of some effects (one event's, or its effects in one unit).
+    public init(_ effects: some Sequence<DisasterEffect>) {
+        for e in effects { add(e) }
+    }
+
     mutating func add(_ e: DisasterEffect) {
         dead += e.dead
         missing += e.missing

@@ -99,23 +99,13 @@ struct DisasterController {
         }
     }
 
-    static func seesUnpublished(_ context: AppRequestContext) -> Bool {
-        context.caller.flatMap { Role(name: $0.role) }?.may(.internalRead) == true
-    }
+    static func seesUnpublished(_ context: AppRequestContext) -> Bool { IndicatorController.seesUnpublished(context) }
 
-    /// The statuses asked for (`status=draft,submitted`) that the caller may see; the public and unit-scoped callers
-    /// get approved events in totals.
+    /// The statuses asked for (`status=draft,submitted`, read as the values' are) that the caller may see; the public
+    /// and unit-scoped callers get approved events in totals.
     static func statuses(_ request: Request, _ context: AppRequestContext, totals: Bool) throws -> Set<ValueStatus> {
-        var asked: Set<ValueStatus> = totals ? [.approved] : Set(ValueStatus.allCases)
-        if let text = request.query("status"), !text.isEmpty {
-            asked = Set(
-                try text.split(separator: ",").map {
-                    guard let s = ValueStatus(rawValue: String($0)) else {
-                        throw Problem(status: .badRequest, detail: "status '\($0.prefix(20))' is not draft, submitted or approved", pointer: "status")
-                    }
-                    return s
-                })
-        }
+        let text = request.query("status") ?? ""
+        let asked: Set<ValueStatus> = text.isEmpty && totals ? [.approved] : Set(try IndicatorController.statuses(text))
         let unpublished = seesUnpublished(context) && !(totals && context.caller?.scope.unit != nil)
         return unpublished ? asked : asked.intersection([.approved])
     }

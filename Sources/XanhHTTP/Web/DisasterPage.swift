@@ -26,7 +26,7 @@ extension WebController {
         var years: [DisasterPage.Year] = []
         for key in byYear.keys.sorted(by: >) {
             guard let t = byYear[key], let y = Int(key) else { continue }
-            let s = try await disasters.sendai(unit: unit, year: y)
+            let s = try await disasters.sendai(t, unit: unit, year: y)
             func ind(_ k: String) -> String { Self.number(s.indicators[k] ?? nil, lang, digits: k.hasPrefix("C") ? 3 : 2) }
             years.append(
                 DisasterPage.Year(
@@ -35,15 +35,17 @@ extension WebController {
                     b3: ind("B-3"), b4: ind("B-4"), c1: ind("C-1"), c2: ind("C-2")))
         }
         let events = try await services.store.disasterEvents(from: nil, to: nil, kind: nil, statuses: [.approved], limit: 1000)
-        let shown = events.filter { e in e.effects.contains { unit == "VN" || $0.unit == unit || units[$0.unit]?.parent == unit } }
-        let rows = shown.sorted { $0.start > $1.start }.prefix(100).map { e in
-            let effects = e.effects.filter { unit == "VN" || $0.unit == unit || units[$0.unit]?.parent == unit }
+        let h = AdminHierarchy(Array(units.values))
+        let rows = events.sorted { $0.start > $1.start }.compactMap { e -> DisasterPage.Event? in
+            // The event's effects in the unit shown, by the totals' own rule.
+            let effects = e.effects.filter { disasters.lies($0.unit, in: unit, h) }
+            guard !effects.isEmpty else { return nil }
+            let t = DisasterTotals(effects)
             return DisasterPage.Event(
                 id: e.id, start: String(Self.shortTime(e.start, lang)), kind: lang == .vi ? e.kind.nameVi : Self.english(e.kind),
                 cause: e.cause ?? "", magnitude: e.magnitude ?? "", units: effects.map { name($0.unit) }.joined(separator: ", "),
-                dead: effects.reduce(0) { $0 + $1.dead }, missing: effects.reduce(0) { $0 + $1.missing },
-                loss: Self.number(effects.reduce(0) { $0 + $1.lossVND } / 1e9, lang, digits: 1), href: "/api/v1/disasters/\(Self.query(e.id))")
-        }
+                dead: t.dead, missing: t.missing, loss: Self.number(t.lossVND / 1e9, lang, digits: 1), href: "/api/v1/disasters/\(Self.query(e.id))")
+        }.prefix(100)
         return layout(
             lang, title: words["disasters", default: "Disasters"], path: "/disasters",
             DisasterPage(

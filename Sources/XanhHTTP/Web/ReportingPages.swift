@@ -217,11 +217,12 @@ extension WebController {
         let units = Dictionary(try await services.store.adminUnits().map { ($0.id, $0.nameVi) }, uniquingKeysWith: { a, _ in a })
         let words = labels.page(lang)
         return shown.filter { $0.status == status }.sorted { $0.start > $1.start }.prefix(100).map { e in
-            ApprovalsPage.Disaster(
+            let t = DisasterTotals(e.effects)
+            return ApprovalsPage.Disaster(
                 id: e.id, anchor: "disaster-" + e.id, kind: lang == .vi ? e.kind.nameVi : Self.english(e.kind), start: Self.shortTime(e.start, lang),
                 report: words["disasterReport_" + e.report.rawValue, default: e.report.rawValue],
-                units: e.effects.map { units[$0.unit] ?? $0.unit }.joined(separator: ", "), dead: e.effects.reduce(0) { $0 + $1.dead },
-                missing: e.effects.reduce(0) { $0 + $1.missing }, loss: Self.number(e.effects.reduce(0) { $0 + $1.lossVND } / 1e9, lang, digits: 1),
+                units: e.effects.map { units[$0.unit] ?? $0.unit }.joined(separator: ", "), dead: t.dead, missing: t.missing,
+                loss: Self.number(t.lossVND / 1e9, lang, digits: 1),
                 href: "/api/v1/disasters/\(Self.query(e.id))")
         }
     }

@@ -71,7 +71,7 @@ public struct DisasterService: Sendable {
     func inScope(_ e: DisasterEvent, _ scope: AccessScope) async throws {
         guard scope.unit != nil else { return }
         let h = AdminHierarchy(try await store.adminUnits())
-        if e.effects.contains(where: { !scope.covers(unit: $0.unit, ancestors: h.ancestors(of: $0.unit)) }) {
+        if !Self.wholly(e, in: scope, h) {
             throw Refused("the event has effects outside this key's or person's unit (\(scope.unit ?? ""))")
         }
     }
@@ -82,8 +82,13 @@ public struct DisasterService: Sendable {
         guard scope.unit != nil else { return events }
         let h = AdminHierarchy(try await store.adminUnits())
         return events.filter { e in
-            e.status == .approved || e.effects.allSatisfy { scope.covers(unit: $0.unit, ancestors: h.ancestors(of: $0.unit)) }
+            e.status == .approved || Self.wholly(e, in: scope, h)
         }
+    }
+
+    /// Whether every effect of an event lies in the scope's unit.
+    static func wholly(_ e: DisasterEvent, in scope: AccessScope, _ h: AdminHierarchy) -> Bool {
+        e.effects.allSatisfy { scope.covers(unit: $0.unit, ancestors: h.ancestors(of: $0.unit)) }
     }
 
     /// Totals in the range for `unit` (the nation by default) grouped; by unit, each effect is counted under the unit
@@ -100,6 +105,11 @@ public struct DisasterService: Sendable {
 
     /// The unit an effect in `effectUnit` counts under when totalling for `asked`: nil outside it; with `rollUp`, the
     /// unit directly below `asked` on the way down to the effect's unit (or the unit itself).
+    /// Whether an effect in `effectUnit` lies in `asked` (the nation holds every unit).
+    public func lies(_ effectUnit: String, in asked: String, _ h: AdminHierarchy) -> Bool {
+        Self.countedUnder(asked, effectUnit, h, rollUp: false) != nil
+    }
+
     static func countedUnder(_ asked: String, _ effectUnit: String, _ h: AdminHierarchy, rollUp: Bool) -> String? {
         let path = [effectUnit] + h.ancestors(of: effectUnit)
         guard asked == "VN" || path.contains(asked) else { return nil }
@@ -127,8 +137,12 @@ public struct DisasterService: Sendable {
         else {
             throw InputError("year \(year) is out of range", pointer: "year")
         }
-        let byYear = try await totals(unit: unit, by: .year, from: start, to: end)
-        let t = byYear[String(year)] ?? DisasterTotals()
+        let t = try await totals(unit: unit, by: .year, from: start, to: end)[String(year)] ?? DisasterTotals()
+        return try await sendai(t, unit: unit, year: year, personsPerDwelling: personsPerDwelling)
+    }
+
+    /// The Sendai indicators of totals already read for a unit's year.
+    public func sendai(_ t: DisasterTotals, unit: String, year: Int, personsPerDwelling: Double = 3.5) async throws -> Sendai {
         let population = try await denominator(Self.populationIndicator, unit: unit, year: year)
         let grdp = try await denominator(Self.grdpIndicator, unit: unit, year: year)
         return Sendai(
