@@ -49,7 +49,7 @@ import XanhServices
         let key = try Self.run(bin, ["key", "create", "--name", "crash-test", "--role", "admin"], env: env)
         #expect(key.hasPrefix("xanh_"))
 
-        let port = Int.random(in: 20_000...40_000)
+        let port = try ServerProcess.freePort()
         let server = Process()
         server.executableURL = bin
         server.arguments = ["serve", "--port", "\(port)", "--host", "127.0.0.1"]
@@ -61,7 +61,7 @@ import XanhServices
 
         let base = "http://127.0.0.1:\(port)"
         var up = false
-        for _ in 0..<100 where !up {
+        for _ in 0..<600 where !up {
             if let (_, r) = try? await URLSession.shared.data(from: URL(string: "\(base)/health")!), (r as? HTTPURLResponse)?.statusCode == 200 {
                 up = true
             } else {

@@ -9,14 +9,16 @@ import XanhCore
 /// A real `xanh serve` process on a fresh SQLite database, driven over raw sockets so that a test can send what no
 /// well-behaved client would (partial heads, lying lengths, huge bodies) and read exactly what came back.
 final class ServerProcess: @unchecked Sendable {
-    let process = Process()
+    let process: Process
     let port: Int
     let directory: String
     let db: String
     let key: String
     var base: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts the server with `env` added and waits until `/health` answers.
+    /// Starts the server with `env` added and waits until `/health` answers. The port is one the kernel just handed
+    /// out; a server that exits before it answers (its port taken meanwhile) is started again on another, three times,
+    /// and a failure says what the server printed.
     init(env: [String: String] = [:], arguments: [String] = []) async throws {
         let bin = try CrashTests.binary()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("xanh-proc-\(UUID().uuidString)").path
@@ -24,19 +26,55 @@ final class ServerProcess: @unchecked Sendable {
         db = directory + "/xanh.sqlite"
         let base = ["XANH_DB": db]
         key = try CrashTests.run(bin, ["key", "create", "--name", "proc-test", "--role", "admin"], env: base)
-        port = Int.random(in: 20_000...45_000)
-        process.executableURL = bin
-        process.arguments = ["serve", "--port", "\(port)", "--host", "127.0.0.1"] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(base.merging(env) { _, b in b }) { _, b in b }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        for _ in 0..<300 {
-            if let r = try? Self.request(port: port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), r.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(100))
+        let log = directory + "/server.log"
+        var port = 0
+        var process = Process()
+        attempts: for _ in 0..<3 {
+            port = try Self.freePort()
+            process = Process()
+            process.executableURL = bin
+            process.arguments = ["serve", "--port", "\(port)", "--host", "127.0.0.1"] + arguments
+            process.environment = ProcessInfo.processInfo.environment.merging(base.merging(env) { _, b in b }) { _, b in b }
+            process.standardOutput = FileHandle.nullDevice
+            FileManager.default.createFile(atPath: log, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: log)
+            try process.run()
+            // Up to two minutes: on a loaded two-core machine every other suite starts at the same moment.
+            for _ in 0..<1200 {
+                if let r = try? Self.request(port: port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout: 10), r.status == 200
+                {
+                    break attempts
+                }
+                if !process.isRunning { continue attempts }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            break
         }
-        stop()
-        throw POSIXError(.ETIMEDOUT)
+        self.port = port
+        self.process = process
+        if (try? Self.request(port: port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout: 10))?.status != 200 {
+            stop()
+            let said = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            Issue.record("xanh serve did not answer /health on port \(port); it printed: \(said.suffix(2000))")
+            throw POSIXError(.ETIMEDOUT)
+        }
+    }
+
+    /// A port on 127.0.0.1 that nothing listens on: the kernel's choice for port 0, released at once.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw POSIXError(.EADDRINUSE) }
+        return Int(UInt16(bigEndian: addr.sin_port))
     }
 
     deinit { stop() }
