@@ -20,6 +20,8 @@ struct Renderer {
         var records: [SQLRow]
         var count: Int?
         var hasMore: Bool
+        /// Where the next page starts, when the page was read in an order a keyset continues.
+        var next: Keyset? = nil
     }
 
     /// The `$filter` condition and the `ORDER BY` keys of a collection read (`single`: the Observations of one
@@ -63,14 +65,27 @@ struct Renderer {
         if o.orderBy.isEmpty, view == e.view, e == .datastream || e == .observation {
             return try await counted(try byArm(e, conds, o, top: top, room: room))
         }
+        let keysetOrder = Keyset.order(of: order)
+        let keyset = try Keyset.of(o, order: keysetOrder, entity: e)
+        let pageConds = conds + (keyset?.condition().map { [$0] } ?? [])
+        let pageWhere = pageConds.isEmpty ? "" : " WHERE " + pageConds.joined(separator: " AND ")
         let rows = try await conn.query(
-            "SELECT e.* FROM \(view) e\(whereSQL) ORDER BY \(order.joined(separator: ", ")) LIMIT \(min(top, room) + 1) OFFSET \(o.skip)", []
+            "SELECT e.* FROM \(view) e\(pageWhere) ORDER BY \(order.joined(separator: ", ")) LIMIT \(min(top, room) + 1) OFFSET \(keyset == nil ? o.skip : 0)",
+            []
         ).records
         var count: Int?
         if o.count {
             count = await Int(try conn.scalar("SELECT count(*) FROM \(view) e\(whereSQL)").int64 ?? 0)
         }
-        return try counted(Page(records: Array(rows.prefix(top)), count: count, hasMore: top > 0 && rows.count > top))
+        return try counted(Self.page(rows, top: top, count: count, order: keysetOrder, e))
+    }
+
+    /// A page of at most `top` of the rows read (one more than `top` says there are more), with the key it ends at.
+    static func page(_ rows: [SQLRow], top: Int, count: Int?, order: Keyset.Order?, _ e: STAEntity) -> Page {
+        let records = Array(rows.prefix(top))
+        let hasMore = top > 0 && rows.count > top
+        let next = hasMore ? order.flatMap { o in records.last.flatMap { Keyset.after($0, o, e) } } : nil
+        return Page(records: records, count: count, hasMore: hasMore, next: next)
     }
 
     /// Adds a page's entities to the response's count; refuses the request once it passes the limit.
@@ -97,13 +112,20 @@ struct Renderer {
     /// the arms are read one after the other, each in its key order, instead of sorting the union on every page.
     mutating func byArm(_ e: STAEntity, _ conds: [String], _ o: STAOptions, top: Int, room: Int) async throws -> Page {
         let whereSQL = conds.isEmpty ? "" : " WHERE " + conds.joined(separator: " AND ")
-        var skip = o.skip
+        let keyset = try Keyset.of(o, order: .arms, entity: e)
+        var skip = keyset == nil ? o.skip : 0
         var need = min(top, room) + 1
         var rows: [SQLRow] = []
         var total = 0
         for arm in STAIDs.Arm.allCases {
             let view = e == .datastream ? arm.datastreamView : arm.observationView
             let order = e == .datastream ? "e.base" : "e.base, e.t"
+            let armConds = conds + (keyset?.condition(arm: arm).map { [$0] } ?? [])
+            let armWhere = armConds.isEmpty ? "" : " WHERE " + armConds.joined(separator: " AND ")
+            if keyset?.passes(arm) == true {
+                if o.count { total += await Int(try conn.scalar("SELECT count(*) FROM \(view) e\(whereSQL)").int64 ?? 0) }
+                continue
+            }
             if skip > 0 || o.count {
                 let n = await Int(try conn.scalar("SELECT count(*) FROM \(view) e\(whereSQL)").int64 ?? 0)
                 total += n
@@ -119,15 +141,15 @@ struct Renderer {
             // plain form better.
             let text =
                 e == .datastream && conn.dialect.isPostgres
-                ? "SELECT e.* FROM \(view) e WHERE e.base IN (SELECT e.base FROM \(view) e\(whereSQL) ORDER BY e.base LIMIT \(need) OFFSET \(skip)) ORDER BY e.base"
-                : "SELECT e.* FROM \(view) e\(whereSQL) ORDER BY \(order) LIMIT \(need) OFFSET \(skip)"
+                ? "SELECT e.* FROM \(view) e WHERE e.base IN (SELECT e.base FROM \(view) e\(armWhere) ORDER BY e.base LIMIT \(need) OFFSET \(skip)) ORDER BY e.base"
+                : "SELECT e.* FROM \(view) e\(armWhere) ORDER BY \(order) LIMIT \(need) OFFSET \(skip)"
             let got = try await conn.query(text, []).records
             skip = 0
             need -= got.count
             rows += got
             if need == 0 && !o.count { break }
         }
-        return Page(records: Array(rows.prefix(top)), count: o.count ? total : nil, hasMore: top > 0 && rows.count > top)
+        return Self.page(rows, top: top, count: o.count ? total : nil, order: .arms, e)
     }
 
     func selfLink(_ e: STAEntity, _ rec: SQLRow) -> String { "\(base)/\(e.setName)(\(rec["id"].int64 ?? 0))" }
@@ -187,7 +209,7 @@ struct Renderer {
     /// selects (each statement there costs a hop to a reader connection).
     mutating func render(_ e: STAEntity, _ records: [SQLRow], _ o: STAOptions) async throws -> [JSONValue] {
         if e == .datastream, records.count > 1 {
-            for (name, options) in Self.group(o.expand) where name == "Observations" && !options.count {
+            for (name, options) in Self.group(o.expand) where name == "Observations" && !options.count && options.skipToken == nil {
                 try await readAhead(observationsOf: records, options)
             }
         }
@@ -240,9 +262,8 @@ struct Renderer {
             var found: [Int64: [SQLRow]] = [:]
             for r in rows { if let b = r["base"].int64 { found[b, default: []].append(r) } }
             for p in parents {
-                let got = found[p.base] ?? []
-                readAhead[ReadAheadKey(parent: p.id, options: key)] = Page(
-                    records: Array(got.prefix(top)), count: nil, hasMore: top > 0 && got.count > top)
+                readAhead[ReadAheadKey(parent: p.id, options: key)] = Self.page(
+                    found[p.base] ?? [], top: top, count: nil, order: Keyset.order(of: order), .observation)
             }
         }
     }
@@ -301,7 +322,7 @@ struct Renderer {
                                 .string(
                                     Self.nextLink(
                                         base: base, path: "\(e.setName)(\(id))/\(nav.name)", query: options.queryString,
-                                        skip: options.skip + page.records.count))
+                                        skip: options.skip + page.records.count, after: page.next))
                             )
                         )
                     }
@@ -350,13 +371,14 @@ struct Renderer {
         return .object(m)
     }
 
-    /// The same request with `$skip` advanced; other options are kept as the client sent them.
-    static func nextLink(base: String, path: String, query: String, skip: Int) -> String {
+    /// The same request continued after the page's last key (`$skiptoken`) or, in an order no keyset continues, with
+    /// `$skip` advanced; other options are kept as the client sent them.
+    static func nextLink(base: String, path: String, query: String, skip: Int, after: Keyset?) -> String {
         var parts = query.split(separator: "&").map(String.init).filter {
             let key = STAOptions.percentDecode(String($0.split(separator: "=", maxSplits: 1).first ?? ""))
-            return key != "$skip"
+            return key != "$skip" && key != "$skiptoken"
         }
-        parts.append("$skip=\(skip)")
+        parts.append(after.map { "$skiptoken=\($0.token)" } ?? "$skip=\(skip)")
         return "\(base)/\(path)?" + parts.joined(separator: "&")
     }
 }

@@ -117,6 +117,32 @@ extension STAService {
                 let series = try await w.rawSeries(ds)
                 // A group for a station outside the caller's scope refuses the whole request (403), not row by row.
                 try await w.checkScope(series: series)
+                if Set(names).isSubset(of: ["phenomenonTime", "result"]) {
+                    // The usual shape (a logger's readings): one native ingest for the group.
+                    let t = names.firstIndex(of: "phenomenonTime") ?? 0
+                    let r = names.firstIndex(of: "result") ?? 0
+                    var shaped: [Int] = []
+                    var cells: [(time: JSONValue?, result: JSONValue?)] = []
+                    for (ri, row) in rows.enumerated() {
+                        guard case .array(let c) = row, c.count == names.count else { continue }
+                        shaped.append(ri)
+                        cells.append((c[t], c[r]))
+                    }
+                    let stored = try await w.storeObservations(series: series, cells)
+                    var next = 0
+                    for ri in rows.indices {
+                        guard next < shaped.count, shaped[next] == ri else {
+                            out.append("error: row \(ri) of group \(gi) must have \(names.count) values")
+                            continue
+                        }
+                        switch stored[next] {
+                        case .success(let id): out.append("\(base)/Observations(\(id))")
+                        case .failure(let e): out.append("error: row \(ri) of group \(gi): \(e.message)")
+                        }
+                        next += 1
+                    }
+                    continue
+                }
                 for (ri, row) in rows.enumerated() {
                     guard case .array(let cells) = row, cells.count == names.count else {
                         out.append("error: row \(ri) of group \(gi) must have \(names.count) values")

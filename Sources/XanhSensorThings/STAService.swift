@@ -299,7 +299,9 @@ public struct STAService: Sendable {
                 return await .document(try self.bounded(try r.entity(e, rec, options)))
             case .collection(let e, let conds, let parentDS, let parentPath, _):
                 let page = try await r.collection(e, conds, parentDS, options)
-                let next = page.hasMore ? Renderer.nextLink(base: base, path: parentPath, query: query, skip: options.skip + page.records.count) : nil
+                let next =
+                    page.hasMore
+                    ? Renderer.nextLink(base: base, path: parentPath, query: query, skip: options.skip + page.records.count, after: page.next) : nil
                 if options.resultFormat == "dataArray" {
                     guard e == .observation else { throw STAError(.badRequest, "$resultFormat=dataArray applies to Observations") }
                     return .document(try self.bounded(try r.dataArray(page, options, next: next)))
@@ -332,7 +334,9 @@ public struct STAService: Sendable {
                     members.append(
                         (
                             "@iot.nextLink",
-                            .string(Renderer.nextLink(base: base, path: parentPath + "/$ref", query: query, skip: options.skip + page.records.count))
+                            .string(
+                                Renderer.nextLink(
+                                    base: base, path: parentPath + "/$ref", query: query, skip: options.skip + page.records.count, after: page.next))
                         ))
                 }
                 return .document(try self.bounded(JSONValue.object(members)))

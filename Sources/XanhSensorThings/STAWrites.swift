@@ -401,12 +401,7 @@ struct STAWriter {
     mutating func observationFields(_ body: JSONValue, series: Int64?, allowCreate: Bool) async throws -> ObservationFields {
         var f = ObservationFields()
         f.phenomenon = try time(body["phenomenonTime"], "Observation.phenomenonTime")
-        if let r = body["result"] {
-            guard let d = r.doubleValue ?? r.stringValue.flatMap(Double.init), d.isFinite else {
-                throw STAError(.badRequest, "Observation: 'result' must be a number (this server stores measurements, OM_Measurement)")
-            }
-            f.result = d
-        }
+        if let r = body["result"] { f.result = try Self.result(r) }
         if let rt = body["resultTime"] { f.resultTime = .some(try time(rt, "Observation.resultTime")?.0) }
         if let vt = body["validTime"] { f.validTime = .some(try time(vt, "Observation.validTime")) }
         if let q = body["resultQuality"] { f.resultQuality = .some(q.isNull ? nil : q.text) }
@@ -418,10 +413,80 @@ struct STAWriter {
         return f
     }
 
-    func qcFlag(series: Int64, value: Double) async throws -> QCFlag {
+    /// An Observation's result: a number (this server stores measurements).
+    static func result(_ r: JSONValue) throws -> Double {
+        guard let d = r.doubleValue ?? r.stringValue.flatMap(Double.init), d.isFinite else {
+            throw STAError(.badRequest, "Observation: 'result' must be a number (this server stores measurements, OM_Measurement)")
+        }
+        return d
+    }
+
+    /// The catalogue's parameter of a series, for its QC range (nil: a parameter the catalogue does not know).
+    func parameter(series: Int64) async throws -> Parameter? {
         let code = try await conn.scalar("SELECT parameter FROM series WHERE id = ?", [.int(series)]).text ?? ""
-        guard let p = catalogue.parameter(code: code) else { return .ok }
-        return QualityControl.flag(value: value, status: .measuring, parameter: p)
+        return catalogue.parameter(code: code)
+    }
+
+    /// The row an Observation stores: its time inside the window every path in keeps, its result flagged as the native
+    /// ingest flags it.
+    func valid(series: Int64, phenomenon: (Double, Double)?, result: Double?, parameter: Parameter?) throws -> ValidObservation {
+        let start = phenomenon?.0 ?? Double(now)
+        guard start >= 0, start < Double(STAIDs.observationShift) else {
+            throw STAError(.badRequest, "Observation: phenomenonTime must be between 1970 and 2106")
+        }
+        let t = Int64(start.rounded(.down))
+        if let reason = window.refusal(t, as: Timestamps.format(t)) { throw STAError(.badRequest, "Observation: phenomenonTime: \(reason)") }
+        guard let value = result else { throw STAError(.badRequest, "Observation: 'result' is required") }
+        let qc = parameter.map { QualityControl.flag(value: value, status: .measuring, parameter: $0) } ?? .ok
+        return ValidObservation(seriesID: series, t: t, value: value, status: .measuring, qc: qc)
+    }
+
+    /// The series' FeatureOfInterest, derived from its Thing's Location and kept on the series the first time.
+    mutating func seriesFeature(_ series: Int64) async throws -> Int64 {
+        if let f = try await conn.scalar("SELECT foi_id FROM series WHERE id = ?", [.int(series)]).int64 { return f }
+        let f = try await autoFeature(series: series)
+        try await conn.execute("UPDATE series SET foi_id = ? WHERE id = ?", [.int(f), .int(series)])
+        return f
+    }
+
+    /// Observations of one Datastream that carry only `phenomenonTime` and `result` (a `CreateObservations` group), stored
+    /// with one call of the native ingest instead of one per row: each row is checked as `storeObservation` checks it
+    /// and answers its id or its error, in order; SensorThings-only fields left by earlier writes at those times go.
+    mutating func storeObservations(series: Int64, _ rows: [(time: JSONValue?, result: JSONValue?)]) async throws -> [Result<Int64, STAError>] {
+        try await checkScope(series: series)
+        do { _ = try await seriesFeature(series) } catch let e as STAError { return rows.map { _ in .failure(e) } }
+        let parameter = try await parameter(series: series)
+        var out: [Result<Int64, STAError>] = []
+        var valid: [ValidObservation] = []
+        out.reserveCapacity(rows.count)
+        valid.reserveCapacity(rows.count)
+        for row in rows {
+            do {
+                let v = try self.valid(
+                    series: series, phenomenon: try time(row.time, "Observation.phenomenonTime"), result: try row.result.map(Self.result),
+                    parameter: parameter)
+                valid.append(v)
+                out.append(.success(STAIDs.observationID(series: series, t: v.t)))
+            } catch let e as STAError {
+                out.append(.failure(e))
+            }
+        }
+        guard let first = valid.first?.t else { return out }
+        try await source.staIngest(valid, conn)
+        let (low, high) = valid.reduce((first, first)) { (min($0.0, $1.t), max($0.1, $1.t)) }
+        let extras =
+            try await conn.scalar(
+                "SELECT count(*) FROM sta_obs_extra WHERE series_id = ? AND t >= ? AND t <= ?", [.int(series), .int(low), .int(high)]
+            ).int64 ?? 0
+        if extras > 0 {
+            for chunk in stride(from: 0, to: valid.count, by: 500) {
+                let times = valid[chunk..<min(valid.count, chunk + 500)].map { SQLValue.int($0.t) }
+                try await conn.execute(
+                    "DELETE FROM sta_obs_extra WHERE series_id = ? AND t IN (\(Array(repeating: "?", count: times.count).joined(separator: ",")))",
+                    [.int(series)] + times)
+            }
+        }
+        return out
     }
 
     /// Writes the row (upsert by series and time) and the SensorThings-only fields; returns the Observation id.
@@ -439,12 +504,9 @@ struct STAWriter {
     mutating func storeObservation(series: Int64, _ f: ObservationFields, keepID: Int64? = nil) async throws -> Int64 {
         try await checkScope(series: series)
         let phen = f.phenomenon ?? (Double(now), Double(now))
-        let t = Int64(phen.0.rounded(.down))
-        guard t >= 0, t < STAIDs.observationShift else { throw STAError(.badRequest, "Observation: phenomenonTime must be between 1970 and 2106") }
-        if let reason = window.refusal(t, as: Timestamps.format(t)) { throw STAError(.badRequest, "Observation: phenomenonTime: \(reason)") }
-        guard let value = f.result else { throw STAError(.badRequest, "Observation: 'result' is required") }
-        let qc = try await qcFlag(series: series, value: value)
-        try await source.staIngest([ValidObservation(seriesID: series, t: t, value: value, status: .measuring, qc: qc)], conn)
+        let row = try valid(series: series, phenomenon: phen, result: f.result, parameter: try await parameter(series: series))
+        let t = row.t
+        try await source.staIngest([row], conn)
         var feature = f.feature
         let seriesFeature = try await conn.scalar("SELECT foi_id FROM series WHERE id = ?", [.int(series)]).int64
         if feature == nil { feature = await seriesFeature == nil ? try autoFeature(series: series) : seriesFeature }

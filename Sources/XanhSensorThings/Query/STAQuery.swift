@@ -64,6 +64,8 @@ public struct STAExpand: Sendable, Equatable {
 public struct STAOptions: Sendable, Equatable {
     public var top: Int?
     public var skip: Int = 0
+    /// Where the previous page ended (`$skiptoken`, written by this server into `@iot.nextLink`); opaque to clients.
+    public var skipToken: String?
     public var count: Bool = false
     public var filter: STAExpr?
     public var orderBy: [STAOrder] = []
@@ -71,7 +73,7 @@ public struct STAOptions: Sendable, Equatable {
     public var select: [String]?
     public var expand: [STAExpand] = []
     public var resultFormat: String?
-    /// The options as sent (`$filter=…` with values re-encoded), for next links; `$skip` excluded.
+    /// The options as sent (`$filter=…` with values re-encoded), for next links; `$skip` and `$skiptoken` excluded.
     public var raw: [String] = []
 
     public init() {}
@@ -113,7 +115,7 @@ public struct STAOptions: Sendable, Equatable {
     }
 
     mutating func apply(key: String, value: String) throws(STAQueryError) {
-        if key.hasPrefix("$"), key != "$skip" { raw.append(STAOptions.encode(key) + "=" + STAOptions.encode(value)) }
+        if key.hasPrefix("$"), key != "$skip", key != "$skiptoken" { raw.append(STAOptions.encode(key) + "=" + STAOptions.encode(value)) }
         switch key {
         case "$top":
             guard let n = Int(value.trimmingSpaces), n >= 0 else { throw STAQueryError("$top must be a non-negative integer, not '\(value)'") }
@@ -121,6 +123,9 @@ public struct STAOptions: Sendable, Equatable {
         case "$skip":
             guard let n = Int(value.trimmingSpaces), n >= 0 else { throw STAQueryError("$skip must be a non-negative integer, not '\(value)'") }
             skip = n
+        case "$skiptoken":
+            guard !value.isEmpty, value.utf8.count <= 64 else { throw STAQueryError("$skiptoken '\(value.prefix(64))' is not one this server wrote") }
+            skipToken = value
         case "$count":
             switch value.trimmingSpaces.lowercased() {
             case "true": count = true
