@@ -49,6 +49,43 @@ public enum STAIDs {
         public var observationView: String {
             ["sta_obs_raw", "sta_obs_hour", "sta_obs_day", "sta_obs_aqi_hour", "sta_obs_aqi_day"][Int(rawValue)]
         }
+
+        /// The table an arm's Observations are rows of: its key (the Datastream's base) and time columns, and the
+        /// condition that picks the arm's rows.
+        var table: (name: String, key: String, time: String, condition: String) {
+            switch self {
+            case .raw: ("observations", "series_id", "t", "")
+            case .hourMean: ("hourly", "series_id", "t", "")
+            case .dayMean: ("daily", "series_id", "day", "")
+            case .aqiHour: ("aqi", "station_id", "t", " AND m.scale = 'vn' AND m.resolution = 'hour'")
+            case .aqiDay: ("aqi", "station_id", "t", " AND m.scale = 'vn' AND m.resolution = 'day'")
+            }
+        }
+
+        /// The latest Observation of each of these Datastreams (by base) and whether it has earlier ones
+        /// (`sta_more`), in one statement: an index seek for each Datastream's latest time, then its row. SQLite seeks
+        /// from a correlated subquery over the Datastreams' own table; PostgreSQL, whose planner will not seek an index
+        /// from a subplan, from a `LATERAL` join.
+        func latestObservations(_ bases: [Int64], postgres: Bool) -> String {
+            let (table, key, time, condition) = self.table
+            let list = bases.map(String.init).joined(separator: ",")
+            let more = { (base: String) in
+                "CASE WHEN EXISTS (SELECT 1 FROM \(table) m WHERE m.\(key) = \(base)\(condition) AND m.\(time) < e.t) THEN 1 ELSE 0 END AS sta_more"
+            }
+            if postgres {
+                return """
+                    SELECT e.*, \(more("b.base")) FROM (VALUES \(bases.map { "(\($0))" }.joined(separator: ","))) AS b(base)
+                    CROSS JOIN LATERAL (SELECT max(m.\(time)) AS t FROM \(table) m WHERE m.\(key) = b.base\(condition)) x
+                    JOIN \(observationView) e ON e.base = b.base AND e.t = x.t
+                    """
+            }
+            let owner = table == "aqi" ? "stations" : "series"
+            return """
+                SELECT e.*, \(more("l.id")) FROM \(owner) l
+                JOIN \(observationView) e ON e.base = l.id AND e.t = (SELECT max(m.\(time)) FROM \(table) m WHERE m.\(key) = l.id\(condition))
+                WHERE l.id IN (\(list))
+                """
+        }
     }
 
     public static func datastream(_ id: Int64) -> (arm: Arm, base: Int64)? {

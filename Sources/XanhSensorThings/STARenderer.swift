@@ -236,9 +236,24 @@ struct Renderer {
             byArm[arm, default: []].append((id, base))
         }
         let key = o.queryString
+        // The live map's question (each Datastream's latest Observation) is answered from each arm's key: one index
+        // seek per Datastream for its latest time, in one statement per arm.
+        let latestOnly = top == 1 && room >= 1 && o.skip == 0 && o.skipToken == nil && filter.isEmpty && order == ["e.t DESC"]
         for arm in STAIDs.Arm.allCases {
             guard let parents = byArm[arm], !parents.isEmpty else { continue }
             try checkBudget()
+            if latestOnly {
+                let rows = try await conn.query(arm.latestObservations(parents.map(\.base), postgres: conn.dialect.isPostgres), []).records
+                var found: [Int64: SQLRow] = [:]
+                for r in rows { if let b = r["base"].int64 { found[b] = r } }
+                for p in parents {
+                    let more = found[p.base]?["sta_more"].int64 == 1
+                    readAhead[ReadAheadKey(parent: p.id, options: key)] = Page(
+                        records: found[p.base].map { [$0] } ?? [], count: nil, hasMore: more,
+                        next: more ? found[p.base].flatMap { Keyset.after($0, .time(descending: true), .observation) } : nil)
+                }
+                continue
+            }
             let tail = "ORDER BY \(order.joined(separator: ", ")) LIMIT \(min(top, room) + 1) OFFSET \(o.skip)"
             var rows: [SQLRow] = []
             if conn.dialect.isPostgres {

@@ -76,6 +76,20 @@ import XanhSensorThings
             #expect(
                 (firstTwo ?? []) + rest == (try await Self.walk(sta, "Datastreams(\(pm))/Observations?$top=1000&$orderby=phenomenonTime%20desc").ids))
 
+            // The live map (each Datastream's latest Observation, read for the whole page from each arm's key) answers
+            // what each Datastream's own collection answers, on every arm, with the same next link.
+            let map = try await sta.items("Datastreams?$top=1000&$expand=Observations($top=1;$orderby=phenomenonTime%20desc)")
+            #expect(map.count == (try await Self.walk(sta, "Datastreams?$top=1000").ids.count))
+            var arms = Set<Int64>()
+            for ds in map {
+                let id = try #require(ds["@iot.id"]?.int64Value)
+                let own = try await sta.get("Datastreams(\(id))/Observations?$top=1&$orderby=phenomenonTime%20desc").json
+                #expect(ds["Observations"] == own["value"], "Datastream \(id)")
+                #expect(ds["Observations@iot.nextLink"]?.stringValue.map(Self.relative) == own["@iot.nextLink"]?.stringValue.map(Self.relative))
+                if case .array(let o)? = ds["Observations"], !o.isEmpty { arms.insert(id / STAIDs.armSize) }
+            }
+            #expect(arms == [0, 1, 2, 3, 4], "every arm has a latest value: \(arms.sorted())")
+
             // $skip keeps working; an order no keyset continues pages with $skip; a token that is not ours is refused.
             let all = try await Self.walk(sta, "Observations?$top=10000").ids
             #expect(try await Self.walk(sta, "Observations?$top=10000&$skip=3").ids == Array(all.dropFirst(3)))
