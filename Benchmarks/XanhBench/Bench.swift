@@ -50,7 +50,17 @@ struct Bench: AsyncParsableCommand {
     var audit = false
     @Option(help: "Batches for --audit.") var auditBatches = 3000
 
+    @Flag(
+        help:
+            "Benchmark ingest plus derivation in the backfill and the real-time shape instead: --stations × 6 pollutants × --hours of 5-minute data, backfill in batches of --batch (with --postgres: also there)."
+    ) var shapes = false
+    @Option(help: "Hours of data for --shapes.") var hours = 24
+
     func run() async throws {
+        if shapes {
+            try await ShapeBench(stations: stations, hours: hours, batch: batch, postgres: postgres).run()
+            return
+        }
         if audit {
             try await AuditBench(batches: auditBatches, port: port, postgres: postgres).run()
             return

@@ -33,21 +33,51 @@ extension SQLStore: DerivationStore {
         }
     }
 
-    public func seriesOfStation(_ stationID: Int64) async throws -> [SeriesInfo] {
-        try await read { c in try await c.query(Self.seriesInfoSelect + " WHERE s.station_id = \(stationID)").map(Self.decodeInfo) }
-    }
-
-    public func qcPoints(series: Int64, from: Int64, to: Int64) async throws -> [(point: QCPoint, qc: StoredQC)] {
-        try await read { c in
-            try await Self.points(
-                c, "SELECT t, value, status, qc FROM observations WHERE series_id = \(series) AND t > \(from) AND t <= \(to) ORDER BY t")
+    public func seriesOfStations(_ ids: [Int64]) async throws -> [Int64: [SeriesInfo]] {
+        guard !ids.isEmpty else { return [:] }
+        return try await read { c in
+            var out: [Int64: [SeriesInfo]] = [:]
+            for part in stride(from: 0, to: ids.count, by: 500) {
+                let infos = try await c.query(Self.seriesInfoSelect + " WHERE s.station_id IN (\(list: ids[part..<min(ids.count, part + 500)]))").map(
+                    Self.decodeInfo)
+                for i in infos { out[i.stationID, default: []].append(i) }
+            }
+            return out
         }
     }
 
-    public func overrides(series: Int64, from: Int64, to: Int64) async throws -> [QCOverride] {
-        try await read { c in
-            try await c.query("SELECT * FROM qc_overrides WHERE series_id = \(series) AND t_to >= \(from) AND t_from <= \(to) ORDER BY id").map(
-                Self.decodeOverride)
+    /// Rows for many series in one read: one statement per group of ranges with the same bounds; `decode` answers a
+    /// row's series and value.
+    func bySeries<T: Sendable>(
+        _ ranges: [SeriesRange], _ statement: @Sendable (_ ids: ArraySlice<Int64>, _ from: Int64, _ to: Int64) -> SQL,
+        decode: @escaping @Sendable (SQLRow) throws -> (Int64, T)
+    ) async throws -> [Int64: [T]] {
+        guard !ranges.isEmpty else { return [:] }
+        return try await read { c in
+            var out: [Int64: [T]] = [:]
+            for g in SeriesRange.groups(ranges) {
+                for r in try await c.query(statement(g.series[...], g.from, g.to)) {
+                    let (series, v) = try decode(r)
+                    out[series, default: []].append(v)
+                }
+            }
+            return out
+        }
+    }
+
+    public func qcPoints(_ ranges: [SeriesRange]) async throws -> [Int64: [(point: QCPoint, qc: StoredQC)]] {
+        try await bySeries(ranges) { ids, from, to in
+            "SELECT t, value, status, qc, series_id FROM observations WHERE series_id IN (\(list: ids)) AND t > \(from) AND t <= \(to) ORDER BY series_id, t"
+        } decode: { r in
+            (try r.int64("series_id"), try Self.point(r))
+        }
+    }
+
+    public func overrides(_ ranges: [SeriesRange]) async throws -> [Int64: [QCOverride]] {
+        try await bySeries(ranges) { ids, from, to in
+            "SELECT * FROM qc_overrides WHERE series_id IN (\(list: ids)) AND t_to >= \(from) AND t_from <= \(to) ORDER BY id"
+        } decode: { r in
+            (try r.int64("series_id"), try Self.decodeOverride(r))
         }
     }
 
@@ -58,89 +88,135 @@ extension SQLStore: DerivationStore {
             reason: try r.text("reason"), by: try r.text("by"), at: try r.int64("at"))
     }
 
-    public func hourly(series: Int64, from: Int64, to: Int64) async throws -> [HourlyStat] {
-        try await read { c in try await Self.hourly(c, series: series, from: from, to: to) }
+    public func hourly(_ ranges: [SeriesRange]) async throws -> [Int64: [HourlyStat]] {
+        try await bySeries(ranges) { ids, from, to in
+            "SELECT series_id, t, mean, min, max, count, coverage FROM hourly WHERE series_id IN (\(list: ids)) AND t >= \(from) AND t <= \(to) ORDER BY series_id, t"
+        } decode: { r in
+            (
+                try r.int64("series_id"),
+                HourlyStat(
+                    hourEnd: try r.int64("t"), mean: try r.double("mean"), min: try r.double("min"), max: try r.double("max"),
+                    count: try r.int("count"),
+                    coverage: try r.double("coverage"))
+            )
+        }
     }
 
-    public func daily(series: Int64, from: Int64, to: Int64) async throws -> [DailyStat] {
-        try await read { c in try await Self.daily(c, series: series, from: from, to: to) }
+    public func daily(_ ranges: [SeriesRange]) async throws -> [Int64: [DailyStat]] {
+        try await bySeries(ranges) { ids, from, to in
+            "SELECT * FROM daily WHERE series_id IN (\(list: ids)) AND day >= \(from) AND day <= \(to) ORDER BY series_id, day"
+        } decode: { r in
+            (try r.int64("series_id"), try Self.decodeDaily(r))
+        }
     }
 
-    public func events(series: Int64, period: AveragingPeriod, from: Int64, to: Int64) async throws -> [(id: Int64, event: ExceedanceEvent)] {
-        try await read { c in
-            try await c.query(
-                #"SELECT * FROM exceedances WHERE series_id = \#(series) AND period = \#(period.rawValue) AND "end" >= \#(from) AND start <= \#(to) ORDER BY start, id"#
-            ).map { (try $0.int64("id"), try Self.decodeEvent($0)) }
+    public func events(_ ranges: [SeriesRange], period: AveragingPeriod) async throws -> [Int64: [(id: Int64, event: ExceedanceEvent)]] {
+        try await bySeries(ranges) { ids, from, to in
+            #"SELECT * FROM exceedances WHERE series_id IN (\#(list: ids)) AND period = \#(period.rawValue) AND "end" >= \#(from) AND start <= \#(to) ORDER BY series_id, start, id"#
+        } decode: { r in
+            (try r.int64("series_id"), (try r.int64("id"), try Self.decodeEvent(r)))
         }
     }
 
     public func apply(_ batch: DerivedBatch) async throws {
         try await write { c in
-            for f in batch.flags where !f.changes.isEmpty {
-                let rows = f.changes.map { [SQLValue.int($0.t), .int(Int64($0.qc.raw))] }
-                for part in c.chunks(rows, columns: 2) {
-                    try await c.execute(
-                        "UPDATE observations SET qc = v.column2 FROM \(SQL.values(Array(part), [.bigint, .bigint])) AS v WHERE observations.series_id = \(f.series) AND observations.t = v.column1"
-                    )
-                }
+            let flags = batch.flags.flatMap { f in f.changes.map { [SQLValue.int(f.series), .int($0.t), .int(Int64($0.qc.raw))] } }
+            for part in c.chunks(flags, columns: 3) {
+                try await c.execute(
+                    "UPDATE observations SET qc = v.column3 FROM \(SQL.values(Array(part), [.bigint, .bigint, .bigint])) AS v WHERE observations.series_id = v.column1 AND observations.t = v.column2"
+                )
             }
-            for h in batch.counts {
-                try await c.execute("DELETE FROM hour_counts WHERE series_id = \(h.series) AND t >= \(h.from) AND t <= \(h.to)")
-                try await c.insertRows(
-                    into: "hour_counts", columns: ["series_id", "t", "received", "valid"],
-                    rows: h.rows.map { [.int(h.series), .int($0.hourEnd), .int(Int64($0.received)), .int(Int64($0.valid))] })
+            // Ranges of many series with the same bounds (a pass over series touched at one time step) are replaced with
+            // one delete and one insert per table, not one of each per series.
+            try await Self.replace(c, "hour_counts", "t", batch.counts.map { ($0.series, $0.from, $0.to) })
+            try await c.insertRows(
+                into: "hour_counts", columns: ["series_id", "t", "received", "valid"],
+                rows: batch.counts.flatMap { h in h.rows.map { [.int(h.series), .int($0.hourEnd), .int(Int64($0.received)), .int(Int64($0.valid))] } }
+            )
+            // Runs overlapping the recomputed range are replaced.
+            for g in SeriesRange.groups(batch.deviceErrors.map { SeriesRange($0.series, $0.from, $0.to) }) {
+                try await c.execute(
+                    #"DELETE FROM station_events WHERE series_id IN (\#(list: g.series)) AND kind = 'device_error' AND start <= \#(g.to) AND ("end" IS NULL OR "end" >= \#(g.from))"#
+                )
             }
             for d in batch.deviceErrors {
-                // Runs overlapping the recomputed range are replaced.
-                try await c.execute(
-                    #"DELETE FROM station_events WHERE series_id = \#(d.series) AND kind = 'device_error' AND start <= \#(d.to) AND ("end" IS NULL OR "end" >= \#(d.from))"#
-                )
                 for r in d.runs {
                     try await c.execute(
                         #"INSERT INTO station_events(station_id, series_id, kind, start, "end") SELECT station_id, id, 'device_error', \#(r.start), \#(r.end) FROM series WHERE id = \#(d.series)"#
                     )
                 }
             }
-            for h in batch.hourly {
-                try await c.execute("DELETE FROM hourly WHERE series_id = \(h.series) AND t >= \(h.from) AND t <= \(h.to)")
-                try await c.insertRows(
-                    into: "hourly", columns: ["series_id", "t", "mean", "min", "max", "count", "coverage"],
-                    rows: h.rows.map {
+            try await Self.replace(c, "hourly", "t", batch.hourly.map { ($0.series, $0.from, $0.to) })
+            try await c.insertRows(
+                into: "hourly", columns: ["series_id", "t", "mean", "min", "max", "count", "coverage"],
+                rows: batch.hourly.flatMap { h in
+                    h.rows.map {
                         [
                             .int(h.series), .int($0.hourEnd), .double($0.mean), .double($0.min), .double($0.max), .int(Int64($0.count)),
                             .double($0.coverage),
                         ]
-                    })
-            }
-            for d in batch.daily {
-                try await c.execute("DELETE FROM daily WHERE series_id = \(d.series) AND day >= \(d.from) AND day <= \(d.to)")
-                try await c.insertRows(
-                    into: "daily", columns: ["series_id", "day", "mean", "min", "max", "count", "hours", "coverage", "max_hourly"],
-                    rows: d.rows.map {
+                    }
+                })
+            try await Self.replace(c, "daily", "day", batch.daily.map { ($0.series, $0.from, $0.to) })
+            try await c.insertRows(
+                into: "daily", columns: ["series_id", "day", "mean", "min", "max", "count", "hours", "coverage", "max_hourly"],
+                rows: batch.daily.flatMap { d in
+                    d.rows.map {
                         [
                             .int(d.series), .int($0.dayStart), .double($0.mean), .double($0.min), .double($0.max), .int(Int64($0.count)),
-                            .int(Int64($0.hours)),
-                            .double($0.coverage), .double($0.maxHourly),
+                            .int(Int64($0.hours)), .double($0.coverage), .double($0.maxHourly),
                         ]
-                    })
+                    }
+                })
+            var reread = Set<Int64>()
+            for scale in AQIScale.allCases {
+                for resolution in AQIResolution.allCases {
+                    let part = batch.aqi.filter { $0.scale == scale && $0.resolution == resolution }
+                    for g in SeriesRange.groups(part.map { SeriesRange($0.stationID, $0.from, $0.to) }) {
+                        try await c.execute(
+                            "DELETE FROM aqi WHERE station_id IN (\(list: g.series)) AND scale = \(scale.rawValue) AND resolution = \(resolution.rawValue) AND t >= \(g.from) AND t <= \(g.to)"
+                        )
+                    }
+                }
             }
-            var latest = Set<Int64>()
-            for a in batch.aqi {
-                try await c.execute(
-                    "DELETE FROM aqi WHERE station_id = \(a.stationID) AND scale = \(a.scale.rawValue) AND resolution = \(a.resolution.rawValue) AND t >= \(a.from) AND t <= \(a.to)"
-                )
-                try await c.insertRows(
-                    into: "aqi", columns: ["station_id", "scale", "resolution", "t", "aqi", "dominant", "subindices"],
-                    rows: a.rows.map {
+            try await c.insertRows(
+                into: "aqi", columns: ["station_id", "scale", "resolution", "t", "aqi", "dominant", "subindices"],
+                rows: batch.aqi.flatMap { a in
+                    a.rows.map {
                         [
                             .int(a.stationID), .text(a.scale.rawValue), .text(a.resolution.rawValue), .int($0.t), .int(Int64($0.result.aqi)),
-                            .text($0.result.dominant),
-                            .text(AQISubindexText.encode($0.result.subindices)),
+                            .text($0.result.dominant), .text(AQISubindexText.encode($0.result.subindices)),
                         ]
-                    })
-                if a.scale == .vn && a.resolution == .hour { latest.insert(a.stationID) }
+                    }
+                })
+            // The live map's row per station: the newest hourly VN_AQI just written, where it is the newest; a
+            // station whose stored latest hour was recomputed away without a newer one is read again.
+            let hours = batch.aqi.filter { $0.scale == .vn && $0.resolution == .hour }
+            var stored: [Int64: Int64] = [:]
+            for part in stride(from: 0, to: hours.count, by: 500) {
+                let ids = hours[part..<min(hours.count, part + 500)].map(\.stationID)
+                for r in try await c.query("SELECT station_id, t FROM aqi_latest WHERE station_id IN (\(list: ids))") {
+                    stored[try r.int64("station_id")] = try r.int64("t")
+                }
             }
-            for station in latest.sorted() {
+            var fresh: [[SQLValue]] = []
+            for a in hours {
+                let before = stored[a.stationID]
+                if let newest = a.rows.max(by: { $0.t < $1.t }), newest.t >= (before ?? .min) {
+                    fresh.append([
+                        .int(a.stationID), .int(newest.t), .int(Int64(newest.result.aqi)), .text(newest.result.dominant),
+                        .text(AQISubindexText.encode(newest.result.subindices)),
+                    ])
+                } else if let before, before >= a.from, before <= a.to {
+                    reread.insert(a.stationID)
+                }
+            }
+            for part in stride(from: 0, to: fresh.count, by: 500) {
+                let ids = fresh[part..<min(fresh.count, part + 500)].compactMap { $0[0].int64 }
+                try await c.execute("DELETE FROM aqi_latest WHERE station_id IN (\(list: ids))")
+            }
+            try await c.insertRows(into: "aqi_latest", columns: ["station_id", "t", "aqi", "dominant", "subindices"], rows: fresh)
+            for station in reread.sorted() {
                 try await c.execute("DELETE FROM aqi_latest WHERE station_id = \(station)")
                 try await c.execute(
                     """
@@ -165,6 +241,15 @@ extension SQLStore: DerivationStore {
                     })
             }
             if let seq = batch.clearDirtyUpTo { try await c.execute("DELETE FROM dirty WHERE seq <= \(seq)") }
+        }
+    }
+
+    /// Deletes the rows of `table` in each series' closed range [from, to] of `time`, one statement per group of
+    /// ranges with the same bounds.
+    static func replace(_ c: any SQLConnection, _ table: String, _ time: String, _ ranges: [(series: Int64, from: Int64, to: Int64)]) async throws {
+        for g in SeriesRange.groups(ranges.map { SeriesRange($0.series, $0.from, $0.to) }) {
+            try await c.execute(
+                "DELETE FROM \(raw: table) WHERE series_id IN (\(list: g.series)) AND \(raw: time) >= \(g.from) AND \(raw: time) <= \(g.to)")
         }
     }
 }

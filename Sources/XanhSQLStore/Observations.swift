@@ -131,12 +131,13 @@ extension SQLStore: ObservationStore {
     static func daily(_ c: any SQLConnection, series: Int64, from: Int64, to: Int64) async throws -> [DailyStat] {
         try await c.query(
             "SELECT day, mean, min, max, count, hours, coverage, max_hourly FROM daily WHERE series_id = \(series) AND day >= \(from) AND day <= \(to) ORDER BY day"
-        ).map {
-            DailyStat(
-                dayStart: try $0.int64("day"), mean: try $0.double("mean"), min: try $0.double("min"), max: try $0.double("max"),
-                count: try $0.int("count"),
-                hours: try $0.int("hours"), coverage: try $0.double("coverage"), maxHourly: try $0.double("max_hourly"))
-        }
+        ).map(decodeDaily)
+    }
+
+    static func decodeDaily(_ r: SQLRow) throws -> DailyStat {
+        DailyStat(
+            dayStart: try r.int64("day"), mean: try r.double("mean"), min: try r.double("min"), max: try r.double("max"), count: try r.int("count"),
+            hours: try r.int("hours"), coverage: try r.double("coverage"), maxHourly: try r.double("max_hourly"))
     }
 }
 

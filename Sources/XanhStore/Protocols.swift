@@ -109,20 +109,42 @@ public protocol DerivationStore: Sendable {
     /// Up to `limit` pending dirty marks, and the largest sequence number among them.
     func pendingDirty(limit: Int) async throws -> (maxSeq: Int64, marks: [DirtyMark])
     func seriesInfo(ids: [Int64]) async throws -> [SeriesInfo]
-    /// All series of a station.
-    func seriesOfStation(_ stationID: Int64) async throws -> [SeriesInfo]
-    /// Raw points with from < t ≤ to, sorted, with their stored flags.
-    func qcPoints(series: Int64, from: Int64, to: Int64) async throws -> [(point: QCPoint, qc: StoredQC)]
-    /// Overrides of a series overlapping [from, to], oldest first.
-    func overrides(series: Int64, from: Int64, to: Int64) async throws -> [QCOverride]
-    /// Hourly rows with from ≤ hourEnd ≤ to, sorted.
-    func hourly(series: Int64, from: Int64, to: Int64) async throws -> [HourlyStat]
-    /// Daily rows with from ≤ dayStart ≤ to, sorted.
-    func daily(series: Int64, from: Int64, to: Int64) async throws -> [DailyStat]
-    /// Events of a series and period overlapping [from, to] (end ≥ from and start ≤ to), with their ids.
-    func events(series: Int64, period: AveragingPeriod, from: Int64, to: Int64) async throws -> [(id: Int64, event: ExceedanceEvent)]
+    /// The series of each station, by station.
+    func seriesOfStations(_ ids: [Int64]) async throws -> [Int64: [SeriesInfo]]
+    // The reads of a pass take many series at once (ranges with the same bounds share statements), so that a pass
+    // over a thousand series touched at one time step costs a few statements, not thousands.
+    /// Raw points with from < t ≤ to, sorted, with their stored flags, by series.
+    func qcPoints(_ ranges: [SeriesRange]) async throws -> [Int64: [(point: QCPoint, qc: StoredQC)]]
+    /// Overrides overlapping [from, to], oldest first, by series.
+    func overrides(_ ranges: [SeriesRange]) async throws -> [Int64: [QCOverride]]
+    /// Hourly rows with from ≤ hourEnd ≤ to, sorted, by series.
+    func hourly(_ ranges: [SeriesRange]) async throws -> [Int64: [HourlyStat]]
+    /// Daily rows with from ≤ dayStart ≤ to, sorted, by series.
+    func daily(_ ranges: [SeriesRange]) async throws -> [Int64: [DailyStat]]
+    /// Events of a period overlapping [from, to] (end ≥ from and start ≤ to), with their ids, by series.
+    func events(_ ranges: [SeriesRange], period: AveragingPeriod) async throws -> [Int64: [(id: Int64, event: ExceedanceEvent)]]
     /// Applies one batch of derived results in one transaction.
     func apply(_ batch: DerivedBatch) async throws
+}
+
+/// One series' reads of a pass, for a single series.
+extension DerivationStore {
+    public func seriesOfStation(_ stationID: Int64) async throws -> [SeriesInfo] { try await seriesOfStations([stationID])[stationID] ?? [] }
+    public func qcPoints(series: Int64, from: Int64, to: Int64) async throws -> [(point: QCPoint, qc: StoredQC)] {
+        try await qcPoints([SeriesRange(series, from, to)])[series] ?? []
+    }
+    public func overrides(series: Int64, from: Int64, to: Int64) async throws -> [QCOverride] {
+        try await overrides([SeriesRange(series, from, to)])[series] ?? []
+    }
+    public func hourly(series: Int64, from: Int64, to: Int64) async throws -> [HourlyStat] {
+        try await hourly([SeriesRange(series, from, to)])[series] ?? []
+    }
+    public func daily(series: Int64, from: Int64, to: Int64) async throws -> [DailyStat] {
+        try await daily([SeriesRange(series, from, to)])[series] ?? []
+    }
+    public func events(series: Int64, period: AveragingPeriod, from: Int64, to: Int64) async throws -> [(id: Int64, event: ExceedanceEvent)] {
+        try await events([SeriesRange(series, from, to)], period: period)[series] ?? []
+    }
 }
 
 /// The ledger of ingested Circular 10 files, so a file is counted once whatever happens between commit and archive.

@@ -110,7 +110,36 @@ public struct SeriesInfo: Sendable, Hashable {
     }
 }
 
-/// Replacement of derived rows over closed time ranges: rows in a range are deleted and the given ones written.
+/// A series and a time range of it, as the deriver reads them.
+public struct SeriesRange: Sendable, Hashable {
+    public var series: Int64
+    public var from: Int64
+    public var to: Int64
+    public init(_ series: Int64, _ from: Int64, _ to: Int64) {
+        self.series = series
+        self.from = from
+        self.to = to
+    }
+
+    /// The series of ranges with the same bounds, in groups of at most `size` (one statement each).
+    public static func groups(_ ranges: [SeriesRange], size: Int = 500) -> [(from: Int64, to: Int64, series: [Int64])] {
+        var byBounds: [Pair: [Int64]] = [:]
+        for r in ranges { byBounds[Pair(from: r.from, to: r.to), default: []].append(r.series) }
+        return byBounds.sorted { ($0.key.from, $0.key.to) < ($1.key.from, $1.key.to) }.flatMap { bounds, ids -> [(Int64, Int64, [Int64])] in
+            let sorted = Array(Set(ids)).sorted()
+            return stride(from: 0, to: sorted.count, by: size).map { (bounds.from, bounds.to, Array(sorted[$0..<min(sorted.count, $0 + size)])) }
+        }
+    }
+
+    struct Pair: Hashable {
+        var from: Int64
+        var to: Int64
+    }
+}
+
+/// Replacement of derived rows over closed time ranges: rows in a range are deleted and the given ones written. A batch
+/// holds at most one range per series (or station) and kind of row: the store deletes every range of a kind first and
+/// then writes their rows.
 public struct DerivedBatch: Sendable {
     public struct Hourly: Sendable {
         public var series: Int64

@@ -45,47 +45,99 @@ public actor Deriver {
         }
         let infos = try await store.seriesInfo(ids: Array(ranges.keys))
 
-        // Phase 1: hourly and daily means over the whole local days the marks fall in.
+        // Phase 1: hourly and daily means over the whole local days the marks fall in. The inputs are read for many
+        // series at once (a few statements per group of series, not several per series), a group at a time.
         var rollups = DerivedBatch()
         var dayRanges: [Int64: (from: Int64, to: Int64)] = [:]  // per series: [first day start, end of last day]
         var stationRanges: [Int64: (from: Int64, to: Int64)] = [:]
-        for info in infos {
-            // A shutdown stops a pass between series: nothing is applied, and the marks wait for the next start.
+        for group in Self.groups(infos) {
+            // A shutdown stops a pass between groups: nothing is applied, and the marks wait for the next start.
             try Task.checkCancellation()
-            guard let r = ranges[info.id] else { continue }
-            let from = Timestamps.dayStart(ofHourEnd: r.lo)
-            let to = Timestamps.dayStart(ofHourEnd: r.hi) + Timestamps.day
-            try await deriveDays(info, from: from, to: to, into: &rollups)
-            dayRanges[info.id] = (from, to)
-            let s = stationRanges[info.stationID] ?? (from, to)
-            stationRanges[info.stationID] = (min(s.from, from), max(s.to, to))
+            var reads: [(info: SeriesInfo, from: Int64, to: Int64, context: Int64)] = []
+            for info in group {
+                guard let r = ranges[info.id] else { continue }
+                let from = Timestamps.dayStart(ofHourEnd: r.lo)
+                let to = Timestamps.dayStart(ofHourEnd: r.hi) + Timestamps.day
+                // Context before the range: the spike reference window, a flat run, and a day for device-error runs.
+                let context = Self.context(reference.parameters.parameter(code: info.parameter), info)
+                reads.append((info, from, to, context))
+                dayRanges[info.id] = (from, to)
+                let s = stationRanges[info.stationID] ?? (from, to)
+                stationRanges[info.stationID] = (min(s.from, from), max(s.to, to))
+            }
+            let windows = reads.map { SeriesRange($0.info.id, $0.from - $0.context, $0.to) }
+            let points = try await store.qcPoints(windows)
+            let overrides = try await store.overrides(windows)
+            for r in reads {
+                deriveDays(
+                    r.info, from: r.from, to: r.to, context: r.context, all: points[r.info.id] ?? [], overrides: overrides[r.info.id] ?? [],
+                    into: &rollups)
+            }
         }
         try await store.apply(rollups)
 
         // Phase 2: AQI per ambient station and exceedances per series, from the fresh means.
         var derived = DerivedBatch()
         derived.clearDirtyUpTo = maxSeq
-        for (stationID, range) in stationRanges {
-            let all = try await store.seriesOfStation(stationID)
-            guard all.first?.kind == .ambientAir else { continue }
-            try await deriveAQI(station: stationID, series: all, range: range, into: &derived)
-        }
-        for info in infos {
-            // A shutdown stops a pass between series: nothing is applied, and the marks wait for the next start.
+        let stations = try await store.seriesOfStations(Array(stationRanges.keys))
+        for group in Self.groups(stationRanges.sorted { $0.key < $1.key }) {
             try Task.checkCancellation()
-            guard let r = dayRanges[info.id] else { continue }
-            if info.kind == .ambientAir && reference.limits.hasLimits(parameter: info.parameter) {
-                for period in AveragingPeriod.allCases {
-                    let limits = reference.limits
-                    try await deriveEvents(info, period: period, range: r, into: &derived) { t in
-                        limits.limit(parameter: info.parameter, period: period, at: t).map { AppliedLimit(max: $0.value, standard: $0.standard) }
+            let ambient = group.compactMap { id, range in stations[id].flatMap { $0.first?.kind == .ambientAir ? (id, $0, range) : nil } }
+            let windows = ambient.flatMap { _, series, range in
+                series.filter { StationAQI.parameters.contains($0.parameter) }.map {
+                    SeriesRange($0.id, range.from - Timestamps.day, range.to + Timestamps.day)
+                }
+            }
+            let hourly = try await store.hourly(windows)
+            for (id, series, range) in ambient { deriveAQI(station: id, series: series, hourly: hourly, range: range, into: &derived) }
+        }
+        for group in Self.groups(infos) {
+            // A shutdown stops a pass between groups: nothing is applied, and the marks wait for the next start.
+            try Task.checkCancellation()
+            for period in AveragingPeriod.allCases {
+                var checks: [(info: SeriesInfo, lo: Int64, hi: Int64, limitAt: (Int64) -> AppliedLimit?)] = []
+                for info in group {
+                    guard let r = dayRanges[info.id] else { continue }
+                    let (lo, hi) = Self.eventWindow(period, r)
+                    if info.kind == .ambientAir && reference.limits.hasLimits(parameter: info.parameter) {
+                        let limits = reference.limits
+                        checks.append(
+                            (
+                                info, lo, hi,
+                                { t in
+                                    limits.limit(parameter: info.parameter, period: period, at: t).map {
+                                        AppliedLimit(max: $0.value, standard: $0.standard)
+                                    }
+                                }
+                            )
+                        )
+                    } else if period == .hour1, let config = info.limits,
+                        reference.facilityLimits.hasLimits(parameter: info.parameter, family: config.family)
+                    {
+                        // Facility limits are compared with hourly means (docs/decisions/0006-facility-limits.md).
+                        let limits = reference.facilityLimits
+                        checks.append((info, lo, hi, { t in limits.limit(parameter: info.parameter, config: config, at: t) }))
                     }
                 }
-            } else if let config = info.limits, reference.facilityLimits.hasLimits(parameter: info.parameter, family: config.family) {
-                // Facility limits are compared with hourly means (docs/decisions/0006-facility-limits.md).
-                let limits = reference.facilityLimits
-                try await deriveEvents(info, period: .hour1, range: r, into: &derived) { t in
-                    limits.limit(parameter: info.parameter, config: config, at: t)
+                guard !checks.isEmpty else { continue }
+                let existing = try await store.events(checks.map { SeriesRange($0.info.id, $0.lo, $0.hi) }, period: period)
+                // Widened to every stored event the window overlaps.
+                let widened = checks.map { c -> (lo: Int64, hi: Int64) in
+                    let stored = existing[c.info.id] ?? []
+                    return (min(c.lo, stored.map(\.event.start).min() ?? c.lo), max(c.hi, stored.map(\.event.end).max() ?? c.hi))
+                }
+                var hourly: [Int64: [HourlyStat]] = [:]
+                var daily: [Int64: [DailyStat]] = [:]
+                switch period {
+                case .hour1, .hour8:
+                    hourly = try await store.hourly(zip(checks, widened).map { SeriesRange($0.info.id, $1.lo - 8 * Timestamps.hour, $1.hi) })
+                case .hour24, .year:
+                    daily = try await store.daily(zip(checks, widened).map { SeriesRange($0.info.id, $1.lo - Timestamps.day, $1.hi) })
+                }
+                for (c, w) in zip(checks, widened) {
+                    detectEvents(
+                        c.info, period: period, lo: c.lo, window: w, existing: existing[c.info.id] ?? [], hourly: hourly[c.info.id] ?? [],
+                        daily: daily[c.info.id] ?? [], into: &derived, limitAt: c.limitAt)
                 }
             }
         }
@@ -93,11 +145,17 @@ public actor Deriver {
         return marks.count
     }
 
-    private func deriveAQI(station: Int64, series: [SeriesInfo], range: (from: Int64, to: Int64), into batch: inout DerivedBatch) async throws {
+    /// Series (or stations) in groups whose inputs are read together: a bound on what one read holds in memory.
+    static func groups<T>(_ items: [T]) -> [ArraySlice<T>] {
+        stride(from: 0, to: items.count, by: 250).map { items[$0..<min(items.count, $0 + 250)] }
+    }
+
+    private func deriveAQI(
+        station: Int64, series: [SeriesInfo], hourly: [Int64: [HourlyStat]], range: (from: Int64, to: Int64), into batch: inout DerivedBatch
+    ) {
         var means: [String: [Int64: Double]] = [:]
         for s in series where StationAQI.parameters.contains(s.parameter) {
-            let rows = try await store.hourly(series: s.id, from: range.from - Timestamps.day, to: range.to + Timestamps.day)
-            means[s.parameter] = Dictionary(rows.map { ($0.hourEnd, $0.mean) }, uniquingKeysWith: { a, _ in a })
+            means[s.parameter] = Dictionary((hourly[s.id] ?? []).map { ($0.hourEnd, $0.mean) }, uniquingKeysWith: { a, _ in a })
         }
         // A mean at hour h feeds the NowCast up to h + 11 h and the rolling 8-h means up to h + 7 h.
         let hFrom = range.from + Timestamps.hour
@@ -122,12 +180,12 @@ public actor Deriver {
     }
 
     /// QC over the days (from, to] in their true sequence, then hourly and daily means, counts and device-error runs.
-    private func deriveDays(_ info: SeriesInfo, from: Int64, to: Int64, into batch: inout DerivedBatch) async throws {
+    /// `all` holds the points from the context before `from` on; `overrides` those that overlap them.
+    private func deriveDays(
+        _ info: SeriesInfo, from: Int64, to: Int64, context: Int64, all: [(point: QCPoint, qc: StoredQC)], overrides: [QCOverride],
+        into batch: inout DerivedBatch
+    ) {
         let parameter = reference.parameters.parameter(code: info.parameter)
-        // Context before the range: the spike reference window, a flat run, and a day for device-error runs.
-        let context = max(Timestamps.day, Int64((parameter?.flatLine ?? 0) * info.interval))
-        let all = try await store.qcPoints(series: info.id, from: from - context, to: to)
-        let overrides = try await store.overrides(series: info.id, from: from - context, to: to)
         let flags = parameter.map { QualityControl.evaluate(all.map(\.point), parameter: $0, overrides: overrides) } ?? all.map(\.qc)
         var changes: [(t: Int64, qc: StoredQC)] = []
         var ok: [RawPoint] = []
@@ -151,36 +209,31 @@ public actor Deriver {
         batch.deviceErrors.append(.init(series: info.id, from: from - context, to: to, runs: runs))
     }
 
-    private func deriveEvents(
-        _ info: SeriesInfo, period: AveragingPeriod, range: (from: Int64, to: Int64), into batch: inout DerivedBatch,
-        limitAt: (Int64) -> AppliedLimit?
-    ) async throws {
-        // Windows whose value may have changed end in (from, to + 8 h]; look one step further each way so that
-        // an event next to the range is merged, and widen to every stored event the window overlaps.
-        var lo: Int64
-        var hi: Int64
+    /// What is read before a range: the spike reference window, a flat run, and a day for device-error runs (at most a
+    /// year, whatever a series' interval says).
+    static func context(_ parameter: Parameter?, _ info: SeriesInfo) -> Int64 {
+        let (flat, overflow) = Int64(parameter?.flatLine ?? 0).multipliedReportingOverflow(by: Int64(info.interval))
+        return overflow ? 366 * Timestamps.day : min(366 * Timestamps.day, max(Timestamps.day, flat))
+    }
+
+    /// Windows whose value may have changed end in (from, to + 8 h]; look one step further each way so that an event
+    /// next to the range is merged.
+    static func eventWindow(_ period: AveragingPeriod, _ range: (from: Int64, to: Int64)) -> (lo: Int64, hi: Int64) {
         switch period {
-        case .hour1: (lo, hi) = (range.from - Timestamps.hour, range.to + Timestamps.hour)
-        case .hour8: (lo, hi) = (range.from - Timestamps.hour, range.to + 9 * Timestamps.hour)
-        case .hour24: (lo, hi) = (range.from - Timestamps.day, range.to + Timestamps.day)
-        case .year:
-            lo = Timestamps.yearBounds(containing: range.from).start
-            hi = Timestamps.yearBounds(containing: range.to - Timestamps.day).end
+        case .hour1: return (range.from - Timestamps.hour, range.to + Timestamps.hour)
+        case .hour8: return (range.from - Timestamps.hour, range.to + 9 * Timestamps.hour)
+        case .hour24: return (range.from - Timestamps.day, range.to + Timestamps.day)
+        case .year: return (Timestamps.yearBounds(containing: range.from).start, Timestamps.yearBounds(containing: range.to - Timestamps.day).end)
         }
-        let existing = try await store.events(series: info.id, period: period, from: lo, to: hi)
-        let lo2 = min(lo, existing.map(\.event.start).min() ?? lo)
-        let hi2 = max(hi, existing.map(\.event.end).max() ?? hi)
-        let hourly: [HourlyStat]
-        let daily: [DailyStat]
-        switch period {
-        case .hour1, .hour8:
-            hourly = try await store.hourly(series: info.id, from: lo2 - 8 * Timestamps.hour, to: hi2)
-            daily = []
-        case .hour24, .year:
-            hourly = []
-            daily = try await store.daily(series: info.id, from: lo2 - Timestamps.day, to: hi2)
-        }
-        let values = ExceedanceDetector.periodValues(period, hourly: hourly, daily: daily).filter { $0.end >= lo2 && $0.end <= hi2 }
+    }
+
+    /// The events of a series and period in its window (`window`: widened to the stored events it overlaps), replacing
+    /// the stored ones when they differ.
+    private func detectEvents(
+        _ info: SeriesInfo, period: AveragingPeriod, lo: Int64, window: (lo: Int64, hi: Int64), existing: [(id: Int64, event: ExceedanceEvent)],
+        hourly: [HourlyStat], daily: [DailyStat], into batch: inout DerivedBatch, limitAt: (Int64) -> AppliedLimit?
+    ) {
+        let values = ExceedanceDetector.periodValues(period, hourly: hourly, daily: daily).filter { $0.end >= window.lo && $0.end <= window.hi }
         let computed = ExceedanceDetector.events(parameter: info.parameter, period: period, values: values, step: period.step, limitAt: limitAt)
         // Events that end before `lo` lie wholly outside the changed windows and are already stored untouched.
         let fresh = computed.filter { $0.end >= lo }

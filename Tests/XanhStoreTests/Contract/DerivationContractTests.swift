@@ -99,3 +99,62 @@ import XanhStore
         #expect(try await store.latestAQI().map(\.t) == [day + 3600])
     }
 }
+
+extension DerivationContractTests {
+    /// The reads of a pass for many series at once answer, series by series, what each series' own read answers:
+    /// ranges with the same bounds share statements, other bounds have their own.
+    @Test(arguments: Engine.available) func setReadsAnswerAsEachSeriesDoes(_ engine: Engine) async throws {
+        let store = try await StoreFactory.make(engine)
+        let station = try await store.createStation(ambient)
+        let directory = try await store.seriesDirectory()
+        let ids = try #require(directory.stations["HN-NKT"]).series.values.sorted()
+        #expect(ids.count >= 3)
+        for (k, id) in ids.enumerated() { _ = try await store.ingest(rows(id, from: Self.day, hours: 3) { Double($0 % 40 + Int64(k)) }) }
+        let day = Self.day
+        var batch = DerivedBatch()
+        batch.hourly = ids.map { id in
+            .init(
+                series: id, from: day + 3600, to: day + 3 * 3600,
+                rows: (1...3).map { HourlyStat(hourEnd: day + Int64($0) * 3600, mean: Double(id), min: 0, max: 1, count: 12, coverage: 100) })
+        }
+        batch.daily = ids.map {
+            .init(
+                series: $0, from: day, to: day,
+                rows: [DailyStat(dayStart: day, mean: Double($0), min: 0, max: 1, count: 36, hours: 3, coverage: 12.5, maxHourly: 1)])
+        }
+        batch.events = ids.map {
+            .init(
+                series: $0, replace: [],
+                rows: [
+                    ExceedanceEvent(
+                        parameter: "PM2.5", period: .hour1, start: day + 3600, end: day + 7200, peak: 99, peakTime: day + 3600, limit: 50,
+                        standard: "QCVN 05:2023/BTNMT")
+                ])
+        }
+        try await store.apply(batch)
+        let ranges = [SeriesRange(ids[0], day, day + 3600), SeriesRange(ids[1], day, day + 3600), SeriesRange(ids[2], day + 3600, day + 3 * 3600)]
+
+        let points = try await store.qcPoints(ranges)
+        let hourly = try await store.hourly(ranges)
+        let daily = try await store.daily(ranges)
+        let events = try await store.events(ranges, period: .hour1)
+        let overrides = try await store.overrides(ranges)
+        for r in ranges {
+            let own = try await store.qcPoints(series: r.series, from: r.from, to: r.to)
+            #expect(
+                !own.isEmpty && points[r.series]?.map(\.point.t) == own.map(\.point.t)
+                    && points[r.series]?.map(\.point.value) == own.map(\.point.value))
+            #expect(hourly[r.series] ?? [] == (try await store.hourly(series: r.series, from: r.from, to: r.to)))
+            #expect(daily[r.series]?.map(\.mean) ?? [] == (try await store.daily(series: r.series, from: r.from, to: r.to)).map(\.mean))
+            #expect(
+                events[r.series]?.map(\.event) ?? []
+                    == (try await store.events(series: r.series, period: .hour1, from: r.from, to: r.to)).map(\.event))
+            #expect(overrides[r.series] == nil)
+        }
+        #expect(points[ids[0]]?.count == 12 && points[ids[2]]?.count == 24)
+        #expect(hourly[ids[0]]?.map(\.hourEnd) == [day + 3600] && hourly[ids[2]]?.count == 3)
+        #expect(try await store.qcPoints([]).isEmpty)
+        let bystation = try await store.seriesOfStations([1_000_000, try #require(try await store.seriesInfo(ids: [ids[0]]).first).stationID])
+        #expect(bystation.count == 1 && Set(bystation.values.first?.map(\.parameter) ?? []) == Set(station.parameters.map(\.parameter)))
+    }
+}
