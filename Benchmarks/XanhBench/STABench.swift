@@ -67,6 +67,21 @@ struct STABench {
         Table.print(rows)
     }
 
+    /// Follows `@iot.nextLink` from `first` to the last page, handing each page's entities to `page`; answers each
+    /// page's milliseconds.
+    static func follow(_ first: String, _ session: URLSession, page: ([[String: Any]]) -> Void) async throws -> [Double] {
+        var next: String? = first
+        var millis: [Double] = []
+        while let link = next, let url = URL(string: link) {
+            var data = Data()
+            millis.append(try await Clocked.seconds { (data, _) = try await session.data(from: url) } * 1000)
+            let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+            page(json["value"] as? [[String: Any]] ?? [])
+            next = json["@iot.nextLink"] as? String
+        }
+        return millis
+    }
+
     /// The map and the filter through HTTP on one engine, and their plain-SQL baselines on the same engine.
     func measure(
         _ store: SQLStore, reference: ReferenceData, engine: String, series: [Int64], target: Int64, from: Int64, to: Int64,
@@ -77,19 +92,12 @@ struct STABench {
         let session = URLSession(configuration: .ephemeral)
 
         // 1. The live map: every Datastream with its latest Observation, all pages.
-        var next: String? = "\(base)/sta/v1.1/Datastreams?$expand=Observations($top=1;$orderby=phenomenonTime%20desc)"
-        var pageMillis: [Double] = []
         var datastreams = 0
         var withValue = 0
-        while let link = next {
-            var data = Data()
-            let s = try await Clocked.seconds { (data, _) = try await session.data(from: URL(string: link)!) }
-            pageMillis.append(s * 1000)
-            let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-            let items = json["value"] as? [[String: Any]] ?? []
+        let pageMillis = try await Self.follow("\(base)/sta/v1.1/Datastreams?$expand=Observations($top=1;$orderby=phenomenonTime%20desc)", session) {
+            items in
             datastreams += items.count
             withValue += items.filter { ($0["Observations"] as? [Any])?.isEmpty == false }.count
-            next = json["@iot.nextLink"] as? String
         }
         // Baseline: the latest raw value of every series, one indexed lookup each, pages of 100.
         var baselinePages: [Double] = []
@@ -123,17 +131,8 @@ struct STABench {
         guard windowItems == filterItems else { throw ValidationError("the filter returned \(filterItems) rows, plain SQL \(windowItems)") }
 
         // 3. Deep paging: every Observation, $top=1000, following @iot.nextLink ($skiptoken) to the end.
-        var deep: String? = "\(base)/sta/v1.1/Observations?$top=1000"
-        var deepMillis: [Double] = []
         var deepItems = 0
-        while let link = deep {
-            var data = Data()
-            let s = try await Clocked.seconds { (data, _) = try await session.data(from: URL(string: link)!) }
-            deepMillis.append(s * 1000)
-            let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-            deepItems += (json["value"] as? [Any])?.count ?? 0
-            deep = json["@iot.nextLink"] as? String
-        }
+        let deepMillis = try await Self.follow("\(base)/sta/v1.1/Observations?$top=1000", session) { deepItems += $0.count }
         // The same last page asked with $skip (as every next link was before $skiptoken), 3 times.
         var skipMillis: [Double] = []
         for _ in 0..<3 {

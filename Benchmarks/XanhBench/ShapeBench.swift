@@ -39,6 +39,7 @@ struct ShapeBench {
                         "\(engine), \(shape): \(rows) rows",
                         "ingest \(String(format: "%.2f", ingest)) s, derivation \(String(format: "%.2f", derive)) s, \(Int(rate)) rows/s end to end"
                     ))
+                FileHandle.standardOutput.write(Data("\(table[table.count - 1].0): \(table[table.count - 1].1)\n".utf8))
             }
             table.append(
                 ("\(engine): real time / backfill (goal ≥ 0.5)", String(format: "%.2f", (rates["real time"] ?? 0) / (rates["backfill"] ?? 1))))
