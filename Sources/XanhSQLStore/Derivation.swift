@@ -128,7 +128,7 @@ extension SQLStore: DerivationStore {
             }
             // Ranges of many series with the same bounds (a pass over series touched at one time step) are replaced with
             // one delete and one insert per table, not one of each per series.
-            try await Self.replace(c, "hour_counts", "t", batch.counts.map { ($0.series, $0.from, $0.to) })
+            try await Self.replace(c, "hour_counts", "t", batch.counts.map { SeriesRange($0.series, $0.from, $0.to) })
             try await c.insertRows(
                 into: "hour_counts", columns: ["series_id", "t", "received", "valid"],
                 rows: batch.counts.flatMap { h in h.rows.map { [.int(h.series), .int($0.hourEnd), .int(Int64($0.received)), .int(Int64($0.valid))] } }
@@ -146,7 +146,7 @@ extension SQLStore: DerivationStore {
                     )
                 }
             }
-            try await Self.replace(c, "hourly", "t", batch.hourly.map { ($0.series, $0.from, $0.to) })
+            try await Self.replace(c, "hourly", "t", batch.hourly.map { SeriesRange($0.series, $0.from, $0.to) })
             try await c.insertRows(
                 into: "hourly", columns: ["series_id", "t", "mean", "min", "max", "count", "coverage"],
                 rows: batch.hourly.flatMap { h in
@@ -157,7 +157,7 @@ extension SQLStore: DerivationStore {
                         ]
                     }
                 })
-            try await Self.replace(c, "daily", "day", batch.daily.map { ($0.series, $0.from, $0.to) })
+            try await Self.replace(c, "daily", "day", batch.daily.map { SeriesRange($0.series, $0.from, $0.to) })
             try await c.insertRows(
                 into: "daily", columns: ["series_id", "day", "mean", "min", "max", "count", "hours", "coverage", "max_hourly"],
                 rows: batch.daily.flatMap { d in
@@ -211,11 +211,11 @@ extension SQLStore: DerivationStore {
                     reread.insert(a.stationID)
                 }
             }
-            for part in stride(from: 0, to: fresh.count, by: 500) {
-                let ids = fresh[part..<min(fresh.count, part + 500)].compactMap { $0[0].int64 }
-                try await c.execute("DELETE FROM aqi_latest WHERE station_id IN (\(list: ids))")
-            }
-            try await c.insertRows(into: "aqi_latest", columns: ["station_id", "t", "aqi", "dominant", "subindices"], rows: fresh)
+            try await c.insertRows(
+                into: "aqi_latest", columns: ["station_id", "t", "aqi", "dominant", "subindices"], rows: fresh,
+                conflict:
+                    "ON CONFLICT(station_id) DO UPDATE SET t = excluded.t, aqi = excluded.aqi, dominant = excluded.dominant, subindices = excluded.subindices"
+            )
             for station in reread.sorted() {
                 try await c.execute("DELETE FROM aqi_latest WHERE station_id = \(station)")
                 try await c.execute(
@@ -246,8 +246,8 @@ extension SQLStore: DerivationStore {
 
     /// Deletes the rows of `table` in each series' closed range [from, to] of `time`, one statement per group of
     /// ranges with the same bounds.
-    static func replace(_ c: any SQLConnection, _ table: String, _ time: String, _ ranges: [(series: Int64, from: Int64, to: Int64)]) async throws {
-        for g in SeriesRange.groups(ranges.map { SeriesRange($0.series, $0.from, $0.to) }) {
+    static func replace(_ c: any SQLConnection, _ table: String, _ time: String, _ ranges: [SeriesRange]) async throws {
+        for g in SeriesRange.groups(ranges) {
             try await c.execute(
                 "DELETE FROM \(raw: table) WHERE series_id IN (\(list: g.series)) AND \(raw: time) >= \(g.from) AND \(raw: time) <= \(g.to)")
         }

@@ -110,10 +110,6 @@ extension SQLStore: ObservationStore {
     }
 
     /// A series' hourly means: a long read (a year is 8,760 rows), so read in columns.
-    static func hourly(_ c: any SQLConnection, series: Int64, from: Int64, to: Int64) async throws -> [HourlyStat] {
-        try await hourly(c, series: "\(series)", from: from, to: to)
-    }
-
     /// `series`: the series id, or a statement that finds it.
     static func hourly(_ c: any SQLConnection, series: SQL, from: Int64, to: Int64) async throws -> [HourlyStat] {
         let cols = try await c.numberColumns(

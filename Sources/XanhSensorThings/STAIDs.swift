@@ -68,7 +68,6 @@ public enum STAIDs {
         /// from a subplan, from a `LATERAL` join.
         func latestObservations(_ bases: [Int64], postgres: Bool) -> String {
             let (table, key, time, condition) = self.table
-            let list = bases.map(String.init).joined(separator: ",")
             let more = { (base: String) in
                 "CASE WHEN EXISTS (SELECT 1 FROM \(table) m WHERE m.\(key) = \(base)\(condition) AND m.\(time) < e.t) THEN 1 ELSE 0 END AS sta_more"
             }
@@ -83,7 +82,7 @@ public enum STAIDs {
             return """
                 SELECT e.*, \(more("l.id")) FROM \(owner) l
                 JOIN \(observationView) e ON e.base = l.id AND e.t = (SELECT max(m.\(time)) FROM \(table) m WHERE m.\(key) = l.id\(condition))
-                WHERE l.id IN (\(list))
+                WHERE l.id IN (\(bases.map(String.init).joined(separator: ",")))
                 """
         }
     }

@@ -43,9 +43,9 @@ enum Keyset: Equatable {
     /// The key a token names, when it is one this server writes.
     init?(token: String) {
         guard let kind = token.first else { return nil }
-        let numbers = token.dropFirst().split(separator: "_", omittingEmptySubsequences: false).map { Int64($0) }
-        guard !numbers.isEmpty, numbers.allSatisfy({ $0 != nil }) else { return nil }
-        let n = numbers.compactMap { $0 }
+        let parts = token.dropFirst().split(separator: "_", omittingEmptySubsequences: false)
+        let n = parts.compactMap { Int64($0) }
+        guard n.count == parts.count else { return nil }
         switch (kind, n.count) {
         case ("a", 2...3):
             guard let arm = STAIDs.Arm(rawValue: n[0]) else { return nil }

@@ -122,10 +122,6 @@ struct Renderer {
             let order = e == .datastream ? "e.base" : "e.base, e.t"
             let armConds = conds + (keyset?.condition(arm: arm).map { [$0] } ?? [])
             let armWhere = armConds.isEmpty ? "" : " WHERE " + armConds.joined(separator: " AND ")
-            if keyset?.passes(arm) == true {
-                if o.count { total += await Int(try conn.scalar("SELECT count(*) FROM \(view) e\(whereSQL)").int64 ?? 0) }
-                continue
-            }
             if skip > 0 || o.count {
                 let n = await Int(try conn.scalar("SELECT count(*) FROM \(view) e\(whereSQL)").int64 ?? 0)
                 total += n
@@ -134,6 +130,8 @@ struct Renderer {
                     continue
                 }
             }
+            // An arm wholly before the page's key is only counted.
+            if keyset?.passes(arm) == true { continue }
             guard need > 0 else { continue }
             // A Datastream's row computes its phenomenonTime from its Observations. On PostgreSQL (partitions) pick
             // the page's keys first (a select of keys alone does not compute it), then read those rows whole: OFFSET

@@ -121,25 +121,18 @@ extension STAService {
                     // The usual shape (a logger's readings): one native ingest for the group.
                     let t = names.firstIndex(of: "phenomenonTime") ?? 0
                     let r = names.firstIndex(of: "result") ?? 0
-                    var shaped: [Int] = []
-                    var cells: [(time: JSONValue?, result: JSONValue?)] = []
-                    for (ri, row) in rows.enumerated() {
-                        guard case .array(let c) = row, c.count == names.count else { continue }
-                        shaped.append(ri)
-                        cells.append((c[t], c[r]))
+                    // A row of the wrong length is nil here, answered below and not stored.
+                    let cells = rows.map { row -> (time: JSONValue?, result: JSONValue?)? in
+                        guard case .array(let c) = row, c.count == names.count else { return nil }
+                        return (c[t], c[r])
                     }
-                    let stored = try await w.storeObservations(series: series, cells)
-                    var next = 0
-                    for ri in rows.indices {
-                        guard next < shaped.count, shaped[next] == ri else {
-                            out.append("error: row \(ri) of group \(gi) must have \(names.count) values")
-                            continue
+                    var stored = try await w.storeObservations(series: series, cells.compactMap { $0 }).makeIterator()
+                    for (ri, cell) in cells.enumerated() {
+                        switch cell == nil ? nil : stored.next() {
+                        case .success(let id)?: out.append("\(base)/Observations(\(id))")
+                        case .failure(let e)?: out.append("error: row \(ri) of group \(gi): \(e.message)")
+                        case nil: out.append("error: row \(ri) of group \(gi) must have \(names.count) values")
                         }
-                        switch stored[next] {
-                        case .success(let id): out.append("\(base)/Observations(\(id))")
-                        case .failure(let e): out.append("error: row \(ri) of group \(gi): \(e.message)")
-                        }
-                        next += 1
                     }
                     continue
                 }

@@ -441,12 +441,14 @@ struct STAWriter {
         return ValidObservation(seriesID: series, t: t, value: value, status: .measuring, qc: qc)
     }
 
-    /// The series' FeatureOfInterest, derived from its Thing's Location and kept on the series the first time.
-    mutating func seriesFeature(_ series: Int64) async throws -> Int64 {
-        if let f = try await conn.scalar("SELECT foi_id FROM series WHERE id = ?", [.int(series)]).int64 { return f }
-        let f = try await autoFeature(series: series)
-        try await conn.execute("UPDATE series SET foi_id = ? WHERE id = ?", [.int(f), .int(series)])
-        return f
+    /// An Observation's FeatureOfInterest: the one `given`, else the series', else one derived from its Thing's
+    /// Location; the first a series gets is kept on it. Answers the series' own as it was before too.
+    mutating func feature(of series: Int64, given: Int64? = nil) async throws -> (feature: Int64, series: Int64?) {
+        let stored = try await conn.scalar("SELECT foi_id FROM series WHERE id = ?", [.int(series)]).int64
+        let feature: Int64
+        if let known = given ?? stored { feature = known } else { feature = try await autoFeature(series: series) }
+        if stored == nil { try await conn.execute("UPDATE series SET foi_id = ? WHERE id = ?", [.int(feature), .int(series)]) }
+        return (feature, stored)
     }
 
     /// Observations of one Datastream that carry only `phenomenonTime` and `result` (a `CreateObservations` group), stored
@@ -454,7 +456,7 @@ struct STAWriter {
     /// and answers its id or its error, in order; SensorThings-only fields left by earlier writes at those times go.
     mutating func storeObservations(series: Int64, _ rows: [(time: JSONValue?, result: JSONValue?)]) async throws -> [Result<Int64, STAError>] {
         try await checkScope(series: series)
-        do { _ = try await seriesFeature(series) } catch let e as STAError { return rows.map { _ in .failure(e) } }
+        do { _ = try await feature(of: series) } catch let e as STAError { return rows.map { _ in .failure(e) } }
         let parameter = try await parameter(series: series)
         var out: [Result<Int64, STAError>] = []
         var valid: [ValidObservation] = []
@@ -507,11 +509,8 @@ struct STAWriter {
         let row = try valid(series: series, phenomenon: phen, result: f.result, parameter: try await parameter(series: series))
         let t = row.t
         try await source.staIngest([row], conn)
-        var feature = f.feature
-        let seriesFeature = try await conn.scalar("SELECT foi_id FROM series WHERE id = ?", [.int(series)]).int64
-        if feature == nil { feature = await seriesFeature == nil ? try autoFeature(series: series) : seriesFeature }
-        if seriesFeature == nil, let feature { try await conn.execute("UPDATE series SET foi_id = ? WHERE id = ?", [.int(feature), .int(series)]) }
-        let extraFOI: SQLValue = feature.flatMap { f in seriesFeature.flatMap { f == $0 ? nil : .int(f) } } ?? .null
+        let (feature, seriesFeature) = try await self.feature(of: series, given: f.feature)
+        let extraFOI: SQLValue = seriesFeature.flatMap { feature == $0 ? nil : .int(feature) } ?? .null
         let encoded = STAIDs.observationID(series: series, t: t)
         let staID: SQLValue = keepID.map { $0 == encoded ? .null : .int($0) } ?? .null
         let phenEnd: SQLValue = phen.1 != phen.0 || phen.0 != Double(t) ? .double(phen.1) : .null

@@ -95,29 +95,10 @@ public actor Deriver {
             // A shutdown stops a pass between groups: nothing is applied, and the marks wait for the next start.
             try Task.checkCancellation()
             for period in AveragingPeriod.allCases {
-                var checks: [(info: SeriesInfo, lo: Int64, hi: Int64, limitAt: (Int64) -> AppliedLimit?)] = []
-                for info in group {
-                    guard let r = dayRanges[info.id] else { continue }
+                let checks = group.compactMap { info -> (info: SeriesInfo, lo: Int64, hi: Int64, limitAt: (Int64) -> AppliedLimit?)? in
+                    guard let r = dayRanges[info.id], let limitAt = appliedLimit(info, period) else { return nil }
                     let (lo, hi) = Self.eventWindow(period, r)
-                    if info.kind == .ambientAir && reference.limits.hasLimits(parameter: info.parameter) {
-                        let limits = reference.limits
-                        checks.append(
-                            (
-                                info, lo, hi,
-                                { t in
-                                    limits.limit(parameter: info.parameter, period: period, at: t).map {
-                                        AppliedLimit(max: $0.value, standard: $0.standard)
-                                    }
-                                }
-                            )
-                        )
-                    } else if period == .hour1, let config = info.limits,
-                        reference.facilityLimits.hasLimits(parameter: info.parameter, family: config.family)
-                    {
-                        // Facility limits are compared with hourly means (docs/decisions/0006-facility-limits.md).
-                        let limits = reference.facilityLimits
-                        checks.append((info, lo, hi, { t in limits.limit(parameter: info.parameter, config: config, at: t) }))
-                    }
+                    return (info, lo, hi, limitAt)
                 }
                 guard !checks.isEmpty else { continue }
                 let existing = try await store.events(checks.map { SeriesRange($0.info.id, $0.lo, $0.hi) }, period: period)
@@ -143,6 +124,20 @@ public actor Deriver {
         }
         try await store.apply(derived)
         return marks.count
+    }
+
+    /// The limit a series' values of a period are held to, by time: QCVN 05 for ambient air, the facility's QCVN 19/40
+    /// limit on hourly means (docs/decisions/0006-facility-limits.md); nil when none applies.
+    func appliedLimit(_ info: SeriesInfo, _ period: AveragingPeriod) -> ((Int64) -> AppliedLimit?)? {
+        if info.kind == .ambientAir && reference.limits.hasLimits(parameter: info.parameter) {
+            let limits = reference.limits
+            return { t in limits.limit(parameter: info.parameter, period: period, at: t).map { AppliedLimit(max: $0.value, standard: $0.standard) } }
+        }
+        if period == .hour1, let config = info.limits, reference.facilityLimits.hasLimits(parameter: info.parameter, family: config.family) {
+            let limits = reference.facilityLimits
+            return { t in limits.limit(parameter: info.parameter, config: config, at: t) }
+        }
+        return nil
     }
 
     /// Series (or stations) in groups whose inputs are read together: a bound on what one read holds in memory.
